@@ -1,0 +1,174 @@
+/**
+ * Character cards (SillyTavern V2 fields) identified by `avatar` (e.g. `Alice.png`), and groups.
+ * @module
+ */
+
+import { z } from "zod";
+import { conflict, notFound } from "./errors.ts";
+import { safeName } from "./names.ts";
+import type { CharacterCard, Store } from "./store.ts";
+
+/** The V2 card fields Lodge knows; anything else is kept as is. */
+export const CardFieldsSchema = z.object({
+  name: z.string().min(1).max(255),
+  description: z.string().optional(),
+  personality: z.string().optional(),
+  scenario: z.string().optional(),
+  first_mes: z.string().optional(),
+  mes_example: z.string().optional(),
+  alternate_greetings: z.array(z.string()).optional(),
+  creator_notes: z.string().optional(),
+  system_prompt: z.string().optional(),
+  post_history_instructions: z.string().optional(),
+  tags: z.array(z.string()).optional(),
+  creator: z.string().optional(),
+  character_version: z.string().optional(),
+  extensions: z.record(z.string(), z.unknown()).optional(),
+  character_book: z.record(z.string(), z.unknown()).nullable().optional(),
+}).loose();
+
+/** Input of a card create or edit. */
+export type CardFields = z.infer<typeof CardFieldsSchema>;
+
+const V2_FIELDS = [
+  "name",
+  "description",
+  "personality",
+  "scenario",
+  "first_mes",
+  "mes_example",
+  "alternate_greetings",
+  "creator_notes",
+  "system_prompt",
+  "post_history_instructions",
+  "tags",
+  "creator",
+  "character_version",
+  "extensions",
+  "character_book",
+] as const;
+
+/** A character as returned to clients: the flat fields plus the V2 `data` envelope and its avatar. */
+export type CharacterView = CharacterCard & { avatar: string; data: Record<string, unknown>; spec: string };
+
+/** Characters and groups. */
+export class CharacterService {
+  #store: Store;
+  #listeners = new Set<() => void>();
+
+  constructor(store: Store) {
+    this.#store = store;
+  }
+
+  /** Observes every committed change to characters or groups. Returns an unsubscribe function. */
+  onChange(fn: () => void): () => void {
+    this.#listeners.add(fn);
+    return () => this.#listeners.delete(fn);
+  }
+
+  #changed<T>(value: T): T {
+    for (const fn of this.#listeners) fn();
+    return value;
+  }
+
+  /** Every character, ordered by avatar (the index is `characterId`). */
+  all(): CharacterView[] {
+    return this.#store.listCharacters().map((row) => view(row.key, row.body));
+  }
+
+  /** One character or null. */
+  get(avatar: string): CharacterView | null {
+    const card = this.#store.getCharacter(avatar);
+    return card ? view(avatar, card) : null;
+  }
+
+  /** One character or `not_found`. */
+  require(avatar: string): CharacterView {
+    const c = this.get(avatar);
+    if (!c) throw notFound(`character ${avatar} not found`);
+    return c;
+  }
+
+  /** Creates a card; the avatar is derived from the name and made unique. */
+  create(fields: CardFields, avatar?: string): CharacterView {
+    return this.#changed(this.#store.transaction(() => {
+      const base = avatar ? safeName(avatar, "avatar") : `${safeName(fields.name, "name")}.png`;
+      let chosen = base;
+      for (let n = 1; this.#store.getCharacter(chosen); n++) {
+        if (avatar) throw conflict(`character ${avatar} already exists`);
+        chosen = base.replace(/(\.png)?$/, `${n}.png`);
+      }
+      const card: CharacterCard = {
+        description: "",
+        personality: "",
+        scenario: "",
+        first_mes: "",
+        mes_example: "",
+        alternate_greetings: [],
+        creator_notes: "",
+        system_prompt: "",
+        post_history_instructions: "",
+        tags: [],
+        creator: "",
+        character_version: "",
+        extensions: {},
+        ...fields,
+        create_date: new Date().toISOString(),
+      };
+      this.#store.putCharacter(chosen, card);
+      return view(chosen, card);
+    }));
+  }
+
+  /** Merges fields into a card. */
+  edit(avatar: string, fields: Partial<CardFields>): CharacterView {
+    return this.#changed(this.#store.transaction(() => {
+      const card = this.#store.getCharacter(avatar);
+      if (!card) throw notFound(`character ${avatar} not found`);
+      const next = { ...card, ...fields };
+      this.#store.putCharacter(avatar, next);
+      return view(avatar, next);
+    }));
+  }
+
+  /** Replaces `extensions[key]` on a card. */
+  writeExtensionField(avatar: string, key: string, value: unknown): CharacterView {
+    const card = this.require(avatar);
+    const extensions = { ...(card.extensions as Record<string, unknown> ?? {}), [key]: value };
+    return this.edit(avatar, { extensions });
+  }
+
+  /** Deletes a card, its state and, when asked, its chats. */
+  delete(avatar: string, options: { deleteChats?: boolean } = {}): boolean {
+    return this.#changed(this.#store.transaction(() => {
+      if (options.deleteChats) {
+        for (const chat of this.#store.listChats({ kind: "character", owner: avatar })) {
+          this.#store.deleteChat(chat.id);
+        }
+      }
+      return this.#store.deleteCharacter(avatar);
+    }));
+  }
+
+  /** Every group (`{ id, name, members: avatar[], chat_id, chats: string[] }`). */
+  groups(): Record<string, unknown>[] {
+    return this.#store.listDocs<Record<string, unknown>>("group").map((d) => d.body);
+  }
+
+  /** One group or null. */
+  group(id: string): Record<string, unknown> | null {
+    return this.#store.getDoc("group", safeName(id, "group id"));
+  }
+
+  /** Creates or replaces a group. */
+  saveGroup(group: { id: string; name: string; members: string[]; chat_id: string; chats?: string[] }): void {
+    this.#store.putDoc("group", safeName(group.id, "group id"), { chats: [group.chat_id], ...group });
+    this.#changed(undefined);
+  }
+}
+
+function view(avatar: string, card: CharacterCard): CharacterView {
+  const data: Record<string, unknown> = {};
+  for (const f of V2_FIELDS) if (card[f] !== undefined) data[f] = card[f];
+  return { ...card, avatar, spec: "chara_card_v2", spec_version: "2.0", data };
+}

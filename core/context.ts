@@ -1,0 +1,498 @@
+/**
+ * The open chat and everything `getContext()` reads: which character or group is selected, the chat's
+ * messages and metadata (kept in memory), and the message API with its events. Every change is also
+ * published as RFC 6902 ops against {@link ContextSnapshot}, synchronously inside the write, so mirrors
+ * (plugin workers, the UI) are current before the write's caller gets its answer.
+ * @module
+ */
+
+import { type CharacterService, type CharacterView } from "./characters.ts";
+import { type ChatChange, type ChatService, type ChatTarget, humanDate } from "./chats.ts";
+import type { SettingsService } from "./documents.ts";
+import { invalid, notFound } from "./errors.ts";
+import type { EventBus } from "./events.ts";
+import { eventTypes } from "./event-types.ts";
+import { isObject } from "./json.ts";
+import { escapeSegment, type PatchOp } from "./patch.ts";
+import type { ChatKey, ChatMessage, ChatRecord } from "./store.ts";
+
+/** The read-only data `getContext()` exposes. */
+export interface ContextSnapshot {
+  chat: ChatMessage[];
+  characters: CharacterView[];
+  groups: Record<string, unknown>[];
+  name1: string;
+  name2: string;
+  characterId: number | undefined;
+  groupId: string | null;
+  chatId: string | undefined;
+  chat_metadata: Record<string, unknown>;
+  online_status: string;
+}
+
+/** Options of `addMessages`. */
+export interface AddOptions {
+  scroll?: boolean;
+  silent?: boolean;
+}
+
+/** Options of `updateMessages`. */
+export interface UpdateOptions {
+  rerender?: boolean;
+  silent?: boolean;
+}
+
+/** Options of `deleteMessages`. */
+export interface DeleteOptions {
+  swipe?: number;
+  silent?: boolean;
+}
+
+/** Dependencies of {@link ChatContext}. */
+export interface ChatContextDeps {
+  chats: ChatService;
+  characters: CharacterService;
+  settings: SettingsService;
+  events: EventBus;
+}
+
+/** The open chat and the message API over it. */
+export class ChatContext {
+  #deps: ChatContextDeps;
+  #listeners = new Set<(ops: PatchOp[]) => void>();
+  #record: ChatRecord | null = null;
+  #chat: ChatMessage[] = [];
+  #characters: CharacterView[] = [];
+  #groups: Record<string, unknown>[] = [];
+  #avatar: string | null = null;
+  #groupId: string | null = null;
+  #onlineStatus = "no_connection";
+
+  constructor(deps: ChatContextDeps) {
+    this.#deps = deps;
+    this.#characters = deps.characters.all();
+    this.#groups = deps.characters.groups();
+    deps.chats.onChange((change) => this.#onChatChange(change));
+    deps.characters.onChange(() => this.#onCharactersChange());
+  }
+
+  // ---- reading ----
+
+  /** A JSON-safe copy of everything `getContext()` reads. */
+  snapshot(): ContextSnapshot {
+    return structuredClone({
+      chat: this.#chat,
+      characters: this.#characters,
+      groups: this.#groups,
+      name1: this.#name1(),
+      name2: this.#name2(),
+      characterId: this.#characterId(),
+      groupId: this.#groupId,
+      chatId: this.#record?.key.file,
+      chat_metadata: this.#record?.metadata ?? {},
+      online_status: this.#onlineStatus,
+    });
+  }
+
+  /** Subscribes to snapshot patches. Returns an unsubscribe function. */
+  onPatch(fn: (ops: PatchOp[]) => void): () => void {
+    this.#listeners.add(fn);
+    return () => this.#listeners.delete(fn);
+  }
+
+  /** The open chat's record, or null when none is open. */
+  get record(): ChatRecord | null {
+    return this.#record;
+  }
+
+  /** The open chat's id (file name or group chat id). */
+  currentChatId(): string | undefined {
+    return this.#record?.key.file;
+  }
+
+  /** A copy of one message of the open chat, or null. */
+  getMessage(index: number): ChatMessage | null {
+    const m = Number.isInteger(index) ? this.#chat[index] : undefined;
+    return m ? structuredClone(m) : null;
+  }
+
+  /** The number of messages in the open chat. */
+  getMessageCount(): number {
+    return this.#chat.length;
+  }
+
+  /** Sets the connection status string shown as `online_status`. */
+  setOnlineStatus(status: string): void {
+    if (status === this.#onlineStatus) return;
+    this.#onlineStatus = status;
+    this.#publish([{ op: "replace", path: "/online_status", value: status }]);
+  }
+
+  /** The storage key of a target, or of the open chat when no target is given. */
+  resolveTarget(target?: ChatTarget): ChatRecord {
+    if (target) return this.#deps.chats.require(target);
+    if (!this.#record) throw notFound("no chat is open");
+    return this.#record;
+  }
+
+  /** The avatar of the selected character (`not_found` in a group chat or with none selected). */
+  currentAvatar(): string {
+    if (!this.#avatar) throw notFound("no character is selected");
+    return this.#avatar;
+  }
+
+  // ---- selecting ----
+
+  /** Opens the most recently used chat, if any (called at start). */
+  async openMostRecent(): Promise<void> {
+    const [recent] = this.#deps.chats.list({ limit: 1 });
+    if (recent) await this.#open(recent);
+  }
+
+  /** Selects a character by index in `characters` and opens its latest chat (creating one if needed). */
+  async selectCharacterById(id: number): Promise<string> {
+    const character = this.#characters[id];
+    if (!character) throw notFound(`no character with id ${id}`);
+    const [latest] = this.#deps.chats.list({ kind: "character", owner: character.avatar, limit: 1 });
+    const record = latest ?? this.#newCharacterChat(character);
+    await this.#open(record);
+    return record.key.file;
+  }
+
+  /** Opens a chat of the selected character by file name. */
+  async openCharacterChat(fileName: string): Promise<string> {
+    const avatar = this.currentAvatar();
+    const record = this.#deps.chats.require({ avatar_url: avatar, file_name: fileName });
+    await this.#open(record);
+    return record.key.file;
+  }
+
+  /** Opens a group's chat (its current one when no chat id is given). */
+  async openGroupChat(groupId: string, chatId?: string): Promise<string> {
+    const group = this.#deps.characters.group(groupId);
+    if (!group) throw notFound(`group ${groupId} not found`);
+    const id = chatId ?? String(group.chat_id);
+    const key: ChatKey = { kind: "group", owner: "", file: id };
+    const record = this.#deps.chats.find(key) ??
+      this.#deps.chats.create(key, { userName: this.#name1(), characterName: String(group.name ?? "") });
+    await this.#open(record, groupId);
+    return id;
+  }
+
+  /** Creates and opens a new chat for the selected character, starting with its greeting. */
+  async startNewChat(): Promise<string> {
+    const character = this.#characters.find((c) => c.avatar === this.currentAvatar())!;
+    const record = this.#newCharacterChat(character);
+    await this.#open(record);
+    return record.key.file;
+  }
+
+  // ---- messages ----
+
+  /** Appends messages to the open chat in one write, then emits their events. */
+  async addMessages(
+    input: ChatMessage | ChatMessage[],
+    options: AddOptions = {},
+  ): Promise<number | number[]> {
+    const list = Array.isArray(input) ? input : [input];
+    if (!list.every(isObject)) throw invalid("a message must be an object");
+    if (list.length === 0) return [];
+    const record = this.resolveTarget();
+    const first = this.#chat.length;
+    const messages = list.map((m) => ({
+      name: m.is_user ? this.#name1() : this.#name2(),
+      is_user: false,
+      is_system: false,
+      send_date: humanDate(),
+      mes: "",
+      ...m,
+    }));
+    this.#deps.chats.patch(record.key, messages.map((value) => ({ op: "add", path: "/-", value })));
+    const indexes = messages.map((_, i) => first + i);
+    if (!options.silent) {
+      for (const [i, m] of messages.entries()) {
+        const index = indexes[i];
+        await this.#emit(m.is_user ? eventTypes.MESSAGE_SENT : eventTypes.MESSAGE_RECEIVED, index);
+        await this.#emit(
+          m.is_user ? eventTypes.USER_MESSAGE_RENDERED : eventTypes.CHARACTER_MESSAGE_RENDERED,
+          index,
+        );
+      }
+    }
+    return Array.isArray(input) ? indexes : indexes[0];
+  }
+
+  /** Merges patches into messages of the open chat in one write; invalid indexes are skipped. */
+  async updateMessages(
+    input: { index: number; patch: Record<string, unknown> } | {
+      index: number;
+      patch: Record<string, unknown>;
+    }[],
+    options: UpdateOptions = {},
+  ): Promise<void> {
+    const list = Array.isArray(input) ? input : [input];
+    const record = this.resolveTarget();
+    const valid = list.filter((u) =>
+      Number.isInteger(u?.index) && u.index >= 0 && u.index < this.#chat.length && isObject(u.patch)
+    );
+    if (valid.length === 0) return;
+    const merged = new Map<number, ChatMessage>();
+    for (const u of valid) {
+      merged.set(u.index, { ...(merged.get(u.index) ?? this.#chat[u.index]), ...u.patch });
+    }
+    this.#deps.chats.patch(
+      record.key,
+      [...merged].map(([index, value]) => ({ op: "replace", path: `/${index}`, value })),
+    );
+    if (options.silent) return;
+    for (const index of merged.keys()) {
+      await this.#emit(eventTypes.MESSAGE_EDITED, index);
+      await this.#emit(eventTypes.MESSAGE_UPDATED, index);
+    }
+  }
+
+  /** Deletes messages (or one swipe of one message) from the open chat. */
+  async deleteMessages(
+    input: number | number[],
+    options: DeleteOptions = {},
+  ): Promise<ChatMessage | ChatMessage[] | null> {
+    const record = this.resolveTarget();
+    if (options.swipe !== undefined) return await this.#deleteSwipe(record, input, options);
+    const list = [...new Set(Array.isArray(input) ? input : [input])];
+    for (const i of list) {
+      if (!Number.isInteger(i) || i < 0 || i >= this.#chat.length) throw invalid(`no message at index ${i}`);
+    }
+    if (list.length === 0) return [];
+    const ascending = [...list].sort((a, b) => a - b);
+    const deleted = ascending.map((i) => structuredClone(this.#chat[i]));
+    const seq = sequenceRange(this.#chat, ascending);
+    this.#deps.chats.patch(
+      record.key,
+      [...ascending].reverse().map((i) => ({ op: "remove", path: `/${i}` })),
+    );
+    if (!options.silent) {
+      await this.#emit(eventTypes.MESSAGE_DELETED, this.#chat.length, { kind: "delete", ...seq });
+    }
+    return Array.isArray(input) ? deleted : deleted[0];
+  }
+
+  /** Merges `withMetadata` into the open chat's metadata and saves it. */
+  saveChatMetadata(withMetadata?: Record<string, unknown>): boolean {
+    const record = this.resolveTarget();
+    if (withMetadata !== undefined && !isObject(withMetadata)) throw invalid("metadata must be an object");
+    const ops: PatchOp[] = Object.entries(withMetadata ?? {}).map(([k, value]) => ({
+      op: "add",
+      path: `/${escapeSegment(k)}`,
+      value,
+    }));
+    this.#deps.chats.patchMetadata(record.key, ops);
+    return true;
+  }
+
+  // ---- internals ----
+
+  async #deleteSwipe(
+    record: ChatRecord,
+    input: number | number[],
+    options: DeleteOptions,
+  ): Promise<ChatMessage> {
+    if (Array.isArray(input)) throw invalid("swipe deletion takes one message index");
+    const message = this.#chat[input];
+    if (!message) throw invalid(`no message at index ${input}`);
+    const swipes = Array.isArray(message.swipes) ? [...message.swipes] : [];
+    const swipe = options.swipe!;
+    if (!Number.isInteger(swipe) || swipe < 0 || swipe >= swipes.length) throw invalid(`no swipe ${swipe}`);
+    if (swipes.length <= 1) throw invalid("cannot delete the only swipe");
+    swipes.splice(swipe, 1);
+    const next: ChatMessage = { ...message, swipes };
+    if (Array.isArray(message.swipe_info)) {
+      next.swipe_info = message.swipe_info.filter((_: unknown, i: number) => i !== swipe);
+    }
+    const current = Number(message.swipe_id ?? 0);
+    const swipeId = Math.min(current > swipe ? current - 1 : current, swipes.length - 1);
+    next.swipe_id = swipeId;
+    next.mes = swipes[swipeId];
+    this.#deps.chats.patch(record.key, [{ op: "replace", path: `/${input}`, value: next }]);
+    if (!options.silent) {
+      await this.#emit(eventTypes.MESSAGE_SWIPE_DELETED, { messageId: input, swipeId: swipe });
+    }
+    return structuredClone(next);
+  }
+
+  #newCharacterChat(character: CharacterView): ChatRecord {
+    const stamp = new Date().toISOString().replace("T", "@").replace(/:/g, "h").replace(/\..*/, "s");
+    let file = `${character.name} - ${stamp}`;
+    for (let n = 2; this.#deps.chats.find({ kind: "character", owner: character.avatar, file }); n++) {
+      file = `${character.name} - ${stamp} ${n}`;
+    }
+    const greeting = String(character.first_mes ?? "");
+    const messages = greeting
+      ? [{
+        name: character.name,
+        is_user: false,
+        is_system: false,
+        send_date: humanDate(),
+        mes: greeting,
+        swipes: [greeting, ...(character.alternate_greetings as string[] ?? [])],
+        swipe_id: 0,
+        extra: {},
+      }]
+      : [];
+    return this.#deps.chats.create(
+      { kind: "character", owner: character.avatar, file },
+      { userName: this.#name1(), characterName: String(character.name) },
+      messages,
+    );
+  }
+
+  async #open(record: ChatRecord, groupId?: string): Promise<void> {
+    this.#record = record;
+    this.#chat = this.#deps.chats.messages(record.id);
+    this.#avatar = record.key.kind === "character" ? record.key.owner : null;
+    this.#groupId = record.key.kind === "group" ? (groupId ?? this.#groupOfChat(record.key.file)) : null;
+    this.#publishAll();
+    await this.#emit(eventTypes.CHAT_CHANGED, record.key.file);
+    await this.#emit(eventTypes.CHAT_LOADED, { chatId: record.key.file });
+  }
+
+  #groupOfChat(chatId: string): string | null {
+    const group = this.#groups.find((g) => Array.isArray(g.chats) && g.chats.includes(chatId));
+    return group ? String(group.id) : null;
+  }
+
+  #onChatChange(change: ChatChange): void {
+    if (!this.#record || change.chatId !== this.#record.id) return;
+    switch (change.type) {
+      case "messages": {
+        const ops = change.ops.map((op) => ({ ...op, path: `/chat${op.path}` }));
+        for (const op of change.ops) applyToArray(this.#chat, op);
+        this.#publish(ops);
+        break;
+      }
+      case "metadata":
+        this.#record = { ...this.#record, metadata: change.metadata };
+        this.#publish([{ op: "replace", path: "/chat_metadata", value: change.metadata }]);
+        break;
+      case "replaced":
+        this.#record = this.#deps.chats.byId(change.chatId);
+        this.#chat = this.#deps.chats.messages(change.chatId);
+        this.#publish([
+          { op: "replace", path: "/chat", value: this.#chat },
+          { op: "replace", path: "/chat_metadata", value: this.#record?.metadata ?? {} },
+        ]);
+        break;
+      case "renamed":
+        this.#record = { ...this.#record, key: change.key };
+        this.#publish([{ op: "replace", path: "/chatId", value: change.key.file }]);
+        break;
+      case "deleted":
+        this.#record = null;
+        this.#chat = [];
+        this.#publishAll();
+    }
+  }
+
+  #onCharactersChange(): void {
+    this.#characters = this.#deps.characters.all();
+    this.#groups = this.#deps.characters.groups();
+    if (this.#avatar && !this.#characters.some((c) => c.avatar === this.#avatar)) {
+      this.#avatar = null;
+      this.#record = null;
+      this.#chat = [];
+    }
+    this.#publishAll();
+  }
+
+  #publishAll(): void {
+    // Whole-value replaces: `undefined` fields travel as null so every op stays valid JSON.
+    this.#publish(
+      Object.entries(this.snapshot()).map(([k, value]) => ({
+        op: "replace" as const,
+        path: `/${k}`,
+        value: value ?? null,
+      })),
+    );
+  }
+
+  #publish(ops: PatchOp[]): void {
+    if (ops.length === 0) return;
+    for (const fn of this.#listeners) {
+      try {
+        fn(ops);
+      } catch (error) {
+        console.error("context patch observer failed:", error);
+      }
+    }
+  }
+
+  #characterId(): number | undefined {
+    const i = this.#characters.findIndex((c) => c.avatar === this.#avatar);
+    return i >= 0 ? i : undefined;
+  }
+
+  #name1(): string {
+    const s = this.#deps.settings.get();
+    return typeof s.username === "string" && s.username ? s.username : "User";
+  }
+
+  #name2(): string {
+    if (this.#groupId) return String(this.#groups.find((g) => g.id === this.#groupId)?.name ?? "");
+    return String(this.#characters.find((c) => c.avatar === this.#avatar)?.name ?? "");
+  }
+
+  async #emit(event: string, ...args: unknown[]): Promise<void> {
+    await this.#deps.events.emit(event, ...args);
+  }
+}
+
+/** 1-based positions among playable (non-system) and assistant messages of the deleted range. */
+function sequenceRange(chat: ChatMessage[], indexes: number[]) {
+  let playable = 0, assistant = 0;
+  const p: number[] = [], a: number[] = [];
+  const wanted = new Set(indexes);
+  chat.forEach((m, i) => {
+    if (m.is_system) return;
+    playable++;
+    if (!m.is_user) assistant++;
+    if (wanted.has(i)) {
+      p.push(playable);
+      if (!m.is_user) a.push(assistant);
+    }
+  });
+  return {
+    deletedPlayableSeqFrom: p.length ? Math.min(...p) : null,
+    deletedPlayableSeqTo: p.length ? Math.max(...p) : null,
+    deletedAssistantSeqFrom: a.length ? Math.min(...a) : null,
+    deletedAssistantSeqTo: a.length ? Math.max(...a) : null,
+  };
+}
+
+/** Applies one already-validated chat op to the in-memory message array. */
+function applyToArray(chat: ChatMessage[], op: PatchOp): void {
+  const [head, ...rest] = op.path.slice(1).split("/").map((s) =>
+    s.replaceAll("~1", "/").replaceAll("~0", "~")
+  );
+  if (head === "-") {
+    chat.push(structuredClone(op.value) as ChatMessage);
+    return;
+  }
+  const index = Number(head);
+  if (rest.length === 0) {
+    if (op.op === "add") chat.splice(index, 0, structuredClone(op.value) as ChatMessage);
+    else if (op.op === "replace") chat[index] = structuredClone(op.value) as ChatMessage;
+    else if (op.op === "remove") chat.splice(index, 1);
+    return;
+  }
+  let parent: unknown = chat[index];
+  for (const s of rest.slice(0, -1)) parent = (parent as Record<string, unknown>)[s];
+  const key = rest[rest.length - 1];
+  if (Array.isArray(parent)) {
+    const i = key === "-" ? parent.length : Number(key);
+    if (op.op === "add") parent.splice(i, 0, structuredClone(op.value));
+    else if (op.op === "replace") parent[i] = structuredClone(op.value);
+    else if (op.op === "remove") parent.splice(i, 1);
+  } else if (isObject(parent)) {
+    if (op.op === "remove") delete parent[key];
+    else parent[key] = structuredClone(op.value);
+  }
+}

@@ -1,0 +1,211 @@
+/**
+ * The host event bus. One ordered list of listeners per event name; `emit` awaits each listener in
+ * turn so a listener may edit the payload before the next one sees it. Remote listeners (plugin workers,
+ * WebSocket clients) are plain functions registered by their adapters.
+ * @module
+ */
+
+import { eventTypes } from "./event-types.ts";
+
+/** A listener; its return value is ignored, a returned promise is awaited. */
+// deno-lint-ignore no-explicit-any
+export type Listener = (...args: any[]) => unknown;
+
+/** Options accepted by {@link EventBus.on}. */
+export interface ListenerOptions {
+  /** Higher runs first. Default 0. */
+  priority?: number;
+  /** Owner of the listener, used by `pluginOrder`. Host listeners have none. */
+  pluginId?: string;
+  /** A name shown by `getListenersMeta`. */
+  listenerName?: string;
+  /** Where the listener lives (`host`, `plugin`, `socket`). */
+  source?: string;
+}
+
+/** One row of {@link EventBus.getListenersMeta}. */
+export interface ListenerMeta {
+  index: number;
+  pluginId: string | null;
+  priority: number;
+  source: string;
+  orderHint: "first" | "last" | null;
+  listenerName: string | null;
+}
+
+/** Per-event ordering configuration accepted by {@link EventBus.setOrderConfig}. */
+export type OrderConfig = Record<string, { pluginOrder?: string[] }>;
+
+interface Entry {
+  fn: Listener;
+  priority: number;
+  pluginId: string | null;
+  listenerName: string | null;
+  source: string;
+  seq: number;
+  hint: "first" | "last" | null;
+  hintSeq: number;
+  once: boolean;
+}
+
+/** Events replayed to listeners that subscribe after they fired. */
+const REPLAYED = new Set<string>([eventTypes.APP_READY]);
+
+/** Ordered, awaited event emitter with Luker's ordering rules. */
+export class EventBus {
+  #listeners = new Map<string, Entry[]>();
+  #pluginOrder = new Map<string, string[]>();
+  #fired = new Map<string, unknown[]>();
+  #seq = 0;
+  #onError: (event: string, error: unknown, meta: ListenerMeta) => void;
+
+  /** @param onError called when a listener throws; the chain goes on regardless. */
+  constructor(onError?: (event: string, error: unknown, meta: ListenerMeta) => void) {
+    this.#onError = onError ?? ((event, error) => console.error(`listener of ${event} failed:`, error));
+  }
+
+  /** Adds a listener. Adding the same function twice for one event keeps one entry. */
+  on(event: string, fn: Listener, options: ListenerOptions = {}): void {
+    this.#add(event, fn, options, false);
+  }
+
+  /** Adds a listener removed after its first call. */
+  once(event: string, fn: Listener, options: ListenerOptions = {}): void {
+    this.#add(event, fn, options, true);
+  }
+
+  /** Removes a listener; unknown listeners are ignored. */
+  off(event: string, fn: Listener): void {
+    const list = this.#listeners.get(event);
+    if (!list) return;
+    const i = list.findIndex((e) => e.fn === fn);
+    if (i >= 0) list.splice(i, 1);
+  }
+
+  /** Removes every listener owned by a plugin (used when it stops). */
+  removePlugin(pluginId: string): void {
+    for (const list of this.#listeners.values()) {
+      for (let i = list.length - 1; i >= 0; i--) if (list[i].pluginId === pluginId) list.splice(i, 1);
+    }
+  }
+
+  /** Moves a listener ahead of every other; the latest call wins among several. */
+  makeFirst(event: string, fn: Listener): boolean {
+    return this.#hint(event, fn, "first");
+  }
+
+  /** Moves a listener behind every other; the latest call wins among several. */
+  makeLast(event: string, fn: Listener): boolean {
+    return this.#hint(event, fn, "last");
+  }
+
+  /** Sets the per-event plugin order; plugins named come first, in the given order. */
+  setOrderConfig(config: OrderConfig): void {
+    for (const [event, value] of Object.entries(config)) {
+      if (value?.pluginOrder) this.#pluginOrder.set(event, [...value.pluginOrder]);
+      else this.#pluginOrder.delete(event);
+    }
+  }
+
+  /** The current order configuration. */
+  getOrderConfig(): OrderConfig {
+    return Object.fromEntries([...this.#pluginOrder].map(([e, order]) => [e, { pluginOrder: [...order] }]));
+  }
+
+  /** Listeners of an event in the order `emit` calls them. */
+  getListenersMeta(event: string): ListenerMeta[] {
+    return this.#ordered(event).map((e, index) => meta(e, index));
+  }
+
+  /** Number of listeners of an event. */
+  listenerCount(event: string): number {
+    return this.#listeners.get(event)?.length ?? 0;
+  }
+
+  /**
+   * Calls every listener in order, awaiting each. A throwing listener is reported and skipped.
+   * Arguments are passed by reference so listeners may edit them for the ones after.
+   */
+  async emit(event: string, ...args: unknown[]): Promise<void> {
+    if (REPLAYED.has(event)) this.#fired.set(event, args);
+    const ordered = this.#ordered(event);
+    for (let i = 0; i < ordered.length; i++) {
+      const entry = ordered[i];
+      const list = this.#listeners.get(event);
+      if (!list?.includes(entry)) continue; // removed by an earlier listener
+      if (entry.once) list.splice(list.indexOf(entry), 1);
+      try {
+        await entry.fn(...args);
+      } catch (error) {
+        this.#onError(event, error, meta(entry, i));
+      }
+    }
+  }
+
+  #add(event: string, fn: Listener, options: ListenerOptions, once: boolean): void {
+    if (typeof fn !== "function") throw new TypeError("listener must be a function");
+    let list = this.#listeners.get(event);
+    if (!list) this.#listeners.set(event, list = []);
+    if (list.some((e) => e.fn === fn)) return;
+    const entry: Entry = {
+      fn,
+      priority: Number.isFinite(options.priority) ? Number(options.priority) : 0,
+      pluginId: options.pluginId ?? null,
+      listenerName: options.listenerName ?? (fn.name || null),
+      source: options.source ?? "host",
+      seq: this.#seq++,
+      hint: null,
+      hintSeq: 0,
+      once,
+    };
+    list.push(entry);
+    const fired = this.#fired.get(event);
+    if (fired) {
+      if (once) list.splice(list.indexOf(entry), 1);
+      queueMicrotask(async () => {
+        try {
+          await fn(...fired);
+        } catch (error) {
+          this.#onError(event, error, meta(entry, -1));
+        }
+      });
+    }
+  }
+
+  #hint(event: string, fn: Listener, hint: "first" | "last"): boolean {
+    const entry = this.#listeners.get(event)?.find((e) => e.fn === fn);
+    if (!entry) return false;
+    entry.hint = hint;
+    entry.hintSeq = this.#seq++;
+    return true;
+  }
+
+  #ordered(event: string): Entry[] {
+    const list = this.#listeners.get(event) ?? [];
+    const order = this.#pluginOrder.get(event) ?? [];
+    const rank = (e: Entry) => {
+      const i = e.pluginId === null ? -1 : order.indexOf(e.pluginId);
+      return i < 0 ? order.length : i;
+    };
+    const bucket = (e: Entry) => (e.hint === "first" ? 0 : e.hint === "last" ? 2 : 1);
+    return [...list].sort((a, b) =>
+      bucket(a) - bucket(b) ||
+      // among makeFirst the latest call leads; among makeLast the latest call trails
+      (a.hint === "first" ? b.hintSeq - a.hintSeq : a.hint === "last" ? a.hintSeq - b.hintSeq : 0) ||
+      rank(a) - rank(b) ||
+      b.priority - a.priority ||
+      a.seq - b.seq
+    );
+  }
+}
+
+function meta(e: Entry, index: number): ListenerMeta {
+  return {
+    index,
+    pluginId: e.pluginId,
+    priority: e.priority,
+    source: e.source,
+    orderHint: e.hint,
+    listenerName: e.listenerName,
+  };
+}

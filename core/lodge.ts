@@ -1,0 +1,66 @@
+/**
+ * The host's domain services in one object. Adapters (`web/`, `rpc/`, `plugins/`) receive a `Lodge`
+ * and reach state only through it.
+ * @module
+ */
+
+import { CharacterService } from "./characters.ts";
+import { ChatService } from "./chats.ts";
+import { ChatContext } from "./context.ts";
+import { SettingsService, WorldInfoService } from "./documents.ts";
+import { EventBus } from "./events.ts";
+import type { PluginAdmin } from "./plugin-admin.ts";
+import { CharacterStateService, ChatStateService } from "./state.ts";
+import type { Store } from "./store.ts";
+
+/** Options for {@link Lodge}. */
+export interface LodgeOptions {
+  /** Called when an event listener throws. */
+  onListenerError?: ConstructorParameters<typeof EventBus>[0];
+}
+
+/** The aggregate of core services over one store. */
+export class Lodge {
+  /** The storage engine. Only core services use it. */
+  readonly store: Store;
+  /** The event bus every listener (host, plugin, socket) registers on. */
+  readonly events: EventBus;
+  /** Chats and messages (patch-first). */
+  readonly chats: ChatService;
+  /** Character cards and groups. */
+  readonly characters: CharacterService;
+  /** Chat state per namespace. */
+  readonly chatState: ChatStateService;
+  /** Character state per namespace. */
+  readonly characterState: CharacterStateService;
+  /** The settings document. */
+  readonly settings: SettingsService;
+  /** World info books. */
+  readonly worldInfo: WorldInfoService;
+  /** The open chat, `getContext()` data and the message API. */
+  readonly context: ChatContext;
+  /** The plugin runtime, attached by `plugins/` when it starts; `null` while there is none. */
+  plugins: PluginAdmin | null = null;
+
+  constructor(store: Store, options: LodgeOptions = {}) {
+    this.store = store;
+    this.events = new EventBus(options.onListenerError);
+    this.chats = new ChatService(store);
+    this.characters = new CharacterService(store);
+    this.chatState = new ChatStateService(store);
+    this.characterState = new CharacterStateService(store);
+    this.settings = new SettingsService(store);
+    this.worldInfo = new WorldInfoService(store);
+    this.context = new ChatContext({
+      chats: this.chats,
+      characters: this.characters,
+      settings: this.settings,
+      events: this.events,
+    });
+  }
+
+  /** Closes the store. */
+  close(): void {
+    this.store.close();
+  }
+}

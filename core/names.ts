@@ -1,0 +1,27 @@
+/**
+ * Validation of names that become storage keys (chat files, avatars, world names). Names that could
+ * escape a data folder in the file-based formats Lodge imports and exports are refused.
+ * @module
+ */
+
+import { invalid } from "./errors.ts";
+
+/** Returns `name` if it is safe as a single path component, else throws `invalid`. */
+export function safeName(name: unknown, what: string): string {
+  if (typeof name !== "string" || name.trim() === "") throw invalid(`${what} must be a non-empty string`);
+  if (name.length > 255) throw invalid(`${what} is longer than 255 characters`);
+  // deno-lint-ignore no-control-regex
+  if (/[\/\\\x00-\x1f]/.test(name) || name === "." || name === ".." || name.includes("..")) {
+    throw invalid(`${what} must not contain "/", "\\", "..", or control characters`);
+  }
+  if (/^[a-zA-Z]:/.test(name)) throw invalid(`${what} must not be an absolute path`);
+  return name;
+}
+
+/** Normalises a chat/character state namespace as Luker does: trimmed, lower-cased, `[a-z0-9._-]`, ≤ 96. */
+export function normalizeNamespace(namespace: unknown): string {
+  if (typeof namespace !== "string") throw invalid("namespace must be a string");
+  const ns = namespace.trim().toLowerCase().replace(/[^a-z0-9._-]/g, "_").slice(0, 96);
+  if (ns === "" || /^[._]+$/.test(ns)) throw invalid("namespace is empty");
+  return ns;
+}

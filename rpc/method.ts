@@ -1,0 +1,78 @@
+/**
+ * The shape of one JSON-RPC method declaration. Every method is declared once with
+ * {@link defineMethod}; the dispatcher, the OpenRPC document, the typed client and the in-worker proxy
+ * all derive from the table of these declarations.
+ * @module
+ */
+
+import type { z } from "zod";
+import type { Lodge } from "../core/lodge.ts";
+
+/**
+ * Who may call a method. `plugin`: plugin workers, the UI and token-holding tools. `admin`: only the UI
+ * and token-holding tools, never a plugin.
+ */
+export type Capability = "plugin" | "admin";
+
+/** The identity of a caller, stamped by the transport, never taken from the frame. */
+export type Caller =
+  | { kind: "plugin"; pluginId: string }
+  | { kind: "client"; connectionId: string };
+
+/**
+ * The other end of a connection that can receive calls from the host (a WebSocket client or a plugin
+ * worker). Used for event delivery and calls into plugins.
+ */
+export interface Peer {
+  /** Sends a notification (no reply). */
+  notify(method: string, params: unknown): void;
+  /** Sends a request and resolves with its result, rejecting with the peer's error. */
+  request(method: string, params: unknown, options?: { timeoutMs?: number }): Promise<unknown>;
+  /** Registers a callback run once when the connection closes. */
+  onClose(fn: () => void): void;
+}
+
+/** Everything a handler may use besides its params. */
+export interface CallContext {
+  /** The host's domain services. */
+  lodge: Lodge;
+  /** Who is calling. */
+  caller: Caller;
+  /** The connection, when the transport can call back (WebSocket, worker); absent for plain HTTP. */
+  peer?: Peer;
+}
+
+/**
+ * One method declaration. `params` is a zod tuple of the positional arguments. `N` keeps the literal
+ * name so the typed client can look a method up by name in a table type.
+ */
+export interface MethodSpec<P extends z.ZodTuple = z.ZodTuple, R = unknown, N extends string = string> {
+  /** The getContext() path, e.g. `updateMessages` or `presets.list`. */
+  name: N;
+  /** One line for the OpenRPC document and docs. */
+  summary: string;
+  /** Positional parameters. Optional trailing ones use `.optional()`. */
+  params: P;
+  /** Result shape, for OpenRPC and the typed client. */
+  result: z.ZodType<R>;
+  /** Who may call it. */
+  capability: Capability;
+  /** Runs the call; throws `LodgeError` for domain errors. */
+  handler: (ctx: CallContext, ...params: z.output<P>) => R | Promise<R>;
+}
+
+/** Declares a method; identity function that keeps the name, param and result types. */
+export function defineMethod<P extends z.ZodTuple, R, N extends string>(
+  spec: MethodSpec<P, R, N>,
+): MethodSpec<P, R, N> {
+  return spec;
+}
+
+/** Turns JSON-RPC frames into responses. Built by `createDispatcher` in `rpc/dispatcher.ts`. */
+export interface Dispatcher {
+  /**
+   * Handles one frame (a request, a notification or a batch, as text). Resolves with the response text,
+   * or `null` when nothing is to be sent back (notifications only). Never rejects.
+   */
+  handle(frame: string, ctx: { caller: Caller; peer?: Peer }): Promise<string | null>;
+}

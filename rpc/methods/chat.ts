@@ -1,0 +1,237 @@
+/**
+ * The chat surface of `getContext()`: reading the open chat, selecting chats, the message API, chat
+ * metadata, chat state and character state, plus the deprecated low-level forms.
+ * @module
+ */
+
+import { z } from "zod";
+import { ChatTargetSchema } from "../../core/chats.ts";
+import { PatchOpsSchema } from "../../core/patch.ts";
+import { defineMethod } from "../method.ts";
+
+const Message = z.record(z.string(), z.unknown());
+const Messages = z.union([Message, z.array(Message)]);
+const TargetOption = z.object({ target: ChatTargetSchema.optional() }).optional();
+const Update = z.object({ index: z.number().int(), patch: z.record(z.string(), z.unknown()) });
+const Namespace = z.string().min(1).max(256);
+const StateResult = z.object({ ok: z.boolean(), applied: z.number(), created: z.boolean() });
+
+/** Methods over the open chat and its state. */
+export const chatMethods = [
+  defineMethod({
+    name: "getContext",
+    summary: "A snapshot of the read-only context data (chat, characters, groups, names, ids, metadata).",
+    params: z.tuple([]),
+    result: z.record(z.string(), z.unknown()),
+    capability: "plugin",
+    handler: ({ lodge }) => lodge.context.snapshot() as unknown as Record<string, unknown>,
+  }),
+  defineMethod({
+    name: "getCurrentChatId",
+    summary: "The open chat's id (character chat file name or group chat id).",
+    params: z.tuple([]),
+    result: z.string().nullable(),
+    capability: "plugin",
+    handler: ({ lodge }) => lodge.context.currentChatId() ?? null,
+  }),
+  defineMethod({
+    name: "selectCharacterById",
+    summary: "Selects a character by its index in `characters` and opens its latest chat.",
+    params: z.tuple([z.number().int().min(0)]),
+    result: z.string(),
+    capability: "plugin",
+    handler: ({ lodge }, id) => lodge.context.selectCharacterById(id),
+  }),
+  defineMethod({
+    name: "openCharacterChat",
+    summary: "Opens a chat of the selected character by file name.",
+    params: z.tuple([z.string().min(1)]),
+    result: z.string(),
+    capability: "plugin",
+    handler: ({ lodge }, file) => lodge.context.openCharacterChat(file),
+  }),
+  defineMethod({
+    name: "openGroupChat",
+    summary: "Opens a group's chat (the group's current chat when no chat id is given).",
+    params: z.tuple([z.string().min(1), z.string().optional()]),
+    result: z.string(),
+    capability: "plugin",
+    handler: ({ lodge }, groupId, chatId) => lodge.context.openGroupChat(groupId, chatId),
+  }),
+  defineMethod({
+    name: "addMessages",
+    summary: "Adds one or more messages to the open chat; returns the new index or indexes.",
+    params: z.tuple([Messages, z.object({ scroll: z.boolean(), silent: z.boolean() }).partial().optional()]),
+    result: z.union([z.number(), z.array(z.number())]),
+    capability: "plugin",
+    handler: ({ lodge }, messages, options) => lodge.context.addMessages(messages, options),
+  }),
+  defineMethod({
+    name: "updateMessages",
+    summary: "Merges patches into messages of the open chat; emits MESSAGE_EDITED and MESSAGE_UPDATED.",
+    params: z.tuple([
+      z.union([Update, z.array(Update)]),
+      z.object({ rerender: z.boolean(), silent: z.boolean() }).partial().optional(),
+    ]),
+    result: z.null(),
+    capability: "plugin",
+    handler: async ({ lodge }, updates, options) => {
+      await lodge.context.updateMessages(updates, options);
+      return null;
+    },
+  }),
+  defineMethod({
+    name: "deleteMessages",
+    summary: "Deletes messages (or one swipe with `swipe`) and returns what was deleted.",
+    params: z.tuple([
+      z.union([z.number().int(), z.array(z.number().int())]),
+      z.object({ swipe: z.number().int(), silent: z.boolean() }).partial().optional(),
+    ]),
+    result: z.union([Message, z.array(Message), z.null()]),
+    capability: "plugin",
+    handler: ({ lodge }, index, options) => lodge.context.deleteMessages(index, options),
+  }),
+  defineMethod({
+    name: "getMessage",
+    summary: "The message at an index of the open chat, or null.",
+    params: z.tuple([z.number().int()]),
+    result: Message.nullable(),
+    capability: "plugin",
+    handler: ({ lodge }, index) => lodge.context.getMessage(index),
+  }),
+  defineMethod({
+    name: "getMessageCount",
+    summary: "The number of messages in the open chat.",
+    params: z.tuple([]),
+    result: z.number(),
+    capability: "plugin",
+    handler: ({ lodge }) => lodge.context.getMessageCount(),
+  }),
+  defineMethod({
+    name: "saveChatMetadata",
+    summary: "Merges the given fields into the open chat's metadata and saves it.",
+    params: z.tuple([z.record(z.string(), z.unknown()).optional()]),
+    result: z.boolean(),
+    capability: "plugin",
+    handler: ({ lodge }, metadata) => lodge.context.saveChatMetadata(metadata),
+  }),
+  defineMethod({
+    name: "getChatState",
+    summary: "The chat state of a namespace (null when absent).",
+    params: z.tuple([Namespace, TargetOption]),
+    result: z.unknown(),
+    capability: "plugin",
+    handler: ({ lodge }, ns, options) =>
+      lodge.chatState.get(lodge.context.resolveTarget(options?.target).id, ns),
+  }),
+  defineMethod({
+    name: "getChatStateBatch",
+    summary: "The chat states of several namespaces, keyed by namespace.",
+    params: z.tuple([z.array(Namespace).max(1000), TargetOption]),
+    result: z.record(z.string(), z.unknown()),
+    capability: "plugin",
+    handler: ({ lodge }, nss, options) =>
+      lodge.chatState.getBatch(lodge.context.resolveTarget(options?.target).id, nss),
+  }),
+  defineMethod({
+    name: "patchChatState",
+    summary: "Applies RFC 6902 ops (with `test` guards) to a namespace's chat state; the data form of " +
+      "updateChatState. A failed guard is a conflict (-32000).",
+    params: z.tuple([Namespace, PatchOpsSchema, TargetOption]),
+    result: StateResult,
+    capability: "plugin",
+    handler: ({ lodge }, ns, ops, options) => {
+      const { data: _data, ...result } = lodge.chatState.patch(
+        lodge.context.resolveTarget(options?.target).id,
+        ns,
+        ops,
+      );
+      return result;
+    },
+  }),
+  defineMethod({
+    name: "deleteChatState",
+    summary: "Deletes a namespace's chat state.",
+    params: z.tuple([Namespace, TargetOption]),
+    result: z.object({ ok: z.boolean(), deleted: z.boolean() }),
+    capability: "plugin",
+    handler: ({ lodge }, ns, options) =>
+      lodge.chatState.delete(lodge.context.resolveTarget(options?.target).id, ns),
+  }),
+  defineMethod({
+    name: "getCharacterState",
+    summary: "The selected character's state of a namespace (null when absent).",
+    params: z.tuple([Namespace]),
+    result: z.unknown(),
+    capability: "plugin",
+    handler: ({ lodge }, ns) => lodge.characterState.get(lodge.context.currentAvatar(), ns),
+  }),
+  defineMethod({
+    name: "setCharacterState",
+    summary: "Replaces the selected character's state of a namespace; null deletes it.",
+    params: z.tuple([Namespace, z.record(z.string(), z.unknown()).nullable()]),
+    result: z.null(),
+    capability: "plugin",
+    handler: ({ lodge }, ns, data) => {
+      lodge.characterState.set(lodge.context.currentAvatar(), ns, data);
+      return null;
+    },
+  }),
+  // Deprecated low-level forms, kept for older plugins.
+  defineMethod({
+    name: "addOneMessage",
+    summary: "Deprecated: use addMessages. Adds one message to the open chat.",
+    params: z.tuple([Message, z.record(z.string(), z.unknown()).optional()]),
+    result: z.number(),
+    capability: "plugin",
+    handler: async ({ lodge }, message) => await lodge.context.addMessages(message) as number,
+  }),
+  defineMethod({
+    name: "deleteLastMessage",
+    summary: "Deprecated: use deleteMessages(chat.length - 1).",
+    params: z.tuple([]),
+    result: Message.nullable(),
+    capability: "plugin",
+    handler: async ({ lodge }) => {
+      const count = lodge.context.getMessageCount();
+      return count ? await lodge.context.deleteMessages(count - 1) as Record<string, unknown> : null;
+    },
+  }),
+  defineMethod({
+    name: "deleteMessage",
+    summary: "Deprecated: use deleteMessages.",
+    params: z.tuple([z.number().int()]),
+    result: Message.nullable(),
+    capability: "plugin",
+    handler: async ({ lodge }, index) => await lodge.context.deleteMessages(index) as Record<string, unknown>,
+  }),
+  defineMethod({
+    name: "patchChatMessages",
+    summary: "Deprecated low-level transport: applies RFC 6902 ops to the open chat's message array.",
+    params: z.tuple([
+      PatchOpsSchema,
+      z.object({ integrity: z.string(), force: z.boolean() }).partial().optional(),
+    ]),
+    result: z.object({
+      ok: z.boolean(),
+      applied: z.number(),
+      total_messages: z.number(),
+      integrity: z.string(),
+    }),
+    capability: "plugin",
+    handler: ({ lodge }, ops, options) => lodge.chats.patch(lodge.context.resolveTarget().key, ops, options),
+  }),
+  defineMethod({
+    name: "appendChatMessages",
+    summary: "Deprecated low-level transport: appends messages to the open chat (retry-safe).",
+    params: z.tuple([
+      z.array(Message),
+      z.object({ integrity: z.string(), force: z.boolean() }).partial().optional(),
+    ]),
+    result: z.object({ ok: z.boolean(), appended: z.number(), skipped: z.number(), integrity: z.string() })
+      .loose(),
+    capability: "plugin",
+    handler: ({ lodge }, messages, options) =>
+      lodge.chats.append(lodge.context.resolveTarget().key, messages, options),
+  }),
+] as const;

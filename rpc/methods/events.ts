@@ -1,0 +1,282 @@
+/**
+ * `eventSource.*` and `eventTypes` over RPC. A remote listener is a `listenerId` chosen by its
+ * connection; the host registers a stand-in function on the bus that delivers `event` to that connection:
+ * a notification for plain listeners, an awaited request for `awaited` ones, whose `{ patch }` answer edits
+ * the payload before the next listener runs.
+ * @module
+ */
+
+import { z } from "zod";
+import { LodgeError } from "../../core/errors.ts";
+import { eventTypes } from "../../core/event-types.ts";
+import type { EventBus, Listener } from "../../core/events.ts";
+import { applyPatch, deepEqual, type PatchOp, PatchOpsSchema } from "../../core/patch.ts";
+import { type CallContext, defineMethod, type Peer } from "../method.ts";
+
+/** Options of {@link createEventMethods}. */
+export interface EventMethodsOptions {
+  /** How long the chain waits for an awaited remote listener before going on. Default 10 s. */
+  deadlineMs?: number;
+}
+
+/** What a connection sends to subscribe. */
+const SubscribeOptions = z.object({
+  listenerId: z.string().min(1).max(256),
+  priority: z.number().optional(),
+  awaited: z.boolean().optional(),
+});
+
+const ListenerRef = z.object({ listenerId: z.string().min(1).max(256) });
+
+const EventName = z.string().min(1).max(256);
+
+const ListenerMetaSchema = z.object({
+  index: z.number(),
+  pluginId: z.string().nullable(),
+  priority: z.number(),
+  source: z.string(),
+  orderHint: z.enum(["first", "last"]).nullable(),
+  listenerName: z.string().nullable(),
+});
+
+const OrderConfigSchema = z.record(
+  EventName,
+  z.object({ pluginOrder: z.array(z.string()).optional() }),
+);
+
+/** A remote listener's stand-in on the bus. */
+interface Subscription {
+  bus: EventBus;
+  fn: Listener;
+}
+
+/** A connection's listeners: event name → listener id → stand-in. */
+type PeerSubscriptions = Map<string, Map<string, Subscription>>;
+
+/**
+ * Builds the event methods. Each call gets its own registry of remote listeners, so two hosts in one
+ * process (tests) never share subscriptions.
+ */
+export function createEventMethods(options: EventMethodsOptions = {}) {
+  const deadlineMs = options.deadlineMs ?? 10_000;
+  const registry = new WeakMap<Peer, PeerSubscriptions>();
+
+  function subscriptionsOf(peer: Peer): PeerSubscriptions {
+    let subs = registry.get(peer);
+    if (!subs) {
+      const created: PeerSubscriptions = new Map();
+      registry.set(peer, subs = created);
+      peer.onClose(() => {
+        registry.delete(peer);
+        for (const [event, byId] of created) for (const sub of byId.values()) sub.bus.off(event, sub.fn);
+        created.clear();
+      });
+    }
+    return subs;
+  }
+
+  /** The caller's own listeners of an event; other connections' ids are out of reach. */
+  function listenersOf(ctx: CallContext, event: string): Map<string, Subscription> | undefined {
+    return ctx.peer ? registry.get(ctx.peer)?.get(event) : undefined;
+  }
+
+  function subscribe(
+    ctx: CallContext,
+    event: string,
+    options: z.output<typeof SubscribeOptions>,
+    once: boolean,
+  ): null {
+    const peer = ctx.peer;
+    if (!peer) {
+      throw new LodgeError(
+        "unavailable",
+        "subscribing needs a connection the host can call back (WebSocket or plugin worker), not plain HTTP",
+      );
+    }
+    const { listenerId } = options;
+    const subs = subscriptionsOf(peer);
+    let byId = subs.get(event);
+    if (!byId) subs.set(event, byId = new Map());
+    const previous = byId.get(listenerId);
+    if (previous) previous.bus.off(event, previous.fn); // the same id again replaces the listener
+
+    const deliver = options.awaited
+      ? awaitedDelivery(peer, listenerId, event, deadlineMs)
+      : (...args: unknown[]) => peer.notify("event", { listenerId, event, args });
+    const fn: Listener = once
+      ? (...args: unknown[]) => {
+        if (byId.get(listenerId)?.fn === fn) byId.delete(listenerId);
+        return deliver(...args);
+      }
+      : deliver;
+    const bus = ctx.lodge.events;
+    byId.set(listenerId, { bus, fn });
+    const listenerOptions = {
+      priority: options.priority,
+      pluginId: ctx.caller.kind === "plugin" ? ctx.caller.pluginId : undefined,
+      listenerName: listenerId,
+      source: ctx.caller.kind === "plugin" ? "plugin" : "socket",
+    };
+    if (once) bus.once(event, fn, listenerOptions);
+    else bus.on(event, fn, listenerOptions);
+    return null;
+  }
+
+  return [
+    defineMethod({
+      name: "eventSource.on",
+      summary: "Subscribes this connection's listener to an event; delivered with method `event`.",
+      params: z.tuple([EventName, SubscribeOptions]),
+      result: z.null(),
+      capability: "plugin",
+      handler: (ctx, event, options) => subscribe(ctx, event, options, false),
+    }),
+    defineMethod({
+      name: "eventSource.once",
+      summary: "Like eventSource.on, removed after its first delivery.",
+      params: z.tuple([EventName, SubscribeOptions]),
+      result: z.null(),
+      capability: "plugin",
+      handler: (ctx, event, options) => subscribe(ctx, event, options, true),
+    }),
+    defineMethod({
+      name: "eventSource.off",
+      summary: "Removes this connection's listener; false when there was none.",
+      params: z.tuple([EventName, ListenerRef]),
+      result: z.boolean(),
+      capability: "plugin",
+      handler: (ctx, event, { listenerId }) => {
+        const byId = listenersOf(ctx, event);
+        const sub = byId?.get(listenerId);
+        if (!sub) return false;
+        sub.bus.off(event, sub.fn);
+        byId?.delete(listenerId);
+        return true;
+      },
+    }),
+    defineMethod({
+      name: "eventSource.makeFirst",
+      summary: "Moves this connection's listener ahead of every other; false when there is none.",
+      params: z.tuple([EventName, ListenerRef]),
+      result: z.boolean(),
+      capability: "plugin",
+      handler: (ctx, event, { listenerId }) => {
+        const sub = listenersOf(ctx, event)?.get(listenerId);
+        return sub ? sub.bus.makeFirst(event, sub.fn) : false;
+      },
+    }),
+    defineMethod({
+      name: "eventSource.makeLast",
+      summary: "Moves this connection's listener behind every other; false when there is none.",
+      params: z.tuple([EventName, ListenerRef]),
+      result: z.boolean(),
+      capability: "plugin",
+      handler: (ctx, event, { listenerId }) => {
+        const sub = listenersOf(ctx, event)?.get(listenerId);
+        return sub ? sub.bus.makeLast(event, sub.fn) : false;
+      },
+    }),
+    defineMethod({
+      name: "eventSource.getListenersMeta",
+      summary: "The listeners of an event in the order emit calls them.",
+      params: z.tuple([EventName]),
+      result: z.array(ListenerMetaSchema),
+      capability: "plugin",
+      handler: (ctx, event) => ctx.lodge.events.getListenersMeta(event),
+    }),
+    defineMethod({
+      name: "eventSource.setOrderConfig",
+      summary: "Sets per-event plugin order: { [event]: { pluginOrder: [pluginId, ...] } }.",
+      params: z.tuple([OrderConfigSchema]),
+      result: z.null(),
+      capability: "plugin",
+      handler: (ctx, config) => {
+        ctx.lodge.events.setOrderConfig(config);
+        return null;
+      },
+    }),
+    defineMethod({
+      name: "eventSource.emit",
+      summary: "Emits an event with the given arguments and resolves when every listener has run.",
+      params: z.tuple([EventName], z.unknown()),
+      result: z.null(),
+      capability: "plugin",
+      handler: async (ctx, event, ...args) => {
+        await ctx.lodge.events.emit(event, ...args);
+        return null;
+      },
+    }),
+    defineMethod({
+      name: "eventTypes",
+      summary: "The event-type table: name → event string.",
+      params: z.tuple([]),
+      result: z.record(z.string(), z.string()),
+      capability: "plugin",
+      handler: (): Record<string, string> => eventTypes,
+    }),
+  ];
+}
+
+/** The event methods with the default deadline. */
+export const eventMethods = createEventMethods();
+
+/**
+ * A stand-in that asks the peer and waits (up to the deadline) before the chain goes on. A `{ patch }`
+ * answer is validated and applied to the payload; any failure throws, which the bus reports and skips.
+ */
+function awaitedDelivery(peer: Peer, listenerId: string, event: string, deadlineMs: number): Listener {
+  return async (...args: unknown[]) => {
+    const answer = await peer.request("event", { listenerId, event, args }, { timeoutMs: deadlineMs });
+    if (typeof answer !== "object" || answer === null || !Object.hasOwn(answer, "patch")) return;
+    const ops = PatchOpsSchema.safeParse((answer as { patch: unknown }).patch);
+    if (!ops.success) throw new LodgeError("invalid", `listener ${listenerId} answered a malformed patch`);
+    if (ops.data.length > 0) patchArgs(args, ops.data);
+  };
+}
+
+/**
+ * Applies ops to the JSON form the peer saw, then writes only what changed back into the live payload,
+ * in place: objects keep their identity (the emitter holds them) and values JSON cannot carry
+ * (functions, handles) survive untouched.
+ */
+function patchArgs(args: unknown[], ops: PatchOp[]): void {
+  const before = JSON.parse(JSON.stringify(args));
+  const after = applyPatch(before, ops, "strict"); // a copy: a failing op leaves nothing half-applied
+  merge(args, before, after);
+}
+
+type Obj = Record<string, unknown>;
+
+function isObject(value: unknown): value is Obj {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Makes `target` reflect the change from `before` to `after`; returns the value for its slot. */
+function merge(target: unknown, before: unknown, after: unknown): unknown {
+  if (deepEqual(before, after)) return target;
+  if (Array.isArray(target) && Array.isArray(before) && Array.isArray(after)) {
+    if (target.length === before.length && before.length === after.length) {
+      for (let i = 0; i < after.length; i++) target[i] = merge(target[i], before[i], after[i]);
+    } else target.splice(0, target.length, ...after);
+    return target;
+  }
+  if (isObject(target) && isObject(before) && isObject(after)) {
+    for (const key of Object.keys(before)) if (!Object.hasOwn(after, key)) delete target[key];
+    for (const key of Object.keys(after)) {
+      const current = Object.hasOwn(target, key) ? target[key] : undefined;
+      const next = Object.hasOwn(before, key) ? merge(current, before[key], after[key]) : after[key];
+      if (next === current) continue;
+      // a plain assignment to "__proto__" would swap the prototype instead of adding a key
+      if (key === "__proto__") {
+        Object.defineProperty(target, key, {
+          value: next,
+          writable: true,
+          enumerable: true,
+          configurable: true,
+        });
+      } else target[key] = next;
+    }
+    return target;
+  }
+  return after;
+}

@@ -1,0 +1,158 @@
+/**
+ * Hostile plugins reading outside their folder: absolute paths, `..`, `file:` fetches, Node's `fs`, a
+ * sibling plugin's folder (which the shared sandbox process may read), the host's token and database,
+ * symlinks planted after the plugin loaded, and static imports of modules outside the folder.
+ */
+
+import assert from "node:assert/strict";
+import { assertAllowed, assertDenied, jsPlugin, Kit, PROBE } from "./hostile-kit.ts";
+
+/** A directory outside the data dir holding a canary file, JSON document and module. */
+async function outsideDir(canary: string): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "lodge-outside-" });
+  await Deno.writeTextFile(`${dir}/secret.txt`, canary);
+  await Deno.writeTextFile(`${dir}/secret.json`, JSON.stringify({ secret: canary }));
+  await Deno.writeTextFile(`${dir}/outside.js`, `console.log("OUTSIDE-RAN ${canary}");\nexport default "${canary}";\n`);
+  return dir;
+}
+
+const readAttempts = (label: string, path: string) => `
+await attempt("${label}: Deno.readTextFile", () => Deno.readTextFile(${path}));
+await attempt("${label}: Deno.readFileSync", () => new TextDecoder().decode(Deno.readFileSync(${path})));
+await attempt("${label}: Deno.stat", () => Deno.stat(${path}).then((s) => s.size));
+await attempt("${label}: Deno.open", async () => { const f = await Deno.open(${path}); f.close(); return "opened"; });
+await attempt("${label}: fetch file:", async () => (await fetch(new URL("file://" + ${path}))).text());
+await attempt("${label}: node:fs", async () => (await import("node:fs")).readFileSync(${path}, "utf8"));
+await attempt("${label}: node:fs/promises", async () => (await import("node:fs/promises")).readFile(${path}, "utf8"));
+`;
+
+Deno.test("hostile: reads outside the plugin folder are denied", async (t) => {
+  const canary = `outside-${crypto.randomUUID()}`;
+  const outside = await outsideDir(canary);
+  const victimSecret = `victim-${crypto.randomUUID()}`;
+  const kit = await Kit.start([
+    jsPlugin(
+      "evil-read",
+      `${PROBE}
+const here = new URL(".", import.meta.url).pathname;
+const up = "../".repeat(here.split("/").filter(Boolean).length);
+await attempt("own folder", () => Deno.readTextFile(new URL("./own.txt", import.meta.url)));
+${readAttempts("absolute", JSON.stringify(`${outside}/secret.txt`))}
+${readAttempts("dot-dot", `here + up + ${JSON.stringify(`${outside.slice(1)}/secret.txt`)}`)}
+await attempt("cwd-relative", () => Deno.readTextFile("secret.txt"));
+await attempt("readDir outside", async () => { const names = []; for await (const e of Deno.readDir(${
+        JSON.stringify(outside)
+      })) names.push(e.name); return names; });
+await attempt("import() outside json", () => import(${
+        JSON.stringify(`file://${outside}/secret.json`)
+      }, { with: { type: "json" } }).then((m) => m.default));
+await attempt("import() outside module", () => import(${JSON.stringify(`file://${outside}/outside.js`)}));
+await attempt("/proc/self/environ", () => Deno.readTextFile("/proc/self/environ"));
+await attempt("/etc/passwd", () => Deno.readTextFile("/etc/passwd"));
+report("OUTSIDE");
+
+Luker.getContext().eventSource.on("hostile_read", async ({ paths }) => {
+  for (const [label, path] of Object.entries(paths)) {
+    await attempt(label + ": read", () => Deno.readTextFile(path));
+    await attempt(label + ": stat", () => Deno.stat(path).then((s) => s.size));
+    await attempt(label + ": node:fs", async () => (await import("node:fs")).readFileSync(path, "utf8"));
+  }
+  await attempt("readDir data", async () => { const names = []; for await (const e of Deno.readDir(paths.dataDir)) names.push(e.name); return names; });
+  report("DATA");
+});
+
+Luker.getContext().eventSource.on("hostile_link", async () => {
+  await attempt("planted file link", () => Deno.readTextFile(new URL("./planted.txt", import.meta.url)));
+  await attempt("planted dir link", () => Deno.readTextFile(new URL("./planted-dir/secret.txt", import.meta.url)));
+  await attempt("planted dir readDir", async () => { const names = []; for await (const e of Deno.readDir(new URL("./planted-dir", import.meta.url))) names.push(e.name); return names; });
+  await attempt("planted link fetch", async () => (await fetch(new URL("./planted.txt", import.meta.url))).text());
+  await attempt("planted link node:fs", async () => (await import("node:fs")).readFileSync(new URL("./planted.txt", import.meta.url), "utf8"));
+  await attempt("planted json import", () => import("./planted.json", { with: { type: "json" } }).then((m) => m.default));
+  await attempt("planted module import", () => import("./planted.js").then((m) => m.default));
+  report("LINKS");
+});
+console.log("evil-read loaded");
+`,
+      {},
+      { "own.txt": "mine" },
+    ),
+    jsPlugin("victim", `console.log("victim ready");`, {}, {
+      "private.js": `console.log("VICTIM-CODE-RAN ${victimSecret}");\nexport default "${victimSecret}";\n`,
+      "private.txt": victimSecret,
+    }),
+    jsPlugin(
+      "evil-static-abs",
+      `import secret from ${JSON.stringify(`file://${outside}/outside.js`)};\nconsole.log("STATIC-ABS " + secret);\n`,
+    ),
+    jsPlugin(
+      "evil-static-json",
+      `import data from ${
+        JSON.stringify(`file://${outside}/secret.json`)
+      } with { type: "json" };\nconsole.log("STATIC-JSON " + data.secret);\n`,
+    ),
+    jsPlugin(
+      "evil-static-sibling",
+      `import secret from "../victim/private.js";\nconsole.log("STATIC-SIBLING " + secret);\n`,
+    ),
+  ]);
+  try {
+    await t.step("absolute, .., file: fetch, node:fs, readDir, import() outside", async () => {
+      const report = await kit.report("evil-read", "OUTSIDE");
+      assertAllowed(report, "own folder");
+      assert.equal(report["own folder"].value, "mine");
+      for (const [name, entry] of Object.entries(report)) {
+        if (name !== "own folder") assert.equal(entry.ok, false, `${name} succeeded: ${entry.value}`);
+      }
+    });
+
+    await t.step("the token, the database and a sibling plugin's folder", async () => {
+      const paths: Record<string, string> = {
+        dataDir: kit.dataDir,
+        "sibling file": `${kit.pluginDir("victim")}/private.txt`,
+        "sibling via ..": `${kit.pluginDir("evil-read")}/../victim/private.txt`,
+      };
+      for await (const entry of Deno.readDir(kit.dataDir)) {
+        if (entry.isFile) paths[`data/${entry.name}`] = `${kit.dataDir}/${entry.name}`;
+      }
+      assert.ok(Object.keys(paths).some((k) => k.endsWith(".db")), `no database in ${Object.keys(paths)}`);
+      await kit.emit("hostile_read", { paths });
+      const report = await kit.report("evil-read", "DATA");
+      assert.ok(Object.keys(report).length >= 3 * (Object.keys(paths).length) + 1);
+      for (const [name, entry] of Object.entries(report)) {
+        assert.equal(entry.ok, false, `${name} succeeded: ${entry.value}`);
+      }
+    });
+
+    await t.step("symlinks planted after the plugin loaded", async () => {
+      const dir = kit.pluginDir("evil-read");
+      await Deno.symlink(`${outside}/secret.txt`, `${dir}/planted.txt`);
+      await Deno.symlink(outside, `${dir}/planted-dir`);
+      await Deno.symlink(`${outside}/secret.json`, `${dir}/planted.json`);
+      await Deno.symlink(`${outside}/outside.js`, `${dir}/planted.js`);
+      await kit.emit("hostile_link");
+      const report = await kit.report("evil-read", "LINKS");
+      for (const name of Object.keys(report)) assertDenied(report, name);
+    });
+
+    await t.step("static imports outside the folder keep the plugin from loading", async () => {
+      for (const id of ["evil-static-abs", "evil-static-json", "evil-static-sibling"]) {
+        const info = await kit.waitState(id, ["crashed", "refused"], 15_000);
+        assert.ok(info.reason, `${id} has no reason`);
+        const logs = (await kit.logs(id)).join("\n");
+        assert.doesNotMatch(logs, /^STATIC-/m, `${id} ran: ${logs}`);
+      }
+    });
+
+    await t.step("nothing read leaked, and the host and a good plugin still answer", async () => {
+      await kit.assertNoLeak(canary);
+      await kit.assertNoLeak(victimSecret);
+      const token = await Deno.readTextFile(`${kit.dataDir}/token`).catch(() => null);
+      if (token) await kit.assertNoLeak(token.trim());
+      await kit.assertHostAnswers("after the read attempts");
+      await kit.assertGoodAnswers("after the read attempts");
+    });
+  } finally {
+    await kit.close();
+    await Deno.remove(outside, { recursive: true });
+  }
+});

@@ -1,0 +1,60 @@
+/**
+ * Character routes: `/api/characters/all|get|create|edit|delete` and character state.
+ * @module
+ */
+
+import { Hono } from "hono";
+import { z } from "zod";
+import { CardFieldsSchema } from "../../core/characters.ts";
+import type { Lodge } from "../../core/lodge.ts";
+import { safeName } from "../../core/names.ts";
+import { PatchOpsSchema } from "../../core/patch.ts";
+import { readBody } from "../body.ts";
+
+const Avatar = z.object({ avatar_url: z.string() });
+
+/** Character routes, to mount at `/api/characters`. */
+export function charactersApi(lodge: Lodge): Hono {
+  const app = new Hono();
+  const avatar = (b: { avatar_url: string }) => safeName(b.avatar_url, "avatar_url");
+
+  app.post("/all", (c) => c.json(lodge.characters.all()));
+  app.post("/get", async (c) => c.json(lodge.characters.require(avatar(await readBody(c, Avatar)))));
+  app.post("/create", async (c) => {
+    const b = await readBody(c, CardFieldsSchema.extend({ avatar_url: z.string().optional() }));
+    const { avatar_url, ...fields } = b;
+    const created = lodge.characters.create(fields, avatar_url);
+    return c.json({ ok: true, avatar: created.avatar });
+  });
+  app.post("/edit", async (c) => {
+    const b = await readBody(c, CardFieldsSchema.partial().extend(Avatar.shape));
+    const { avatar_url, ...fields } = b;
+    return c.json({ ok: true, character: lodge.characters.edit(avatar({ avatar_url }), fields) });
+  });
+  app.post("/delete", async (c) => {
+    const b = await readBody(c, Avatar.extend({ delete_chats: z.boolean().optional() }));
+    const name = avatar(b);
+    lodge.characters.require(name);
+    return c.json({ ok: lodge.characters.delete(name, { deleteChats: b.delete_chats }) });
+  });
+
+  const State = Avatar.extend({ namespace: z.string() });
+  app.post("/state/get", async (c) => {
+    const b = await readBody(c, State);
+    return c.json({ ok: true, data: lodge.characterState.get(avatar(b), b.namespace) });
+  });
+  app.post("/state/set", async (c) => {
+    const b = await readBody(c, State.extend({ data: z.record(z.string(), z.unknown()).nullable() }));
+    return c.json(lodge.characterState.set(avatar(b), b.namespace, b.data));
+  });
+  app.post("/state/patch", async (c) => {
+    const b = await readBody(c, State.extend({ operations: PatchOpsSchema }));
+    const { data: _data, ...result } = lodge.characterState.patch(avatar(b), b.namespace, b.operations);
+    return c.json(result);
+  });
+  app.post("/state/delete", async (c) => {
+    const b = await readBody(c, State);
+    return c.json(lodge.characterState.delete(avatar(b), b.namespace));
+  });
+  return app;
+}

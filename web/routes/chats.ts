@@ -1,0 +1,173 @@
+/**
+ * Luker's chat routes, patch-first: `/api/chats/*`, the `/api/chats/group/*` forms, and chat state.
+ * @module
+ */
+
+import { Hono } from "hono";
+import { z } from "zod";
+import type { ChatTarget } from "../../core/chats.ts";
+import { notFound } from "../../core/errors.ts";
+import type { Lodge } from "../../core/lodge.ts";
+import { PatchOpsSchema } from "../../core/patch.ts";
+import { readBody } from "../body.ts";
+
+const CharacterTarget = z.object({
+  avatar_url: z.string(),
+  file_name: z.string(),
+  is_group: z.literal(false).optional(),
+}).loose();
+const GroupTarget = z.object({ id: z.string() }).loose();
+const Write = { integrity: z.string().optional(), force: z.boolean().optional() };
+const Ops = { operations: PatchOpsSchema };
+
+/** Builds the chat routes for one chat kind: `/api/chats` (character) or `/api/chats/group`. */
+function chatRoutes(lodge: Lodge, kind: "character" | "group"): Hono {
+  const app = new Hono();
+  const Target = kind === "group" ? GroupTarget : CharacterTarget;
+  const target = (b: Record<string, unknown>): ChatTarget =>
+    kind === "group"
+      ? { is_group: true, id: String(b.id) }
+      : { avatar_url: String(b.avatar_url), file_name: String(b.file_name) };
+  const withTarget = <T extends z.ZodRawShape>(shape: T) => Target.extend(shape);
+
+  app.post("/get", async (c) => {
+    const b = await readBody(c, Target);
+    return c.json(lodge.chats.get(target(b)) ?? {});
+  });
+
+  app.post("/save", async (c) => {
+    const b = await readBody(
+      c,
+      withTarget({ chat: z.array(z.record(z.string(), z.unknown())).min(1), ...Write }),
+    );
+    return c.json(lodge.chats.save(target(b), b.chat, b));
+  });
+
+  app.post("/patch", async (c) => {
+    const b = await readBody(
+      c,
+      withTarget({ ...Ops, chat_metadata: z.record(z.string(), z.unknown()).optional(), ...Write }),
+    );
+    return c.json(lodge.chats.patch(target(b), b.operations, b));
+  });
+
+  app.post("/append", async (c) => {
+    const b = await readBody(
+      c,
+      withTarget({ messages: z.array(z.record(z.string(), z.unknown())), ...Write }),
+    );
+    return c.json(lodge.chats.append(target(b), b.messages, b));
+  });
+
+  app.post("/meta/patch", async (c) => {
+    const b = await readBody(c, withTarget({ ...Ops, ...Write }));
+    return c.json(lodge.chats.patchMetadata(target(b), b.operations, b));
+  });
+
+  app.post("/get-delta", async (c) => {
+    const b = await readBody(
+      c,
+      withTarget({
+        from_index: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(100_000).default(100),
+      }),
+    );
+    return c.json(lodge.chats.getDelta(target(b), b.from_index, b.limit));
+  });
+
+  app.post("/delete", async (c) => {
+    const b = await readBody(c, Target);
+    return c.json(lodge.chats.delete(target(b)));
+  });
+
+  app.post("/rename", async (c) => {
+    const b = await readBody(c, Target.extend({ renamed_file: z.string() }));
+    const record = lodge.chats.rename(target(b), b.renamed_file);
+    return c.json({ ok: true, sanitizedFileName: record.key.file });
+  });
+
+  app.post("/export", async (c) => {
+    const b = await readBody(c, withTarget({ format: z.enum(["jsonl", "txt"]).default("jsonl") }));
+    return c.json({ ok: true, result: lodge.chats.export(target(b), b.format) });
+  });
+
+  app.post("/search", async (c) => {
+    const b = await readBody(
+      c,
+      z.object({ query: z.string().min(1).max(1000), avatar_url: z.string().optional() }),
+    );
+    const owner = kind === "character" ? b.avatar_url : undefined;
+    return c.json(
+      lodge.chats.search(b.query, { kind, owner }).map(({ chat, matches }) => ({
+        file_name: chat.key.file,
+        avatar_url: chat.key.owner || undefined,
+        message_count: chat.messageCount,
+        last_mes: chat.updatedAt,
+        matches,
+      })),
+    );
+  });
+
+  app.post("/recent", async (c) => {
+    const b = await readBody(c, z.object({ max: z.number().int().min(1).max(1000).default(20) }));
+    return c.json(lodge.chats.list({ kind, limit: b.max }).map(summary));
+  });
+
+  return app;
+}
+
+/** Chat state routes under `/api/chats/state`. Targets may be character or group chats. */
+function stateRoutes(lodge: Lodge): Hono {
+  const app = new Hono();
+  const Target = z.object({
+    is_group: z.boolean().optional(),
+    id: z.string().optional(),
+    avatar_url: z.string().optional(),
+    file_name: z.string().optional(),
+  }).loose();
+  const chatId = (b: z.infer<typeof Target>) => {
+    if (b.is_group) return lodge.chats.require({ is_group: true, id: String(b.id ?? "") }).id;
+    if (b.avatar_url === undefined || b.file_name === undefined) throw notFound("chat target is incomplete");
+    return lodge.chats.require({ avatar_url: b.avatar_url, file_name: b.file_name }).id;
+  };
+
+  app.post("/get", async (c) => {
+    const b = await readBody(c, Target.extend({ namespace: z.string() }));
+    return c.json({ ok: true, data: lodge.chatState.get(chatId(b), b.namespace) });
+  });
+  app.post("/get-batch", async (c) => {
+    const b = await readBody(c, Target.extend({ namespaces: z.array(z.string()).max(1000) }));
+    return c.json({ ok: true, data: lodge.chatState.getBatch(chatId(b), b.namespaces) });
+  });
+  app.post("/patch", async (c) => {
+    const b = await readBody(c, Target.extend({ namespace: z.string(), ...Ops }));
+    const { data: _data, ...result } = lodge.chatState.patch(chatId(b), b.namespace, b.operations);
+    return c.json(result);
+  });
+  app.post("/delete", async (c) => {
+    const b = await readBody(c, Target.extend({ namespace: z.string() }));
+    return c.json(lodge.chatState.delete(chatId(b), b.namespace));
+  });
+  return app;
+}
+
+function summary(
+  chat: { key: { kind: string; owner: string; file: string }; messageCount: number; updatedAt: number },
+) {
+  return {
+    file_name: chat.key.file,
+    avatar: chat.key.kind === "character" ? chat.key.owner : undefined,
+    group: chat.key.kind === "group" ? chat.key.file : undefined,
+    message_count: chat.messageCount,
+    last_mes: chat.updatedAt,
+  };
+}
+
+/** All chat routes, to mount at `/api/chats`. */
+export function chatsApi(lodge: Lodge): Hono {
+  const app = new Hono();
+  app.route("/state", stateRoutes(lodge));
+  app.route("/group", chatRoutes(lodge, "group"));
+  app.route("/", chatRoutes(lodge, "character"));
+  return app;
+}

@@ -52,7 +52,11 @@ export async function runToolLoop(options: ToolLoopOptions): Promise<ToolLoopRes
     const toolsAllowed = round < maxRounds;
     const completion = await options.request(messages, { round, toolsAllowed });
     if (!toolsAllowed || !completion.toolCalls.length) return { completion, messages, runs };
-    messages.push({ role: "assistant", content: completion.content || null, tool_calls: completion.toolCalls });
+    messages.push({
+      role: "assistant",
+      content: completion.content || null,
+      tool_calls: completion.toolCalls,
+    });
     const roundRuns: ToolRun[] = [];
     for (const call of completion.toolCalls) {
       options.signal?.throwIfAborted();
@@ -61,7 +65,11 @@ export async function runToolLoop(options: ToolLoopOptions): Promise<ToolLoopRes
         run = { call, result: await options.execute(call, options.signal), error: false };
       } catch (error) {
         if (options.signal?.aborted) throw options.signal.reason;
-        run = { call, result: `Error: ${error instanceof Error ? error.message : String(error)}`, error: true };
+        run = {
+          call,
+          result: `Error: ${error instanceof Error ? error.message : String(error)}`,
+          error: true,
+        };
       }
       roundRuns.push(run);
       messages.push({ role: "tool", tool_call_id: call.id, name: call.function.name, content: run.result });

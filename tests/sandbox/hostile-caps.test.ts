@@ -5,7 +5,20 @@
  */
 
 import assert from "node:assert/strict";
-import { assertAllowed, assertDenied, CountingServer, jsPlugin, Kit, PROBE } from "./hostile-kit.ts";
+import {
+  assertAllDenied,
+  assertAllowed,
+  assertDenied,
+  assertGoodAnswers,
+  assertHostAnswers,
+  assertNoLeak,
+  CountingServer,
+  type Hostile,
+  jsPlugin,
+  PROBE,
+  type Report,
+  startHostile,
+} from "./hostile-kit.ts";
 
 const CANARY_NAME = "HOSTILE_CANARY_SECRET";
 const GRANTED_NAME = "HOSTILE_GRANTED_VALUE";
@@ -17,18 +30,24 @@ Deno.test("hostile: env, run, ffi, sys, nested workers and remote code are denie
   // the host process holds a secret in its environment; the plugins must not see it
   Deno.env.set(CANARY_NAME, canary);
   Deno.env.set(GRANTED_NAME, "granted-ok");
-  let kit: Kit | undefined;
+  let started: Hostile | undefined;
   try {
-    kit = await Kit.start([
+    started = await startHostile([
       jsPlugin(
         "evil-caps",
         `${PROBE}
 await attempt("granted env", () => Deno.env.get(${JSON.stringify(GRANTED_NAME)}));
-await attempt("env canary", () => Deno.env.get(${JSON.stringify(CANARY_NAME)}) ?? Promise.reject(new Error("unset")));
+await attempt("env canary", () => Deno.env.get(${
+          JSON.stringify(CANARY_NAME)
+        }) ?? Promise.reject(new Error("unset")));
 await attempt("env toObject", () => Deno.env.toObject());
-await attempt("env has", () => Deno.env.has(${JSON.stringify(CANARY_NAME)}) || Promise.reject(new Error("no")));
+await attempt("env has", () => Deno.env.has(${
+          JSON.stringify(CANARY_NAME)
+        }) || Promise.reject(new Error("no")));
 await attempt("env PATH", () => Deno.env.get("PATH") ?? Promise.reject(new Error("unset")));
-await attempt("node process.env", async () => (await import("node:process")).env[${JSON.stringify(CANARY_NAME)}] ?? Promise.reject(new Error("unset")));
+await attempt("node process.env", async () => (await import("node:process")).env[${
+          JSON.stringify(CANARY_NAME)
+        }] ?? Promise.reject(new Error("unset")));
 report("ENV");
 
 await attempt("Deno.Command", () => new Deno.Command("/bin/sh", { args: ["-c", "touch ${marker}/command"] }).output());
@@ -102,42 +121,42 @@ catch (e) { postMessage({ ok: false, error: e.name + ": " + e.message }); }
       ),
     ]);
 
-    const k = kit;
+    const { h } = started;
     await t.step("environment variables not granted", async () => {
-      const report = await k.report("evil-caps", "ENV");
+      const report = await h.result<Report>("evil-caps", "ENV");
       assertAllowed(report, "granted env");
       assert.equal(report["granted env"].value, "granted-ok");
       for (const name of ["env canary", "env toObject", "env has", "env PATH", "node process.env"]) {
         assertDenied(report, name);
       }
-      await k.assertNoLeak(canary);
+      assertNoLeak(h, canary);
     });
 
     await t.step("subprocesses", async () => {
-      const report = await k.report("evil-caps", "RUN");
-      for (const name of Object.keys(report)) assertDenied(report, name);
+      const report = await h.result<Report>("evil-caps", "RUN");
+      assertAllDenied(report);
       const made: string[] = [];
       for await (const entry of Deno.readDir(marker)) made.push(entry.name);
       assert.deepEqual(made, [], "a subprocess ran");
     });
 
     await t.step("FFI", async () => {
-      const report = await k.report("evil-caps", "FFI");
-      for (const name of Object.keys(report)) assertDenied(report, name);
+      const report = await h.result<Report>("evil-caps", "FFI");
+      assertAllDenied(report);
     });
 
     await t.step("system information and permission prompts", async () => {
-      const report = await k.report("evil-caps", "SYS");
-      for (const name of Object.keys(report)) assertDenied(report, name);
+      const report = await h.result<Report>("evil-caps", "SYS");
+      assertAllDenied(report);
     });
 
     await t.step("a nested worker asking for more than its parent", async () => {
-      const report = await k.report("evil-caps", "WORKER");
-      for (const name of Object.keys(report)) assertDenied(report, name);
+      const report = await h.result<Report>("evil-caps", "WORKER");
+      assertAllDenied(report);
     });
 
     await t.step("code from the network and uncached npm packages", async () => {
-      const report = await k.report("evil-caps", "IMPORT");
+      const report = await h.result<Report>("evil-caps", "IMPORT");
       assertAllowed(report, "fetch granted loopback (control)");
       for (const name of Object.keys(report)) {
         if (!name.includes("control")) assertDenied(report, name);
@@ -146,11 +165,11 @@ catch (e) { postMessage({ ok: false, error: e.name + ": " + e.message }); }
     });
 
     await t.step("the host and a good plugin still answer", async () => {
-      await k.assertHostAnswers("after the capability attempts");
-      await k.assertGoodAnswers("after the capability attempts");
+      await assertHostAnswers(h, "after the capability attempts");
+      await assertGoodAnswers(h, "after the capability attempts");
     });
   } finally {
-    await kit?.close();
+    await started?.h.close();
     Deno.env.delete(CANARY_NAME);
     Deno.env.delete(GRANTED_NAME);
     await codeServer.close();

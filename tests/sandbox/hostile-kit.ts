@@ -130,7 +130,7 @@ export async function startHostile(
   try {
     await h.waitForState(GOOD_ID, "running");
   } catch (error) {
-    await h.stop();
+    await h.close();
     throw error;
   }
   return { h, files };
@@ -199,9 +199,12 @@ export function assertAllowed(report: Report, name: string): void {
 
 /** Resolves with `promise`, or rejects with `message` after `ms`. */
 export async function within<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: number | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${message}: no answer after ${Math.round(ms)} ms`)), Math.max(0, ms));
+    timer = setTimeout(
+      () => reject(new Error(`${message}: no answer after ${Math.round(ms)} ms`)),
+      Math.max(0, ms),
+    );
   });
   try {
     return await Promise.race([promise, timeout]);
@@ -219,7 +222,8 @@ export class CountingServer {
   constructor() {
     this.#server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
       this.hits.push({ from: req.headers.get("x-from") ?? "-", path: new URL(req.url).pathname });
-      return new Response("ok", { headers: { "content-type": "text/javascript" } });
+      // valid module text, so a fetched-and-run import would succeed visibly
+      return new Response('export default "served";', { headers: { "content-type": "text/javascript" } });
     });
   }
 

@@ -5,14 +5,28 @@
  */
 
 import assert from "node:assert/strict";
-import { assertAllowed, assertDenied, jsPlugin, Kit, PROBE } from "./hostile-kit.ts";
+import {
+  assertAllDenied,
+  assertAllowed,
+  assertGoodAnswers,
+  assertHostAnswers,
+  assertNoLeak,
+  emit,
+  jsPlugin,
+  PROBE,
+  type Report,
+  startHostile,
+} from "./hostile-kit.ts";
 
 /** A directory outside the data dir holding a canary file, JSON document and module. */
 async function outsideDir(canary: string): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "lodge-outside-" });
   await Deno.writeTextFile(`${dir}/secret.txt`, canary);
   await Deno.writeTextFile(`${dir}/secret.json`, JSON.stringify({ secret: canary }));
-  await Deno.writeTextFile(`${dir}/outside.js`, `console.log("OUTSIDE-RAN ${canary}");\nexport default "${canary}";\n`);
+  await Deno.writeTextFile(
+    `${dir}/outside.js`,
+    `console.log("OUTSIDE-RAN ${canary}");\nexport default "${canary}";\n`,
+  );
   return dir;
 }
 
@@ -30,7 +44,7 @@ Deno.test("hostile: reads outside the plugin folder are denied", async (t) => {
   const canary = `outside-${crypto.randomUUID()}`;
   const outside = await outsideDir(canary);
   const victimSecret = `victim-${crypto.randomUUID()}`;
-  const kit = await Kit.start([
+  const { h, files } = await startHostile([
     jsPlugin(
       "evil-read",
       `${PROBE}
@@ -51,13 +65,13 @@ await attempt("/proc/self/environ", () => Deno.readTextFile("/proc/self/environ"
 await attempt("/etc/passwd", () => Deno.readTextFile("/etc/passwd"));
 report("OUTSIDE");
 
-Luker.getContext().eventSource.on("hostile_read", async ({ paths }) => {
+Luker.getContext().eventSource.on("hostile_read", async ({ dataDir, paths }) => {
   for (const [label, path] of Object.entries(paths)) {
     await attempt(label + ": read", () => Deno.readTextFile(path));
     await attempt(label + ": stat", () => Deno.stat(path).then((s) => s.size));
     await attempt(label + ": node:fs", async () => (await import("node:fs")).readFileSync(path, "utf8"));
   }
-  await attempt("readDir data", async () => { const names = []; for await (const e of Deno.readDir(paths.dataDir)) names.push(e.name); return names; });
+  await attempt("readDir data", async () => { const names = []; for await (const e of Deno.readDir(dataDir)) names.push(e.name); return names; });
   report("DATA");
 });
 
@@ -82,7 +96,9 @@ console.log("evil-read loaded");
     }),
     jsPlugin(
       "evil-static-abs",
-      `import secret from ${JSON.stringify(`file://${outside}/outside.js`)};\nconsole.log("STATIC-ABS " + secret);\n`,
+      `import secret from ${
+        JSON.stringify(`file://${outside}/outside.js`)
+      };\nconsole.log("STATIC-ABS " + secret);\n`,
     ),
     jsPlugin(
       "evil-static-json",
@@ -97,62 +113,56 @@ console.log("evil-read loaded");
   ]);
   try {
     await t.step("absolute, .., file: fetch, node:fs, readDir, import() outside", async () => {
-      const report = await kit.report("evil-read", "OUTSIDE");
+      const report = await h.result<Report>("evil-read", "OUTSIDE");
       assertAllowed(report, "own folder");
       assert.equal(report["own folder"].value, "mine");
-      for (const [name, entry] of Object.entries(report)) {
-        if (name !== "own folder") assert.equal(entry.ok, false, `${name} succeeded: ${entry.value}`);
-      }
+      delete report["own folder"];
+      assertAllDenied(report);
     });
 
-    await t.step("the token, the database and a sibling plugin's folder", async () => {
+    await t.step("the token, the database, the secrets and a sibling plugin's folder", async () => {
       const paths: Record<string, string> = {
-        dataDir: kit.dataDir,
-        "sibling file": `${kit.pluginDir("victim")}/private.txt`,
-        "sibling via ..": `${kit.pluginDir("evil-read")}/../victim/private.txt`,
+        "sibling file": `${h.pluginDir("victim")}/private.txt`,
+        "sibling via ..": `${h.pluginDir("evil-read")}/../victim/private.txt`,
       };
-      for await (const entry of Deno.readDir(kit.dataDir)) {
-        if (entry.isFile) paths[`data/${entry.name}`] = `${kit.dataDir}/${entry.name}`;
+      for await (const entry of Deno.readDir(h.dataDir)) {
+        if (entry.isFile) paths[`data/${entry.name}`] = `${h.dataDir}/${entry.name}`;
       }
-      assert.ok(Object.keys(paths).some((k) => k.endsWith(".db")), `no database in ${Object.keys(paths)}`);
-      await kit.emit("hostile_read", { paths });
-      const report = await kit.report("evil-read", "DATA");
-      assert.ok(Object.keys(report).length >= 3 * (Object.keys(paths).length) + 1);
-      for (const [name, entry] of Object.entries(report)) {
-        assert.equal(entry.ok, false, `${name} succeeded: ${entry.value}`);
+      for (const name of ["token", "lodge.db", "secrets.json"]) {
+        assert.ok(paths[`data/${name}`], `no ${name}`);
       }
+      await emit(h, "hostile_read", { dataDir: h.dataDir, paths });
+      const report = await h.result<Report>("evil-read", "DATA");
+      assert.equal(Object.keys(report).length, 3 * Object.keys(paths).length + 1);
+      assertAllDenied(report);
     });
 
     await t.step("symlinks planted after the plugin loaded", async () => {
-      const dir = kit.pluginDir("evil-read");
+      const dir = h.pluginDir("evil-read");
       await Deno.symlink(`${outside}/secret.txt`, `${dir}/planted.txt`);
       await Deno.symlink(outside, `${dir}/planted-dir`);
       await Deno.symlink(`${outside}/secret.json`, `${dir}/planted.json`);
       await Deno.symlink(`${outside}/outside.js`, `${dir}/planted.js`);
-      await kit.emit("hostile_link");
-      const report = await kit.report("evil-read", "LINKS");
-      for (const name of Object.keys(report)) assertDenied(report, name);
+      await emit(h, "hostile_link");
+      assertAllDenied(await h.result<Report>("evil-read", "LINKS"));
     });
 
     await t.step("static imports outside the folder keep the plugin from loading", async () => {
       for (const id of ["evil-static-abs", "evil-static-json", "evil-static-sibling"]) {
-        const info = await kit.waitState(id, ["crashed", "refused"], 15_000);
+        const info = await h.waitForState(id, ["crashed", "refused"]);
         assert.ok(info.reason, `${id} has no reason`);
-        const logs = (await kit.logs(id)).join("\n");
-        assert.doesNotMatch(logs, /^STATIC-/m, `${id} ran: ${logs}`);
+        const ran = h.logs(id).find((entry) => /^STATIC-|OUTSIDE-RAN|VICTIM-CODE-RAN/.test(entry.text));
+        assert.equal(ran, undefined, `${id} ran: ${ran?.text}`);
       }
     });
 
-    await t.step("nothing read leaked, and the host and a good plugin still answer", async () => {
-      await kit.assertNoLeak(canary);
-      await kit.assertNoLeak(victimSecret);
-      const token = await Deno.readTextFile(`${kit.dataDir}/token`).catch(() => null);
-      if (token) await kit.assertNoLeak(token.trim());
-      await kit.assertHostAnswers("after the read attempts");
-      await kit.assertGoodAnswers("after the read attempts");
+    await t.step("nothing leaked, and the host and a good plugin still answer", async () => {
+      for (const secret of [canary, victimSecret, files.token, files.secret]) assertNoLeak(h, secret);
+      await assertHostAnswers(h, "after the read attempts");
+      await assertGoodAnswers(h, "after the read attempts");
     });
   } finally {
-    await kit.close();
+    await h.close();
     await Deno.remove(outside, { recursive: true });
   }
 });

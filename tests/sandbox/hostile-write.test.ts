@@ -5,22 +5,33 @@
  */
 
 import assert from "node:assert/strict";
-import { jsPlugin, Kit, PROBE } from "./hostile-kit.ts";
+import {
+  assertAllDenied,
+  assertGoodAnswers,
+  assertHostAnswers,
+  emit,
+  jsPlugin,
+  PROBE,
+  type Report,
+  startHostile,
+} from "./hostile-kit.ts";
 
-/** Name, size and content digest of every file directly in `dir`. */
+/** The SHA-256 of each named file in `dir` ("absent" for a missing one). */
 async function snapshot(dir: string, names: string[]): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const name of names) {
     const bytes = await Deno.readFile(`${dir}/${name}`).catch(() => null);
     out[name] = bytes === null
       ? "absent"
-      : Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)), (b) => b.toString(16)).join("");
+      : Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)), (b) => b.toString(16)).join(
+        "",
+      );
   }
   return out;
 }
 
 Deno.test("hostile: writes to the data dir and the plugin folder are denied", async () => {
-  const kit = await Kit.start([
+  const { h } = await startHostile([
     jsPlugin(
       "evil-write",
       `${PROBE}
@@ -54,32 +65,26 @@ console.log("evil-write loaded");
     ),
   ]);
   try {
-    const names: string[] = [];
-    for await (const entry of Deno.readDir(kit.dataDir)) if (entry.isFile) names.push(entry.name);
-    const db = names.find((n) => n.endsWith(".db"));
-    assert.ok(db, `no database in ${names}`);
-    const token = `${kit.dataDir}/token`;
-    await Deno.stat(token);
-    const before = await snapshot(kit.dataDir, ["token"]);
-    const ownBefore = await snapshot(kit.pluginDir("evil-write"), ["index.js", "manifest.json"]);
-    await kit.emit("hostile_write", {
-      dataDir: kit.dataDir,
-      db: `${kit.dataDir}/${db}`,
-      token,
-      own: kit.pluginDir("evil-write"),
+    const dataFiles = ["token", "lodge.db", "secrets.json"];
+    const own = h.pluginDir("evil-write");
+    const before = await snapshot(h.dataDir, dataFiles);
+    const ownBefore = await snapshot(own, ["index.js", "manifest.json"]);
+    await emit(h, "hostile_write", {
+      dataDir: h.dataDir,
+      db: `${h.dataDir}/lodge.db`,
+      token: `${h.dataDir}/token`,
+      own,
     });
-    const report = await kit.report("evil-write", "WRITE");
-    for (const [name, entry] of Object.entries(report)) {
-      assert.equal(entry.ok, false, `${name} succeeded: ${entry.value}`);
-    }
-    assert.deepEqual(await snapshot(kit.dataDir, ["token"]), before);
-    assert.deepEqual(await snapshot(kit.pluginDir("evil-write"), ["index.js", "manifest.json"]), ownBefore);
-    const after: string[] = [];
-    for await (const entry of Deno.readDir(kit.dataDir)) after.push(entry.name);
-    assert.deepEqual(after.filter((n) => n.includes("pwned") || n.endsWith(".moved")), []);
-    await kit.assertHostAnswers("after the write attempts");
-    await kit.assertGoodAnswers("after the write attempts");
+    assertAllDenied(await h.result<Report>("evil-write", "WRITE"));
+    assert.deepEqual(await snapshot(h.dataDir, dataFiles), before);
+    assert.deepEqual(await snapshot(own, ["index.js", "manifest.json"]), ownBefore);
+    const names: string[] = [];
+    for await (const entry of Deno.readDir(h.dataDir)) names.push(entry.name);
+    for await (const entry of Deno.readDir(own)) names.push(entry.name);
+    assert.deepEqual(names.filter((n) => n.includes("pwned") || n.endsWith(".moved")), []);
+    await assertHostAnswers(h, "after the write attempts");
+    await assertGoodAnswers(h, "after the write attempts");
   } finally {
-    await kit.close();
+    await h.close();
   }
 });

@@ -36,7 +36,8 @@ export async function openRawSocket(url: string, token: string): Promise<RawSock
   return {
     socket,
     send: (frame) => socket.send(typeof frame === "string" ? frame : JSON.stringify(frame)),
-    next: () => inbox.length > 0 ? Promise.resolve(inbox.shift()) : new Promise((resolve) => waiters.push(resolve)),
+    next: () =>
+      inbox.length > 0 ? Promise.resolve(inbox.shift()) : new Promise((resolve) => waiters.push(resolve)),
     buffered: () => inbox.length,
     async close() {
       if (socket.readyState !== WebSocket.CLOSED) socket.close();

@@ -1,11 +1,14 @@
 /**
- * A loopback server for RPC tests: `POST /rpc` and `GET /rpc` (WebSocket) over a real `Lodge`, the
+ * A loopback server for RPC tests: `POST /rpc` and `GET /rpc` (WebSocket) over a real `Lodge` (an
+ * in-memory SQLite store with the first-run seed), the
  * event methods and the test table. A `?plugin=<id>` query stamps a plugin caller, standing in for the
  * sandbox transport that stamps plugin ids in the real host.
  * @module
  */
 
 import { Lodge } from "../../core/lodge.ts";
+import { seedDefaults } from "../../core/seed.ts";
+import { openSqliteStore } from "../../core/sqlite-store.ts";
 import { createDispatcher, type DispatcherOptions } from "../../rpc/dispatcher.ts";
 import { handleRpcHttp } from "../../rpc/http.ts";
 import type { Caller, Dispatcher } from "../../rpc/method.ts";
@@ -47,7 +50,10 @@ export function fixtureMethods(test: TestMethods, eventDeadlineMs?: number) {
 /** Starts the fixture on a free port. */
 export async function startRpcFixture(options: RpcFixtureOptions = {}): Promise<RpcFixture> {
   const internalErrors: unknown[] = [];
-  const lodge = new Lodge({ onListenerError: (_event, error) => internalErrors.push(error) });
+  const lodge = new Lodge(openSqliteStore(":memory:"), {
+    onListenerError: (_event, error) => internalErrors.push(error),
+  });
+  seedDefaults(lodge);
   const test = createTestMethods();
   const dispatcher = createDispatcher(fixtureMethods(test, options.eventDeadlineMs), lodge, {
     onInternalError: (error) => internalErrors.push(error),
@@ -74,7 +80,9 @@ export async function startRpcFixture(options: RpcFixtureOptions = {}): Promise<
       serveRpcSocket(socket, dispatcher, { caller });
       return response;
     }
-    const caller: Caller = plugin ? { kind: "plugin", pluginId: plugin } : { kind: "client", connectionId: "http" };
+    const caller: Caller = plugin
+      ? { kind: "plugin", pluginId: plugin }
+      : { kind: "client", connectionId: "http" };
     return handleRpcHttp(dispatcher, request, caller);
   });
   const { port } = server.addr;
@@ -97,6 +105,7 @@ export async function startRpcFixture(options: RpcFixtureOptions = {}): Promise<
       );
       await Promise.all(closing);
       await server.shutdown();
+      lodge.close();
     },
   };
 }

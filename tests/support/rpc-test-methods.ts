@@ -52,7 +52,7 @@ function buildTable(notified: unknown[][], wait: () => Promise<void>) {
     defineMethod({
       name: "sum",
       summary: "Adds every argument.",
-      params: z.tuple([], z.number()),
+      params: z.tuple([z.number()], z.number()),
       result: z.number(),
       capability: "plugin",
       handler: (_ctx, ...values) => values.reduce((a, b) => a + b, 0),
@@ -71,7 +71,7 @@ function buildTable(notified: unknown[][], wait: () => Promise<void>) {
     defineMethod({
       name: "update",
       summary: "Records its arguments.",
-      params: z.tuple([], z.number()),
+      params: z.tuple([z.number()], z.number()),
       result: z.null(),
       capability: "plugin",
       handler: (_ctx, ...values) => {
@@ -104,7 +104,11 @@ function buildTable(notified: unknown[][], wait: () => Promise<void>) {
       ]),
       result: z.string(),
       capability: "plugin",
-      handler: (_ctx, who, options) => (options?.loud ? `HELLO ${who.name.toUpperCase()}` : `hello ${who.name}`),
+      handler: (
+        _ctx,
+        who,
+        options,
+      ) => (options?.loud ? `HELLO ${who.name.toUpperCase()}` : `hello ${who.name}`),
     }),
     defineMethod({
       name: "admin.ping",

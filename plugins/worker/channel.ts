@@ -1,0 +1,129 @@
+/**
+ * JSON-RPC 2.0 over the worker's message port, as seen from inside the worker: requests to the host
+ * (numeric ids), answers to the host's requests (its ids are strings), and notifications both ways. Every
+ * frame is a string; nothing is structured-cloned or transferred.
+ * @module
+ */
+
+/** An error the other side answered with; `code`, `message` and `data` are the wire values. */
+export class RemoteError extends Error {
+  /** The JSON-RPC error code. */
+  readonly code: number;
+  /** The error's details, if any. */
+  readonly data?: unknown;
+
+  constructor(code: number, message: string, data?: unknown) {
+    super(message);
+    this.name = "RpcError";
+    this.code = code;
+    this.data = data;
+  }
+}
+
+/** Handles one request or notification from the host; may return a promise. */
+export type Handler = (params: unknown) => unknown;
+
+/** -32603: what a handler that throws a plain error answers with (its message is kept). */
+const HANDLER_FAILED = -32603;
+
+/** Turns a value into JSON text; a function anywhere inside is a caller mistake, never silently dropped. */
+export function toJson(value: unknown): string {
+  return JSON.stringify(value, (key, v) => {
+    if (typeof v === "function") {
+      throw new TypeError(`a function cannot be sent to the host${key ? ` (at "${key}")` : ""}`);
+    }
+    return v;
+  });
+}
+
+/** The wire form of an error thrown by a handler. */
+export function errorObject(error: unknown): { code: number; message: string; data?: unknown } {
+  const e = error as { code?: unknown; message?: unknown; data?: unknown; name?: unknown } | null;
+  const message = typeof e?.message === "string" ? e.message : String(error);
+  if (Number.isInteger(e?.code)) {
+    return e?.data === undefined
+      ? { code: e!.code as number, message }
+      : { code: e!.code as number, message, data: e!.data };
+  }
+  return { code: HANDLER_FAILED, message: typeof e?.name === "string" ? `${e.name}: ${message}` : message };
+}
+
+/** One end of the worker's JSON-RPC connection. */
+export class Channel {
+  #post: (frame: string) => void;
+  #next = 1;
+  #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
+  #requests: Record<string, Handler> = Object.create(null);
+  #notifications: Record<string, Handler> = Object.create(null);
+
+  /** @param post sends one frame to the host (the worker's own `postMessage`, bound before plugin code runs) */
+  constructor(post: (frame: string) => void) {
+    this.#post = post;
+  }
+
+  /** Calls a host method; rejects with {@link RemoteError} when the host answers an error. */
+  request(method: string, params: unknown[]): Promise<unknown> {
+    const id = this.#next++;
+    const frame = toJson({ jsonrpc: "2.0", id, method, params });
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.#post(frame);
+    });
+  }
+
+  /** Sends a notification to the host. */
+  notify(method: string, params: unknown): void {
+    this.#post(toJson({ jsonrpc: "2.0", method, params }));
+  }
+
+  /** Serves a host request method. */
+  onRequest(method: string, handler: Handler): void {
+    this.#requests[method] = handler;
+  }
+
+  /** Serves a host notification method. */
+  onNotification(method: string, handler: Handler): void {
+    this.#notifications[method] = handler;
+  }
+
+  /** Feeds one frame received from the host. */
+  receive(frame: string): void {
+    let msg: Record<string, unknown>;
+    try {
+      msg = JSON.parse(frame);
+    } catch {
+      return; // the host only sends JSON; anything else is noise
+    }
+    if (typeof msg.method === "string") {
+      if (Object.hasOwn(msg, "id")) void this.#answer(msg.id as string, msg.method, msg.params);
+      else if (Object.hasOwn(this.#notifications, msg.method)) this.#notifications[msg.method](msg.params);
+      return;
+    }
+    const pending = this.#pending.get(msg.id as number);
+    if (!pending) return;
+    this.#pending.delete(msg.id as number);
+    if (msg.error) {
+      const { code, message, data } = msg.error as { code: number; message: string; data?: unknown };
+      pending.reject(new RemoteError(code, message, data));
+    } else pending.resolve(msg.result);
+  }
+
+  async #answer(id: string, method: string, params: unknown): Promise<void> {
+    let frame: string;
+    try {
+      if (!Object.hasOwn(this.#requests, method)) {
+        throw new RemoteError(-32601, "Method not found");
+      }
+      const result = await this.#requests[method](params);
+      frame = toJson({ jsonrpc: "2.0", id, result: result ?? null });
+    } catch (error) {
+      const wire = errorObject(error);
+      try {
+        frame = toJson({ jsonrpc: "2.0", id, error: wire });
+      } catch {
+        frame = JSON.stringify({ jsonrpc: "2.0", id, error: { code: wire.code, message: wire.message } });
+      }
+    }
+    this.#post(frame);
+  }
+}

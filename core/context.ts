@@ -23,9 +23,9 @@ export interface ContextSnapshot {
   groups: Record<string, unknown>[];
   name1: string;
   name2: string;
-  characterId: number | undefined;
+  characterId: number | null;
   groupId: string | null;
-  chatId: string | undefined;
+  chatId: string | null;
   chat_metadata: Record<string, unknown>;
   online_status: string;
 }
@@ -86,9 +86,9 @@ export class ChatContext {
       groups: this.#groups,
       name1: this.#name1(),
       name2: this.#name2(),
-      characterId: this.#characterId(),
+      characterId: this.#characterId() ?? null,
       groupId: this.#groupId,
-      chatId: this.#record?.key.file,
+      chatId: this.#record?.key.file ?? null,
       chat_metadata: this.#record?.metadata ?? {},
       online_status: this.#onlineStatus,
     });

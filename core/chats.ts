@@ -185,6 +185,10 @@ export class ChatService {
         throw invalid(`operation ${i}: "${op.op}" is not supported on chats`);
       }
       const segments = parsePointer(op.path);
+      // A leading-zero index is malformed input (RFC 6901), not a conflict with the stored chat.
+      if (segments.some((s) => /^0\d+$/.test(s))) {
+        throw invalid(`operation ${i}: array index with leading zero in ${JSON.stringify(op.path)}`);
+      }
       if (segments.length === 0) {
         throw invalid(`operation ${i}: root operations are not supported; use a full save`);
       }

@@ -10,13 +10,16 @@ import jsonpatch from "fast-json-patch";
 import { z } from "zod";
 import { conflict, invalid } from "./errors.ts";
 
-/** One RFC 6902 operation as accepted on the wire. */
+/**
+ * One RFC 6902 operation as accepted on the wire. Unknown members are dropped, not refused: RFC 6902
+ * section 4 says members not defined for the operation MUST be ignored (appendix A.11).
+ */
 export const PatchOpSchema = z.object({
   op: z.enum(["add", "remove", "replace", "test", "move", "copy"]),
   path: z.string(),
   value: z.unknown().optional(),
   from: z.string().optional(),
-}).strict();
+});
 
 /** A list of RFC 6902 operations. */
 export const PatchOpsSchema = z.array(PatchOpSchema).max(100_000);
@@ -103,7 +106,13 @@ function mapPatchError(error: unknown) {
   const name = (error as { name?: string })?.name ?? "";
   const message = (error as Error)?.message?.split("\n")[0] ?? "patch failed";
   if (name === "TEST_OPERATION_FAILED") return conflict("test operation failed");
-  if (name === "OPERATION_PATH_UNRESOLVABLE" || name === "OPERATION_VALUE_OUT_OF_BOUNDS") {
+  // Well-formed ops that do not fit the document (missing parent or source, index out of range or not
+  // an index of that array) conflict with the stored data; only malformed ops are bad input.
+  if (
+    name === "OPERATION_PATH_UNRESOLVABLE" || name === "OPERATION_VALUE_OUT_OF_BOUNDS" ||
+    name === "OPERATION_PATH_CANNOT_ADD" || name === "OPERATION_FROM_UNRESOLVABLE" ||
+    name === "OPERATION_PATH_ILLEGAL_ARRAY_INDEX"
+  ) {
     return conflict(`path does not resolve: ${message}`);
   }
   return invalid(`invalid patch: ${message}`);

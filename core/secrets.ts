@@ -2,7 +2,8 @@
  * Write-only API keys. Several secrets may be stored per key name (`api_key_openai` ...), one of them
  * active; callers set, rotate, delete and list them, and only the LLM client reads a value, through
  * {@link Secrets.resolve}. They live in `<data>/secrets.json` (mode 0600, replaced atomically), never in
- * the database, a log line, an error or an RPC result.
+ * the database, a log line, an error or an RPC result. A host without a data folder (an in-memory store)
+ * keeps them in memory only.
  * @module
  */
 
@@ -34,17 +35,17 @@ const KEY_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 
 /** The secrets file of one data directory. */
 export class Secrets {
-  readonly #path: string;
+  readonly #path: string | null;
   readonly #events: EventBus | undefined;
   #entries: Map<string, Entry[]> | null = null;
   #queue: Promise<unknown> = Promise.resolve();
 
   /**
-   * @param dataDir the data directory; the file is `<dataDir>/secrets.json`
+   * @param dataDir the data directory, whose `secrets.json` holds the secrets; `null` keeps them in memory
    * @param events where `SECRET_WRITTEN` / `SECRET_ROTATED` / `SECRET_DELETED` go (key and id only)
    */
-  constructor(dataDir: string, events?: EventBus) {
-    this.#path = join(dataDir, "secrets.json");
+  constructor(dataDir: string | null, events?: EventBus) {
+    this.#path = dataDir === null ? null : join(dataDir, "secrets.json");
     this.#events = events;
   }
 
@@ -132,6 +133,7 @@ export class Secrets {
 
   async #load(): Promise<Map<string, Entry[]>> {
     if (this.#entries) return this.#entries;
+    if (this.#path === null) return this.#entries = new Map();
     let text: string;
     try {
       text = await Deno.readTextFile(this.#path);
@@ -145,6 +147,7 @@ export class Secrets {
   }
 
   async #write(entries: Map<string, Entry[]>): Promise<void> {
+    if (this.#path === null) return;
     const file: Record<string, Omit<Entry, "key">[]> = {};
     for (const [key, list] of entries) {
       file[key] = list.map(({ id, value, label, active }) => ({ id, value, label, active }));

@@ -5,6 +5,7 @@
  */
 
 import { invalid, notFound } from "./errors.ts";
+import { isObject } from "./json.ts";
 import { normalizeNamespace } from "./names.ts";
 import { applyPatch, type PatchOp } from "./patch.ts";
 import type { Store } from "./store.ts";
@@ -42,7 +43,7 @@ export class ChatStateService {
     const ns = normalizeNamespace(namespace);
     return this.#store.transaction(() => {
       const current = this.#store.getChatState(chatId, ns);
-      const next = applyPatch(current ?? {}, ops, "lenient");
+      const next = objectResult(applyPatch(current ?? {}, ops, "lenient"));
       this.#store.putChatState(chatId, ns, next);
       return { ok: true as const, applied: ops.length, created: current === null, data: next };
     });
@@ -86,7 +87,7 @@ export class CharacterStateService {
     return this.#store.transaction(() => {
       this.#requireCharacter(avatar);
       const current = this.#store.getCharacterState(avatar, ns);
-      const next = applyPatch(current ?? {}, ops, "lenient");
+      const next = objectResult(applyPatch(current ?? {}, ops, "lenient"));
       this.#store.putCharacterState(avatar, ns, next);
       return { ok: true as const, applied: ops.length, created: current === null, data: next };
     });
@@ -102,4 +103,10 @@ export class CharacterStateService {
   #requireCharacter(avatar: string): void {
     if (!this.#store.getCharacter(avatar)) throw notFound(`character ${avatar} not found`);
   }
+}
+
+/** State is one JSON object per namespace: a root op that would store anything else is bad input. */
+function objectResult(next: unknown): Record<string, unknown> {
+  if (!isObject(next)) throw invalid("state must stay a JSON object");
+  return next;
 }

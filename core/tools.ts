@@ -49,11 +49,11 @@ export interface ToolInvocation {
   displayName: string;
   /** The arguments as the model sent them (JSON text). */
   parameters: string;
+  /** The tool's `formatMessage` line for the call. */
+  message: string;
   result: string;
 }
 
-/** Generation types that never run tools (as in SillyTavern). */
-const NO_TOOL_TYPES = new Set(["impersonate", "quiet", "continue"]);
 const NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** The registry of one host. */
@@ -86,9 +86,9 @@ export class ToolRegistry {
     return this.#tools.delete(name);
   }
 
-  /** Removes every tool a plugin registered (it stopped or its connection closed). */
-  removeOwner(owner: string): void {
-    for (const [name, tool] of this.#tools) if (tool.owner === owner) this.#tools.delete(name);
+  /** Removes this registration if it is still the one under its name (its connection closed). */
+  remove(tool: FunctionTool): boolean {
+    return this.#tools.get(tool.name) === tool && this.#tools.delete(tool.name);
   }
 
   /** Every registered tool, in registration order. */
@@ -160,22 +160,21 @@ export class ToolRegistry {
    * their calls are not shown in the chat.
    */
   async reportPerformed(runs: { call: ToolCall; result: string }[]): Promise<ToolInvocation[]> {
-    const invocations = runs
-      .filter(({ call }) => this.#tools.get(call.function.name)?.stealth !== true)
-      .map(({ call, result }) => ({
+    const invocations: ToolInvocation[] = [];
+    for (const { call, result } of runs) {
+      const tool = this.#tools.get(call.function.name);
+      if (tool?.stealth) continue;
+      invocations.push({
         id: call.id,
         name: call.function.name,
-        displayName: this.#tools.get(call.function.name)?.displayName || call.function.name,
+        displayName: tool?.displayName || call.function.name,
         parameters: call.function.arguments,
+        message: await this.formatMessage(call),
         result,
-      }));
+      });
+    }
     if (invocations.length) await this.#events.emit(eventTypes.TOOL_CALLS_PERFORMED, invocations);
     return invocations;
-  }
-
-  /** Whether tools run for a generation type, given whether the connection supports them. */
-  static canPerformToolCalls(type: string, supported: boolean): boolean {
-    return supported && !NO_TOOL_TYPES.has(type);
   }
 }
 

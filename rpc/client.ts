@@ -22,7 +22,9 @@ export type MethodTable = readonly MethodSpec<any, any, string>[];
 /** The names a client of table `T` may call (`rpc.discover` is always there). */
 export type MethodName<T extends MethodTable> = T[number]["name"] | "rpc.discover";
 
-type SpecOf<T extends MethodTable, M> = Extract<T[number], { name: M }>;
+/** The spec named `M`; a table whose names are plain `string` (untyped) accepts any call. */
+type SpecOf<T extends MethodTable, M> = string extends T[number]["name"] ? T[number]
+  : Extract<T[number], { name: M }>;
 
 /** The positional params of method `M`, as the caller writes them (zod input types). */
 export type ParamsOf<T extends MethodTable, M> = M extends "rpc.discover" ? []

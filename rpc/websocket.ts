@@ -14,7 +14,7 @@ import type { Caller, Dispatcher, Peer } from "./method.ts";
 export interface RpcSocketOptions extends Partial<FrameLimits> {
   /** Who the client is; stamped on every call. */
   caller: Caller;
-  /** Deadline of `peer.request` when the call gives none. Default 30 s. */
+  /** Deadline of `peer.request` when the call gives none. Default 30 s; 0 waits forever. */
   requestTimeoutMs?: number;
   /** Receives failures of `onClose` callbacks. Default: `console.error`. */
   onError?: (error: unknown) => void;
@@ -23,7 +23,7 @@ export interface RpcSocketOptions extends Partial<FrameLimits> {
 interface Pending {
   resolve: (value: unknown) => void;
   reject: (error: RpcError) => void;
-  timer: ReturnType<typeof setTimeout>;
+  timer: ReturnType<typeof setTimeout> | undefined;
 }
 
 /**
@@ -94,10 +94,12 @@ export function serveRpcSocket(socket: WebSocket, dispatcher: Dispatcher, option
       const id = nextId++;
       const frame = JSON.stringify({ jsonrpc: "2.0", id, method, params }); // throws before anything is pending
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          pending.delete(id);
-          reject(new RpcError(ErrorCode.TIMEOUT, `No answer to ${method} within ${timeoutMs} ms`));
-        }, timeoutMs);
+        const timer = timeoutMs > 0
+          ? setTimeout(() => {
+            pending.delete(id);
+            reject(new RpcError(ErrorCode.TIMEOUT, `No answer to ${method} within ${timeoutMs} ms`));
+          }, timeoutMs)
+          : undefined;
         pending.set(id, { resolve, reject, timer });
         send(frame);
       });

@@ -49,6 +49,9 @@ function route(line: string): void {
     case "m":
       workers.get(envelope[1])?.postMessage(envelope[2]);
       break;
+    case "mc":
+      for (const id of envelope[1]) workers.get(id)?.postMessage(envelope[2]);
+      break;
     case "spawn":
       spawn(envelope[1], envelope[2]);
       break;

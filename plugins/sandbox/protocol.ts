@@ -23,6 +23,8 @@ export type HostEnvelope =
   | ["spawn", id: string, permissions: WorkerPermissions]
   /** Deliver a JSON-RPC frame to a worker. */
   | ["m", id: string, frame: string]
+  /** Deliver one frame to several workers (context mirror updates). */
+  | ["mc", ids: string[], frame: string]
   /** Terminate a worker. */
   | ["kill", id: string];
 

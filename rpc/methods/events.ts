@@ -61,20 +61,6 @@ export function createEventMethods(options: EventMethodsOptions = {}) {
   const deadlineMs = options.deadlineMs ?? 10_000;
   const registry = new WeakMap<Peer, PeerSubscriptions>();
 
-  function subscriptionsOf(peer: Peer): PeerSubscriptions {
-    let subs = registry.get(peer);
-    if (!subs) {
-      const created: PeerSubscriptions = new Map();
-      registry.set(peer, subs = created);
-      peer.onClose(() => {
-        registry.delete(peer);
-        for (const [event, byId] of created) for (const sub of byId.values()) sub.bus.off(event, sub.fn);
-        created.clear();
-      });
-    }
-    return subs;
-  }
-
   /** The caller's own listeners of an event; other connections' ids are out of reach. */
   function listenersOf(ctx: CallContext, event: string): Map<string, Subscription> | undefined {
     return ctx.peer ? registry.get(ctx.peer)?.get(event) : undefined;
@@ -94,7 +80,9 @@ export function createEventMethods(options: EventMethodsOptions = {}) {
       );
     }
     const { listenerId } = options;
-    const subs = subscriptionsOf(peer);
+    let subs = registry.get(peer);
+    const firstOfPeer = !subs;
+    if (!subs) registry.set(peer, subs = new Map());
     let byId = subs.get(event);
     if (!byId) subs.set(event, byId = new Map());
     const previous = byId.get(listenerId);
@@ -119,7 +107,16 @@ export function createEventMethods(options: EventMethodsOptions = {}) {
     };
     if (once) bus.once(event, fn, listenerOptions);
     else bus.on(event, fn, listenerOptions);
+    // Registered last: if the connection closed while this call ran, the callback runs now (or next
+    // microtask) and undoes the registration above instead of leaving a listener for a dead peer.
+    if (firstOfPeer) peer.onClose(() => unsubscribeAll(peer, subs));
     return null;
+  }
+
+  function unsubscribeAll(peer: Peer, subs: PeerSubscriptions): void {
+    registry.delete(peer);
+    for (const [event, byId] of subs) for (const sub of byId.values()) sub.bus.off(event, sub.fn);
+    subs.clear();
   }
 
   return [

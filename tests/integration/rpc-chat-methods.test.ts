@@ -75,7 +75,10 @@ for (const transport of ["http", "ws"] as const) {
         assert.equal(m?.mes, "hello");
         assert.equal(m?.name, "User");
         assert.equal(await rpc.call("getMessage", 99), null);
-        await rejectsWith(rpc.call("getMessage", ...(["x"] as unknown as [number])), ErrorCode.INVALID_PARAMS);
+        await rejectsWith(
+          rpc.call("getMessage", ...(["x"] as unknown as [number])),
+          ErrorCode.INVALID_PARAMS,
+        );
       });
 
       await t.step("updateMessages merges and skips invalid indexes", async () => {

@@ -197,6 +197,17 @@ export function assertAllowed(report: Report, name: string): void {
   assert.equal(entry.ok, true, `${name} failed: ${entry.error}`);
 }
 
+/** Polls `check` every 25 ms until it returns something other than `undefined`; throws after `timeoutMs`. */
+export async function until<T>(check: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  while (true) {
+    const value = check();
+    if (value !== undefined) return value;
+    if (performance.now() >= deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
 /** Resolves with `promise`, or rejects with `message` after `ms`. */
 export async function within<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;

@@ -83,12 +83,14 @@ Luker.getContext().eventSource.on("hostile_link", async () => {
   await attempt("planted link node:fs", async () => (await import("node:fs")).readFileSync(new URL("./planted.txt", import.meta.url), "utf8"));
   await attempt("planted json import", () => import("./planted.json", { with: { type: "json" } }).then((m) => m.default));
   await attempt("planted module import", () => import("./planted.js").then((m) => m.default));
+  await attempt("file swapped for a link", () => Deno.readTextFile(new URL("./swap.txt", import.meta.url)));
+  await attempt("module swapped for a link", () => import("./swap.js").then((m) => m.default));
   report("LINKS");
 });
 console.log("evil-read loaded");
 `,
       {},
-      { "own.txt": "mine" },
+      { "own.txt": "mine", "swap.txt": "original", "swap.js": `export default "original";` },
     ),
     jsPlugin("victim", `console.log("victim ready");`, {}, {
       "private.js": `console.log("VICTIM-CODE-RAN ${victimSecret}");\nexport default "${victimSecret}";\n`,
@@ -143,6 +145,10 @@ console.log("evil-read loaded");
       await Deno.symlink(outside, `${dir}/planted-dir`);
       await Deno.symlink(`${outside}/secret.json`, `${dir}/planted.json`);
       await Deno.symlink(`${outside}/outside.js`, `${dir}/planted.js`);
+      // files that were there at load, replaced by links
+      for (const name of ["swap.txt", "swap.js"]) await Deno.remove(`${dir}/${name}`);
+      await Deno.symlink(`${outside}/secret.txt`, `${dir}/swap.txt`);
+      await Deno.symlink(`${outside}/outside.js`, `${dir}/swap.js`);
       await emit(h, "hostile_link");
       assertAllDenied(await h.result<Report>("evil-read", "LINKS"));
     });

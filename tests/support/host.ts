@@ -16,7 +16,7 @@
  * @module
  */
 
-import { fromFileUrl } from "node:path";
+import { fileURLToPath as fromFileUrl } from "node:url";
 import { type HostOptions, type RunningHost, startHost } from "../../main.ts";
 
 /** Absolute path of the repository root (where `main.ts` lives). */
@@ -25,11 +25,14 @@ export const REPO_ROOT: string = fromFileUrl(new URL("../../", import.meta.url))
 /** Absolute path of `main.ts`. */
 export const MAIN_TS: string = fromFileUrl(new URL("../../main.ts", import.meta.url));
 
-/** A decoded HTTP answer: status, headers and the body parsed as JSON (or the raw text when not JSON). */
+/**
+ * A decoded HTTP answer: status, headers and the body parsed as JSON (or the raw text when not JSON).
+ * `body` defaults to `any` because tests read fields of many different route answers.
+ */
+// deno-lint-ignore no-explicit-any
 export interface ApiResponse<T = any> {
   status: number;
   headers: Headers;
-  // deno-lint-ignore no-explicit-any
   body: T;
 }
 
@@ -51,7 +54,11 @@ export interface RequestOptions {
  * Sends a request to `baseUrl + path` and decodes the answer. The body is always consumed, so no test
  * leaks a response stream.
  */
-export async function request(baseUrl: string, path: string, options: RequestOptions = {}): Promise<ApiResponse> {
+export async function request(
+  baseUrl: string,
+  path: string,
+  options: RequestOptions = {},
+): Promise<ApiResponse> {
   const headers = new Headers(options.headers);
   if (options.token !== undefined) headers.set("authorization", `Bearer ${options.token}`);
   const res = await fetch(baseUrl + path, {
@@ -97,8 +104,7 @@ export interface TestHost {
   dataDir: string;
   /** Authenticated JSON POST to `url + path`. */
   post(path: string, body: unknown, options?: RequestOptions): Promise<ApiResponse>;
-  /** Authenticated request with any method (pass `token: undefined` in options to drop auth is not
-   * possible here: use the free {@link request} for unauthenticated calls). */
+  /** Authenticated request with any method; use the free {@link request} for unauthenticated calls. */
   request(path: string, options?: RequestOptions): Promise<ApiResponse>;
   /** Stops the host and removes the data folder (unless `keepData`). Safe to call twice. */
   close(): Promise<void>;
@@ -230,7 +236,7 @@ export async function spawnHost(dataDir: string, options: SpawnOptions = {}): Pr
     }
     started.reject(new Error(`host exited before listening; stderr:\n${errText}`));
   })();
-  let timer: number | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
       () => reject(new Error(`no start line within ${options.startTimeoutMs ?? 30_000} ms`)),

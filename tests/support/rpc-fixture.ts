@@ -11,7 +11,7 @@ import { seedDefaults } from "../../core/seed.ts";
 import { openSqliteStore } from "../../core/sqlite-store.ts";
 import { createDispatcher, type DispatcherOptions } from "../../rpc/dispatcher.ts";
 import { handleRpcHttp } from "../../rpc/http.ts";
-import type { Caller, Dispatcher } from "../../rpc/method.ts";
+import type { Caller, Dispatcher, Peer } from "../../rpc/method.ts";
 import { createEventMethods } from "../../rpc/methods/events.ts";
 import { serveRpcSocket } from "../../rpc/websocket.ts";
 import { createTestMethods, type TestMethods } from "./rpc-test-methods.ts";
@@ -36,8 +36,8 @@ export interface RpcFixture {
   token: string;
   /** Errors that became -32603 or that event listeners threw. */
   internalErrors: unknown[];
-  /** Sockets currently open on the server side. */
-  openSockets(): number;
+  /** The server side of every socket accepted so far, oldest first. */
+  peers: Peer[];
   /** Closes every socket and the server. */
   close(): Promise<void>;
 }
@@ -47,8 +47,8 @@ export function fixtureMethods(test: TestMethods, eventDeadlineMs?: number) {
   return [...createEventMethods({ deadlineMs: eventDeadlineMs }), ...test.methods];
 }
 
-/** Starts the fixture on a free port. */
-export async function startRpcFixture(options: RpcFixtureOptions = {}): Promise<RpcFixture> {
+/** Starts the fixture on a free port. Async so a real host, which starts asynchronously, can replace it. */
+export function startRpcFixture(options: RpcFixtureOptions = {}): Promise<RpcFixture> {
   const internalErrors: unknown[] = [];
   const lodge = new Lodge(openSqliteStore(":memory:"), {
     onListenerError: (_event, error) => internalErrors.push(error),
@@ -61,6 +61,7 @@ export async function startRpcFixture(options: RpcFixtureOptions = {}): Promise<
   });
   const token = crypto.randomUUID();
   const sockets = new Set<WebSocket>();
+  const peers: Peer[] = [];
   let connections = 0;
 
   const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, (request) => {
@@ -77,7 +78,7 @@ export async function startRpcFixture(options: RpcFixtureOptions = {}): Promise<
         : { kind: "client", connectionId: `ws-${++connections}` };
       sockets.add(socket);
       socket.addEventListener("close", () => sockets.delete(socket));
-      serveRpcSocket(socket, dispatcher, { caller });
+      peers.push(serveRpcSocket(socket, dispatcher, { caller }));
       return response;
     }
     const caller: Caller = plugin
@@ -86,7 +87,7 @@ export async function startRpcFixture(options: RpcFixtureOptions = {}): Promise<
     return handleRpcHttp(dispatcher, request, caller);
   });
   const { port } = server.addr;
-  return {
+  return Promise.resolve({
     lodge,
     dispatcher,
     test,
@@ -94,7 +95,7 @@ export async function startRpcFixture(options: RpcFixtureOptions = {}): Promise<
     wsUrl: `ws://127.0.0.1:${port}/rpc`,
     token,
     internalErrors,
-    openSockets: () => sockets.size,
+    peers,
     async close() {
       test.release();
       const closing = [...sockets].map((socket) =>
@@ -107,5 +108,5 @@ export async function startRpcFixture(options: RpcFixtureOptions = {}): Promise<
       await server.shutdown();
       lodge.close();
     },
-  };
+  });
 }

@@ -72,7 +72,11 @@ export interface SandboxHarness extends AsyncDisposable {
   /** The plugin's current `plugins.list` row; throws for an unknown id. */
   info(id: string): PluginInfo;
   /** Resolves once the plugin is in one of `states`; rejects after `timeoutMs` (default 15 s). */
-  waitForState(id: string, states: PluginInfo["state"] | PluginInfo["state"][], timeoutMs?: number): Promise<PluginInfo>;
+  waitForState(
+    id: string,
+    states: PluginInfo["state"] | PluginInfo["state"][],
+    timeoutMs?: number,
+  ): Promise<PluginInfo>;
   /** The plugin's kept log lines, oldest first. */
   logs(id: string): PluginLogEntry[];
   /** Resolves with the first log line matching `match` (already logged or future); rejects on timeout. */
@@ -181,10 +185,14 @@ export async function startSandboxHarness(options: HarnessOptions = {}): Promise
     info,
     waitForState(id, states, timeoutMs = 15_000) {
       const wanted = Array.isArray(states) ? states : [states];
-      return until(() => {
-        const row = supervisor.list().find((p) => p.id === id);
-        return row && wanted.includes(row.state) ? row : undefined;
-      }, `${id} to be ${wanted.join("/")} (is ${supervisor.list().find((p) => p.id === id)?.state})`, timeoutMs);
+      return until(
+        () => {
+          const row = supervisor.list().find((p) => p.id === id);
+          return row && wanted.includes(row.state) ? row : undefined;
+        },
+        `${id} to be ${wanted.join("/")} (is ${supervisor.list().find((p) => p.id === id)?.state})`,
+        timeoutMs,
+      );
     },
     logs: (id) => supervisor.logs(id, { limit: 10_000 }),
     waitForLog(id, match, timeoutMs = 15_000) {
@@ -196,7 +204,11 @@ export async function startSandboxHarness(options: HarnessOptions = {}): Promise
       );
     },
     async result<T>(id: string, key: string, timeoutMs?: number): Promise<T> {
-      const entry = await harness.waitForLog(id, new RegExp(`^${key.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} `), timeoutMs);
+      const entry = await harness.waitForLog(
+        id,
+        new RegExp(`^${key.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} `),
+        timeoutMs,
+      );
       return JSON.parse(entry.text.slice(key.length + 1)) as T;
     },
     call: (method, ...params) => callAs({ kind: "client", connectionId: "harness" }, method, ...params),

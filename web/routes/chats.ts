@@ -6,7 +6,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import type { ChatTarget } from "../../core/chats.ts";
-import { notFound } from "../../core/errors.ts";
+import { invalid } from "../../core/errors.ts";
 import type { Lodge } from "../../core/lodge.ts";
 import { PatchOpsSchema } from "../../core/patch.ts";
 import { readBody } from "../body.ts";
@@ -127,7 +127,9 @@ function stateRoutes(lodge: Lodge): Hono {
   }).loose();
   const chatId = (b: z.infer<typeof Target>) => {
     if (b.is_group) return lodge.chats.require({ is_group: true, id: String(b.id ?? "") }).id;
-    if (b.avatar_url === undefined || b.file_name === undefined) throw notFound("chat target is incomplete");
+    if (b.avatar_url === undefined || b.file_name === undefined) {
+      throw invalid("chat target needs avatar_url and file_name, or is_group and id");
+    }
     return lodge.chats.require({ avatar_url: b.avatar_url, file_name: b.file_name }).id;
   };
 

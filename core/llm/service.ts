@@ -1,0 +1,272 @@
+/**
+ * `sendOpenAIRequest` on the host and everything around it: settings merged from the live preset,
+ * `llmPresetName` (generation fields), `apiPresetName` (connection fields) and `apiSettingsOverride`
+ * (wins); `CHAT_COMPLETION_SETTINGS_READY` unless the scope is `extension_internal`; native or
+ * plain-text tool calls; streaming when the preset says so (never for `quiet`, as in SillyTavern); and
+ * the tool-calling loop over the global tool registry for the generation pipeline.
+ * @module
+ */
+
+import type { ConnectionProfiles } from "../connection-profiles.ts";
+import { z } from "zod";
+import { LodgeError, notFound } from "../errors.ts";
+import type { EventBus } from "../events.ts";
+import { eventTypes } from "../event-types.ts";
+import type { PresetService } from "../presets.ts";
+import type { Secrets } from "../secrets.ts";
+import type { ToolInvocation, ToolRegistry } from "../tools.ts";
+import { ChatBackend } from "./backend.ts";
+import { type OfflineOptions, OfflineProvider } from "./offline.ts";
+import {
+  completeWithPlainTextTools,
+  DEFAULT_PARSE_RETRIES,
+  newTrigger,
+  PlainTextGate,
+  toPlainTextMessages,
+} from "./prompt-xml.ts";
+import { type GenerateBody, GenerateBodySchema, type SendOptions } from "./schemas.ts";
+import {
+  buildGenerateData,
+  CONNECTION_FIELDS,
+  GENERATION_FIELDS,
+  modelOf,
+  pickFields,
+  type Settings,
+  sourceOf,
+  SOURCES,
+  usesPlainTextTools,
+} from "./settings.ts";
+import { runToolLoop } from "./tool-loop.ts";
+import {
+  type ChatMessage,
+  type Completion,
+  type CompletionResponse,
+  type StreamDelta,
+  toCompletionResponse,
+} from "./types.ts";
+
+/** The services {@link LlmService} builds on. */
+export interface LlmDependencies {
+  presets: PresetService;
+  connections: ConnectionProfiles;
+  secrets: Secrets;
+  tools: ToolRegistry;
+  events: EventBus;
+}
+
+/** Tuning of {@link LlmService}. */
+export interface LlmOptions {
+  /** The offline model's options (its token pace). */
+  offline?: OfflineOptions;
+  /** Per-attempt deadline of remote requests. */
+  timeoutMs?: number;
+}
+
+/** Host-only additions to the `sendOpenAIRequest` options. */
+export interface HostSendOptions extends SendOptions {
+  /** Receives streamed deltas (text after the plain-text gate) when the request streams. */
+  onDelta?: (delta: StreamDelta) => void;
+}
+
+/** What {@link LlmService.runWithTools} returns. */
+export interface ToolRunResult {
+  /** The model's final answer. */
+  response: CompletionResponse;
+  /** The conversation with every call and result. */
+  messages: ChatMessage[];
+  /** Every performed call (stealth tools left out). */
+  invocations: ToolInvocation[];
+}
+
+/** Generation types that never run registered tools (as in SillyTavern). */
+const NO_TOOL_TYPES = new Set(["impersonate", "quiet", "continue"]);
+
+/** LLM requests of one host. */
+export class LlmService {
+  readonly #deps: LlmDependencies;
+  readonly #backend: ChatBackend;
+
+  constructor(deps: LlmDependencies, options: LlmOptions = {}) {
+    this.#deps = deps;
+    this.#backend = new ChatBackend(deps.secrets, {
+      offline: new OfflineProvider(options.offline),
+      timeoutMs: options.timeoutMs,
+    });
+  }
+
+  /** The settings a request with these options uses (see the module documentation for the order). */
+  resolveSettings(options: SendOptions = {}): Settings {
+    const { presets, connections } = this.#deps;
+    const settings: Settings = structuredClone(presets.getLive("openai")?.body ?? {});
+    if (options.llmPresetName) {
+      const preset = presets.getStored({ name: options.llmPresetName });
+      if (!preset) throw notFound(`preset ${options.llmPresetName} not found`);
+      Object.assign(settings, pickFields(preset, GENERATION_FIELDS));
+    }
+    if (options.apiPresetName) {
+      const profile = connections.find(options.apiPresetName);
+      const from = profile
+        ? connections.settingsOf(profile)
+        : presets.getStored({ name: options.apiPresetName });
+      if (!from) throw notFound(`no connection profile or preset named ${options.apiPresetName}`);
+      Object.assign(settings, pickFields(from, CONNECTION_FIELDS));
+    }
+    if (options.apiSettingsOverride) Object.assign(settings, options.apiSettingsOverride);
+    return settings;
+  }
+
+  /** Sends messages as SillyTavern's `sendOpenAIRequest` does; resolves with the OpenAI response object. */
+  async sendOpenAIRequest(
+    type: string,
+    messages: ChatMessage[],
+    signal?: AbortSignal | null,
+    options: HostSendOptions = {},
+  ): Promise<CompletionResponse> {
+    return toCompletionResponse(await this.#complete(type, messages, signal ?? undefined, options));
+  }
+
+  /** Runs a route body without streaming. */
+  async generate(body: GenerateBody, signal?: AbortSignal): Promise<Completion> {
+    const { provider, request } = await this.#backend.open(this.#withLiveConnection(body));
+    return await provider.complete(request, { signal });
+  }
+
+  /** Runs a route body streamed. */
+  async *stream(body: GenerateBody, signal?: AbortSignal): AsyncGenerator<StreamDelta> {
+    const { provider, request } = await this.#backend.open(this.#withLiveConnection(body));
+    yield* provider.stream(request, { signal });
+  }
+
+  /** Whether the live connection can call tools (the preset's `function_calling` and a known source). */
+  isToolCallingSupported(): boolean {
+    const settings = this.resolveSettings();
+    return settings.function_calling === true && Object.hasOwn(SOURCES, sourceOf(settings));
+  }
+
+  /** Whether registered tools run for a generation type. */
+  canPerformToolCalls(type: string): boolean {
+    return this.isToolCallingSupported() && !NO_TOOL_TYPES.has(type);
+  }
+
+  /**
+   * Sends messages with the registered tools and runs the tool loop: calls go to the tools (host or
+   * plugin), results back to the model, `TOOL_CALLS_PERFORMED` after each round, until the model
+   * answers or `maxRounds` is spent. For types that run no tools this is one request.
+   */
+  async runWithTools(
+    type: string,
+    messages: ChatMessage[],
+    signal?: AbortSignal,
+    options: HostSendOptions & { maxRounds?: number } = {},
+  ): Promise<ToolRunResult> {
+    const { tools: registry } = this.#deps;
+    const tools = this.canPerformToolCalls(type) ? await registry.definitions(type) : [];
+    const invocations: ToolInvocation[] = [];
+    const result = await runToolLoop({
+      messages,
+      maxRounds: tools.length ? options.maxRounds : 0,
+      signal,
+      request: (conversation, { toolsAllowed }) =>
+        this.#complete(type, conversation, signal, { ...options, tools: toolsAllowed ? tools : undefined }),
+      execute: (call, runSignal) => registry.invoke(call, runSignal),
+      onRound: async (runs) => void invocations.push(...await registry.reportPerformed(runs)),
+    });
+    return { response: toCompletionResponse(result.completion), messages: result.messages, invocations };
+  }
+
+  async #complete(
+    type: string,
+    messages: ChatMessage[],
+    signal: AbortSignal | undefined,
+    options: HostSendOptions,
+  ): Promise<Completion> {
+    const settings = this.resolveSettings(options);
+    const stream = settings.stream_openai === true && type !== "quiet";
+    const mode = options.functionCallMode && options.functionCallMode !== "auto"
+      ? options.functionCallMode
+      : usesPlainTextTools(settings)
+      ? "prompt_xml"
+      : "native";
+    const tools = options.toolChoice === "none" ? [] : options.tools ?? [];
+    const plainText = tools.length > 0 && mode === "prompt_xml";
+    const body = buildGenerateData(settings, messages, {
+      type,
+      stream,
+      tools: plainText ? undefined : tools,
+      toolChoice: options.toolChoice,
+      jsonSchema: options.jsonSchema ?? undefined,
+    });
+    if (options.requestScope !== "extension_internal") {
+      await this.#deps.events.emit(eventTypes.CHAT_COMPLETION_SETTINGS_READY, body);
+    }
+    // listeners may have edited the body: check it as any other caller's
+    const checked = GenerateBodySchema.safeParse(body);
+    if (!checked.success) {
+      throw new LodgeError("invalid", `the request is not valid: ${z.prettifyError(checked.error)}`);
+    }
+    const request = checked.data;
+    if (!plainText) return await this.#run(request, signal, options.onDelta);
+
+    const trigger = newTrigger();
+    const gate = new PlainTextGate(trigger);
+    const onDelta = options.onDelta;
+    const gated = onDelta &&
+      ((delta: StreamDelta) => {
+        if (delta.type === "text") {
+          const shown = gate.push(delta.text);
+          if (shown) onDelta({ type: "text", text: shown });
+        } else if (delta.type === "done") {
+          const rest = gate.end();
+          if (rest) onDelta({ type: "text", text: rest });
+        } else if (delta.type === "reasoning") onDelta(delta);
+      });
+    const retries = options.functionCallOptions?.maxRetries ??
+      numberOr(settings.function_calling_plain_text_error_retry_max_attempts, DEFAULT_PARSE_RETRIES);
+    const completion = await completeWithPlainTextTools(
+      // only the first attempt streams: a retry replaces a reply the reader has partly seen
+      (conversation, attempt) =>
+        this.#run(
+          { ...request, messages: conversation, stream: request.stream === true && attempt === 0 },
+          signal,
+          attempt === 0 ? gated : undefined,
+        ),
+      toPlainTextMessages(request.messages, trigger, tools, options.toolChoice),
+      trigger,
+      tools,
+      retries,
+    );
+    if (request.stream) onDelta?.({ type: "done", completion });
+    return completion;
+  }
+
+  /** Runs one body, streamed when it says so, passing deltas on. */
+  async #run(body: GenerateBody, signal: AbortSignal | undefined, onDelta?: (delta: StreamDelta) => void) {
+    const { provider, request } = await this.#backend.open(body);
+    if (!body.stream) return await provider.complete(request, { signal });
+    let completion: Completion | undefined;
+    for await (const delta of provider.stream(request, { signal })) {
+      onDelta?.(delta);
+      if (delta.type === "done") completion = delta.completion;
+    }
+    return completion!;
+  }
+
+  /** A route body that names no source uses the live connection (source, model, URL, secret). */
+  #withLiveConnection(body: GenerateBody): GenerateBody {
+    if (body.chat_completion_source) return body;
+    const live = this.resolveSettings();
+    const source = sourceOf(live);
+    return {
+      ...body,
+      chat_completion_source: source,
+      model: body.model ?? modelOf(live),
+      custom_url: body.custom_url ?? (source === "custom" ? String(live.custom_url ?? "") : undefined),
+      secret_id: body.secret_id ??
+        (typeof live.secret_id === "string" && live.secret_id ? live.secret_id : undefined),
+    };
+  }
+}
+
+function numberOr(value: unknown, fallback: number): number {
+  return typeof value === "number" && Number.isInteger(value) && value >= 0 ? value : fallback;
+}

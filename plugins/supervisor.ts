@@ -1,0 +1,709 @@
+/**
+ * The plugin supervisor: finds plugins, runs them in sandbox processes (one shared process, plus one per
+ * plugin that asks for isolation or has crashed before), routes their calls to the dispatcher with the
+ * plugin's identity stamped here, and keeps the host safe from them.
+ *
+ * Containment: a heartbeat per worker, a deadline per call into a plugin, per-plugin limits on calls in
+ * flight and calls per second. A plugin that stops answering, exhausts its heap, floods the host or
+ * throws while loading is stopped (its process killed by PID when its worker cannot be stopped alone),
+ * marked `crashed` with the reason, and retried after an exponential back-off in a process of its own,
+ * until it is quarantined. The other plugins of a killed process restart at once in a fresh one.
+ * @module
+ */
+
+import { LodgeError, notFound } from "../core/errors.ts";
+import { eventTypes } from "../core/event-types.ts";
+import { extensionRegistryOf } from "../core/extension-registry.ts";
+import type { Lodge } from "../core/lodge.ts";
+import type { PluginAdmin, PluginInfo, PluginLogEntry } from "../core/plugin-admin.ts";
+import { ErrorCode, RpcError } from "../rpc/errors.ts";
+import type { Caller, Dispatcher } from "../rpc/method.ts";
+import { type DiscoveredPlugin, discoverPlugins, inspectPlugin } from "./discovery.ts";
+import { CallLimiter, type CallLimits, defaultLimits, type Refusal } from "./limits.ts";
+import { PluginPeer, RESPONSE_PREFIX } from "./peer.ts";
+import { type ExitInfo, type ProcessGrants, SandboxProcess } from "./process.ts";
+import type { SandboxEnvelope, WorkerPermissions } from "./sandbox/protocol.ts";
+
+/** Settings of the supervisor; everything but the first four has a default. */
+export interface SupervisorOptions {
+  /** The host's domain services (context mirror source, event bus). */
+  lodge: Lodge;
+  /** Where plugin calls go. */
+  dispatcher: Dispatcher;
+  /** The method table the dispatcher serves: its names make up the worker's `getContext()`. */
+  methods: readonly { name: string }[];
+  /** The data directory (`<data>/plugins/<id>/`). */
+  dataDir: string;
+  /** V8 heap cap of each sandbox process's isolates, MiB. Default 256. */
+  heapMb?: number;
+  /** Heartbeat period, ms. Default 250. */
+  heartbeatMs?: number;
+  /** A worker that leaves a heartbeat unanswered this long is hung, ms. Default 2000. */
+  hangMs?: number;
+  /** Deadline of host → plugin calls that name none (extension API calls), ms. Default 10000. */
+  callTimeoutMs?: number;
+  /** Deadline of a plugin's load (its module and top-level code), ms. Default 10000. */
+  loadTimeoutMs?: number;
+  /** Per-plugin call limits. */
+  limits?: Partial<CallLimits>;
+  /** Retry of crashed plugins: first pause, longest pause, crashes before quarantine. */
+  backoff?: { baseMs?: number; maxMs?: number; quarantineAfter?: number };
+  /** Log lines kept per plugin. Default 1000. */
+  logLimit?: number;
+  /** The `deno` executable. Default: the one running the host. */
+  denoPath?: string;
+}
+
+type Settings = Required<Omit<SupervisorOptions, "limits" | "backoff">> & {
+  limits: CallLimits;
+  backoff: { baseMs: number; maxMs: number; quarantineAfter: number };
+};
+
+/** How a worker's own notifications to the host start (`$/log`, `$/resync`). */
+const INTERNAL_PREFIX = '{"jsonrpc":"2.0","method":"$/';
+const LEVELS = new Set(["log", "info", "warn", "error", "debug"]);
+const MAX_LOG_TEXT = 8192;
+
+/** A sandbox process and the plugins in it. */
+interface Host {
+  sandbox: SandboxProcess;
+  plugins: Set<string>;
+  /** Whether other plugins may join it. */
+  shared: boolean;
+  /** Set once the supervisor ends it on purpose: its exit is no crash. */
+  closing: boolean;
+}
+
+/** One plugin's record. */
+interface Plugin {
+  found: DiscoveredPlugin;
+  state: PluginInfo["state"];
+  reason: string | null;
+  crashes: number;
+  /** Runs in a process of its own: asked for by the manifest, or on probation after a crash. */
+  isolated: boolean;
+  retry: ReturnType<typeof setTimeout> | undefined;
+  logs: PluginLogEntry[];
+  caller: Caller;
+  /** Set while the plugin has a worker. */
+  host: Host | null;
+  peer: PluginPeer | null;
+  limiter: CallLimiter | null;
+  /** When the unanswered heartbeat was sent, or `null`. */
+  pingSince: number | null;
+  /** Heap in use at the last heartbeat, bytes. */
+  heap: number;
+}
+
+/** Runs and supervises the plugins of one host. Build it with {@link startPlugins}. */
+export class PluginSupervisor implements PluginAdmin {
+  #o: Settings;
+  #plugins = new Map<string, Plugin>();
+  #hosts = new Set<Host>();
+  #mirrored = new Set<Plugin>();
+  #listeners = new Set<(id: string) => void>();
+  #spawning = new Set<Promise<unknown>>();
+  #disabled = new Set<string>();
+  #cleanup: (() => void)[] = [];
+  #socketDir = "";
+  #heartbeat: ReturnType<typeof setInterval> | undefined;
+  #lastTick = 0;
+  #stopping: Promise<void> | null = null;
+  #methodNames: string[];
+
+  constructor(options: SupervisorOptions) {
+    this.#o = {
+      heapMb: 256,
+      heartbeatMs: 250,
+      hangMs: 2000,
+      callTimeoutMs: 10_000,
+      loadTimeoutMs: 10_000,
+      logLimit: 1000,
+      denoPath: Deno.execPath(),
+      ...options,
+      limits: { ...defaultLimits, ...options.limits },
+      backoff: { baseMs: 1000, maxMs: 60_000, quarantineAfter: 5, ...options.backoff },
+    };
+    this.#methodNames = options.methods.map((m) => m.name);
+  }
+
+  /** Discovers the plugins and starts every enabled one; resolves when each has loaded or failed. */
+  async start(): Promise<void> {
+    this.#o.dataDir = await Deno.realPath(this.#o.dataDir);
+    this.#socketDir = await Deno.makeTempDir({ prefix: "lodge-sandbox-" });
+    this.#disabled = await this.#readDisabled();
+    for (const found of await discoverPlugins(this.#o.dataDir)) {
+      this.#plugins.set(found.id, this.#record(found));
+    }
+    const { lodge } = this.#o;
+    const registry = extensionRegistryOf(lodge);
+    this.#cleanup.push(
+      lodge.context.onPatch((ops) => this.#multicast("mirror", { ops })),
+      registry.onChange(() => this.#multicast("extensions", registry.list())),
+    );
+    this.#lastTick = performance.now();
+    this.#heartbeat = setInterval(() => this.#tick(), this.#o.heartbeatMs);
+    await this.#launch([...this.#plugins.values()].filter((p) => p.state === "stopped"), false);
+  }
+
+  // ---- PluginAdmin ----
+
+  /** Every plugin found, in load order. */
+  list(): PluginInfo[] {
+    return [...this.#plugins.values()].map((p) => this.#info(p));
+  }
+
+  /** Enables a plugin and starts it (clearing its crash count and quarantine). */
+  async enable(id: string): Promise<PluginInfo> {
+    const p = this.#get(id);
+    if (this.#disabled.delete(id)) await this.#saveDisabled();
+    if (p.state === "running" || p.state === "starting") return this.#info(p);
+    clearTimeout(p.retry);
+    p.crashes = 0;
+    await this.#refresh(p);
+    if (p.state === "stopped") await this.#launch([p], true);
+    return this.#info(p);
+  }
+
+  /** Stops a plugin and keeps it disabled across restarts. */
+  async disable(id: string): Promise<PluginInfo> {
+    const p = this.#get(id);
+    if (!this.#disabled.has(id)) {
+      this.#disabled.add(id);
+      await this.#saveDisabled();
+    }
+    clearTimeout(p.retry);
+    if (p.host) this.#stopWorker(p);
+    this.#setState(p, "disabled", null);
+    return this.#info(p);
+  }
+
+  /** Reads a plugin's folder again (a new folder becomes a new plugin) and restarts it. */
+  async reload(id: string): Promise<PluginInfo> {
+    let p = this.#plugins.get(id);
+    if (!p) {
+      const found = await inspectPlugin(this.#o.dataDir, id);
+      if (found.refused === "plugin folder not found") throw notFound(`no plugin ${id}`);
+      this.#plugins.set(id, p = this.#record(found));
+    }
+    clearTimeout(p.retry);
+    if (p.host) this.#stopWorker(p);
+    p.crashes = 0;
+    await this.#refresh(p);
+    if (p.state === "stopped") await this.#launch([p], true);
+    return this.#info(p);
+  }
+
+  /** A plugin's kept log lines, oldest first: the last `limit` (default 200). */
+  logs(id: string, options?: { limit?: number }): PluginLogEntry[] {
+    return this.#get(id).logs.slice(-(options?.limit ?? 200));
+  }
+
+  // ---- for the host and tests ----
+
+  /** Calls `fn` with a plugin id whenever that plugin's state changes or it logs. */
+  onChange(fn: (id: string) => void): () => void {
+    this.#listeners.add(fn);
+    return () => this.#listeners.delete(fn);
+  }
+
+  /** The sandbox processes alive now. */
+  processes(): { pid: number; plugins: string[] }[] {
+    return [...this.#hosts].filter((h) => !h.closing).map((h) => ({
+      pid: h.sandbox.pid,
+      plugins: [...h.plugins],
+    }));
+  }
+
+  /** Ends every sandbox process and waits for them to exit. Idempotent. */
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      clearInterval(this.#heartbeat);
+      for (const fn of this.#cleanup.splice(0)) fn();
+      for (const p of this.#plugins.values()) clearTimeout(p.retry);
+      await Promise.allSettled(this.#spawning);
+      const exits: Promise<ExitInfo>[] = [];
+      for (const host of [...this.#hosts]) {
+        for (const id of [...host.plugins]) {
+          const p = this.#plugins.get(id)!;
+          this.#release(p, "the host is shutting down");
+          this.#setState(p, "stopped", "the host is shutting down");
+        }
+        this.#close(host);
+        exits.push(host.sandbox.exited);
+      }
+      await Promise.all(exits);
+      await Deno.remove(this.#socketDir, { recursive: true }).catch(() => {});
+    })();
+    return this.#stopping;
+  }
+
+  // ---- starting ----
+
+  #record(found: DiscoveredPlugin): Plugin {
+    return {
+      found,
+      state: found.refused ? "refused" : this.#disabled.has(found.id) ? "disabled" : "stopped",
+      reason: found.refused,
+      crashes: 0,
+      isolated: found.manifest?.isolation === "process",
+      retry: undefined,
+      logs: [],
+      caller: { kind: "plugin", pluginId: found.id },
+      host: null,
+      peer: null,
+      limiter: null,
+      pingSince: null,
+      heap: 0,
+    };
+  }
+
+  /** Reads the folder again (symlinks planted since, a changed manifest) and sets `stopped` or `refused`. */
+  async #refresh(p: Plugin): Promise<void> {
+    const all = await discoverPlugins(this.#o.dataDir);
+    p.found = all.find((f) => f.id === p.found.id) ?? await inspectPlugin(this.#o.dataDir, p.found.id);
+    if (!p.crashes) p.isolated = p.found.manifest?.isolation === "process";
+    if (p.found.refused) this.#setState(p, "refused", p.found.refused);
+    else if (this.#disabled.has(p.found.id)) this.#setState(p, "disabled", null);
+    else this.#setState(p, "stopped", null);
+  }
+
+  /**
+   * Starts plugins: places them in processes (isolated ones alone; the rest together, in an existing
+   * shared process that grants enough when `reuse`, else a new one), then loads them one by one in order.
+   */
+  async #launch(list: Plugin[], reuse: boolean): Promise<void> {
+    if (this.#stopping || list.length === 0) return;
+    for (const p of list) this.#setState(p, "starting", null);
+    const groups: Plugin[][] = [];
+    const shared = list.filter((p) => !p.isolated);
+    const joinable = reuse
+      ? [...this.#hosts].find((h) =>
+        h.shared && !h.closing && shared.every((p) => covers(h.sandbox.grants, p))
+      )
+      : undefined;
+    if (joinable) { for (const p of shared) this.#attach(p, joinable); }
+    else if (shared.length > 0) groups.push(shared);
+    for (const p of list) if (p.isolated) groups.push([p]);
+    await Promise.all(groups.map(async (group) => {
+      const host = await this.#spawn(group, !group[0].isolated).catch((error: Error) => {
+        for (const p of group) this.#crashed(p, `sandbox process failed to start: ${error.message}`);
+        return null;
+      });
+      if (host) { for (const p of group) this.#attach(p, host); }
+    }));
+    for (const p of list) if (p.state === "starting" && p.peer) await this.#load(p);
+  }
+
+  async #spawn(plugins: Plugin[], shared: boolean): Promise<Host> {
+    const grants: ProcessGrants = {
+      read: unique(plugins.flatMap((p) => [p.found.dir, ...p.found.readPaths])),
+      net: unique(plugins.flatMap((p) => p.found.grants.net)),
+      env: unique(plugins.flatMap((p) => p.found.grants.env)),
+    };
+    const host = { plugins: new Set<string>(), shared, closing: false } as Host;
+    const starting = SandboxProcess.start({
+      grants,
+      heapMb: this.#o.heapMb,
+      socketDir: this.#socketDir,
+      denoPath: this.#o.denoPath,
+      connectTimeoutMs: 10_000,
+      onEnvelope: (envelope) => this.#onEnvelope(host, envelope),
+      onOutput: (text) => this.#onOutput(host, text),
+    });
+    this.#spawning.add(starting);
+    try {
+      host.sandbox = await starting;
+    } finally {
+      this.#spawning.delete(starting);
+    }
+    this.#hosts.add(host);
+    host.sandbox.exited.then((info) => this.#onExit(host, info));
+    if (this.#stopping) {
+      this.#close(host);
+      throw new Error("the host is shutting down");
+    }
+    return host;
+  }
+
+  #attach(p: Plugin, host: Host): void {
+    host.plugins.add(p.found.id);
+    p.host = host;
+    p.peer = new PluginPeer(
+      p.found.id,
+      (frame) => host.sandbox.send(p.found.id, frame),
+      this.#o.callTimeoutMs,
+    );
+    p.limiter = new CallLimiter(this.#o.limits, performance.now());
+    p.pingSince = null;
+    p.heap = 0;
+    host.sandbox.spawnWorker(p.found.id, this.#permissions(p));
+  }
+
+  #permissions(p: Plugin): WorkerPermissions {
+    const { files, readPaths, grants } = p.found;
+    return {
+      // the files present at start, not the folder: a file or link planted later is out of reach
+      read: [...files, ...readPaths],
+      net: grants.net.length > 0 ? [...grants.net] : false,
+      env: grants.env.length > 0 ? [...grants.env] : false,
+      write: false,
+      run: false,
+      ffi: false,
+      sys: false,
+      import: false,
+    };
+  }
+
+  async #load(p: Plugin): Promise<void> {
+    const missing = (p.found.manifest?.requires ?? []).find((r) => this.#plugins.get(r)?.state !== "running");
+    if (missing !== undefined) {
+      this.#stopWorker(p);
+      this.#setState(p, "stopped", `requires ${missing}, which is not running`);
+      return;
+    }
+    const peer = p.peer!;
+    const { manifest, dir } = p.found;
+    // The snapshot and the subscription start in the same turn: every later change reaches the worker
+    // after the snapshot, on the same ordered channel.
+    this.#mirrored.add(p);
+    const params = {
+      url: fileUrl(`${dir}/${manifest!.js}`),
+      mirror: this.#o.lodge.context.snapshot(),
+      eventTypes,
+      methods: this.#methodNames,
+      extensions: extensionRegistryOf(this.#o.lodge).list(),
+    };
+    try {
+      await peer.request("load", params, { timeoutMs: this.#o.loadTimeoutMs });
+    } catch (error) {
+      if (p.peer !== peer) return; // stopped meanwhile
+      if (error instanceof LodgeError && error.kind === "timeout") {
+        this.#fault(p, `did not finish loading within ${this.#o.loadTimeoutMs} ms`, true);
+      } else this.#fault(p, `failed to load: ${(error as Error).message}`, false);
+      return;
+    }
+    if (p.peer !== peer) return;
+    this.#setState(p, "running", null);
+    const waiting = [...this.#plugins.values()].filter((d) =>
+      d.state === "stopped" && d.reason === `requires ${p.found.id}, which is not running`
+    );
+    if (waiting.length > 0) void this.#launch(waiting, true);
+  }
+
+  // ---- traffic ----
+
+  #onEnvelope(host: Host, envelope: SandboxEnvelope): void {
+    const p = this.#plugins.get(envelope[1]);
+    if (!p || p.host !== host) return; // a worker already let go of
+    switch (envelope[0]) {
+      case "m":
+        this.#onFrame(p, envelope[2]);
+        break;
+      case "error":
+        this.#fault(p, `worker failed: ${envelope[2]}`, false);
+        break;
+      case "drop":
+        this.#log(p, "warn", `dropped a message that is not a frame (${envelope[2]})`);
+        if (p.limiter!.strike(performance.now())) this.#fault(p, "flooded the host with bad messages", true);
+        break;
+    }
+  }
+
+  #onFrame(p: Plugin, frame: string): void {
+    const peer = p.peer!;
+    if (frame.startsWith(RESPONSE_PREFIX)) return peer.receive(frame);
+    const now = performance.now();
+    const internal = frame.startsWith(INTERNAL_PREFIX);
+    const limiter = p.limiter!;
+    const refusal = limiter.admit(now, !internal);
+    if (refusal) {
+      if (!internal) this.#refuse(p, frame, refusal);
+      if (limiter.strike(now)) {
+        this.#fault(
+          p,
+          `flooded the host (over ${this.#o.limits.strikes} refused calls within a second)`,
+          true,
+        );
+      }
+      return;
+    }
+    if (internal) return this.#internal(p, frame);
+    const host = p.host!;
+    this.#o.dispatcher.handle(frame, { caller: p.caller, peer }).then((response) => {
+      limiter.done();
+      if (response !== null && !peer.closed) host.sandbox.send(p.found.id, response);
+    });
+  }
+
+  #refuse(p: Plugin, frame: string, refusal: Refusal): void {
+    let id: unknown = null;
+    try {
+      const msg = JSON.parse(frame);
+      if (typeof msg !== "object" || msg === null || !Object.hasOwn(msg, "id")) return; // notification
+      id = msg.id;
+    } catch { /* answered with id null, as for any unparsable frame */ }
+    const { inFlight, perSecond } = this.#o.limits;
+    const error = refusal === "inflight"
+      ? new RpcError(ErrorCode.LIMIT_EXCEEDED, "Too many calls in flight", {
+        limit: "inflight",
+        max: inFlight,
+      })
+      : new RpcError(ErrorCode.LIMIT_EXCEEDED, "Too many calls per second", {
+        limit: "rate",
+        max: perSecond,
+      });
+    p.host!.sandbox.send(p.found.id, JSON.stringify({ jsonrpc: "2.0", error: error.toJSON(), id }));
+  }
+
+  #internal(p: Plugin, frame: string): void {
+    let msg: { method?: unknown; params?: { level?: unknown; text?: unknown } };
+    try {
+      msg = JSON.parse(frame);
+    } catch {
+      return;
+    }
+    if (msg.method === "$/log") {
+      const { level, text } = msg.params ?? {};
+      if (typeof level === "string" && LEVELS.has(level) && typeof text === "string") {
+        this.#log(p, level as PluginLogEntry["level"], text);
+      }
+    } else if (msg.method === "$/resync") {
+      p.peer!.notify("mirror", { snapshot: this.#o.lodge.context.snapshot() });
+    }
+  }
+
+  /** Sends one notification to every loading or running worker, serialized once per process. */
+  #multicast(method: string, params: unknown): void {
+    if (this.#mirrored.size === 0) return;
+    const frame = JSON.stringify({ jsonrpc: "2.0", method, params });
+    const byHost = new Map<Host, string[]>();
+    for (const p of this.#mirrored) {
+      if (!p.host) continue;
+      let ids = byHost.get(p.host);
+      if (!ids) byHost.set(p.host, ids = []);
+      ids.push(p.found.id);
+    }
+    for (const [host, ids] of byHost) host.sandbox.multicast(ids, frame);
+  }
+
+  #onOutput(host: Host, text: string): void {
+    // Workers print through the console (captured per plugin); raw output can only be told apart when
+    // the process holds one plugin.
+    if (host.plugins.size === 1) {
+      const p = this.#plugins.get([...host.plugins][0])!;
+      for (const line of text.split("\n")) if (line.trim()) this.#log(p, "log", `[process output] ${line}`);
+    }
+  }
+
+  // ---- containment ----
+
+  #tick(): void {
+    const now = performance.now();
+    const { heartbeatMs, hangMs } = this.#o;
+    // A late timer means the host itself was blocked: answers may sit unread, so nobody is hung yet.
+    const stalled = now - this.#lastTick > heartbeatMs * 2;
+    this.#lastTick = now;
+    const hung = new Map<Host, Map<string, string>>();
+    for (const p of this.#plugins.values()) {
+      if (!p.peer || !p.host) continue;
+      if (p.pingSince !== null) {
+        if (stalled) p.pingSince = now;
+        else if (now - p.pingSince > hangMs) {
+          let culprits = hung.get(p.host);
+          if (!culprits) hung.set(p.host, culprits = new Map());
+          culprits.set(p.found.id, `stopped responding (no heartbeat for ${hangMs} ms)`);
+        }
+        continue;
+      }
+      p.pingSince = now;
+      const peer = p.peer;
+      peer.request("ping", null, { timeoutMs: 0 }).then((heap) => {
+        if (p.peer !== peer) return;
+        p.pingSince = null;
+        p.heap = typeof heap === "number" ? heap : 0;
+      }, () => {});
+    }
+    for (const [host, culprits] of hung) this.#kill(host, culprits);
+  }
+
+  /** Stops a misbehaving plugin: its whole process when its worker may not stop alone. */
+  #fault(p: Plugin, reason: string, killProcess: boolean): void {
+    if (!p.host) return;
+    if (killProcess) return this.#kill(p.host, new Map([[p.found.id, reason]]));
+    this.#stopWorker(p);
+    this.#crashed(p, reason);
+  }
+
+  /** A process ended without being asked to: find the plugin at fault. */
+  #onExit(host: Host, info: ExitInfo): void {
+    if (host.closing) return;
+    const ids = [...host.plugins];
+    if (ids.length === 0) return this.#kill(host, new Map());
+    const cause = /out of memory/i.test(info.stderr)
+      ? `ran out of memory (heap limit ${this.#o.heapMb} MB)`
+      : `its sandbox process exited (${info.signal ?? `code ${info.code}`})`;
+    const now = performance.now();
+    const records = ids.map((id) => this.#plugins.get(id)!);
+    // Prime suspects: a worker busy when the process died (a pending heartbeat), then one still loading,
+    // then the largest heap.
+    let blamed = records.filter((p) => p.pingSince !== null && now - p.pingSince > 30);
+    if (blamed.length === 0) blamed = records.filter((p) => p.state === "starting");
+    if (blamed.length === 0) blamed = [records.reduce((a, b) => (b.heap > a.heap ? b : a))];
+    this.#kill(host, new Map(blamed.map((p) => [p.found.id, cause])));
+  }
+
+  /** Kills a process by PID; `culprits` crash, the other plugins restart at once in a fresh process. */
+  #kill(host: Host, culprits: Map<string, string>): void {
+    if (host.closing) return;
+    const others: Plugin[] = [];
+    for (const id of [...host.plugins]) {
+      const p = this.#plugins.get(id)!;
+      const reason = culprits.get(id);
+      this.#release(p, reason ?? "its sandbox process was stopped because of another plugin");
+      if (reason) this.#crashed(p, reason);
+      else others.push(p);
+    }
+    this.#close(host);
+    if (others.length > 0) void this.#launch(others, false);
+  }
+
+  #crashed(p: Plugin, reason: string): void {
+    p.crashes++;
+    p.isolated = true; // on probation: a second crash harms no one else
+    this.#log(p, "error", `crashed: ${reason}`);
+    const { baseMs, maxMs, quarantineAfter } = this.#o.backoff;
+    if (p.crashes >= quarantineAfter) {
+      this.#setState(p, "crashed", `quarantined after ${p.crashes} crashes; last: ${reason}`);
+      return;
+    }
+    this.#setState(p, "crashed", reason);
+    const delay = Math.min(maxMs, baseMs * 2 ** (p.crashes - 1));
+    p.retry = setTimeout(() => {
+      if (p.state !== "crashed" || this.#stopping) return;
+      this.#refresh(p).then(async () => {
+        if (p.state === "stopped") await this.#launch([p], false);
+      });
+    }, delay);
+  }
+
+  /** Ends a plugin's worker while its process goes on (a process left empty ends too). */
+  #stopWorker(p: Plugin): void {
+    const host = p.host!;
+    this.#release(p, "stopped");
+    if (host.plugins.size === 0) this.#close(host);
+    else host.sandbox.killWorker(p.found.id);
+  }
+
+  /** Forgets a plugin's worker: its calls fail, its listeners and extension APIs go. */
+  #release(p: Plugin, reason: string): void {
+    p.host?.plugins.delete(p.found.id);
+    this.#mirrored.delete(p);
+    p.peer?.close(reason);
+    this.#o.lodge.events.removePlugin(p.found.id);
+    p.host = null;
+    p.peer = null;
+    p.limiter = null;
+    p.pingSince = null;
+  }
+
+  #close(host: Host): void {
+    host.closing = true;
+    host.sandbox.kill();
+    this.#hosts.delete(host);
+  }
+
+  // ---- bookkeeping ----
+
+  #get(id: string): Plugin {
+    const p = this.#plugins.get(id);
+    if (!p) throw notFound(`no plugin ${id}`);
+    return p;
+  }
+
+  #info(p: Plugin): PluginInfo {
+    const { manifest, grants, id } = p.found;
+    return {
+      id,
+      displayName: manifest?.display_name ?? id,
+      state: p.state,
+      reason: p.reason,
+      grants: { net: [...grants.net], read: [...grants.read], env: [...grants.env] },
+      version: manifest?.version ?? null,
+    };
+  }
+
+  #setState(p: Plugin, state: PluginInfo["state"], reason: string | null): void {
+    p.state = state;
+    p.reason = reason;
+    this.#changed(p.found.id);
+  }
+
+  #log(p: Plugin, level: PluginLogEntry["level"], text: string): void {
+    p.logs.push({
+      time: Date.now(),
+      level,
+      text: text.length > MAX_LOG_TEXT ? text.slice(0, MAX_LOG_TEXT) : text,
+    });
+    if (p.logs.length > this.#o.logLimit) p.logs.splice(0, p.logs.length - this.#o.logLimit);
+    this.#changed(p.found.id);
+  }
+
+  #changed(id: string): void {
+    for (const fn of this.#listeners) fn(id);
+  }
+
+  get #stateFile(): string {
+    return `${this.#o.dataDir}/plugins.json`;
+  }
+
+  async #readDisabled(): Promise<Set<string>> {
+    try {
+      const saved = JSON.parse(await Deno.readTextFile(this.#stateFile));
+      return new Set(
+        Array.isArray(saved?.disabled) ? saved.disabled.filter((x: unknown) => typeof x === "string") : [],
+      );
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return new Set();
+      throw error;
+    }
+  }
+
+  async #saveDisabled(): Promise<void> {
+    const tmp = `${this.#stateFile}.tmp`;
+    await Deno.writeTextFile(tmp, JSON.stringify({ disabled: [...this.#disabled].sort() }, null, 2));
+    await Deno.rename(tmp, this.#stateFile);
+  }
+}
+
+/** Whether a process's grants include everything a plugin needs. */
+function covers(grants: ProcessGrants, p: Plugin): boolean {
+  const readable = (path: string) => grants.read.some((r) => path === r || path.startsWith(`${r}/`));
+  return readable(p.found.dir) && p.found.readPaths.every(readable) &&
+    p.found.grants.net.every((n) => grants.net.includes(n)) &&
+    p.found.grants.env.every((e) => grants.env.includes(e));
+}
+
+function unique(items: string[]): string[] {
+  return [...new Set(items)];
+}
+
+function fileUrl(path: string): string {
+  return `file://${path.split("/").map(encodeURIComponent).join("/")}`;
+}
+
+/**
+ * Starts the plugin runtime of a host: discovers `<dataDir>/plugins/*`, starts the enabled plugins and
+ * resolves once each has loaded or failed. The caller sets `lodge.plugins` to the result and calls
+ * `stop()` on shutdown.
+ */
+export async function startPlugins(options: SupervisorOptions): Promise<PluginSupervisor> {
+  const supervisor = new PluginSupervisor(options);
+  try {
+    await supervisor.start();
+  } catch (error) {
+    await supervisor.stop();
+    throw error;
+  }
+  return supervisor;
+}

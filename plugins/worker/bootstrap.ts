@@ -1,0 +1,94 @@
+/**
+ * The trusted entry module of every plugin worker. It binds the worker's message port before any plugin
+ * code runs, then waits for the host's `load` request, builds `getContext()`, installs the `Luker`,
+ * `SillyTavern` and `st` globals, and loads the plugin with a dynamic `import()` so the plugin's whole
+ * module graph is checked against this worker's own permissions.
+ *
+ * Host → worker requests: `ping` (heartbeat; answers the heap in use), `load`, `event`,
+ * `extensions.invoke`. Host → worker notifications: `mirror`, `extensions`. Worker → host
+ * notifications besides method calls: `$/log`, `$/resync`.
+ * @module
+ */
+
+import * as Comlink from "comlink";
+import { Channel } from "./channel.ts";
+import { captureConsole } from "./console.ts";
+import { createContext } from "./context.ts";
+import { WorkerEventSource } from "./events.ts";
+import { type ExtensionEntry, WorkerExtensions } from "./extensions.ts";
+import { Mirror, type MirrorUpdate } from "./mirror.ts";
+import { createRemoteSurface } from "./remote.ts";
+import { createRpcEndpoint } from "./endpoint.ts";
+
+/** The `load` request's params. */
+interface LoadParams {
+  /** The plugin's entry module (a `file:` URL inside its folder). */
+  url: string;
+  /** The host's context snapshot, the mirror's starting point. */
+  mirror: Record<string, unknown>;
+  /** The event-type table. */
+  eventTypes: Record<string, string>;
+  /** Every method name of the host's table. */
+  methods: string[];
+  /** The extension API registry as it stands. */
+  extensions: Record<string, ExtensionEntry>;
+}
+
+// Bound now: plugin code may replace the globals later, the bootstrap keeps talking to the host.
+const scope = globalThis as unknown as { postMessage(frame: string): void };
+const post = scope.postMessage.bind(scope);
+const channel = new Channel(post);
+globalThis.addEventListener("message", (event) => {
+  const data = (event as MessageEvent).data;
+  if (typeof data === "string") channel.receive(data);
+});
+
+captureConsole((level, text) => channel.notify("$/log", { level, text }));
+// A plugin's stray rejection or timer error is its own bug: log it and keep the plugin running.
+globalThis.addEventListener("unhandledrejection", (event) => {
+  event.preventDefault();
+  console.error("Unhandled promise rejection:", event.reason);
+});
+globalThis.addEventListener("error", (event) => {
+  event.preventDefault();
+  console.error("Uncaught error:", event.error ?? event.message);
+});
+
+channel.onRequest("ping", () => Deno.memoryUsage().heapUsed);
+
+let loaded = false;
+channel.onRequest("load", async (params) => {
+  if (loaded) throw new Error("plugin already loaded");
+  loaded = true;
+  const p = params as LoadParams;
+  const report = (error: unknown) => console.error(error);
+  const mirror = new Mirror(p.mirror, (error) => {
+    console.warn("context mirror out of step, fetching a fresh copy:", (error as Error)?.message ?? error);
+    channel.notify("$/resync", null);
+  });
+  const eventSource = new WorkerEventSource(channel, report);
+  const extensions = new WorkerExtensions(channel, p.extensions, report);
+  channel.onNotification("mirror", (update) => mirror.update(update as MirrorUpdate));
+  channel.onNotification(
+    "extensions",
+    (registry) => extensions.replace(registry as Record<string, ExtensionEntry>),
+  );
+  channel.onRequest("event", (delivery) => eventSource.deliver(delivery as never));
+  channel.onRequest("extensions.invoke", (call) => extensions.invoke(call as never));
+
+  const remote = createRemoteSurface(Comlink.wrap(createRpcEndpoint(channel)), p.methods);
+  const context = createContext({
+    channel,
+    mirror,
+    eventSource,
+    eventTypes: Object.freeze({ ...p.eventTypes }),
+    extensions,
+    remote,
+  });
+  const entry = Object.freeze({ getContext: () => context });
+  for (const name of ["Luker", "SillyTavern", "st"]) {
+    Object.defineProperty(globalThis, name, { value: entry, enumerable: true });
+  }
+  await import(p.url);
+  return { ok: true };
+});

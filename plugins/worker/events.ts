@@ -1,0 +1,131 @@
+/**
+ * `context.eventSource` inside a worker. Handlers stay here; the host only learns a listener id per
+ * handler (`eventSource.on(event, { listenerId, priority, awaited: true })`) and calls back with an
+ * `event` request, in listener order across plugins. Edits a handler makes to its arguments go back as
+ * an RFC 6902 patch, which the host applies before the next listener runs.
+ * @module
+ */
+
+import jsonpatch from "fast-json-patch";
+import type { Channel } from "./channel.ts";
+
+// deno-lint-ignore no-explicit-any
+type Handler = (...args: any[]) => unknown;
+
+interface Entry {
+  event: string;
+  fn: Handler;
+  once: boolean;
+}
+
+/** What the host sends with an `event` request. */
+export interface EventDelivery {
+  listenerId: string;
+  event: string;
+  args: unknown[];
+}
+
+/** The worker's event source. */
+export class WorkerEventSource {
+  #channel: Channel;
+  #report: (error: unknown) => void;
+  #next = 1;
+  #byId = new Map<string, Entry>();
+  #ids = new Map<string, Map<Handler, string>>();
+
+  /**
+   * @param channel the connection to the host
+   * @param report receives failures of calls the API does not hand back (registration)
+   */
+  constructor(channel: Channel, report: (error: unknown) => void) {
+    this.#channel = channel;
+    this.#report = report;
+  }
+
+  /** Adds a handler; the same handler twice for one event is kept once. */
+  on(event: string, fn: Handler, options?: { priority?: number }): void {
+    this.#subscribe(event, fn, options, false);
+  }
+
+  /** Adds a handler removed after its first call. */
+  once(event: string, fn: Handler, options?: { priority?: number }): void {
+    this.#subscribe(event, fn, options, true);
+  }
+
+  /** Removes a handler; unknown handlers are ignored. */
+  off(event: string, fn: Handler): void {
+    const id = this.#ids.get(event)?.get(fn);
+    if (id === undefined) return;
+    this.#forget(id);
+    this.#channel.request("eventSource.off", [event, { listenerId: id }]).catch(this.#report);
+  }
+
+  /** Moves a handler ahead of every other listener of the event (across plugins). */
+  makeFirst(event: string, fn: Handler): Promise<boolean> {
+    return this.#move("eventSource.makeFirst", event, fn);
+  }
+
+  /** Moves a handler behind every other listener of the event (across plugins). */
+  makeLast(event: string, fn: Handler): Promise<boolean> {
+    return this.#move("eventSource.makeLast", event, fn);
+  }
+
+  /** The listeners of an event, in the order the host calls them. */
+  getListenersMeta(event: string): Promise<unknown> {
+    return this.#channel.request("eventSource.getListenersMeta", [event]);
+  }
+
+  /** Sets the per-event plugin order: `{ [event]: { pluginOrder: [pluginId, ...] } }`. */
+  setOrderConfig(config: Record<string, { pluginOrder?: string[] }>): Promise<unknown> {
+    return this.#channel.request("eventSource.setOrderConfig", [config]);
+  }
+
+  /** Emits an event through the host; resolves when every listener (in every plugin) has run. */
+  emit(event: string, ...args: unknown[]): Promise<unknown> {
+    return this.#channel.request("eventSource.emit", [event, ...args]);
+  }
+
+  /** Runs the handler behind a listener id and answers the patch of what it changed in `args`. */
+  async deliver(delivery: EventDelivery): Promise<{ patch: jsonpatch.Operation[] } | null> {
+    const entry = this.#byId.get(delivery?.listenerId);
+    if (!entry) return null; // removed while the event was on its way
+    if (entry.once) this.#forget(delivery.listenerId);
+    const args = Array.isArray(delivery.args) ? delivery.args : [];
+    const before = structuredClone(args);
+    await entry.fn(...args);
+    const patch = jsonpatch.compare(before, args);
+    return patch.length > 0 ? { patch } : null;
+  }
+
+  #subscribe(event: string, fn: Handler, options: { priority?: number } | undefined, once: boolean): void {
+    if (typeof event !== "string" || event === "") {
+      throw new TypeError("event name must be a non-empty string");
+    }
+    if (typeof fn !== "function") throw new TypeError("listener must be a function");
+    let ids = this.#ids.get(event);
+    if (!ids) this.#ids.set(event, ids = new Map());
+    if (ids.has(fn)) return;
+    const listenerId = String(this.#next++);
+    ids.set(fn, listenerId);
+    this.#byId.set(listenerId, { event, fn, once });
+    const priority = options?.priority;
+    const subscription = Number.isFinite(priority)
+      ? { listenerId, priority, awaited: true }
+      : { listenerId, awaited: true };
+    this.#channel.request(once ? "eventSource.once" : "eventSource.on", [event, subscription])
+      .catch(this.#report);
+  }
+
+  #move(method: string, event: string, fn: Handler): Promise<boolean> {
+    const id = this.#ids.get(event)?.get(fn);
+    if (id === undefined) return Promise.resolve(false);
+    return this.#channel.request(method, [event, { listenerId: id }]) as Promise<boolean>;
+  }
+
+  #forget(id: string): void {
+    const entry = this.#byId.get(id);
+    if (!entry) return;
+    this.#byId.delete(id);
+    this.#ids.get(entry.event)?.delete(entry.fn);
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * `extensions.*`: the host side of `registerExtensionApi` / `getExtensionApi`. A plugin registers the
+ * method names of an API; any caller may then call them, and the host forwards each call to the owner's
+ * worker (`extensions.invoke`), where the functions live.
+ * @module
+ */
+
+import { z } from "zod";
+import { LodgeError, notFound } from "../../core/errors.ts";
+import { extensionRegistryOf } from "../../core/extension-registry.ts";
+import { type CallContext, defineMethod } from "../method.ts";
+
+const Name = z.string().min(1).max(200);
+const MethodName = z.string().min(1).max(200);
+
+function pluginOf(ctx: CallContext): string {
+  if (ctx.caller.kind !== "plugin" || !ctx.peer) {
+    throw new LodgeError("forbidden", "only a plugin can register an extension API");
+  }
+  return ctx.caller.pluginId;
+}
+
+/** The extension API methods. */
+export const extensionMethods = [
+  defineMethod({
+    name: "extensions.register",
+    summary: "Registers the calling plugin's API under a name, with its method names.",
+    params: z.tuple([Name, z.array(MethodName).max(1000)]),
+    result: z.null(),
+    capability: "plugin",
+    handler: (ctx, name, methods) => {
+      const owner = pluginOf(ctx);
+      const registry = extensionRegistryOf(ctx.lodge);
+      const connection = ctx.peer!;
+      registry.register(name, { owner, methods, connection });
+      connection.onClose(() => registry.removeConnection(connection));
+      return null;
+    },
+  }),
+  defineMethod({
+    name: "extensions.unregister",
+    summary: "Removes an API the calling plugin registered; false when it owns none by that name.",
+    params: z.tuple([Name]),
+    result: z.boolean(),
+    capability: "plugin",
+    handler: (ctx, name) => extensionRegistryOf(ctx.lodge).unregister(name, pluginOf(ctx)),
+  }),
+  defineMethod({
+    name: "extensions.list",
+    summary: "Every registered API: name → owner plugin and method names.",
+    params: z.tuple([]),
+    result: z.record(z.string(), z.object({ owner: z.string(), methods: z.array(z.string()) })),
+    capability: "plugin",
+    handler: (ctx) => extensionRegistryOf(ctx.lodge).list(),
+  }),
+  defineMethod({
+    name: "extensions.call",
+    summary: "Calls a method of a registered API in its owner's worker and returns its result.",
+    params: z.tuple([Name, MethodName, z.array(z.unknown()).max(1000).optional()]),
+    result: z.unknown(),
+    capability: "plugin",
+    handler: async (ctx, name, method, args) => {
+      const entry = extensionRegistryOf(ctx.lodge).get(name);
+      if (!entry) throw notFound(`no extension API ${name}`);
+      if (!entry.methods.includes(method)) throw notFound(`extension API ${name} has no method ${method}`);
+      return await entry.connection.request("extensions.invoke", { name, method, args: args ?? [] });
+    },
+  }),
+];

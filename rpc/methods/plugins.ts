@@ -1,0 +1,77 @@
+/**
+ * `plugins.*`: administration of the plugin runtime for the UI and token-holding tools. Plugins never
+ * reach these (capability `admin`).
+ * @module
+ */
+
+import { z } from "zod";
+import { LodgeError } from "../../core/errors.ts";
+import type { Lodge } from "../../core/lodge.ts";
+import type { PluginAdmin } from "../../core/plugin-admin.ts";
+import { defineMethod } from "../method.ts";
+
+const Id = z.string().min(1).max(64);
+
+const PluginInfoSchema = z.object({
+  id: z.string(),
+  displayName: z.string(),
+  state: z.enum(["running", "starting", "disabled", "crashed", "refused", "stopped"]),
+  reason: z.string().nullable(),
+  grants: z.object({ net: z.array(z.string()), read: z.array(z.string()), env: z.array(z.string()) }),
+  version: z.string().nullable(),
+});
+
+const LogEntrySchema = z.object({
+  time: z.number(),
+  level: z.enum(["log", "info", "warn", "error", "debug"]),
+  text: z.string(),
+});
+
+function admin(lodge: Lodge): PluginAdmin {
+  if (!lodge.plugins) throw new LodgeError("unavailable", "the plugin runtime is not running");
+  return lodge.plugins;
+}
+
+/** The plugin administration methods. */
+export const pluginMethods = [
+  defineMethod({
+    name: "plugins.list",
+    summary: "Every plugin found: id, display name, state, reason, grants, version.",
+    params: z.tuple([]),
+    result: z.array(PluginInfoSchema),
+    capability: "admin",
+    handler: ({ lodge }) => admin(lodge).list(),
+  }),
+  defineMethod({
+    name: "plugins.enable",
+    summary: "Enables a plugin (also clears its crash count) and starts it.",
+    params: z.tuple([Id]),
+    result: PluginInfoSchema,
+    capability: "admin",
+    handler: ({ lodge }, id) => admin(lodge).enable(id),
+  }),
+  defineMethod({
+    name: "plugins.disable",
+    summary: "Stops a plugin and keeps it stopped across restarts.",
+    params: z.tuple([Id]),
+    result: PluginInfoSchema,
+    capability: "admin",
+    handler: ({ lodge }, id) => admin(lodge).disable(id),
+  }),
+  defineMethod({
+    name: "plugins.reload",
+    summary: "Reads a plugin's folder again and restarts it.",
+    params: z.tuple([Id]),
+    result: PluginInfoSchema,
+    capability: "admin",
+    handler: ({ lodge }, id) => admin(lodge).reload(id),
+  }),
+  defineMethod({
+    name: "plugins.logs",
+    summary: "A plugin's kept console output and errors, oldest first (the last `limit`, default 200).",
+    params: z.tuple([Id, z.object({ limit: z.number().int().min(1).max(10_000).optional() }).optional()]),
+    result: z.array(LogEntrySchema),
+    capability: "admin",
+    handler: ({ lodge }, id, options) => admin(lodge).logs(id, options),
+  }),
+];

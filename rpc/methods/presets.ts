@@ -1,0 +1,234 @@
+/**
+ * The preset surface of `getContext()` (`presets.*`, `presets.state.*`) and connection profiles
+ * (`connectionProfiles.*`). `presets.state.update` takes its data form over RPC: the RFC 6902 ops the
+ * updater's result differs by, with `test` guards on every replaced or removed path; a failed guard is
+ * a conflict (-32000) and the caller re-runs its updater.
+ * @module
+ */
+
+import { z } from "zod";
+import { ConnectionProfileSchema } from "../../core/connection-profiles.ts";
+import { modelServices } from "../../core/llm/host.ts";
+import { PatchOpsSchema } from "../../core/patch.ts";
+import { defineMethod } from "../method.ts";
+
+const Collection = z.string().min(1).max(64).optional();
+const Name = z.string().min(1).max(255);
+/** A preset named by `{ collection, name }` or Luker's state form `{ apiId, name }`. */
+const Target = z.object({
+  collection: z.string().max(64).optional(),
+  apiId: z.string().max(64).optional(),
+  name: Name,
+})
+  .transform((t) => ({ collection: t.collection ?? t.apiId ?? "openai", name: t.name }));
+const TargetOption = z.object({ target: Target.optional() }).optional();
+const Namespace = z.string().min(1).max(256);
+const Body = z.record(z.string(), z.unknown());
+const Ref = z.object({
+  collection: z.string(),
+  name: z.string(),
+  origin: z.object({ kind: z.literal("global") }),
+});
+const Live = z.object({
+  ref: Ref.nullable(),
+  body: Body,
+  source: z.enum(["global", "runtime"]),
+  selected: z.boolean(),
+  stored: z.boolean(),
+});
+const Connection = z.object({
+  requestApi: z.string(),
+  requestModel: z.string(),
+  requestUrl: z.string().nullable(),
+  secretId: z.string().nullable(),
+});
+const StatePatched = z.object({ ok: z.literal(true), applied: z.number(), created: z.boolean() });
+const Profile = z.record(z.string(), z.unknown());
+
+/** Preset and connection-profile methods. */
+export const presetMethods = [
+  defineMethod({
+    name: "presets.list",
+    summary: "Saved presets of a collection (default `openai`).",
+    params: z.tuple([Collection]),
+    result: z.array(Ref),
+    capability: "plugin",
+    handler: ({ lodge }, collection) => modelServices(lodge).presets.list(collection),
+  }),
+  defineMethod({
+    name: "presets.getSelected",
+    summary: "The selected saved preset, or null when a runtime preset is live.",
+    params: z.tuple([Collection]),
+    result: Ref.nullable(),
+    capability: "plugin",
+    handler: ({ lodge }, collection) => modelServices(lodge).presets.getSelected(collection),
+  }),
+  defineMethod({
+    name: "presets.getLive",
+    summary: "The live preset with unsaved changes: { ref, body, source, selected, stored }.",
+    params: z.tuple([Collection]),
+    result: Live.nullable(),
+    capability: "plugin",
+    handler: ({ lodge }, collection) => modelServices(lodge).presets.getLive(collection),
+  }),
+  defineMethod({
+    name: "presets.getStored",
+    summary: "The saved content of a preset (names match ignoring case and accents), or null.",
+    params: z.tuple([Target]),
+    result: Body.nullable(),
+    capability: "plugin",
+    handler: ({ lodge }, target) => modelServices(lodge).presets.getStored(target),
+  }),
+  defineMethod({
+    name: "presets.save",
+    summary: "Saves a preset's content; `{ select: true }` also selects it.",
+    params: z.tuple([Target, Body, z.object({ select: z.boolean().optional() }).optional()]),
+    result: z.null(),
+    capability: "plugin",
+    handler: async ({ lodge }, target, body, options) => {
+      await modelServices(lodge).presets.save(target, body, options);
+      return null;
+    },
+  }),
+  defineMethod({
+    name: "presets.resolve",
+    summary: "The connection of a preset (the live one without a target): requestApi, requestModel, " +
+      "requestUrl, secretId. The options argument is accepted and has no effect yet.",
+    params: z.tuple([Target.nullable().optional(), z.record(z.string(), z.unknown()).optional()]),
+    result: Connection,
+    capability: "plugin",
+    handler: ({ lodge }, target) => modelServices(lodge).presets.resolve(target),
+  }),
+  defineMethod({
+    name: "presets.state.get",
+    summary: "A namespace's state bound to a preset (the selected one without a target), or null.",
+    params: z.tuple([Namespace, TargetOption]),
+    result: z.unknown(),
+    capability: "plugin",
+    handler: ({ lodge }, ns, options) => modelServices(lodge).presets.state.get(ns, options?.target),
+  }),
+  defineMethod({
+    name: "presets.state.getBatch",
+    summary: "Several namespaces' preset state, keyed by namespace (null when absent).",
+    params: z.tuple([z.array(Namespace).max(1000), TargetOption]),
+    result: z.record(z.string(), z.unknown()),
+    capability: "plugin",
+    handler: ({ lodge }, nss, options) => modelServices(lodge).presets.state.getBatch(nss, options?.target),
+  }),
+  defineMethod({
+    name: "presets.state.update",
+    summary: "Data form of presets.state.update(ns, updater): the updater's diff as RFC 6902 ops with " +
+      "`test` guards. A failed guard is a conflict (-32000): re-read and run the updater again.",
+    params: z.tuple([Namespace, PatchOpsSchema, TargetOption]),
+    result: StatePatched,
+    capability: "plugin",
+    handler: ({ lodge }, ns, ops, options) =>
+      modelServices(lodge).presets.state.patch(ns, ops, options?.target),
+  }),
+  defineMethod({
+    name: "presets.state.patch",
+    summary: "Applies RFC 6902 ops to a namespace's preset state (missing state starts from {}).",
+    params: z.tuple([Namespace, PatchOpsSchema, TargetOption]),
+    result: StatePatched,
+    capability: "plugin",
+    handler: ({ lodge }, ns, ops, options) =>
+      modelServices(lodge).presets.state.patch(ns, ops, options?.target),
+  }),
+  defineMethod({
+    name: "presets.state.delete",
+    summary: "Deletes a namespace's preset state.",
+    params: z.tuple([Namespace, TargetOption]),
+    result: z.object({ ok: z.literal(true), deleted: z.boolean() }),
+    capability: "plugin",
+    handler: ({ lodge }, ns, options) => modelServices(lodge).presets.state.delete(ns, options?.target),
+  }),
+  defineMethod({
+    name: "presets.state.deleteAll",
+    summary: "Deletes every namespace's state of a preset; `deleted` counts them.",
+    params: z.tuple([TargetOption]),
+    result: z.object({ ok: z.literal(true), deleted: z.number() }),
+    capability: "plugin",
+    handler: ({ lodge }, options) => modelServices(lodge).presets.state.deleteAll(options?.target),
+  }),
+  defineMethod({
+    name: "presets.select",
+    summary: "Selects a saved preset; its content becomes the live preset.",
+    params: z.tuple([z.string().min(1).max(64), Name]),
+    result: Live,
+    capability: "admin",
+    handler: ({ lodge }, collection, name) => modelServices(lodge).presets.select(collection, name),
+  }),
+  defineMethod({
+    name: "presets.patchLive",
+    summary: "Applies RFC 6902 ops to the live preset (unsaved edits).",
+    params: z.tuple([z.string().min(1).max(64), PatchOpsSchema]),
+    result: Live,
+    capability: "admin",
+    handler: ({ lodge }, collection, ops) => modelServices(lodge).presets.patchLive(collection, ops),
+  }),
+  defineMethod({
+    name: "presets.patch",
+    summary: "Applies RFC 6902 ops to a saved preset.",
+    params: z.tuple([Target, PatchOpsSchema]),
+    result: Ref,
+    capability: "admin",
+    handler: ({ lodge }, target, ops) => modelServices(lodge).presets.patch(target, ops),
+  }),
+  defineMethod({
+    name: "presets.delete",
+    summary: "Deletes a saved preset and its state.",
+    params: z.tuple([Target]),
+    result: z.null(),
+    capability: "admin",
+    handler: async ({ lodge }, target) => {
+      await modelServices(lodge).presets.delete(target);
+      return null;
+    },
+  }),
+  defineMethod({
+    name: "connectionProfiles.list",
+    summary: "Every connection profile (secret ids, never secret values).",
+    params: z.tuple([]),
+    result: z.array(Profile),
+    capability: "plugin",
+    handler: ({ lodge }) => modelServices(lodge).connections.list(),
+  }),
+  defineMethod({
+    name: "connectionProfiles.resolve",
+    summary: "The connection of a profile: requestApi, requestModel, requestUrl, secretId.",
+    params: z.tuple([Name]),
+    result: Connection,
+    capability: "plugin",
+    handler: ({ lodge }, name) => modelServices(lodge).connections.resolve(name),
+  }),
+  defineMethod({
+    name: "connectionProfiles.save",
+    summary: "Creates (no or unknown id) or replaces a connection profile.",
+    params: z.tuple([ConnectionProfileSchema]),
+    result: Profile,
+    capability: "admin",
+    handler: ({ lodge }, profile) => modelServices(lodge).connections.save(profile),
+  }),
+  defineMethod({
+    name: "connectionProfiles.delete",
+    summary: "Deletes a connection profile by name.",
+    params: z.tuple([Name]),
+    result: z.null(),
+    capability: "admin",
+    handler: async ({ lodge }, name) => {
+      await modelServices(lodge).connections.delete(name);
+      return null;
+    },
+  }),
+  defineMethod({
+    name: "connectionProfiles.apply",
+    summary: "Makes a profile the current connection (selects its preset, writes its connection fields).",
+    params: z.tuple([Name]),
+    result: z.null(),
+    capability: "admin",
+    handler: async ({ lodge }, name) => {
+      await modelServices(lodge).connections.apply(name);
+      return null;
+    },
+  }),
+];

@@ -1,0 +1,76 @@
+/**
+ * Preset routes: `/api/presets/save|delete|patch` and preset state `/api/presets/state/*`, with
+ * Luker's bodies (`apiId` is the collection, e.g. `openai`).
+ * @module
+ */
+
+import { Hono } from "hono";
+import { z } from "zod";
+import { invalid } from "../../core/errors.ts";
+import { modelServices } from "../../core/llm/host.ts";
+import type { Lodge } from "../../core/lodge.ts";
+import { type PatchOp, PatchOpSchema, PatchOpsSchema } from "../../core/patch.ts";
+import { COLLECTIONS } from "../../core/presets.ts";
+import { readBody } from "../body.ts";
+
+const Target = z.object({
+  apiId: z.string().refine((id) => COLLECTIONS.includes(id), { message: "unknown preset collection" }),
+  name: z.string().min(1).max(255),
+});
+/** Luker takes `operations`, or a single `operation`. */
+const Ops = { operations: PatchOpsSchema.optional(), operation: PatchOpSchema.optional() };
+const Namespace = z.object({ namespace: z.string().min(1).max(256) });
+
+/** Preset routes, to mount at `/api/presets`. */
+export function presetsApi(lodge: Lodge): Hono {
+  const app = new Hono();
+  const presets = () => modelServices(lodge).presets;
+  const target = (b: z.output<typeof Target>) => ({ collection: b.apiId, name: b.name });
+
+  app.post("/save", async (c) => {
+    const b = await readBody(c, Target.extend({ preset: z.record(z.string(), z.unknown()) }));
+    const saved = await presets().save(target(b), b.preset);
+    return c.json({ name: saved.name });
+  });
+  app.post("/delete", async (c) => {
+    await presets().delete(target(await readBody(c, Target)));
+    return c.json({ ok: true });
+  });
+  app.post("/patch", async (c) => {
+    const b = await readBody(c, Target.extend(Ops));
+    const ops = opsOf(b);
+    const { name } = presets().patch(target(b), ops);
+    return c.json({ result: "ok", applied: ops.length, name });
+  });
+
+  app.post("/state/get", async (c) => {
+    const b = await readBody(c, Target.extend(Namespace.shape));
+    return c.json({ ok: true, data: presets().state.get(b.namespace, target(b)) });
+  });
+  app.post("/state/get-batch", async (c) => {
+    const b = await readBody(
+      c,
+      Target.extend({ namespaces: z.array(z.string().min(1).max(256)).min(1).max(1000) }),
+    );
+    return c.json({ ok: true, data: presets().state.getBatch(b.namespaces, target(b)) });
+  });
+  app.post("/state/patch", async (c) => {
+    const b = await readBody(c, Target.extend({ ...Namespace.shape, ...Ops }));
+    return c.json(presets().state.patch(b.namespace, opsOf(b), target(b)));
+  });
+  app.post("/state/delete", async (c) => {
+    const b = await readBody(c, Target.extend(Namespace.shape));
+    return c.json(presets().state.delete(b.namespace, target(b)));
+  });
+  app.post("/state/delete-all", async (c) => {
+    return c.json(presets().state.deleteAll(target(await readBody(c, Target))));
+  });
+  return app;
+}
+
+/** The operations of a body; at least one. */
+function opsOf(b: { operations?: PatchOp[]; operation?: PatchOp }): PatchOp[] {
+  const ops = b.operations ?? (b.operation ? [b.operation] : []);
+  if (!ops.length) throw invalid("expected body.operations (or body.operation)");
+  return ops;
+}

@@ -1,0 +1,38 @@
+/**
+ * Secret routes, write-only: `/api/secrets/write|rotate|delete|list`. No route returns a value.
+ * @module
+ */
+
+import { Hono } from "hono";
+import { z } from "zod";
+import { modelServices } from "../../core/llm/host.ts";
+import type { Lodge } from "../../core/lodge.ts";
+import { readBody } from "../body.ts";
+
+const Key = z.string().min(1).max(64);
+
+/** Secret routes, to mount at `/api/secrets`. */
+export function secretsApi(lodge: Lodge): Hono {
+  const app = new Hono();
+  const secrets = () => modelServices(lodge).secrets;
+
+  app.post("/write", async (c) => {
+    const b = await readBody(
+      c,
+      z.object({ key: Key, value: z.string().min(1).max(16_384), label: z.string().max(256).optional() }),
+    );
+    return c.json({ id: await secrets().write(b.key, b.value, b.label) });
+  });
+  app.post("/rotate", async (c) => {
+    const b = await readBody(c, z.object({ key: Key, id: z.string().min(1).max(128) }));
+    await secrets().rotate(b.key, b.id);
+    return c.json({ ok: true });
+  });
+  app.post("/delete", async (c) => {
+    const b = await readBody(c, z.object({ key: Key, id: z.string().min(1).max(128).optional() }));
+    await secrets().delete(b.key, b.id);
+    return c.json({ ok: true });
+  });
+  app.post("/list", async (c) => c.json(await secrets().list()));
+  return app;
+}

@@ -92,7 +92,7 @@ export class CharacterService {
   /** Creates a card; the avatar is derived from the name and made unique. */
   create(fields: CardFields, avatar?: string): CharacterView {
     return this.#changed(this.#store.transaction(() => {
-      const base = avatar ? safeName(avatar, "avatar") : `${safeName(fields.name, "name")}.png`;
+      const base = avatar ? safeName(avatar, "avatar") : `${fileSafe(fields.name)}.png`;
       let chosen = base;
       for (let n = 1; this.#store.getCharacter(chosen); n++) {
         if (avatar) throw conflict(`character ${avatar} already exists`);
@@ -165,6 +165,14 @@ export class CharacterService {
     this.#store.putDoc("group", safeName(group.id, "group id"), { chats: [group.chat_id], ...group });
     this.#changed(undefined);
   }
+}
+
+/** A file-name-safe form of a character name: path characters become `_`, dot runs collapse. */
+function fileSafe(name: string): string {
+  // deno-lint-ignore no-control-regex
+  const safe = name.replace(/[\/\\:*?"<>|\x00-\x1f]/g, "_").replace(/\.{2,}/g, ".").replace(/^\.+|\.+$/g, "")
+    .trim();
+  return safe === "" ? "character" : safe;
 }
 
 function view(avatar: string, card: CharacterCard): CharacterView {

@@ -49,14 +49,11 @@ export function escapeSegment(segment: string | number): string {
   return String(segment).replaceAll("~", "~0").replaceAll("/", "~1");
 }
 
-/** Validates the shape of every op (required `value`/`from`, safe paths, no leading-zero indexes). */
+/** Validates the shape of every op (required `value`/`from`, safe paths). */
 export function validateOps(ops: readonly PatchOp[], allowed: readonly PatchOp["op"][]): void {
   ops.forEach((op, i) => {
     if (!allowed.includes(op.op)) throw invalid(`operation ${i}: "${op.op}" is not supported here`);
-    const segments = parsePointer(op.path);
-    if (segments.some((s) => /^0\d+$/.test(s))) {
-      throw invalid(`operation ${i}: array index with leading zero`);
-    }
+    parsePointer(op.path);
     if ((op.op === "add" || op.op === "replace" || op.op === "test") && !("value" in op)) {
       throw invalid(`operation ${i}: "${op.op}" needs a value`);
     }
@@ -80,11 +77,35 @@ export function applyPatch<T>(doc: T, ops: readonly PatchOp[], mode: PatchMode):
     return out as T;
   }
   validateOps(ops, ["add", "remove", "replace", "test", "move", "copy"]);
-  try {
-    return jsonpatch.applyPatch(structuredClone(doc), ops as jsonpatch.Operation[], true, true, true)
-      .newDocument as T;
-  } catch (error) {
-    throw mapPatchError(error);
+  let out = structuredClone(doc) as unknown;
+  for (const [i, op] of ops.entries()) {
+    // One op at a time so each path is checked against the document as the earlier ops left it.
+    rejectLeadingZeroIndex(out, op.path, i);
+    if (op.from !== undefined) rejectLeadingZeroIndex(out, op.from, i);
+    try {
+      out = jsonpatch.applyOperation(out, op as jsonpatch.Operation, true, true, true, i).newDocument;
+    } catch (error) {
+      throw mapPatchError(error);
+    }
+  }
+  return out as T;
+}
+
+/**
+ * fast-json-patch accepts `/01` as an array index; RFC 6901 does not. Object keys like `"007"` are fine,
+ * so only segments that index into an array are checked.
+ */
+function rejectLeadingZeroIndex(doc: unknown, path: string, i: number): void {
+  let node = doc;
+  for (const segment of parsePointer(path)) {
+    if (Array.isArray(node)) {
+      if (/^0\d+$/.test(segment)) throw invalid(`operation ${i}: array index with leading zero in ${path}`);
+      node = node[Number(segment)];
+    } else if (isContainer(node)) {
+      node = Object.hasOwn(node, segment) ? (node as Record<string, unknown>)[segment] : undefined;
+    } else {
+      return;
+    }
   }
 }
 
@@ -173,6 +194,7 @@ function applyLenient(doc: unknown, op: PatchOp, i: number): unknown {
 }
 
 function applyToArray(doc: unknown, arr: unknown[], key: string, op: PatchOp, i: number): unknown {
+  if (/^0\d+$/.test(key)) throw invalid(`operation ${i}: array index with leading zero in ${op.path}`);
   const index = key === "-" ? arr.length : /^(0|[1-9]\d*)$/.test(key) ? Number(key) : NaN;
   const maxIndex = op.op === "add" ? arr.length : arr.length - 1;
   if (!Number.isInteger(index) || index > maxIndex) {
@@ -195,6 +217,9 @@ function applyToArray(doc: unknown, arr: unknown[], key: string, op: PatchOp, i:
 }
 
 function childOf(parent: Container, segment: string): unknown {
+  if (Array.isArray(parent) && /^0\d+$/.test(segment)) {
+    throw invalid(`array index with leading zero: ${segment}`);
+  }
   if (Array.isArray(parent)) return /^(0|[1-9]\d*)$/.test(segment) ? parent[Number(segment)] : undefined;
   return Object.hasOwn(parent, segment) ? parent[segment] : undefined;
 }

@@ -14,7 +14,7 @@ import { conflict, invalid, notFound } from "./errors.ts";
 import type { EventBus } from "./events.ts";
 import { eventTypes } from "./event-types.ts";
 import { isObject } from "./json.ts";
-import { type ConnectionInfo, connectionOf } from "./llm/settings.ts";
+import { CONNECTION_FIELDS, type ConnectionInfo, connectionOf, pickFields } from "./llm/settings.ts";
 import { normalizeNamespace, safeName } from "./names.ts";
 import { applyPatch, deepEqual, type PatchOp } from "./patch.ts";
 import type { Store } from "./store.ts";
@@ -129,20 +129,30 @@ export class PresetService {
 
   /**
    * Saves a preset (an existing one under its stored spelling). The live copy follows when the saved
-   * preset is the selected one; `select` selects it.
+   * preset is the selected one; `select` selects it. With `keepConnection` (plugin callers) the body's
+   * connection fields are ignored and the stored ones kept, so a plugin never decides where requests go
+   * or which key they carry.
    */
   async save(
     target: { collection?: string; name: string },
     body: PresetBody,
-    options: { select?: boolean } = {},
+    options: { select?: boolean; keepConnection?: boolean } = {},
   ): Promise<PresetRef> {
     const collection = target.collection ?? "openai";
     if (!isObject(body)) throw invalid("a preset body must be an object");
     const name = this.find(collection, target.name)?.name ?? safeName(target.name.trim(), "preset name");
     this.#store.transaction(() => {
-      this.#store.putDoc(kindOf(collection), name, body);
+      let saved = body;
+      if (options.keepConnection) {
+        saved = { ...body };
+        for (const field of CONNECTION_FIELDS) delete saved[field];
+        Object.assign(saved, pickFields(this.#stored(collection, name) ?? {}, CONNECTION_FIELDS));
+      }
+      this.#store.putDoc(kindOf(collection), name, saved);
       const live = this.#live(collection);
-      if (live?.name === name) this.#store.putDoc(LIVE_KIND, collection, { name, body } satisfies LiveDoc);
+      if (live?.name === name) {
+        this.#store.putDoc(LIVE_KIND, collection, { name, body: saved } satisfies LiveDoc);
+      }
     });
     if (options.select) await this.select(collection, name);
     else await this.#events.emit(eventTypes.PRESET_CHANGED, { apiId: collection, name });
@@ -303,18 +313,15 @@ export class PresetStateService {
   }
 }
 
-/** Seeds the default `openai` preset and selects it; does nothing once any `openai` preset exists. */
+/**
+ * Seeds the default `openai` preset and selects it on first run (no `openai` preset and no live copy);
+ * call it at every start. Returns whether it seeded.
+ */
 export function seedPresets(store: Store): boolean {
-  if (store.listDocs(kindOf("openai")).length) return false;
+  if (store.getDoc(LIVE_KIND, "openai") || store.listDocs(kindOf("openai")).length) return false;
   store.transaction(() => {
     store.putDoc(kindOf("openai"), DEFAULT_PRESET_NAME, DEFAULT_PRESET);
-    if (!store.getDoc(LIVE_KIND, "openai")) {
-      store.putDoc(
-        LIVE_KIND,
-        "openai",
-        { name: DEFAULT_PRESET_NAME, body: DEFAULT_PRESET } satisfies LiveDoc,
-      );
-    }
+    store.putDoc(LIVE_KIND, "openai", { name: DEFAULT_PRESET_NAME, body: DEFAULT_PRESET } satisfies LiveDoc);
   });
   return true;
 }
@@ -430,7 +437,7 @@ function ref(collection: string, name: string): PresetRef {
   return { collection, name, origin: { kind: "global" } };
 }
 
-/** State keys start with the preset, so a preset's states share a prefix. */
+/** State keys start with the preset, so a preset's states share a prefix (names never hold "/"). */
 function stateKey(preset: PresetRef, namespace: string): string {
-  return `${preset.collection}\u0000${preset.name}\u0000${namespace}`;
+  return `${preset.collection}/${preset.name}/${namespace}`;
 }

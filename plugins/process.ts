@@ -35,6 +35,30 @@ export interface ExitInfo {
   stderr: string;
 }
 
+/**
+ * Makes a Deno cache folder for sandbox processes at `target`: the host's module caches linked in, and a
+ * plain file where Deno keeps web storage, so the Cache API (which needs no permission) cannot persist
+ * anything. Returns `target`.
+ */
+export async function makeSandboxDenoDir(denoPath: string, target: string): Promise<string> {
+  const info = await new Deno.Command(denoPath, {
+    args: ["info", "--json"],
+    stdout: "piped",
+    stderr: "null",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const real = JSON.parse(new TextDecoder().decode(info.stdout)).denoDir as string;
+  await Deno.mkdir(target, { mode: 0o700 });
+  for await (const entry of Deno.readDir(real)) {
+    // only folders: SQLite caches stay private, never shared through a link with their journals elsewhere
+    if (entry.isDirectory && entry.name !== "location_data") {
+      await Deno.symlink(`${real}/${entry.name}`, `${target}/${entry.name}`);
+    }
+  }
+  await Deno.writeTextFile(`${target}/location_data`, "");
+  return target;
+}
+
 /** Options of {@link SandboxProcess.start}. */
 export interface SandboxProcessOptions {
   grants: ProcessGrants;
@@ -42,6 +66,8 @@ export interface SandboxProcessOptions {
   heapMb: number;
   /** A private (0700) folder for the socket. */
   socketDir: string;
+  /** The Deno cache folder the process uses (see {@link makeSandboxDenoDir}). */
+  denoDir: string;
   /** The `deno` executable. */
   denoPath: string;
   /** How long the process may take to connect. */
@@ -114,15 +140,15 @@ export class SandboxProcess {
       `--v8-flags=--max-old-space-size=${options.heapMb}`,
       `--allow-read=${list([...read, WORKER_DIR, socket])}`,
       `--allow-write=${list([socket])}`,
-      ...(net.length > 0 ? [`--allow-net=${list(net)}`] : []),
+      // connecting to a Unix socket takes read, write and net access to it
+      `--allow-net=${list([`unix:${socket}`, ...net])}`,
       ...(env.length > 0 ? [`--allow-env=${list(env)}`] : []),
       ENTRY,
       socket,
     ];
-    const childEnv: Record<string, string> = { NO_COLOR: "1" };
-    // The child sees the host's environment only for what it needs to find the module cache and what
-    // was granted; never the host's token or anything else.
-    for (const name of ["HOME", "DENO_DIR", "XDG_CACHE_HOME", ...env]) {
+    // The child sees of the host's environment only what was granted: never the token or anything else.
+    const childEnv: Record<string, string> = { NO_COLOR: "1", DENO_DIR: options.denoDir };
+    for (const name of env) {
       const value = Deno.env.get(name);
       if (value !== undefined) childEnv[name] = value;
     }
@@ -155,12 +181,22 @@ export class SandboxProcess {
       } catch { /* already gone */ }
       await child.status;
       const [, stderr] = await Promise.all([child.stdout.cancel(), new Response(child.stderr).text()]);
-      const detail = stderr.trim().split("\n").slice(-12).join(" | ");
+      const detail = stderr.trim().split("\n").slice(-3).join(" | ");
       throw new Error(detail ? `${(error as Error).message}: ${detail}` : (error as Error).message);
     } finally {
       clearTimeout(timer);
       listener.close();
       await Deno.remove(socket).catch(() => {});
+    }
+  }
+
+  /** The process's resident memory in bytes, or `null` when the host may not read it. */
+  async rss(): Promise<number | null> {
+    try {
+      const pages = Number((await Deno.readTextFile(`/proc/${this.pid}/statm`)).split(" ")[1]);
+      return Number.isFinite(pages) ? pages * 4096 : null;
+    } catch {
+      return null; // not Linux, not permitted, or already gone: the workers' own reports still count
     }
   }
 

@@ -21,8 +21,9 @@ import type { Caller, Dispatcher } from "../rpc/method.ts";
 import { type DiscoveredPlugin, discoverPlugins, inspectPlugin } from "./discovery.ts";
 import { CallLimiter, type CallLimits, defaultLimits, type Refusal } from "./limits.ts";
 import { PluginPeer, RESPONSE_PREFIX } from "./peer.ts";
-import { type ExitInfo, type ProcessGrants, SandboxProcess } from "./process.ts";
+import { type ExitInfo, makeSandboxDenoDir, type ProcessGrants, SandboxProcess } from "./process.ts";
 import type { SandboxEnvelope, WorkerPermissions } from "./sandbox/protocol.ts";
+import { snapshotFolder } from "./snapshot.ts";
 
 /** Settings of the supervisor; everything but the first four has a default. */
 export interface SupervisorOptions {
@@ -36,6 +37,8 @@ export interface SupervisorOptions {
   dataDir: string;
   /** V8 heap cap of each sandbox process's isolates, MiB. Default 256. */
   heapMb?: number;
+  /** Resident memory cap of a sandbox process (ArrayBuffers live outside the V8 heap), MiB. Default 2048. */
+  rssMb?: number;
   /** Heartbeat period, ms. Default 250. */
   heartbeatMs?: number;
   /** A worker that leaves a heartbeat unanswered this long is hung, ms. Default 2000. */
@@ -68,6 +71,8 @@ const MAX_LOG_TEXT = 8192;
 interface Host {
   sandbox: SandboxProcess;
   plugins: Set<string>;
+  /** Resident memory its workers last reported, bytes. */
+  rss: number;
   /** Whether other plugins may join it. */
   shared: boolean;
   /** Set once the supervisor ends it on purpose: its exit is no crash. */
@@ -85,13 +90,17 @@ interface Plugin {
   retry: ReturnType<typeof setTimeout> | undefined;
   logs: PluginLogEntry[];
   caller: Caller;
+  /** How many times it was started: names its snapshot folders. */
+  starts: number;
+  /** The private copy of its folder it runs from, while it has one. */
+  snapshot: { dir: string; files: string[] } | null;
   /** Set while the plugin has a worker. */
   host: Host | null;
   peer: PluginPeer | null;
   limiter: CallLimiter | null;
   /** When the unanswered heartbeat was sent, or `null`. */
   pingSince: number | null;
-  /** Heap in use at the last heartbeat, bytes. */
+  /** Heap and ArrayBuffer memory in use at the last heartbeat, bytes. */
   heap: number;
 }
 
@@ -105,7 +114,9 @@ export class PluginSupervisor implements PluginAdmin {
   #spawning = new Set<Promise<unknown>>();
   #disabled = new Set<string>();
   #cleanup: (() => void)[] = [];
-  #socketDir = "";
+  /** Private (0700) working folder: sockets, plugin snapshots, the sandbox's Deno cache folder. */
+  #workDir = "";
+  #denoDir = "";
   #heartbeat: ReturnType<typeof setInterval> | undefined;
   #lastTick = 0;
   #stopping: Promise<void> | null = null;
@@ -114,6 +125,7 @@ export class PluginSupervisor implements PluginAdmin {
   constructor(options: SupervisorOptions) {
     this.#o = {
       heapMb: 256,
+      rssMb: 2048,
       heartbeatMs: 250,
       hangMs: 2000,
       callTimeoutMs: 10_000,
@@ -130,7 +142,10 @@ export class PluginSupervisor implements PluginAdmin {
   /** Discovers the plugins and starts every enabled one; resolves when each has loaded or failed. */
   async start(): Promise<void> {
     this.#o.dataDir = await Deno.realPath(this.#o.dataDir);
-    this.#socketDir = await Deno.makeTempDir({ prefix: "lodge-sandbox-" });
+    this.#workDir = await Deno.makeTempDir({ prefix: "lodge-sandbox-" });
+    await Deno.mkdir(`${this.#workDir}/sockets`, { mode: 0o700 });
+    await Deno.mkdir(`${this.#workDir}/plugins`, { mode: 0o700 });
+    this.#denoDir = await makeSandboxDenoDir(this.#o.denoPath, `${this.#workDir}/deno`);
     this.#disabled = await this.#readDisabled();
     for (const found of await discoverPlugins(this.#o.dataDir)) {
       this.#plugins.set(found.id, this.#record(found));
@@ -233,7 +248,7 @@ export class PluginSupervisor implements PluginAdmin {
         exits.push(host.sandbox.exited);
       }
       await Promise.all(exits);
-      await Deno.remove(this.#socketDir, { recursive: true }).catch(() => {});
+      await Deno.remove(this.#workDir, { recursive: true }).catch(() => {});
     })();
     return this.#stopping;
   }
@@ -250,6 +265,8 @@ export class PluginSupervisor implements PluginAdmin {
       retry: undefined,
       logs: [],
       caller: { kind: "plugin", pluginId: found.id },
+      starts: 0,
+      snapshot: null,
       host: null,
       peer: null,
       limiter: null,
@@ -275,6 +292,9 @@ export class PluginSupervisor implements PluginAdmin {
   async #launch(list: Plugin[], reuse: boolean): Promise<void> {
     if (this.#stopping || list.length === 0) return;
     for (const p of list) this.#setState(p, "starting", null);
+    await Promise.all(list.map((p) => this.#prepare(p)));
+    list = list.filter((p) => p.state === "starting");
+    if (this.#stopping || list.length === 0) return;
     const groups: Plugin[][] = [];
     const shared = list.filter((p) => !p.isolated);
     const joinable = reuse
@@ -295,17 +315,40 @@ export class PluginSupervisor implements PluginAdmin {
     for (const p of list) if (p.state === "starting" && p.peer) await this.#load(p);
   }
 
+  /** Checks the folder again (a symlink planted since refuses it) and takes the copy the plugin runs from. */
+  async #prepare(p: Plugin): Promise<void> {
+    try {
+      const found = await inspectPlugin(this.#o.dataDir, p.found.id);
+      if (found.refused) {
+        this.#setState(p, "refused", found.refused);
+        return;
+      }
+      p.found = found;
+      const copy = await snapshotFolder(
+        found.dir,
+        found.files,
+        `${this.#workDir}/plugins/${found.id}.${++p.starts}`,
+      );
+      if ("refused" in copy) this.#setState(p, "refused", copy.refused);
+      else p.snapshot = copy;
+    } catch (error) {
+      this.#setState(p, "refused", `could not read the plugin folder: ${(error as Error).message}`);
+    }
+  }
+
   async #spawn(plugins: Plugin[], shared: boolean): Promise<Host> {
     const grants: ProcessGrants = {
-      read: unique(plugins.flatMap((p) => [p.found.dir, ...p.found.readPaths])),
+      // every snapshot (so plugins started later can join) and the data paths granted
+      read: unique([`${this.#workDir}/plugins`, ...plugins.flatMap((p) => p.found.readPaths)]),
       net: unique(plugins.flatMap((p) => p.found.grants.net)),
       env: unique(plugins.flatMap((p) => p.found.grants.env)),
     };
-    const host = { plugins: new Set<string>(), shared, closing: false } as Host;
+    const host = { plugins: new Set<string>(), shared, closing: false, rss: 0 } as Host;
     const starting = SandboxProcess.start({
       grants,
       heapMb: this.#o.heapMb,
-      socketDir: this.#socketDir,
+      socketDir: `${this.#workDir}/sockets`,
+      denoDir: this.#denoDir,
       denoPath: this.#o.denoPath,
       connectTimeoutMs: 10_000,
       onEnvelope: (envelope) => this.#onEnvelope(host, envelope),
@@ -341,10 +384,10 @@ export class PluginSupervisor implements PluginAdmin {
   }
 
   #permissions(p: Plugin): WorkerPermissions {
-    const { files, readPaths, grants } = p.found;
+    const { readPaths, grants } = p.found;
     return {
-      // the files present at start, not the folder: a file or link planted later is out of reach
-      read: [...files, ...readPaths],
+      // the snapshot's files, not a folder: nothing added later is in reach
+      read: [...p.snapshot!.files, ...readPaths],
       net: grants.net.length > 0 ? [...grants.net] : false,
       env: grants.env.length > 0 ? [...grants.env] : false,
       write: false,
@@ -363,12 +406,12 @@ export class PluginSupervisor implements PluginAdmin {
       return;
     }
     const peer = p.peer!;
-    const { manifest, dir } = p.found;
+    const { manifest } = p.found;
     // The snapshot and the subscription start in the same turn: every later change reaches the worker
     // after the snapshot, on the same ordered channel.
     this.#mirrored.add(p);
     const params = {
-      url: fileUrl(`${dir}/${manifest!.js}`),
+      url: fileUrl(`${p.snapshot!.dir}/${manifest!.js}`),
       mirror: this.#o.lodge.context.snapshot(),
       eventTypes,
       methods: this.#methodNames,
@@ -518,13 +561,41 @@ export class PluginSupervisor implements PluginAdmin {
       }
       p.pingSince = now;
       const peer = p.peer;
-      peer.request("ping", null, { timeoutMs: 0 }).then((heap) => {
+      const host = p.host;
+      peer.request("ping", null, { timeoutMs: 0 }).then((usage) => {
         if (p.peer !== peer) return;
         p.pingSince = null;
-        p.heap = typeof heap === "number" ? heap : 0;
+        const [heap, external, rss] = Array.isArray(usage) ? usage.map(Number) : [];
+        p.heap = (heap || 0) + (external || 0);
+        host.rss = rss || 0;
       }, () => {});
     }
     for (const [host, culprits] of hung) this.#kill(host, culprits);
+    for (const host of this.#hosts) {
+      this.#checkMemory(host, host.rss);
+      host.sandbox.rss().then((rss) => rss !== null && this.#checkMemory(host, rss));
+    }
+  }
+
+  /** Past the resident memory cap, the plugin most likely at fault is stopped with its process. */
+  #checkMemory(host: Host, rss: number): void {
+    const cap = this.#o.rssMb * 1024 * 1024;
+    if (host.closing || rss <= cap || host.plugins.size === 0) return;
+    const cause = `used too much memory (sandbox process at ${
+      Math.round(rss / 2 ** 20)
+    } MiB, limit ${this.#o.rssMb} MiB)`;
+    this.#kill(host, new Map(this.#suspects(host).map((p) => [p.found.id, cause])));
+  }
+
+  /** The plugin of a process most likely behind a memory problem: busy, else loading, else the largest. */
+  #suspects(host: Host): Plugin[] {
+    const now = performance.now();
+    const records = [...host.plugins].map((id) => this.#plugins.get(id)!);
+    // a worker that leaves a heartbeat unanswered is running something long: the allocation itself
+    let found = records.filter((p) => p.pingSince !== null && now - p.pingSince > 30);
+    if (found.length === 0) found = records.filter((p) => p.state === "starting");
+    if (found.length === 0) found = [records.reduce((a, b) => (b.heap > a.heap ? b : a))];
+    return found;
   }
 
   /** Stops a misbehaving plugin: its whole process when its worker may not stop alone. */
@@ -538,19 +609,11 @@ export class PluginSupervisor implements PluginAdmin {
   /** A process ended without being asked to: find the plugin at fault. */
   #onExit(host: Host, info: ExitInfo): void {
     if (host.closing) return;
-    const ids = [...host.plugins];
-    if (ids.length === 0) return this.#kill(host, new Map());
+    if (host.plugins.size === 0) return this.#kill(host, new Map());
     const cause = /out of memory/i.test(info.stderr)
       ? `ran out of memory (heap limit ${this.#o.heapMb} MB)`
       : `its sandbox process exited (${info.signal ?? `code ${info.code}`})`;
-    const now = performance.now();
-    const records = ids.map((id) => this.#plugins.get(id)!);
-    // Prime suspects: a worker busy when the process died (a pending heartbeat), then one still loading,
-    // then the largest heap.
-    let blamed = records.filter((p) => p.pingSince !== null && now - p.pingSince > 30);
-    if (blamed.length === 0) blamed = records.filter((p) => p.state === "starting");
-    if (blamed.length === 0) blamed = [records.reduce((a, b) => (b.heap > a.heap ? b : a))];
-    this.#kill(host, new Map(blamed.map((p) => [p.found.id, cause])));
+    this.#kill(host, new Map(this.#suspects(host).map((p) => [p.found.id, cause])));
   }
 
   /** Kills a process by PID; `culprits` crash, the other plugins restart at once in a fresh process. */
@@ -595,9 +658,11 @@ export class PluginSupervisor implements PluginAdmin {
     else host.sandbox.killWorker(p.found.id);
   }
 
-  /** Forgets a plugin's worker: its calls fail, its listeners and extension APIs go. */
+  /** Forgets a plugin's worker: its calls fail, its listeners and extension APIs go, its snapshot too. */
   #release(p: Plugin, reason: string): void {
     p.host?.plugins.delete(p.found.id);
+    if (p.snapshot) Deno.remove(p.snapshot.dir, { recursive: true }).catch(() => {});
+    p.snapshot = null;
     this.#mirrored.delete(p);
     p.peer?.close(reason);
     this.#o.lodge.events.removePlugin(p.found.id);
@@ -679,7 +744,7 @@ export class PluginSupervisor implements PluginAdmin {
 /** Whether a process's grants include everything a plugin needs. */
 function covers(grants: ProcessGrants, p: Plugin): boolean {
   const readable = (path: string) => grants.read.some((r) => path === r || path.startsWith(`${r}/`));
-  return readable(p.found.dir) && p.found.readPaths.every(readable) &&
+  return p.found.readPaths.every(readable) &&
     p.found.grants.net.every((n) => grants.net.includes(n)) &&
     p.found.grants.env.every((e) => grants.env.includes(e));
 }

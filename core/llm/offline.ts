@@ -27,7 +27,7 @@ export const OFFLINE_MODEL = "lodge-offline";
 
 /** Options of {@link OfflineProvider}. */
 export interface OfflineOptions {
-  /** Pause between streamed tokens, so a UI shows the stream; 0 in tests. */
+  /** Pause between streamed tokens, so a UI shows the stream. Default 15 ms; tests use 0. */
   tokenDelayMs?: number;
 }
 
@@ -43,7 +43,7 @@ export class OfflineProvider implements ChatProvider {
   readonly #delay: number;
 
   constructor(options: OfflineOptions = {}) {
-    this.#delay = options.tokenDelayMs ?? 0;
+    this.#delay = options.tokenDelayMs ?? 15;
   }
 
   /** Answers at once. */
@@ -74,7 +74,7 @@ export class OfflineProvider implements ChatProvider {
 }
 
 /** The deterministic answer to a request. */
-export function offlineCompletion(request: ChatRequest): Completion {
+function offlineCompletion(request: ChatRequest): Completion {
   const id = `chatcmpl-offline-${hash(JSON.stringify(request.messages)).toString(16)}`;
   const base = { id, model: OFFLINE_MODEL, reasoning: "", usage: undefined };
   const schema = jsonSchemaOf(request);
@@ -103,13 +103,16 @@ export function offlineCompletion(request: ChatRequest): Completion {
 }
 
 function replyText(messages: ChatMessage[]): string {
-  const trailingResults = [];
-  for (
-    let i = messages.length - 1;
-    i >= 0 && (messages[i].role === "tool" || isPlainTextResult(messages[i]));
-    i--
-  ) {
-    trailingResults.unshift(contentText(messages[i].content));
+  const trailingResults: string[] = [];
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const text = contentText(messages[i].content);
+    if (messages[i].role === "tool") trailingResults.unshift(text);
+    else if (isPlainTextResult(messages[i])) {
+      // the plain-text protocol wraps each result in a <tool_result> element
+      trailingResults.unshift(
+        ...[...text.matchAll(/<tool_result[^>]*>\n?([\s\S]*?)\n?<\/tool_result>/g)].map((m) => m[1]),
+      );
+    } else break;
   }
   if (trailingResults.length) {
     return `(offline) The tools answered: ${trailingResults.join(" | ")}`;

@@ -319,6 +319,6 @@ function message(error: unknown): string {
 }
 
 /** A fresh completion id for endpoints that send none. */
-export function newId(): string {
+function newId(): string {
   return `chatcmpl-${crypto.randomUUID()}`;
 }

@@ -49,7 +49,7 @@ export function newTrigger(): string {
 }
 
 /** The system message describing the tools and the call format. */
-export function protocolPrompt(trigger: string, tools: ToolDefinition[], toolChoice?: ToolChoice): string {
+function protocolPrompt(trigger: string, tools: ToolDefinition[], toolChoice?: ToolChoice): string {
   const described = tools.map((t) => ({
     name: t.function.name,
     description: t.function.description ?? "",

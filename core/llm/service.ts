@@ -205,6 +205,7 @@ export class LlmService {
       throw new LodgeError("invalid", `the request is not valid: ${z.prettifyError(checked.error)}`);
     }
     const request = checked.data;
+    this.#checkEndpoint(request);
     if (!plainText) return await this.#run(request, signal, options.onDelta);
 
     const trigger = newTrigger();
@@ -239,6 +240,27 @@ export class LlmService {
     return completion;
   }
 
+  /**
+   * A custom endpoint receives the stored `api_key_custom`, so requests that plugins can shape (their own
+   * calls, overrides, `CHAT_COMPLETION_SETTINGS_READY` edits) may only go to a custom URL the user set
+   * up: the live preset's, a connection profile's or a saved preset's (plugins cannot change those).
+   */
+  #checkEndpoint(request: GenerateBody): void {
+    if (request.chat_completion_source !== "custom") return;
+    const url = normalizeUrl(request.custom_url);
+    const { presets, connections } = this.#deps;
+    const known = (value: unknown) => typeof value === "string" && normalizeUrl(value) === url;
+    if (
+      known(presets.getLive("openai")?.body.custom_url) ||
+      connections.list().some((profile) => known(profile["api-url"])) ||
+      presets.list("openai").some((ref) => known(presets.getStored(ref)?.custom_url))
+    ) return;
+    throw new LodgeError(
+      "forbidden",
+      "requests may only go to custom endpoints of the live preset, a connection profile or a saved preset",
+    );
+  }
+
   /** Runs one body, streamed when it says so, passing deltas on. */
   async #run(body: GenerateBody, signal: AbortSignal | undefined, onDelta?: (delta: StreamDelta) => void) {
     const { provider, request } = await this.#backend.open(body);
@@ -265,6 +287,10 @@ export class LlmService {
         (typeof live.secret_id === "string" && live.secret_id ? live.secret_id : undefined),
     };
   }
+}
+
+function normalizeUrl(url: string | undefined): string {
+  return (url ?? "").trim().replace(/\/+$/, "");
 }
 
 function numberOr(value: unknown, fallback: number): number {

@@ -60,7 +60,7 @@ export const SOURCES: Readonly<Record<string, SourceInfo>> = Object.freeze({
 });
 
 /** The source used when settings name none. */
-export const DEFAULT_SOURCE = "offline";
+const DEFAULT_SOURCE = "offline";
 
 /** Fields a `llmPresetName` preset contributes: generation parameters only. */
 export const GENERATION_FIELDS: readonly string[] = Object.freeze([
@@ -117,7 +117,7 @@ export function modelOf(settings: Settings): string {
 }
 
 /** Where a request with these settings goes: the base URL, or `null` for the offline model. */
-export function urlOf(settings: Settings): string | null {
+function urlOf(settings: Settings): string | null {
   const source = sourceOf(settings);
   if (source === "custom") return String(settings.custom_url ?? "") || null;
   return SOURCES[source]?.baseUrl ?? null;

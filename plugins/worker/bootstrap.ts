@@ -4,7 +4,7 @@
  * `SillyTavern` and `st` globals, and loads the plugin with a dynamic `import()` so the plugin's whole
  * module graph is checked against this worker's own permissions.
  *
- * Host → worker requests: `ping` (heartbeat; answers the heap in use), `load`, `event`,
+ * Host → worker requests: `ping` (heartbeat; answers `[heapUsed, external, rss]`), `load`, `event`,
  * `extensions.invoke`. Host → worker notifications: `mirror`, `extensions`. Worker → host
  * notifications besides method calls: `$/log`, `$/resync`.
  * @module
@@ -54,7 +54,10 @@ globalThis.addEventListener("error", (event) => {
   console.error("Uncaught error:", event.error ?? event.message);
 });
 
-channel.onRequest("ping", () => Deno.memoryUsage().heapUsed);
+channel.onRequest("ping", () => {
+  const { heapUsed, external, rss } = Deno.memoryUsage();
+  return [heapUsed, external, rss];
+});
 
 let loaded = false;
 channel.onRequest("load", async (params) => {

@@ -8,6 +8,7 @@
 
 import { z } from "zod";
 import { ConnectionProfileSchema } from "../../core/connection-profiles.ts";
+import { LodgeError } from "../../core/errors.ts";
 import { modelServices } from "../../core/llm/host.ts";
 import { PatchOpsSchema } from "../../core/patch.ts";
 import { defineMethod } from "../method.ts";
@@ -81,12 +82,18 @@ export const presetMethods = [
   }),
   defineMethod({
     name: "presets.save",
-    summary: "Saves a preset's content; `{ select: true }` also selects it.",
+    summary: "Saves a preset's content; `{ select: true }` also selects it (not for plugins). A plugin " +
+      "cannot change a preset's connection fields (source, model, URL, secret id).",
     params: z.tuple([Target, Body, z.object({ select: z.boolean().optional() }).optional()]),
     result: z.null(),
     capability: "plugin",
-    handler: async ({ lodge }, target, body, options) => {
-      await modelServices(lodge).presets.save(target, body, options);
+    handler: async ({ lodge, caller }, target, body, options) => {
+      const plugin = caller.kind === "plugin";
+      if (plugin && options?.select) throw new LodgeError("forbidden", "plugins cannot select presets");
+      await modelServices(lodge).presets.save(target, body, {
+        select: options?.select,
+        keepConnection: plugin,
+      });
       return null;
     },
   }),

@@ -4,6 +4,7 @@ import { RateLimiter } from "../../core/llm/limits.ts";
 import { OpenAICompatibleClient } from "../../core/llm/openai-client.ts";
 import { collect, type StreamDelta } from "../../core/llm/types.ts";
 import { FakeOpenAI } from "../support/fake-openai.ts";
+import { until } from "../support/llm-host.ts";
 
 const KEY = "sk-test-0123456789abcdef";
 const fast = { retries: 2, baseDelayMs: 1, maxDelayMs: 1_000 };
@@ -153,10 +154,10 @@ Deno.test("OpenAI-compatible client", async (t) => {
       })().then(() => null, (e) => e);
       assert.equal(error?.name, "AbortError");
       assert.deepEqual(texts, ["a", "b"]);
-      for (let i = 0; i < 100 && server.cancelledStreams === cancelledBefore; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-      assert.equal(server.cancelledStreams, cancelledBefore + 1);
+      await until(
+        () => server.cancelledStreams === cancelledBefore + 1,
+        "the upstream stream to be cancelled",
+      );
     });
 
     await t.step("a stream that stalls past the deadline is a timeout", async () => {

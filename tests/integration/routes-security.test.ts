@@ -120,7 +120,6 @@ Deno.test("auth, Host check, body limit, unsafe names and paths", async (t) => {
           () => h.post("/api/chats/group/save", { id: name, chat: [{}, { mes: "x" }] }),
           () => h.post("/api/chats/rename", { ...T, renamed_file: name }),
           () => h.post("/api/characters/create", { name: "Ok", avatar_url: name }),
-          () => h.post("/api/characters/create", { name }),
           () => h.post("/api/worldinfo/edit", { name, data: { entries: {} } }),
           () => h.post("/api/characters/state/set", { avatar_url: name, namespace: "n", data: {} }),
         ];

@@ -51,11 +51,12 @@ await attempt("node process.env", async () => (await import("node:process")).env
 report("ENV");
 
 await attempt("Deno.Command", () => new Deno.Command("/bin/sh", { args: ["-c", "touch ${marker}/command"] }).output());
-await attempt("Deno.Command spawn", () => new Deno.Command("touch", { args: ["${marker}/spawn"] }).spawn().status);
-await attempt("Deno.run", () => Deno.run({ cmd: ["touch", "${marker}/run"] }).status());
-await attempt("node child_process", async () => (await import("node:child_process")).execFileSync("touch", ["${marker}/node"]));
+await attempt("Deno.Command spawn", () => new Deno.Command("/bin/sh", { args: ["-c", "touch ${marker}/spawn"] }).spawn().status);
+await attempt("Deno.run", () => Deno.run({ cmd: ["/bin/sh", "-c", "touch ${marker}/run"] }).status());
+await attempt("node child_process", async () =>
+  (await import("node:child_process")).execFileSync("/bin/sh", ["-c", "touch ${marker}/node"], { env: {} }));
 await attempt("node spawnSync", async () => {
-  const r = (await import("node:child_process")).spawnSync("touch", ["${marker}/spawnsync"]);
+  const r = (await import("node:child_process")).spawnSync("/bin/sh", ["-c", "touch ${marker}/spawnsync"], { env: {} });
   if (r.error) throw r.error;
   return r.status;
 });

@@ -26,7 +26,6 @@ ctx.eventSource.on("hostile_flood", () => {
   const started = Date.now();
   const calls = [];
   for (let i = 0; i < ${BURST}; i++) calls.push(ctx.getChatState("hostile-flood"));
-  console.log("flooding");
   Promise.allSettled(calls).then((settled) => {
     const rejected = settled.filter((s) => s.status === "rejected");
     console.log("FLOOD " + JSON.stringify({
@@ -41,8 +40,8 @@ console.log("ready");`,
     ),
   ]);
   try {
+    await h.waitForState("flood", "running");
     const emitted = emit(h, "hostile_flood").catch((error) => error);
-    await h.waitForLog("flood", "flooding");
     // while the burst lasts, the host and the good plugin are probed back to back
     let over = false;
     let probes = 0;

@@ -17,7 +17,7 @@ import {
   within,
 } from "./hostile-kit.ts";
 
-/** 4 GiB in 64 MiB steps, each written so the pages are really committed. */
+/** 4 GiB in 64 MiB steps, each written so the pages are really committed (16x the default heap cap). */
 const OFF_HEAP_MIB = 4096;
 
 const heapHog = (event: string) =>
@@ -34,9 +34,13 @@ Deno.test("hostile: memory exhaustion stops only the plugin at fault", async (t)
     jsPlugin("heap-shared", heapHog("hostile_heap_shared")),
     jsPlugin(
       "offheap-shared",
-      `Luker.getContext().eventSource.on("hostile_offheap", () => {
-  const keep = [];
-  for (let mib = 0; mib < ${OFF_HEAP_MIB}; mib += 64) keep.push(new Uint8Array(64 * 1024 * 1024).fill(1));
+      `const keep = [];
+Luker.getContext().eventSource.on("hostile_offheap", async () => {
+  for (let mib = 0; mib < ${OFF_HEAP_MIB}; mib += 64) {
+    keep.push(new Uint8Array(64 * 1024 * 1024).fill(1));
+    // yield between chunks, so the heartbeat keeps being answered: only a memory bound can stop this
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
   console.log("OFFHEAP-DONE " + keep.length * 64 + " MiB");
 });
 console.log("ready");`,
@@ -45,6 +49,7 @@ console.log("ready");`,
   try {
     await t.step("a plugin in its own process: only that process dies", async () => {
       const boot = await assertGoodAnswers(h, "before the isolated attack");
+      await h.waitForState("heap-own-process", "running");
       const emitted = emit(h, "hostile_heap_isolated").catch((error) => error);
       await h.waitForLog("heap-own-process", "allocating");
       await assertHostAnswers(h, "while the isolated plugin allocates");
@@ -60,6 +65,7 @@ console.log("ready");`,
 
     await t.step("a plugin in the shared process: it is stopped, the others restart", async () => {
       const boot = await assertGoodAnswers(h, "before the shared attack");
+      await h.waitForState("heap-shared", "running");
       const emitted = emit(h, "hostile_heap_shared").catch((error) => error);
       await h.waitForLog("heap-shared", "allocating");
       await assertHostAnswers(h, "while the shared plugin allocates");
@@ -72,6 +78,7 @@ console.log("ready");`,
     });
 
     await t.step("memory outside the V8 heap is bounded too", async () => {
+      await h.waitForState("offheap-shared", "running");
       const emitted = emit(h, "hostile_offheap").catch((error) => error);
       await assertHostAnswers(h, "while the plugin allocates off-heap");
       // whichever comes first: the supervisor stops the plugin, or the plugin holds all it asked for

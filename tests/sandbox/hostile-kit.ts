@@ -111,8 +111,8 @@ export interface Hostile {
 }
 
 /**
- * Starts a harness with `plugins`, the well-behaved plugin (first in load order) and the host's secret
- * files, and waits until the well-behaved plugin runs.
+ * Starts a harness with `plugins`, the well-behaved plugin and the host's secret files, and waits until
+ * the well-behaved plugin runs.
  */
 export async function startHostile(
   plugins: PluginFixture[],
@@ -130,8 +130,10 @@ export async function startHostile(
   try {
     await h.waitForState(GOOD_ID, "running");
   } catch (error) {
+    const states = h.supervisor.list().map((p) => `${p.id}: ${p.state} (${p.reason})`).join("; ");
+    const logs = h.logs(GOOD_ID).map((entry) => entry.text).join(" | ");
     await h.close();
-    throw error;
+    throw new Error(`${(error as Error).message}; plugins: ${states}; ${GOOD_ID} logged: ${logs}`);
   }
   return { h, files };
 }
@@ -157,7 +159,13 @@ export async function assertGoodAnswers(h: SandboxHarness, when: string): Promis
     const nonce = crypto.randomUUID();
     try {
       await within(emit(h, "hostile_ping", { nonce }), deadline - performance.now(), "emit");
-      const line = await h.waitForLog(GOOD_ID, `pong ${nonce} `, Math.max(1, deadline - performance.now()));
+      // the listener logs before it returns, so its line is in by now, unless no listener was there
+      // (a worker restarting): then ping again
+      const line = await h.waitForLog(
+        GOOD_ID,
+        `pong ${nonce} `,
+        Math.max(1, Math.min(100, deadline - performance.now())),
+      );
       return line.text.split(" ")[2];
     } catch (error) {
       lastError = error;

@@ -51,6 +51,10 @@ Deno.test("hostile: reads outside the plugin folder are denied", async (t) => {
 const here = new URL(".", import.meta.url).pathname;
 const up = "../".repeat(here.split("/").filter(Boolean).length);
 await attempt("own folder", () => Deno.readTextFile(new URL("./own.txt", import.meta.url)));
+// the victim's folder next to this one, named the way this plugin's own folder is (e.g. "evil-read.1")
+const sibling = new URL("../" + here.split("/").filter(Boolean).at(-1).replace("evil-read", "victim") + "/", import.meta.url);
+${readAttempts("sibling", `new URL("private.txt", sibling).pathname`)}
+await attempt("sibling import()", () => import(new URL("private.js", sibling).href).then((m) => m.default));
 ${readAttempts("absolute", JSON.stringify(`${outside}/secret.txt`))}
 ${readAttempts("dot-dot", `here + up + ${JSON.stringify(`${outside.slice(1)}/secret.txt`)}`)}
 await attempt("cwd-relative", () => Deno.readTextFile("secret.txt"));
@@ -92,6 +96,18 @@ console.log("evil-read loaded");
       {},
       { "own.txt": "mine", "swap.txt": "original", "swap.js": `export default "original";` },
     ),
+    jsPlugin(
+      "evil-grant",
+      `${PROBE}
+Luker.getContext().eventSource.on("hostile_grant", async ({ shared }) => {
+  await attempt("granted file", () => Deno.readTextFile(shared + "/notes.txt"));
+  await attempt("link planted in the granted folder", () => Deno.readTextFile(shared + "/planted"));
+  await attempt("file of the granted folder swapped for a link", () => Deno.readTextFile(shared + "/swap.txt"));
+  report("GRANT");
+});
+console.log("evil-grant ready");`,
+      { permissions: { read: ["shared"] } },
+    ),
     jsPlugin("victim", `console.log("victim ready");`, {}, {
       "private.js": `console.log("VICTIM-CODE-RAN ${victimSecret}");\nexport default "${victimSecret}";\n`,
       "private.txt": victimSecret,
@@ -112,7 +128,14 @@ console.log("evil-read loaded");
       "evil-static-sibling",
       `import secret from "../victim/private.js";\nconsole.log("STATIC-SIBLING " + secret);\n`,
     ),
-  ]);
+  ], {
+    // a data-dir folder a plugin may be granted with `read`
+    setup: async (dataDir) => {
+      await Deno.mkdir(`${dataDir}/shared`);
+      await Deno.writeTextFile(`${dataDir}/shared/notes.txt`, "shared notes");
+      await Deno.writeTextFile(`${dataDir}/shared/swap.txt`, "original");
+    },
+  });
   try {
     await t.step("absolute, .., file: fetch, node:fs, readDir, import() outside", async () => {
       const report = await h.result<Report>("evil-read", "OUTSIDE");
@@ -150,7 +173,37 @@ console.log("evil-read loaded");
       await Deno.symlink(`${outside}/secret.txt`, `${dir}/swap.txt`);
       await Deno.symlink(`${outside}/outside.js`, `${dir}/swap.js`);
       await emit(h, "hostile_link");
-      assertAllDenied(await h.result<Report>("evil-read", "LINKS"));
+      const report = await h.result<Report>("evil-read", "LINKS");
+      // a swapped file may still read as what was there at load, never as what the link points to
+      for (const name of ["file swapped for a link", "module swapped for a link"]) {
+        const entry = report[name];
+        assert.ok(entry, `attempt ${name} was not recorded`);
+        if (entry.ok) assert.equal(entry.value, "original", `${name} read through the link`);
+        delete report[name];
+      }
+      assertAllDenied(report);
+      // and once the host reads the folder again, the links get the plugin refused
+      const info = await h.call("plugins.reload", "evil-read") as { state: string; reason: string | null };
+      assert.equal(info.state, "refused");
+      assert.match(info.reason ?? "", /symbolic link/);
+    });
+
+    await t.step("links planted after load in a folder granted with `read`", async () => {
+      const shared = `${h.dataDir}/shared`;
+      await Deno.symlink(`${h.dataDir}/token`, `${shared}/planted`);
+      await Deno.remove(`${shared}/swap.txt`);
+      await Deno.symlink(`${h.dataDir}/secrets.json`, `${shared}/swap.txt`);
+      await emit(h, "hostile_grant", { shared });
+      const report = await h.result<Report>("evil-grant", "GRANT");
+      assertAllowed(report, "granted file");
+      assert.equal(report["granted file"].value, "shared notes");
+      delete report["granted file"];
+      const swapped = report["file of the granted folder swapped for a link"];
+      if (swapped?.ok) {
+        assert.equal(swapped.value, "original", "the swapped file read through the link");
+        delete report["file of the granted folder swapped for a link"];
+      }
+      assertAllDenied(report);
     });
 
     await t.step("static imports outside the folder keep the plugin from loading", async () => {

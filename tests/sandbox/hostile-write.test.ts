@@ -56,7 +56,10 @@ Luker.getContext().eventSource.on("hostile_write", async ({ dataDir, db, token, 
   await attempt("Cache API store", async () => {
     const cache = await caches.open("evil");
     await cache.put("https://example.com/x", new Response("persisted without a write grant"));
-    return "stored";
+    const stored = await caches.has("evil");
+    await caches.delete("evil"); // the proof is made: leave nothing behind in Deno's cache folder
+    if (!stored) throw new Error("not stored");
+    return "stored on disk";
   });
   report("WRITE");
 });

@@ -17,7 +17,7 @@ function request(content: string, extra: Partial<ChatRequest> = {}): ChatRequest
 }
 
 Deno.test("offline replies are deterministic, derived from the prompt and honest", async () => {
-  const provider = new OfflineProvider();
+  const provider = new OfflineProvider({ tokenDelayMs: 0 });
   const a = await provider.complete(request("Tell me about the lighthouse keeper"));
   const b = await provider.complete(request("Tell me about the lighthouse keeper"));
   const c = await provider.complete(request("Something else entirely"));
@@ -30,7 +30,7 @@ Deno.test("offline replies are deterministic, derived from the prompt and honest
 });
 
 Deno.test("offline streams token by token, ending with the same completion", async () => {
-  const provider = new OfflineProvider();
+  const provider = new OfflineProvider({ tokenDelayMs: 0 });
   const deltas: StreamDelta[] = [];
   for await (const delta of provider.stream(request("hello there"))) deltas.push(delta);
   const texts = deltas.filter((d) => d.type === "text").map((d) => d.text);
@@ -56,7 +56,7 @@ Deno.test("offline streams stop when aborted", async () => {
 });
 
 Deno.test("offline calls a tool the user names, then reports its result", async () => {
-  const provider = new OfflineProvider();
+  const provider = new OfflineProvider({ tokenDelayMs: 0 });
   const first = await provider.complete(request("get_weather Lisbon for 3 days", { tools: [weather] }));
   assert.equal(first.finishReason, "tool_calls");
   assert.equal(first.toolCalls.length, 1);
@@ -92,13 +92,13 @@ Deno.test("offline calls a tool the user names, then reports its result", async 
 Deno.test("offline speaks the plain-text tool protocol", async () => {
   const trigger = "<<CALL_offline1>>";
   const messages = toPlainTextMessages([{ role: "user", content: "get_weather Porto" }], trigger, [weather]);
-  const reply = await new OfflineProvider().complete({ model: "x", messages });
+  const reply = await new OfflineProvider({ tokenDelayMs: 0 }).complete({ model: "x", messages });
   const parsed = parsePlainTextReply(reply.content, trigger, new Set(["get_weather"]));
   assert.deepEqual(JSON.parse(parsed.toolCalls[0].function.arguments), { location: "Porto", days: 1 });
 });
 
 Deno.test("offline fills a requested JSON schema", async () => {
-  const reply = await new OfflineProvider().complete(request("rate 7", {
+  const reply = await new OfflineProvider({ tokenDelayMs: 0 }).complete(request("rate 7", {
     response_format: {
       type: "json_schema",
       json_schema: {

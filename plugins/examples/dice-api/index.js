@@ -35,12 +35,8 @@ function roll(notation) {
   const modifier = match[3] ? Number(match[3].replace(/\s+/g, "")) : 0;
   const rolls = Array.from({ length: count }, () => die(sides));
   const total = rolls.reduce((sum, n) => sum + n, modifier);
-  return {
-    notation: `${count}d${sides}${modifier ? (modifier > 0 ? `+${modifier}` : modifier) : ""}`,
-    rolls,
-    modifier,
-    total,
-  };
+  const sign = modifier > 0 ? `+${modifier}` : modifier < 0 ? `${modifier}` : "";
+  return { notation: `${count}d${sides}${sign}`, rolls, modifier, total };
 }
 
 Luker.getContext().registerExtensionApi("dice", { roll });

@@ -1,0 +1,206 @@
+/**
+ * The in-worker parts that need no worker: the guarded diff of `updateChatState`, the context mirror,
+ * the JSON-RPC channel and the Comlink endpoint that turns calls into JSON-RPC frames.
+ */
+
+import assert from "node:assert/strict";
+import * as Comlink from "comlink";
+import jsonpatch from "fast-json-patch";
+import { Channel, RemoteError } from "../../plugins/worker/channel.ts";
+import { guardedDiff, MAX_DIFF_OPS, updateChatState } from "../../plugins/worker/chat-state.ts";
+import { createRpcEndpoint } from "../../plugins/worker/endpoint.ts";
+import { Mirror } from "../../plugins/worker/mirror.ts";
+import { createRemoteSurface } from "../../plugins/worker/remote.ts";
+
+/** A channel whose host side is a function answering each request frame. */
+function loopback(answer: (msg: { id?: number; method: string; params: unknown[] }) => unknown) {
+  const sent: string[] = [];
+  const channel: Channel = new Channel((frame) => {
+    sent.push(frame);
+    const msg = JSON.parse(frame);
+    if (msg.id === undefined) return;
+    queueMicrotask(() => {
+      let reply: unknown;
+      try {
+        reply = { jsonrpc: "2.0", id: msg.id, result: answer(msg) };
+      } catch (error) {
+        const { code, message, data } = error as RemoteError;
+        reply = { jsonrpc: "2.0", id: msg.id, error: { code, message, data } };
+      }
+      channel.receive(JSON.stringify(reply));
+    });
+  });
+  return { channel, sent };
+}
+
+Deno.test("guardedDiff guards every replace and remove with the old value", () => {
+  const before = { a: 1, b: { c: [1, 2, 3] }, gone: true };
+  const after = { a: 2, b: { c: [1, 2] }, added: "x" };
+  const ops = guardedDiff(before, after);
+  for (const [i, op] of ops.entries()) {
+    if (op.op === "replace" || op.op === "remove") {
+      const guard = ops[i - 1];
+      assert.equal(guard.op, "test", `no guard before ${op.op} ${op.path}`);
+      assert.equal(guard.path, op.path);
+      assert.deepEqual((guard as { value: unknown }).value, jsonpatch.getValueByPointer(before, op.path));
+    }
+  }
+  assert.deepEqual(jsonpatch.applyPatch(structuredClone(before), ops, true).newDocument, after);
+  // a stale base fails its guard
+  assert.throws(() => jsonpatch.applyPatch({ ...structuredClone(before), a: 5 }, ops, true));
+});
+
+Deno.test("guardedDiff falls back to one guarded root replace", () => {
+  const before = Object.fromEntries(Array.from({ length: MAX_DIFF_OPS + 1 }, (_, i) => [`k${i}`, i]));
+  const after = Object.fromEntries(Object.keys(before).map((k) => [k, -1]));
+  assert.deepEqual(guardedDiff(before, after), [
+    { op: "test", path: "", value: before },
+    { op: "replace", path: "", value: after },
+  ]);
+  assert.equal(guardedDiff([1], { a: 1 }).length, 2);
+});
+
+Deno.test("updateChatState retries on conflict, reports bad updaters, skips null", async (t) => {
+  let state: Record<string, unknown> | null = null;
+  let conflicts = 2;
+  const { channel, sent } = loopback(({ method, params }) => {
+    if (method === "getChatState") return state;
+    if (method === "patchChatState") {
+      if (conflicts-- > 0) throw new RemoteError(-32000, "test operation failed");
+      state = jsonpatch.applyPatch(state ?? {}, params[1] as jsonpatch.Operation[], true).newDocument;
+      return { ok: true, applied: 1, created: false };
+    }
+    throw new RemoteError(-32601, "Method not found");
+  });
+  const fast = { attempts: 5, pause: () => 0 };
+  await t.step("conflicts are retried on the freshest value", async () => {
+    const seen: unknown[] = [];
+    const result = await updateChatState(
+      channel,
+      "ns",
+      (current, info) => {
+        seen.push([current, info.attempt]);
+        return { n: ((current as { n?: number })?.n ?? 0) + 1 };
+      },
+      undefined,
+      fast,
+    );
+    assert.deepEqual(result, { ok: true });
+    assert.deepEqual(state, { n: 1 });
+    assert.deepEqual(seen, [[undefined, 0], [undefined, 1], [undefined, 2]]);
+    // the first write of a namespace is guarded by a root test against {}
+    const patch = JSON.parse(sent.findLast((f) => f.includes("patchChatState"))!).params[1];
+    assert.deepEqual(patch[0], { op: "test", path: "", value: {} });
+  });
+  await t.step("null or undefined means no change; a throw is VALIDATION_ARGS", async () => {
+    const before = sent.length;
+    assert.deepEqual(await updateChatState(channel, "ns", () => null, undefined, fast), { ok: true });
+    assert.ok(!sent.slice(before).some((f) => f.includes("patchChatState")));
+    const bad = await updateChatState(
+      channel,
+      "ns",
+      () => {
+        throw new Error("nope");
+      },
+      undefined,
+      fast,
+    );
+    assert.equal(bad.ok, false);
+    assert.equal(!bad.ok && bad.reason, "VALIDATION_ARGS");
+    const fn = await updateChatState(channel, "ns", () => ({ f: () => 1 }), undefined, fast);
+    assert.equal(!fn.ok && fn.reason, "VALIDATION_ARGS");
+  });
+  await t.step("conflicts past the bound give CONFLICT", async () => {
+    conflicts = 100;
+    const result = await updateChatState(channel, "ns", () => ({ n: 9 }), { target: undefined }, fast);
+    assert.equal(!result.ok && result.reason, "CONFLICT");
+  });
+});
+
+Deno.test("the mirror applies ops, refuses leading-zero indexes and asks for a resync once", () => {
+  let stale = 0;
+  const mirror = new Mirror({ chat: [{ mes: "a" }], chat_metadata: { "01": 1 } }, () => stale++);
+  mirror.update({ ops: [{ op: "add", path: "/chat/-", value: { mes: "b" } }] });
+  mirror.update({ ops: [{ op: "replace", path: "/chat_metadata/01", value: 2 }] }); // an object key, fine
+  assert.equal(mirror.messageCount(), 2);
+  assert.deepEqual(mirror.get("chat_metadata"), { "01": 2 });
+  const message = mirror.message(1)!;
+  assert.equal(message.mes, "b");
+  assert.throws(() => (message as Record<string, unknown>).mes = "x", TypeError);
+  assert.throws(() => delete (message as Record<string, unknown>).mes, TypeError);
+  assert.equal(mirror.message(5), null);
+  mirror.update({ ops: [{ op: "remove", path: "/chat/01" }] });
+  assert.equal(stale, 1);
+  mirror.update({ ops: [{ op: "remove", path: "/chat/9" }] }); // skipped while stale: no second request
+  assert.equal(stale, 1);
+  mirror.update({ snapshot: { chat: [] } });
+  assert.equal(mirror.messageCount(), 0);
+  mirror.update({ ops: [{ op: "remove", path: "/chat/0" }] });
+  assert.equal(stale, 2);
+});
+
+Deno.test("the Comlink endpoint sends method calls as JSON-RPC and refuses everything else", async (t) => {
+  const { channel, sent } = loopback(({ method, params }) => {
+    if (method === "fail") throw new RemoteError(-32001, "not here", { what: params[0] });
+    return { method, params };
+  });
+  const remote = createRemoteSurface(Comlink.wrap(createRpcEndpoint(channel)), [
+    "echo",
+    "fail",
+    "presets.list",
+  ]);
+  const ctx = {
+    echo: remote.get("echo"),
+    presets: remote.get("presets"),
+    fail: remote.get("fail"),
+  } as Record<
+    string,
+    // deno-lint-ignore no-explicit-any
+    any
+  >;
+
+  await t.step("calls become requests; trailing undefined arguments are dropped", async () => {
+    assert.deepEqual(await ctx.echo(1, "two", undefined), { method: "echo", params: [1, "two"] });
+    assert.deepEqual(await ctx.presets.list("openai"), { method: "presets.list", params: ["openai"] });
+    const frame = JSON.parse(sent.at(-1)!);
+    assert.equal(frame.jsonrpc, "2.0");
+    assert.equal(typeof frame.id, "number");
+  });
+  await t.step("errors keep code, message and data", async () => {
+    const error = await ctx.fail("x").catch((e: unknown) => e);
+    assert.equal(error.code, -32001);
+    assert.equal(error.message, "not here");
+    assert.deepEqual(error.data, { what: "x" });
+  });
+  await t.step("names outside the table are undefined; members are not thenable", async () => {
+    assert.equal(remote.get("nope"), undefined);
+    assert.equal(ctx.presets.nope, undefined);
+    assert.equal(ctx.presets.then, undefined);
+    assert.equal(await ctx.presets, ctx.presets);
+    assert.throws(() => ctx.presets(), TypeError);
+  });
+  await t.step("functions and proxies are refused before anything is sent", async () => {
+    const before = sent.length;
+    const fnError = await ctx.echo({ f: () => 1 }).catch((e: unknown) => e);
+    assert.equal(fnError.code, -32602);
+    const proxyError = await ctx.echo(Comlink.proxy({ x: 1 })).catch((e: unknown) => e);
+    assert.equal(proxyError.code, -32602);
+    assert.equal(sent.length, before);
+  });
+  await t.step("raw GET, SET, CONSTRUCT and ENDPOINT messages are refused", async () => {
+    const endpoint = createRpcEndpoint(channel);
+    const replies: unknown[] = [];
+    endpoint.addEventListener("message", (event) => replies.push((event as MessageEvent).data));
+    const before = sent.length;
+    for (const type of ["GET", "SET", "CONSTRUCT", "ENDPOINT"]) {
+      endpoint.postMessage({ id: type, type, path: ["constructor", "constructor"], argumentList: [] });
+    }
+    await new Promise((r) => setTimeout(r, 0));
+    assert.equal(sent.length, before);
+    assert.equal(replies.length, 4);
+    for (const reply of replies as { type: string; value: { value: { code: number } } }[]) {
+      assert.equal(reply.type, "HANDLER");
+      assert.equal(reply.value.value.code, -32601);
+    }
+  });
+});

@@ -13,6 +13,7 @@ import { DatabaseSync } from "node:sqlite";
 import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
 import { Lodge } from "./core/lodge.ts";
+import { seedPresets } from "./core/presets.ts";
 import { seedDefaults } from "./core/seed.ts";
 import { openSqliteStore } from "./core/sqlite-store.ts";
 import { createDispatcher } from "./rpc/dispatcher.ts";
@@ -59,7 +60,8 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
   let lodge: Lodge | undefined;
   try {
     const token = options.token ?? await loadToken(dataDir);
-    lodge = new Lodge(openSqliteStore(join(dataDir, "lodge.db")));
+    lodge = new Lodge(openSqliteStore(join(dataDir, "lodge.db")), { dataDir });
+    seedPresets(lodge.store);
     if (seedDefaults(lodge)) await lodge.context.selectCharacterById(0);
     else await lodge.context.openMostRecent();
     const dispatcher = createDispatcher(methods, lodge);

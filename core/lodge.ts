@@ -9,6 +9,12 @@ import { ChatService } from "./chats.ts";
 import { ChatContext } from "./context.ts";
 import { SettingsService, WorldInfoService } from "./documents.ts";
 import { EventBus } from "./events.ts";
+import type { ConnectionProfiles } from "./connection-profiles.ts";
+import { createModelServices } from "./llm/host.ts";
+import type { LlmOptions, LlmService } from "./llm/service.ts";
+import type { PresetService } from "./presets.ts";
+import type { Secrets } from "./secrets.ts";
+import type { ToolRegistry } from "./tools.ts";
 import type { PluginAdmin } from "./plugin-admin.ts";
 import { CharacterStateService, ChatStateService } from "./state.ts";
 import type { Store } from "./store.ts";
@@ -17,6 +23,10 @@ import type { Store } from "./store.ts";
 export interface LodgeOptions {
   /** Called when an event listener throws. */
   onListenerError?: ConstructorParameters<typeof EventBus>[0];
+  /** The data folder, where secrets live; null keeps secrets in memory (tests on `:memory:`). */
+  dataDir?: string | null;
+  /** LLM client options (timeouts, retries, the offline model's pacing). */
+  llm?: LlmOptions;
 }
 
 /** The aggregate of core services over one store. */
@@ -39,6 +49,16 @@ export class Lodge {
   readonly worldInfo: WorldInfoService;
   /** The open chat, `getContext()` data and the message API. */
   readonly context: ChatContext;
+  /** Presets by collection, selection, live copy and preset state. */
+  readonly presets: PresetService;
+  /** Connection profiles. */
+  readonly connections: ConnectionProfiles;
+  /** Write-only secrets. */
+  readonly secrets: Secrets;
+  /** The function tool registry. */
+  readonly tools: ToolRegistry;
+  /** LLM requests (`sendOpenAIRequest`, the tool loop). */
+  readonly llm: LlmService;
   /** The plugin runtime, attached by `plugins/` when it starts; `null` while there is none. */
   plugins: PluginAdmin | null = null;
 
@@ -51,6 +71,12 @@ export class Lodge {
     this.characterState = new CharacterStateService(store);
     this.settings = new SettingsService(store);
     this.worldInfo = new WorldInfoService(store);
+    const models = createModelServices(store, this.events, options.dataDir ?? null, options.llm);
+    this.presets = models.presets;
+    this.connections = models.connections;
+    this.secrets = models.secrets;
+    this.tools = models.tools;
+    this.llm = models.llm;
     this.context = new ChatContext({
       chats: this.chats,
       characters: this.characters,

@@ -12,9 +12,12 @@ import type { Dispatcher } from "../rpc/method.ts";
 import { serveRpcSocket } from "../rpc/websocket.ts";
 import { hostCheck, requireAuth, tokenLogin } from "./auth.ts";
 import { errorResponse } from "./errors.ts";
+import { chatCompletionsApi } from "./routes/backends.ts";
 import { charactersApi } from "./routes/characters.ts";
 import { chatsApi } from "./routes/chats.ts";
 import { settingsApi, worldInfoApi } from "./routes/documents.ts";
+import { presetsApi } from "./routes/presets.ts";
+import { secretsApi } from "./routes/secrets.ts";
 
 /** Options of {@link createApp}. */
 export interface AppOptions {
@@ -71,6 +74,9 @@ export function createApp(options: AppOptions): Hono {
   app.route("/api/characters", charactersApi(lodge));
   app.route("/api/settings", settingsApi(lodge));
   app.route("/api/worldinfo", worldInfoApi(lodge));
+  app.route("/api/presets", presetsApi(lodge));
+  app.route("/api/secrets", secretsApi(lodge));
+  app.route("/api/backends/chat-completions", chatCompletionsApi(lodge));
   app.all("/api/*", (c) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404));
   return app;
 }

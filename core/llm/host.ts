@@ -5,7 +5,6 @@
  */
 
 import { ConnectionProfiles } from "../connection-profiles.ts";
-import { LodgeError } from "../errors.ts";
 import type { EventBus } from "../events.ts";
 import { PresetService } from "../presets.ts";
 import { Secrets } from "../secrets.ts";
@@ -38,13 +37,4 @@ export function createModelServices(
   const tools = new ToolRegistry(events);
   const llm = new LlmService({ presets, connections, secrets, tools, events }, options);
   return { presets, connections, secrets, tools, llm };
-}
-
-/** The model services of a host (its `Lodge`); `unavailable` when the host was built without them. */
-export function modelServices(lodge: object): ModelServices {
-  const services = lodge as Partial<ModelServices>;
-  if (!services.presets || !services.connections || !services.secrets || !services.tools || !services.llm) {
-    throw new LodgeError("unavailable", "this host has no model services (presets, secrets, LLM)");
-  }
-  return services as ModelServices;
 }

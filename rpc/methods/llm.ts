@@ -9,7 +9,6 @@
 
 import { z } from "zod";
 import { LodgeError } from "../../core/errors.ts";
-import { modelServices } from "../../core/llm/host.ts";
 import { MessagesSchema, SendOptionsSchema } from "../../core/llm/schemas.ts";
 import { type CallContext, defineMethod, type Peer } from "../method.ts";
 
@@ -74,7 +73,7 @@ export const llmMethods = [
     result: Response,
     capability: "plugin",
     handler: async (ctx, type, messages, signal, options) => {
-      const llm = modelServices(ctx.lodge).llm;
+      const llm = ctx.lodge.llm;
       if (!signal) return await llm.sendOpenAIRequest(type, messages, null, options);
       if (!ctx.peer) {
         throw new LodgeError(

@@ -6,9 +6,17 @@
 
 import { chatMethods } from "./chat.ts";
 import { eventMethods } from "./events.ts";
+import { llmMethods } from "./llm.ts";
+import { presetMethods } from "./presets.ts";
+import { secretMethods } from "./secrets.ts";
+import { toolMethods } from "./tools.ts";
 
 /** Every method, in one table. */
 export const methods = [
   ...chatMethods,
   ...eventMethods,
+  ...presetMethods,
+  ...llmMethods,
+  ...toolMethods,
+  ...secretMethods,
 ] as const;

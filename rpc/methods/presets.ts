@@ -9,7 +9,6 @@
 import { z } from "zod";
 import { ConnectionProfileSchema } from "../../core/connection-profiles.ts";
 import { LodgeError } from "../../core/errors.ts";
-import { modelServices } from "../../core/llm/host.ts";
 import { PatchOpsSchema } from "../../core/patch.ts";
 import { defineMethod } from "../method.ts";
 
@@ -54,7 +53,7 @@ export const presetMethods = [
     params: z.tuple([Collection]),
     result: z.array(Ref),
     capability: "plugin",
-    handler: ({ lodge }, collection) => modelServices(lodge).presets.list(collection),
+    handler: ({ lodge }, collection) => lodge.presets.list(collection),
   }),
   defineMethod({
     name: "presets.getSelected",
@@ -62,7 +61,7 @@ export const presetMethods = [
     params: z.tuple([Collection]),
     result: Ref.nullable(),
     capability: "plugin",
-    handler: ({ lodge }, collection) => modelServices(lodge).presets.getSelected(collection),
+    handler: ({ lodge }, collection) => lodge.presets.getSelected(collection),
   }),
   defineMethod({
     name: "presets.getLive",
@@ -70,7 +69,7 @@ export const presetMethods = [
     params: z.tuple([Collection]),
     result: Live.nullable(),
     capability: "plugin",
-    handler: ({ lodge }, collection) => modelServices(lodge).presets.getLive(collection),
+    handler: ({ lodge }, collection) => lodge.presets.getLive(collection),
   }),
   defineMethod({
     name: "presets.getStored",
@@ -78,7 +77,7 @@ export const presetMethods = [
     params: z.tuple([Target]),
     result: Body.nullable(),
     capability: "plugin",
-    handler: ({ lodge }, target) => modelServices(lodge).presets.getStored(target),
+    handler: ({ lodge }, target) => lodge.presets.getStored(target),
   }),
   defineMethod({
     name: "presets.save",
@@ -90,7 +89,7 @@ export const presetMethods = [
     handler: async ({ lodge, caller }, target, body, options) => {
       const plugin = caller.kind === "plugin";
       if (plugin && options?.select) throw new LodgeError("forbidden", "plugins cannot select presets");
-      await modelServices(lodge).presets.save(target, body, {
+      await lodge.presets.save(target, body, {
         select: options?.select,
         keepConnection: plugin,
       });
@@ -104,7 +103,7 @@ export const presetMethods = [
     params: z.tuple([Target.nullable().optional(), z.record(z.string(), z.unknown()).optional()]),
     result: Connection,
     capability: "plugin",
-    handler: ({ lodge }, target) => modelServices(lodge).presets.resolve(target),
+    handler: ({ lodge }, target) => lodge.presets.resolve(target),
   }),
   defineMethod({
     name: "presets.state.get",
@@ -112,7 +111,7 @@ export const presetMethods = [
     params: z.tuple([Namespace, TargetOption]),
     result: z.unknown(),
     capability: "plugin",
-    handler: ({ lodge }, ns, options) => modelServices(lodge).presets.state.get(ns, options?.target),
+    handler: ({ lodge }, ns, options) => lodge.presets.state.get(ns, options?.target),
   }),
   defineMethod({
     name: "presets.state.getBatch",
@@ -120,7 +119,7 @@ export const presetMethods = [
     params: z.tuple([z.array(Namespace).max(1000), TargetOption]),
     result: z.record(z.string(), z.unknown()),
     capability: "plugin",
-    handler: ({ lodge }, nss, options) => modelServices(lodge).presets.state.getBatch(nss, options?.target),
+    handler: ({ lodge }, nss, options) => lodge.presets.state.getBatch(nss, options?.target),
   }),
   defineMethod({
     name: "presets.state.update",
@@ -129,8 +128,7 @@ export const presetMethods = [
     params: z.tuple([Namespace, PatchOpsSchema, TargetOption]),
     result: StatePatched,
     capability: "plugin",
-    handler: ({ lodge }, ns, ops, options) =>
-      modelServices(lodge).presets.state.patch(ns, ops, options?.target),
+    handler: ({ lodge }, ns, ops, options) => lodge.presets.state.patch(ns, ops, options?.target),
   }),
   defineMethod({
     name: "presets.state.patch",
@@ -138,8 +136,7 @@ export const presetMethods = [
     params: z.tuple([Namespace, PatchOpsSchema, TargetOption]),
     result: StatePatched,
     capability: "plugin",
-    handler: ({ lodge }, ns, ops, options) =>
-      modelServices(lodge).presets.state.patch(ns, ops, options?.target),
+    handler: ({ lodge }, ns, ops, options) => lodge.presets.state.patch(ns, ops, options?.target),
   }),
   defineMethod({
     name: "presets.state.delete",
@@ -147,7 +144,7 @@ export const presetMethods = [
     params: z.tuple([Namespace, TargetOption]),
     result: z.object({ ok: z.literal(true), deleted: z.boolean() }),
     capability: "plugin",
-    handler: ({ lodge }, ns, options) => modelServices(lodge).presets.state.delete(ns, options?.target),
+    handler: ({ lodge }, ns, options) => lodge.presets.state.delete(ns, options?.target),
   }),
   defineMethod({
     name: "presets.state.deleteAll",
@@ -155,7 +152,7 @@ export const presetMethods = [
     params: z.tuple([TargetOption]),
     result: z.object({ ok: z.literal(true), deleted: z.number() }),
     capability: "plugin",
-    handler: ({ lodge }, options) => modelServices(lodge).presets.state.deleteAll(options?.target),
+    handler: ({ lodge }, options) => lodge.presets.state.deleteAll(options?.target),
   }),
   defineMethod({
     name: "presets.select",
@@ -163,7 +160,7 @@ export const presetMethods = [
     params: z.tuple([z.string().min(1).max(64), Name]),
     result: Live,
     capability: "admin",
-    handler: ({ lodge }, collection, name) => modelServices(lodge).presets.select(collection, name),
+    handler: ({ lodge }, collection, name) => lodge.presets.select(collection, name),
   }),
   defineMethod({
     name: "presets.patchLive",
@@ -171,7 +168,7 @@ export const presetMethods = [
     params: z.tuple([z.string().min(1).max(64), PatchOpsSchema]),
     result: Live,
     capability: "admin",
-    handler: ({ lodge }, collection, ops) => modelServices(lodge).presets.patchLive(collection, ops),
+    handler: ({ lodge }, collection, ops) => lodge.presets.patchLive(collection, ops),
   }),
   defineMethod({
     name: "presets.patch",
@@ -179,7 +176,7 @@ export const presetMethods = [
     params: z.tuple([Target, PatchOpsSchema]),
     result: Ref,
     capability: "admin",
-    handler: ({ lodge }, target, ops) => modelServices(lodge).presets.patch(target, ops),
+    handler: ({ lodge }, target, ops) => lodge.presets.patch(target, ops),
   }),
   defineMethod({
     name: "presets.delete",
@@ -188,7 +185,7 @@ export const presetMethods = [
     result: z.null(),
     capability: "admin",
     handler: async ({ lodge }, target) => {
-      await modelServices(lodge).presets.delete(target);
+      await lodge.presets.delete(target);
       return null;
     },
   }),
@@ -198,7 +195,7 @@ export const presetMethods = [
     params: z.tuple([]),
     result: z.array(Profile),
     capability: "plugin",
-    handler: ({ lodge }) => modelServices(lodge).connections.list(),
+    handler: ({ lodge }) => lodge.connections.list(),
   }),
   defineMethod({
     name: "connectionProfiles.resolve",
@@ -206,7 +203,7 @@ export const presetMethods = [
     params: z.tuple([Name]),
     result: Connection,
     capability: "plugin",
-    handler: ({ lodge }, name) => modelServices(lodge).connections.resolve(name),
+    handler: ({ lodge }, name) => lodge.connections.resolve(name),
   }),
   defineMethod({
     name: "connectionProfiles.save",
@@ -214,7 +211,7 @@ export const presetMethods = [
     params: z.tuple([ConnectionProfileSchema]),
     result: Profile,
     capability: "admin",
-    handler: ({ lodge }, profile) => modelServices(lodge).connections.save(profile),
+    handler: ({ lodge }, profile) => lodge.connections.save(profile),
   }),
   defineMethod({
     name: "connectionProfiles.delete",
@@ -223,7 +220,7 @@ export const presetMethods = [
     result: z.null(),
     capability: "admin",
     handler: async ({ lodge }, name) => {
-      await modelServices(lodge).connections.delete(name);
+      await lodge.connections.delete(name);
       return null;
     },
   }),
@@ -234,7 +231,7 @@ export const presetMethods = [
     result: z.null(),
     capability: "admin",
     handler: async ({ lodge }, name) => {
-      await modelServices(lodge).connections.apply(name);
+      await lodge.connections.apply(name);
       return null;
     },
   }),

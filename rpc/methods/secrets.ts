@@ -5,7 +5,6 @@
  */
 
 import { z } from "zod";
-import { modelServices } from "../../core/llm/host.ts";
 import { defineMethod } from "../method.ts";
 
 const Key = z.string().min(1).max(64);
@@ -20,7 +19,7 @@ export const secretMethods = [
     result: z.object({ id: z.string() }),
     capability: "admin",
     handler: async ({ lodge }, key, value, label) => ({
-      id: await modelServices(lodge).secrets.write(key, value, label),
+      id: await lodge.secrets.write(key, value, label),
     }),
   }),
   defineMethod({
@@ -30,7 +29,7 @@ export const secretMethods = [
     result: z.null(),
     capability: "admin",
     handler: async ({ lodge }, key, id) => {
-      await modelServices(lodge).secrets.rotate(key, id);
+      await lodge.secrets.rotate(key, id);
       return null;
     },
   }),
@@ -41,7 +40,7 @@ export const secretMethods = [
     result: z.null(),
     capability: "admin",
     handler: async ({ lodge }, key, id) => {
-      await modelServices(lodge).secrets.delete(key, id);
+      await lodge.secrets.delete(key, id);
       return null;
     },
   }),
@@ -51,6 +50,6 @@ export const secretMethods = [
     params: z.tuple([]),
     result: z.array(z.object({ key: z.string(), id: z.string(), label: z.string(), active: z.boolean() })),
     capability: "admin",
-    handler: ({ lodge }) => modelServices(lodge).secrets.list(),
+    handler: ({ lodge }) => lodge.secrets.list(),
   }),
 ];

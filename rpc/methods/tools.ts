@@ -14,7 +14,6 @@
 
 import { z } from "zod";
 import { LodgeError } from "../../core/errors.ts";
-import { modelServices } from "../../core/llm/host.ts";
 import type { FunctionTool } from "../../core/tools.ts";
 import { type CallContext, defineMethod, type Peer } from "../method.ts";
 
@@ -57,7 +56,7 @@ function toolsOf(ctx: CallContext, peer: Peer): Map<string, FunctionTool> {
   if (!tools) {
     const created = new Map<string, FunctionTool>();
     registered.set(peer, tools = created);
-    const registry = modelServices(ctx.lodge).tools;
+    const registry = ctx.lodge.tools;
     peer.onClose(() => {
       for (const tool of created.values()) registry.remove(tool);
       created.clear();
@@ -111,7 +110,7 @@ export const toolMethods = [
           ? () => callBack(peer, "tool.shouldRegister", { name }, HELPER_TIMEOUT_MS)
           : undefined,
       };
-      modelServices(ctx.lodge).tools.register(tool);
+      ctx.lodge.tools.register(tool);
       toolsOf(ctx, peer).set(name, tool);
       return null;
     },
@@ -124,7 +123,7 @@ export const toolMethods = [
     capability: "plugin",
     handler: (ctx, name) => {
       const owner = ctx.caller.kind === "plugin" ? ctx.caller.pluginId : undefined;
-      if (!modelServices(ctx.lodge).tools.unregister(name, owner)) {
+      if (!ctx.lodge.tools.unregister(name, owner)) {
         console.warn(`no tool named ${name} to unregister`);
       }
       if (ctx.peer) registered.get(ctx.peer)?.delete(name);
@@ -137,7 +136,7 @@ export const toolMethods = [
     params: z.tuple([]),
     result: z.boolean(),
     capability: "plugin",
-    handler: ({ lodge }) => modelServices(lodge).llm.isToolCallingSupported(),
+    handler: ({ lodge }) => lodge.llm.isToolCallingSupported(),
   }),
   defineMethod({
     name: "canPerformToolCalls",
@@ -145,7 +144,7 @@ export const toolMethods = [
     params: z.tuple([z.string().min(1).max(64)]),
     result: z.boolean(),
     capability: "plugin",
-    handler: ({ lodge }, type) => modelServices(lodge).llm.canPerformToolCalls(type),
+    handler: ({ lodge }, type) => lodge.llm.canPerformToolCalls(type),
   }),
   defineMethod({
     name: "tools.list",
@@ -153,6 +152,6 @@ export const toolMethods = [
     params: z.tuple([]),
     result: z.array(ToolInfo),
     capability: "plugin",
-    handler: ({ lodge }) => modelServices(lodge).tools.list(),
+    handler: ({ lodge }) => lodge.tools.list(),
   }),
 ];

@@ -8,7 +8,7 @@
  */
 
 import { Hono } from "hono";
-import { createModelServices, type ModelServices } from "../../core/llm/host.ts";
+import type { ModelServices } from "../../core/llm/host.ts";
 import { Lodge } from "../../core/lodge.ts";
 import { seedPresets } from "../../core/presets.ts";
 import { seedDefaults } from "../../core/seed.ts";
@@ -68,10 +68,11 @@ export async function startLlmHost(): Promise<LlmHost> {
   const internalErrors: unknown[] = [];
   const lodge = new Lodge(openSqliteStore(":memory:"), {
     onListenerError: (_event, error) => internalErrors.push(error),
+    dataDir,
+    llm: { offline: { tokenDelayMs: 0 } },
   });
   seedDefaults(lodge);
-  const models = createModelServices(lodge.store, lodge.events, dataDir, { offline: { tokenDelayMs: 0 } });
-  Object.assign(lodge, models);
+  const models: ModelServices = lodge;
   seedPresets(lodge.store);
   const dispatcher = createDispatcher(llmHostMethods, lodge, {
     onInternalError: (e) => internalErrors.push(e),

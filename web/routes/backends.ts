@@ -11,7 +11,6 @@
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { LodgeError } from "../../core/errors.ts";
-import { modelServices } from "../../core/llm/host.ts";
 import { GenerateBodySchema } from "../../core/llm/schemas.ts";
 import { type StreamDelta, toCompletionResponse } from "../../core/llm/types.ts";
 import type { Lodge } from "../../core/lodge.ts";
@@ -22,7 +21,7 @@ export function chatCompletionsApi(lodge: Lodge): Hono {
   const app = new Hono();
   app.post("/generate", async (c) => {
     const body = await readBody(c, GenerateBodySchema);
-    const llm = modelServices(lodge).llm;
+    const llm = lodge.llm;
     const controller = new AbortController();
     const clientGone = c.req.raw.signal;
     const stop = () => controller.abort(new DOMException("the client went away", "AbortError"));

@@ -7,7 +7,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { invalid } from "../../core/errors.ts";
-import { modelServices } from "../../core/llm/host.ts";
 import type { Lodge } from "../../core/lodge.ts";
 import { type PatchOp, PatchOpSchema, PatchOpsSchema } from "../../core/patch.ts";
 import { COLLECTIONS } from "../../core/presets.ts";
@@ -24,7 +23,7 @@ const Namespace = z.object({ namespace: z.string().min(1).max(256) });
 /** Preset routes, to mount at `/api/presets`. */
 export function presetsApi(lodge: Lodge): Hono {
   const app = new Hono();
-  const presets = () => modelServices(lodge).presets;
+  const presets = () => lodge.presets;
   const target = (b: z.output<typeof Target>) => ({ collection: b.apiId, name: b.name });
 
   app.post("/save", async (c) => {

@@ -5,7 +5,6 @@
 
 import { Hono } from "hono";
 import { z } from "zod";
-import { modelServices } from "../../core/llm/host.ts";
 import type { Lodge } from "../../core/lodge.ts";
 import { readBody } from "../body.ts";
 
@@ -14,7 +13,7 @@ const Key = z.string().min(1).max(64);
 /** Secret routes, to mount at `/api/secrets`. */
 export function secretsApi(lodge: Lodge): Hono {
   const app = new Hono();
-  const secrets = () => modelServices(lodge).secrets;
+  const secrets = () => lodge.secrets;
 
   app.post("/write", async (c) => {
     const b = await readBody(

@@ -1,0 +1,120 @@
+/**
+ * Plugin runtime benchmarks, against real sandbox processes and workers:
+ * - `roundtrip`: 100 sequential trivial calls from a worker to the host (`getCurrentChatId`), beside 100
+ *   raw `postMessage` round trips between this thread and a worker, in the same run: the ratio of the two
+ *   is the cost of the sandbox path (worker → sandbox process → socket → host dispatcher and back).
+ * - `pipelined`: 1,000 calls from one worker in flight together (windows of 100).
+ * - `emit`: one awaited event to 1, 10 and 50 plugin listeners.
+ * - `cold start`: a plugin from its folder to ready, in the shared process and in a new process.
+ * RSS per loaded plugin is measured once at start (sandbox process with 50 plugins against one) and
+ * printed to stderr as a JSON line.
+ * @module
+ */
+
+import { type SandboxHarness, startSandboxHarness } from "../tests/support/sandbox-harness.ts";
+
+// every temporary folder (data dirs, sandbox work dirs) goes under one, removed when the bench ends
+const tmp = Deno.makeTempDirSync({ prefix: "lodge-bench-" });
+Deno.env.set("TMPDIR", tmp);
+globalThis.addEventListener("unload", () => Deno.removeSync(tmp, { recursive: true }));
+
+const unlimited = {
+  limits: { inFlight: 10_000, perSecond: 1e9, burst: 1e9, strikes: 1e9 },
+  hangMs: 30_000,
+};
+
+const CALLER = `
+const ctx = Luker.getContext();
+ctx.eventSource.on("bench_sequential", async () => {
+  for (let i = 0; i < 100; i++) await ctx.getCurrentChatId();
+});
+ctx.eventSource.on("bench_pipelined", async () => {
+  for (let w = 0; w < 10; w++) await Promise.all(Array.from({ length: 100 }, () => ctx.getCurrentChatId()));
+});
+`;
+
+const listener = (i: number) => `
+const ctx = Luker.getContext();
+for (const [event, below] of [["bench_1", 1], ["bench_10", 10], ["bench_50", 50]]) {
+  if (${i} < below) ctx.eventSource.on(event, (payload) => { payload.seen++; });
+}
+`;
+
+const callers = await startSandboxHarness({
+  supervisor: unlimited,
+  plugins: [
+    { id: "caller", files: { "index.js": CALLER } },
+    { id: "cold", files: { "index.js": `Luker.getContext().eventSource.on("x", () => {});` } },
+    { id: "cold-process", manifest: { isolation: "process" }, files: { "index.js": "" } },
+  ],
+});
+
+const crowd: SandboxHarness = await startSandboxHarness({
+  supervisor: unlimited,
+  plugins: Array.from({ length: 50 }, (_, i) => ({
+    id: `listener-${String(i).padStart(2, "0")}`,
+    files: { "index.js": listener(i) },
+  })),
+});
+
+async function rssOf(h: SandboxHarness): Promise<number> {
+  const [pid] = h.pids();
+  const pages = Number((await Deno.readTextFile(`/proc/${pid}/statm`)).split(" ")[1]);
+  return pages * 4096;
+}
+{
+  const one = await startSandboxHarness({ plugins: [{ id: "only", files: { "index.js": "" } }] });
+  const single = await rssOf(one);
+  const fifty = await rssOf(crowd);
+  await one.close();
+  console.error(JSON.stringify({
+    rssOnePluginMiB: +(single / 2 ** 20).toFixed(1),
+    rssFiftyPluginsMiB: +(fifty / 2 ** 20).toFixed(1),
+    rssPerPluginMiB: +((fifty - single) / 49 / 2 ** 20).toFixed(2),
+  }));
+}
+
+// the baseline: a worker in this process echoing strings
+const echo = new Worker(
+  URL.createObjectURL(
+    new Blob([`self.onmessage = (e) => self.postMessage(e.data);`], { type: "text/javascript" }),
+  ),
+  { type: "module" },
+);
+function rawRoundTrip(frame: string): Promise<unknown> {
+  return new Promise((resolve) => {
+    echo.onmessage = (e) => resolve(e.data);
+    echo.postMessage(frame);
+  });
+}
+const frame = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "getCurrentChatId", params: [] });
+
+Deno.bench("100 raw postMessage round trips (baseline)", { group: "roundtrip", baseline: true }, async () => {
+  for (let i = 0; i < 100; i++) await rawRoundTrip(frame);
+});
+
+Deno.bench("100 trivial calls worker → host, one at a time", { group: "roundtrip" }, async () => {
+  await callers.lodge.events.emit("bench_sequential");
+});
+
+Deno.bench("1,000 calls worker → host, 100 in flight", { group: "pipelined" }, async () => {
+  await callers.lodge.events.emit("bench_pipelined");
+});
+
+for (const n of [1, 10, 50]) {
+  Deno.bench(`emit to ${n} plugin listener${n > 1 ? "s" : ""}`, { group: "emit" }, async () => {
+    const payload = { seen: 0 };
+    await crowd.lodge.events.emit(`bench_${n}`, payload);
+    if (payload.seen !== n) throw new Error(`${payload.seen} of ${n} listeners ran`);
+  });
+}
+
+Deno.bench("cold start to ready: a plugin joining the shared process", { group: "cold start" }, async () => {
+  const info = await callers.supervisor.reload("cold");
+  if (info.state !== "running") throw new Error(`cold is ${info.state}: ${info.reason}`);
+});
+
+Deno.bench("cold start to ready: a plugin in a new sandbox process", { group: "cold start" }, async () => {
+  const info = await callers.supervisor.reload("cold-process");
+  if (info.state !== "running") throw new Error(`cold-process is ${info.state}: ${info.reason}`);
+});

@@ -98,7 +98,7 @@ export class SandboxProcess {
     this.grants = options.grants;
     this.#child = child;
     this.#conn = conn;
-    this.#out = new LineWriter(conn.writable);
+    this.#out = new LineWriter(conn);
     let stderr = "";
     const drain = async (stream: ReadableStream<Uint8Array>, keep: boolean) => {
       for await (const text of stream.pipeThrough(new TextDecoderStream())) {
@@ -107,7 +107,7 @@ export class SandboxProcess {
       }
     };
     const outputs = Promise.all([drain(child.stdout, false), drain(child.stderr, true)]).catch(() => {});
-    readLines(conn.readable, (line) => {
+    readLines(conn, (line) => {
       if (!this.#killed) options.onEnvelope(JSON.parse(line) as SandboxEnvelope);
     }, MAX_FRAME_CHARS * 2 + 1024)
       .catch(() => {}) // a broken stream means the process is going; `exited` reports how

@@ -16,7 +16,7 @@ import { type HostEnvelope, MAX_FRAME_CHARS, type WorkerPermissions } from "./pr
 const BOOTSTRAP = new URL("../worker/bootstrap.ts", import.meta.url);
 
 const conn = await Deno.connect({ transport: "unix", path: Deno.args[0] });
-const out = new LineWriter(conn.writable);
+const out = new LineWriter(conn);
 const workers = new Map<string, Worker>();
 
 function spawn(id: string, permissions: WorkerPermissions): void {
@@ -63,7 +63,7 @@ function route(line: string): void {
 }
 
 try {
-  await readLines(conn.readable, route, MAX_FRAME_CHARS * 2);
+  await readLines(conn, route, MAX_FRAME_CHARS * 2);
 } finally {
   // the host closed the socket or died: nothing here may outlive it, whatever the workers are doing
   Deno.exit(0);

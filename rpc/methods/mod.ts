@@ -5,6 +5,7 @@
  */
 
 import { chatMethods } from "./chat.ts";
+import { documentMethods } from "./documents.ts";
 import { eventMethods } from "./events.ts";
 import { llmMethods } from "./llm.ts";
 import { presetMethods } from "./presets.ts";
@@ -14,6 +15,7 @@ import { toolMethods } from "./tools.ts";
 /** Every method, in one table. */
 export const methods = [
   ...chatMethods,
+  ...documentMethods,
   ...eventMethods,
   ...presetMethods,
   ...llmMethods,

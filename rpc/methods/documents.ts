@@ -1,0 +1,103 @@
+/**
+ * World info, character card fields and the settings document over RPC. World info and extension
+ * fields are part of the plugin surface; the whole settings document is for the UI and tools only.
+ * @module
+ */
+
+import { z } from "zod";
+import { eventTypes } from "../../core/event-types.ts";
+import { PatchOpsSchema } from "../../core/patch.ts";
+import { notFound } from "../../core/errors.ts";
+import { defineMethod } from "../method.ts";
+
+const Json = z.record(z.string(), z.unknown());
+const WorldData = z.object({ entries: Json }).loose();
+
+/** World info, extension fields and settings methods. */
+export const documentMethods = [
+  defineMethod({
+    name: "getWorldInfoNames",
+    summary: "Names of every world info book.",
+    params: z.tuple([]),
+    result: z.array(z.string()),
+    capability: "plugin",
+    handler: ({ lodge }) => lodge.worldInfo.names(),
+  }),
+  defineMethod({
+    name: "loadWorldInfo",
+    summary: "A world info book (`{ entries, ... }`), or null when there is none of that name.",
+    params: z.tuple([z.string().min(1)]),
+    result: Json.nullable(),
+    capability: "plugin",
+    handler: ({ lodge }, name) => lodge.worldInfo.get(name),
+  }),
+  defineMethod({
+    name: "saveWorldInfo",
+    summary: "Replaces a world info book; emits WORLDINFO_UPDATED(name, data).",
+    params: z.tuple([z.string().min(1), WorldData]),
+    result: z.null(),
+    capability: "plugin",
+    handler: async ({ lodge }, name, data) => {
+      lodge.worldInfo.save(name, data);
+      await lodge.events.emit(eventTypes.WORLDINFO_UPDATED, name, data);
+      return null;
+    },
+  }),
+  defineMethod({
+    name: "patchWorldInfo",
+    summary: "Applies lenient RFC 6902 ops to a world info book; emits WORLDINFO_UPDATED(name, data).",
+    params: z.tuple([z.string().min(1), PatchOpsSchema]),
+    result: z.null(),
+    capability: "plugin",
+    handler: async ({ lodge }, name, ops) => {
+      const data = lodge.worldInfo.patch(name, ops);
+      await lodge.events.emit(eventTypes.WORLDINFO_UPDATED, name, data);
+      return null;
+    },
+  }),
+  defineMethod({
+    name: "writeExtensionField",
+    summary: "Replaces `data.extensions[key]` on the card of the character with this index.",
+    params: z.tuple([z.number().int().min(0), z.string().min(1).max(256), z.unknown()]),
+    result: z.null(),
+    capability: "plugin",
+    handler: ({ lodge }, characterId, key, value) => {
+      const character = lodge.characters.all()[characterId];
+      if (!character) throw notFound(`no character with id ${characterId}`);
+      lodge.characters.writeExtensionField(character.avatar, key, value);
+      return null;
+    },
+  }),
+  defineMethod({
+    name: "settings.get",
+    summary: "The whole settings document (UI and tools only).",
+    params: z.tuple([]),
+    result: Json,
+    capability: "admin",
+    handler: ({ lodge }) => lodge.settings.get(),
+  }),
+  defineMethod({
+    name: "settings.save",
+    summary: "Replaces the settings document; emits SETTINGS_UPDATED.",
+    params: z.tuple([Json]),
+    result: z.null(),
+    capability: "admin",
+    handler: async ({ lodge }, doc) => {
+      lodge.settings.save(doc);
+      await lodge.events.emit(eventTypes.SETTINGS_UPDATED);
+      return null;
+    },
+  }),
+  defineMethod({
+    name: "settings.patch",
+    summary: "Applies lenient RFC 6902 ops to the settings document; emits SETTINGS_UPDATED.",
+    params: z.tuple([PatchOpsSchema]),
+    result: z.null(),
+    capability: "admin",
+    handler: async ({ lodge }, ops) => {
+      lodge.settings.patch(ops);
+      await lodge.events.emit(eventTypes.SETTINGS_UPDATED);
+      return null;
+    },
+  }),
+] as const;

@@ -29,10 +29,15 @@ export interface DiscoveredPlugin {
   manifest: Manifest | null;
   /** What the manifest asks for (empty lists when refused). */
   grants: Grants;
-  /** Absolute paths of every regular file of the folder: the worker may read exactly these. */
+  /** Absolute paths of every regular file of the folder, when it was checked. */
   files: string[];
-  /** Absolute paths of the `read` grants. */
-  readPaths: string[];
+  /** Absolute paths of the `read` grants, as declared. */
+  readRoots: string[];
+  /**
+   * Absolute paths of the regular files under the `read` grants when they were checked: the worker may
+   * read exactly these, so a link planted later under a granted folder is out of its reach.
+   */
+  readFiles: string[];
   /** Why the plugin cannot run, or `null`. */
   refused: string | null;
 }
@@ -61,8 +66,11 @@ export async function walkFolder(dir: string, label = ""): Promise<Walk> {
   return { files };
 }
 
-/** Checks a `read` grant on disk: no symlink on the way to it or inside it, nothing protected inside. */
-async function checkReadGrant(dataDir: string, rel: string): Promise<string | null> {
+/**
+ * Checks a `read` grant on disk (no symlink on the way to it or inside it, nothing protected inside) and
+ * lists its regular files; a grant of something not there yet grants nothing.
+ */
+async function checkReadGrant(dataDir: string, rel: string): Promise<Walk> {
   const segments = rel.split("/");
   for (let i = 1; i <= segments.length; i++) {
     const partial = segments.slice(0, i).join("/");
@@ -70,20 +78,24 @@ async function checkReadGrant(dataDir: string, rel: string): Promise<string | nu
     try {
       info = await Deno.lstat(`${dataDir}/${partial}`);
     } catch (error) {
-      if (error instanceof Deno.errors.NotFound) return null; // nothing there yet: nothing to follow
+      if (error instanceof Deno.errors.NotFound) return { files: [] };
       throw error;
     }
-    if (info.isSymlink) return `read grant ${rel}: ${partial} is a symbolic link`;
-    if (i === segments.length && info.isDirectory) {
-      const walk = await walkFolder(`${dataDir}/${rel}`, `read grant ${rel}`);
-      if ("refused" in walk) return walk.refused;
-      const guarded = walk.files.find((file) =>
-        file.slice(dataDir.length + 1).split("/").some(isProtectedName)
-      );
-      if (guarded) return `read grant ${rel} holds a protected file: ${guarded.slice(dataDir.length + 1)}`;
+    if (info.isSymlink) return { refused: `read grant ${rel}: ${partial} is a symbolic link` };
+    if (i < segments.length) continue;
+    if (info.isFile) return { files: [`${dataDir}/${rel}`] };
+    if (!info.isDirectory) return { refused: `read grant ${rel} is not a file or folder` };
+    const walk = await walkFolder(`${dataDir}/${rel}`, `read grant ${rel}`);
+    if ("refused" in walk) return walk;
+    const guarded = walk.files.find((file) =>
+      file.slice(dataDir.length + 1).split("/").some(isProtectedName)
+    );
+    if (guarded) {
+      return { refused: `read grant ${rel} holds a protected file: ${guarded.slice(dataDir.length + 1)}` };
     }
+    return walk;
   }
-  return null;
+  return { files: [] };
 }
 
 /** Reads and checks one plugin folder. */
@@ -95,7 +107,8 @@ export async function inspectPlugin(dataDir: string, id: string): Promise<Discov
     manifest: null,
     grants: { net: [], read: [], env: [] },
     files: [],
-    readPaths: [],
+    readRoots: [],
+    readFiles: [],
     refused: null,
   };
   const refuse = (reason: string) => ({ ...result, refused: reason });
@@ -123,17 +136,14 @@ export async function inspectPlugin(dataDir: string, id: string): Promise<Discov
     return { ...refuse(`entry module ${manifest.js} not found`), manifest };
   }
   const grants = grantsOf(manifest);
+  const readFiles: string[] = [];
   for (const rel of grants.read) {
-    const problem = await checkReadGrant(dataDir, rel);
-    if (problem) return { ...refuse(problem), manifest, grants };
+    const granted = await checkReadGrant(dataDir, rel);
+    if ("refused" in granted) return { ...refuse(granted.refused), manifest, grants };
+    readFiles.push(...granted.files);
   }
-  return {
-    ...result,
-    manifest,
-    grants,
-    files: walk.files,
-    readPaths: grants.read.map((rel) => `${dataDir}/${rel}`),
-  };
+  const readRoots = grants.read.map((rel) => `${dataDir}/${rel}`);
+  return { ...result, manifest, grants, files: walk.files, readRoots, readFiles };
 }
 
 /** Finds every plugin folder, in load order; refused plugins follow, by id. */

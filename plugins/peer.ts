@@ -28,16 +28,24 @@ export class PluginPeer implements Peer {
   #pending = new Map<string, Pending>();
   #closeFns: (() => void)[] = [];
   #closed = false;
+  #beforeRequest: () => void;
 
   /**
    * @param pluginId the plugin
    * @param send writes one frame to the worker (in order with every other frame to it)
    * @param defaultTimeoutMs deadline of requests that name none; 0 for none
+   * @param beforeRequest runs just before each request is sent (it may send frames of its own first)
    */
-  constructor(pluginId: string, send: (frame: string) => void, defaultTimeoutMs: number) {
+  constructor(
+    pluginId: string,
+    send: (frame: string) => void,
+    defaultTimeoutMs: number,
+    beforeRequest: () => void = () => {},
+  ) {
     this.pluginId = pluginId;
     this.#send = send;
     this.#defaultTimeoutMs = defaultTimeoutMs;
+    this.#beforeRequest = beforeRequest;
   }
 
   /** Whether the worker is gone. */
@@ -80,6 +88,7 @@ export class PluginPeer implements Peer {
         }, timeoutMs)
         : undefined;
       this.#pending.set(id, { resolve, reject, timer });
+      this.#beforeRequest();
       this.#send(frame);
     });
   }

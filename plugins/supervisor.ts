@@ -19,7 +19,9 @@ import type { PluginAdmin, PluginInfo, PluginLogEntry } from "../core/plugin-adm
 import { ErrorCode, RpcError } from "../rpc/errors.ts";
 import type { Caller, Dispatcher } from "../rpc/method.ts";
 import { type DiscoveredPlugin, discoverPlugins, inspectPlugin } from "./discovery.ts";
+import { GrantGuard } from "./grant-guard.ts";
 import { CallLimiter, type CallLimits, defaultLimits, type Refusal } from "./limits.ts";
+import { isPluginId } from "./manifest.ts";
 import { PluginPeer, RESPONSE_PREFIX } from "./peer.ts";
 import { type ExitInfo, makeSandboxDenoDir, type ProcessGrants, SandboxProcess } from "./process.ts";
 import type { SandboxEnvelope, WorkerPermissions } from "./sandbox/protocol.ts";
@@ -102,6 +104,8 @@ interface Plugin {
   pingSince: number | null;
   /** Heap and ArrayBuffer memory in use at the last heartbeat, bytes. */
   heap: number;
+  /** Withdraws `read` grants of files swapped while the plugin has a worker. */
+  guard: GrantGuard | null;
 }
 
 /** Runs and supervises the plugins of one host. Build it with {@link startPlugins}. */
@@ -197,9 +201,10 @@ export class PluginSupervisor implements PluginAdmin {
   async reload(id: string): Promise<PluginInfo> {
     let p = this.#plugins.get(id);
     if (!p) {
-      const found = await inspectPlugin(this.#o.dataDir, id);
-      if (found.refused === "plugin folder not found") throw notFound(`no plugin ${id}`);
-      this.#plugins.set(id, p = this.#record(found));
+      const exists = isPluginId(id) &&
+        await Deno.lstat(`${this.#o.dataDir}/plugins/${id}`).then(() => true, () => false);
+      if (!exists) throw notFound(`no plugin ${id}`);
+      this.#plugins.set(id, p = this.#record(await inspectPlugin(this.#o.dataDir, id)));
     }
     clearTimeout(p.retry);
     if (p.host) this.#stopWorker(p);
@@ -272,6 +277,7 @@ export class PluginSupervisor implements PluginAdmin {
       limiter: null,
       pingSince: null,
       heap: 0,
+      guard: null,
     };
   }
 
@@ -302,7 +308,7 @@ export class PluginSupervisor implements PluginAdmin {
         h.shared && !h.closing && shared.every((p) => covers(h.sandbox.grants, p))
       )
       : undefined;
-    if (joinable) { for (const p of shared) this.#attach(p, joinable); }
+    if (joinable) shared.forEach((p) => this.#attach(p, joinable));
     else if (shared.length > 0) groups.push(shared);
     for (const p of list) if (p.isolated) groups.push([p]);
     await Promise.all(groups.map(async (group) => {
@@ -310,7 +316,7 @@ export class PluginSupervisor implements PluginAdmin {
         for (const p of group) this.#crashed(p, `sandbox process failed to start: ${error.message}`);
         return null;
       });
-      if (host) { for (const p of group) this.#attach(p, host); }
+      if (host) group.forEach((p) => this.#attach(p, host));
     }));
     for (const p of list) if (p.state === "starting" && p.peer) await this.#load(p);
   }
@@ -339,7 +345,7 @@ export class PluginSupervisor implements PluginAdmin {
   async #spawn(plugins: Plugin[], shared: boolean): Promise<Host> {
     const grants: ProcessGrants = {
       // every snapshot (so plugins started later can join) and the data paths granted
-      read: unique([`${this.#workDir}/plugins`, ...plugins.flatMap((p) => p.found.readPaths)]),
+      read: unique([`${this.#workDir}/plugins`, ...plugins.flatMap((p) => p.found.readRoots)]),
       net: unique(plugins.flatMap((p) => p.found.grants.net)),
       env: unique(plugins.flatMap((p) => p.found.grants.env)),
     };
@@ -372,22 +378,33 @@ export class PluginSupervisor implements PluginAdmin {
   #attach(p: Plugin, host: Host): void {
     host.plugins.add(p.found.id);
     p.host = host;
-    p.peer = new PluginPeer(
+    const peer = p.peer = new PluginPeer(
       p.found.id,
       (frame) => host.sandbox.send(p.found.id, frame),
       this.#o.callTimeoutMs,
+      () => p.guard?.check(),
     );
     p.limiter = new CallLimiter(this.#o.limits, performance.now());
     p.pingSince = null;
     p.heap = 0;
     host.sandbox.spawnWorker(p.found.id, this.#permissions(p));
+    if (p.found.readFiles.length > 0) {
+      p.guard = new GrantGuard(p.found.readFiles, (lost) => {
+        peer.notify("revoke", { read: lost });
+        this.#log(
+          p,
+          "warn",
+          `read access withdrawn from ${lost.join(", ")}: the file was removed or replaced`,
+        );
+      });
+    }
   }
 
   #permissions(p: Plugin): WorkerPermissions {
-    const { readPaths, grants } = p.found;
+    const { readFiles, grants } = p.found;
     return {
       // the snapshot's files, not a folder: nothing added later is in reach
-      read: [...p.snapshot!.files, ...readPaths],
+      read: [...p.snapshot!.files, ...readFiles],
       net: grants.net.length > 0 ? [...grants.net] : false,
       env: grants.env.length > 0 ? [...grants.env] : false,
       write: false,
@@ -663,6 +680,8 @@ export class PluginSupervisor implements PluginAdmin {
     p.host?.plugins.delete(p.found.id);
     if (p.snapshot) Deno.remove(p.snapshot.dir, { recursive: true }).catch(() => {});
     p.snapshot = null;
+    p.guard?.close();
+    p.guard = null;
     this.#mirrored.delete(p);
     p.peer?.close(reason);
     this.#o.lodge.events.removePlugin(p.found.id);
@@ -744,7 +763,7 @@ export class PluginSupervisor implements PluginAdmin {
 /** Whether a process's grants include everything a plugin needs. */
 function covers(grants: ProcessGrants, p: Plugin): boolean {
   const readable = (path: string) => grants.read.some((r) => path === r || path.startsWith(`${r}/`));
-  return p.found.readPaths.every(readable) &&
+  return p.found.readRoots.every(readable) &&
     p.found.grants.net.every((n) => grants.net.includes(n)) &&
     p.found.grants.env.every((e) => grants.env.includes(e));
 }

@@ -5,7 +5,7 @@
  * module graph is checked against this worker's own permissions.
  *
  * Host → worker requests: `ping` (heartbeat; answers `[heapUsed, external, rss]`), `load`, `event`,
- * `extensions.invoke`. Host → worker notifications: `mirror`, `extensions`. Worker → host
+ * `extensions.invoke`. Host → worker notifications: `mirror`, `extensions`, `revoke`. Worker → host
  * notifications besides method calls: `$/log`, `$/resync`.
  * @module
  */
@@ -59,6 +59,11 @@ channel.onRequest("ping", () => {
   return [heapUsed, external, rss];
 });
 
+// The host withdraws read grants whose files were replaced after the plugin started.
+channel.onNotification("revoke", (params) => {
+  for (const path of (params as { read: string[] }).read) Deno.permissions.revokeSync({ name: "read", path });
+});
+
 let loaded = false;
 channel.onRequest("load", async (params) => {
   if (loaded) throw new Error("plugin already loaded");
@@ -93,5 +98,7 @@ channel.onRequest("load", async (params) => {
     Object.defineProperty(globalThis, name, { value: entry, enumerable: true });
   }
   await import(p.url);
+  // "running" means listening: the subscriptions made while loading are in place before the answer
+  await Promise.all([eventSource.settled(), extensions.settled()]);
   return { ok: true };
 });

@@ -32,6 +32,7 @@ export class WorkerEventSource {
   #next = 1;
   #byId = new Map<string, Entry>();
   #ids = new Map<string, Map<Handler, string>>();
+  #registering = new Set<Promise<unknown>>();
 
   /**
    * @param channel the connection to the host
@@ -112,8 +113,18 @@ export class WorkerEventSource {
     const subscription = Number.isFinite(priority)
       ? { listenerId, priority, awaited: true }
       : { listenerId, awaited: true };
-    this.#channel.request(once ? "eventSource.once" : "eventSource.on", [event, subscription])
+    const registering = this.#channel.request(once ? "eventSource.once" : "eventSource.on", [
+      event,
+      subscription,
+    ])
       .catch(this.#report);
+    this.#registering.add(registering);
+    registering.finally(() => this.#registering.delete(registering));
+  }
+
+  /** Resolves once every subscription sent so far is in place on the host. */
+  async settled(): Promise<void> {
+    await Promise.all(this.#registering);
   }
 
   #move(method: string, event: string, fn: Handler): Promise<boolean> {

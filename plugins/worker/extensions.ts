@@ -41,6 +41,7 @@ export class WorkerExtensions {
   #own = new Map<string, { api: object; methods: Set<string> }>();
   #registry: Record<string, ExtensionEntry> = Object.create(null);
   #stubs = new Map<string, object>();
+  #registering = new Set<Promise<unknown>>();
 
   /**
    * @param channel the connection to the host
@@ -63,10 +64,17 @@ export class WorkerExtensions {
     }
     const methods = methodNames(api);
     this.#own.set(name, { api, methods: new Set(methods) });
-    this.#channel.request("extensions.register", [name, methods]).catch((error) => {
+    const registering = this.#channel.request("extensions.register", [name, methods]).catch((error) => {
       this.#own.delete(name);
       this.#report(error);
     });
+    this.#registering.add(registering);
+    registering.finally(() => this.#registering.delete(registering));
+  }
+
+  /** Resolves once every registration sent so far has been answered. */
+  async settled(): Promise<void> {
+    await Promise.all(this.#registering);
   }
 
   /**

@@ -109,7 +109,8 @@ Deno.test("a symlink anywhere in a plugin folder or a read grant refuses the plu
       id: "grant-protected",
       manifest: { permissions: { read: ["guarded"] } },
     });
-    await Deno.mkdir(`${data}/files`);
+    await Deno.mkdir(`${data}/files/sub`, { recursive: true });
+    await Deno.writeTextFile(`${data}/files/sub/a.txt`, "a");
     await writePluginFolder(data, {
       id: "grant-ok",
       manifest: { permissions: { read: ["files", "later/x"] } },
@@ -123,7 +124,9 @@ Deno.test("a symlink anywhere in a plugin folder or a read grant refuses the plu
     assert.match(found.get("grant-protected")!.refused!, /protected file: guarded\/token/);
     const ok = found.get("grant-ok")!;
     assert.equal(ok.refused, null);
-    assert.deepEqual(ok.readPaths, [`${data}/files`, `${data}/later/x`]);
+    assert.deepEqual(ok.readRoots, [`${data}/files`, `${data}/later/x`]);
+    // what the worker may read: the files there now, nothing planted later
+    assert.deepEqual(ok.readFiles, [`${data}/files/sub/a.txt`]);
     assert.equal(found.get("real")!.refused, null);
     assert.deepEqual(found.get("real")!.files.sort(), [
       `${data}/plugins/real/index.js`,

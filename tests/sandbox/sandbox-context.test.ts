@@ -22,7 +22,6 @@ report("boot", {
   chatId: ctx.chatId,
   messageSent: ctx.eventTypes.MESSAGE_SENT,
   addMessages: typeof ctx.addMessages,
-  presetsList: typeof ctx.presets?.list,
   unknown: typeof ctx.definitelyNotAMethod,
   inOperator: "updateMessages" in ctx,
 });
@@ -50,6 +49,9 @@ const steps = {
     try { ctx.getMessage(0).mes = "x"; } catch (e) { out.readOnly = e.name; }
     try { await ctx.addMessages({ mes: () => 1 }); } catch (e) { out.fn = fail(e); }
     report("errors", out);
+  },
+  corrupt() {
+    ctx.chat.splice(0); // a plugin scribbling on its read-only copy
   },
   mirror() {
     report("mirror", { count: ctx.getMessageCount(), last: ctx.chat.at(-1)?.mes, meta: ctx.chat_metadata.fromHost });
@@ -93,8 +95,7 @@ Deno.test("getContext() in a worker against a real host", async (t) => {
       chatId: snapshot.chatId,
       messageSent: "message_sent",
       addMessages: "function",
-      presetsList: "undefined", // not in the table yet: feature checks tell the truth
-      unknown: "undefined",
+      unknown: "undefined", // names outside the method table: feature checks tell the truth
       inOperator: true,
     });
   });
@@ -139,6 +140,20 @@ Deno.test("getContext() in a worker against a real host", async (t) => {
     assert.deepEqual(await h.result("surface", "mirror"), {
       count: h.lodge.context.getMessageCount(),
       last: "from the host",
+      meta: true,
+    });
+  });
+
+  await t.step("a copy the plugin broke is replaced by a fresh snapshot", async () => {
+    await run(h, "corrupt");
+    await h.lodge.context.updateMessages({ index: 0, patch: { checked: true } }); // its op cannot apply
+    await h.lodge.context.addMessages({ name: "Host", mes: "after the damage" });
+    await h.waitForLog("surface", /mirror out of step/);
+    await run(h, "mirror");
+    const entries = h.logs("surface").filter((e) => e.text.startsWith("mirror "));
+    assert.deepEqual(JSON.parse(entries.at(-1)!.text.slice(7)), {
+      count: h.lodge.context.getMessageCount(),
+      last: "after the damage",
       meta: true,
     });
   });

@@ -16,6 +16,7 @@ import { Lodge } from "./core/lodge.ts";
 import { seedPresets } from "./core/presets.ts";
 import { seedDefaults } from "./core/seed.ts";
 import { openSqliteStore } from "./core/sqlite-store.ts";
+import { type PluginSupervisor, startPlugins } from "./plugins/supervisor.ts";
 import { createDispatcher } from "./rpc/dispatcher.ts";
 import { methods } from "./rpc/methods/mod.ts";
 import { createApp } from "./web/app.ts";
@@ -58,13 +59,17 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
   await Deno.mkdir(dataDir, { recursive: true, mode: 0o700 });
   const lock = takeLock(dataDir);
   let lodge: Lodge | undefined;
+  let plugins: PluginSupervisor | undefined;
   try {
     const token = options.token ?? await loadToken(dataDir);
     lodge = new Lodge(openSqliteStore(join(dataDir, "lodge.db")), { dataDir });
     seedPresets(lodge.store);
     if (seedDefaults(lodge)) await lodge.context.selectCharacterById(0);
     else await lodge.context.openMostRecent();
-    const dispatcher = createDispatcher(methods, lodge);
+    // Plugins pipeline calls; 128 in flight lets the flood limits, not the dispatcher, judge a burst.
+    const dispatcher = createDispatcher(methods, lodge, { maxInflight: 128 });
+    const started = plugins = await startPlugins({ lodge, dispatcher, methods, dataDir });
+    lodge.plugins = started;
     let hosts: Set<string> | null = null;
     const app = createApp({
       lodge,
@@ -90,11 +95,13 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
       token,
       async close() {
         await server.shutdown();
+        await started.stop();
         opened.close();
         lock.close();
       },
     };
   } catch (error) {
+    await plugins?.stop();
     lodge?.close();
     lock.close();
     throw error;

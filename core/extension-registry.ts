@@ -6,7 +6,6 @@
  */
 
 import { LodgeError } from "./errors.ts";
-import type { Lodge } from "./lodge.ts";
 
 /** The connection an API's calls are sent to (a plugin worker). */
 export interface ApiOwnerConnection {
@@ -85,13 +84,4 @@ export class ExtensionRegistry {
   #changed(): void {
     for (const fn of this.#listeners) fn();
   }
-}
-
-const registries = new WeakMap<Lodge, ExtensionRegistry>();
-
-/** The registry of a host (one per `Lodge`, made on first use). */
-export function extensionRegistryOf(lodge: Lodge): ExtensionRegistry {
-  let registry = registries.get(lodge);
-  if (!registry) registries.set(lodge, registry = new ExtensionRegistry());
-  return registry;
 }

@@ -9,6 +9,7 @@ import { ChatService } from "./chats.ts";
 import { ChatContext } from "./context.ts";
 import { SettingsService, WorldInfoService } from "./documents.ts";
 import { EventBus } from "./events.ts";
+import { ExtensionRegistry } from "./extension-registry.ts";
 import type { ConnectionProfiles } from "./connection-profiles.ts";
 import { createModelServices } from "./llm/host.ts";
 import type { LlmOptions, LlmService } from "./llm/service.ts";
@@ -59,6 +60,8 @@ export class Lodge {
   readonly tools: ToolRegistry;
   /** LLM requests (`sendOpenAIRequest`, the tool loop). */
   readonly llm: LlmService;
+  /** Extension APIs plugins offer each other. */
+  readonly extensions: ExtensionRegistry = new ExtensionRegistry();
   /** The plugin runtime, attached by `plugins/` when it starts; `null` while there is none. */
   plugins: PluginAdmin | null = null;
 

@@ -13,7 +13,6 @@
 
 import { LodgeError, notFound } from "../core/errors.ts";
 import { eventTypes } from "../core/event-types.ts";
-import { extensionRegistryOf } from "../core/extension-registry.ts";
 import type { Lodge } from "../core/lodge.ts";
 import type { PluginAdmin, PluginInfo, PluginLogEntry } from "../core/plugin-admin.ts";
 import { ErrorCode, RpcError } from "../rpc/errors.ts";
@@ -155,7 +154,7 @@ export class PluginSupervisor implements PluginAdmin {
       this.#plugins.set(found.id, this.#record(found));
     }
     const { lodge } = this.#o;
-    const registry = extensionRegistryOf(lodge);
+    const registry = lodge.extensions;
     this.#cleanup.push(
       lodge.context.onPatch((ops) => this.#multicast("mirror", { ops })),
       registry.onChange(() => this.#multicast("extensions", registry.list())),
@@ -432,7 +431,7 @@ export class PluginSupervisor implements PluginAdmin {
       mirror: this.#o.lodge.context.snapshot(),
       eventTypes,
       methods: this.#methodNames,
-      extensions: extensionRegistryOf(this.#o.lodge).list(),
+      extensions: this.#o.lodge.extensions.list(),
     };
     try {
       await peer.request("load", params, { timeoutMs: this.#o.loadTimeoutMs });

@@ -71,8 +71,9 @@ channel.onRequest("load", async (params) => {
   const p = params as LoadParams;
   const report = (error: unknown) => console.error(error);
   const mirror = new Mirror(p.mirror, (error) => {
-    console.warn("context mirror out of step, fetching a fresh copy:", (error as Error)?.message ?? error);
+    // Ask first: the host then answers before it sees the log line, whoever waits on that line.
     channel.notify("$/resync", null);
+    console.warn("context mirror out of step, fetching a fresh copy:", (error as Error)?.message ?? error);
   });
   const eventSource = new WorkerEventSource(channel, report);
   const extensions = new WorkerExtensions(channel, p.extensions, report);

@@ -7,7 +7,6 @@
 
 import { z } from "zod";
 import { LodgeError, notFound } from "../../core/errors.ts";
-import { extensionRegistryOf } from "../../core/extension-registry.ts";
 import { type CallContext, defineMethod } from "../method.ts";
 
 const Name = z.string().min(1).max(200);
@@ -30,7 +29,7 @@ export const extensionMethods = [
     capability: "plugin",
     handler: (ctx, name, methods) => {
       const owner = pluginOf(ctx);
-      const registry = extensionRegistryOf(ctx.lodge);
+      const registry = ctx.lodge.extensions;
       const connection = ctx.peer!;
       registry.register(name, { owner, methods, connection });
       connection.onClose(() => registry.removeConnection(connection));
@@ -43,7 +42,7 @@ export const extensionMethods = [
     params: z.tuple([Name]),
     result: z.boolean(),
     capability: "plugin",
-    handler: (ctx, name) => extensionRegistryOf(ctx.lodge).unregister(name, pluginOf(ctx)),
+    handler: (ctx, name) => ctx.lodge.extensions.unregister(name, pluginOf(ctx)),
   }),
   defineMethod({
     name: "extensions.list",
@@ -51,7 +50,7 @@ export const extensionMethods = [
     params: z.tuple([]),
     result: z.record(z.string(), z.object({ owner: z.string(), methods: z.array(z.string()) })),
     capability: "plugin",
-    handler: (ctx) => extensionRegistryOf(ctx.lodge).list(),
+    handler: (ctx) => ctx.lodge.extensions.list(),
   }),
   defineMethod({
     name: "extensions.call",
@@ -60,7 +59,7 @@ export const extensionMethods = [
     result: z.unknown(),
     capability: "plugin",
     handler: async (ctx, name, method, args) => {
-      const entry = extensionRegistryOf(ctx.lodge).get(name);
+      const entry = ctx.lodge.extensions.get(name);
       if (!entry) throw notFound(`no extension API ${name}`);
       if (!entry.methods.includes(method)) throw notFound(`extension API ${name} has no method ${method}`);
       return await entry.connection.request("extensions.invoke", { name, method, args: args ?? [] });

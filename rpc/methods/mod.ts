@@ -7,7 +7,9 @@
 import { chatMethods } from "./chat.ts";
 import { documentMethods } from "./documents.ts";
 import { eventMethods } from "./events.ts";
+import { extensionMethods } from "./extensions.ts";
 import { llmMethods } from "./llm.ts";
+import { pluginMethods } from "./plugins.ts";
 import { presetMethods } from "./presets.ts";
 import { secretMethods } from "./secrets.ts";
 import { toolMethods } from "./tools.ts";
@@ -21,4 +23,6 @@ export const methods = [
   ...llmMethods,
   ...toolMethods,
   ...secretMethods,
+  ...extensionMethods,
+  ...pluginMethods,
 ] as const;

@@ -16,6 +16,7 @@
 import { join } from "node:path";
 import { startHost } from "../main.ts";
 import type { ChatTarget } from "../core/chats.ts";
+import { Samples } from "./samples.ts";
 
 const SIZES = [100, 1_000, 10_000, 100_000] as const;
 /** Full saves are O(n); past this size one iteration takes seconds (and HTTP bodies pass 16 MiB). */
@@ -26,54 +27,13 @@ const host = await startHost({ hostname: "127.0.0.1", port: 0, dataDir, token: c
 const { lodge } = host;
 const auth = { "content-type": "application/json", authorization: `Bearer ${host.token}` };
 
-/**
- * Per-case iteration times in ms. `deno bench --json` reports avg and p75 but no median, so each case
- * also times itself (two `performance.now()` calls, well under 1% of the cheapest case).
- */
-const samples = new Map<string, number[]>();
-
-/** Wraps a sync bench function so every call is timed into {@link samples}. */
-function timed(name: string, fn: () => void): () => void {
-  const list = track(name);
-  return () => {
-    const start = performance.now();
-    fn();
-    list.push(performance.now() - start);
-  };
-}
-
-/**
- * Wraps an async bench function the same way. It must stay an `async` function: `Deno.bench` decides
- * whether to await a case by the function's kind, not by what it returns.
- */
-function timedAsync(name: string, fn: () => Promise<void>): () => Promise<void> {
-  const list = track(name);
-  return async () => {
-    const start = performance.now();
-    await fn();
-    list.push(performance.now() - start);
-  };
-}
-
-function track(name: string): number[] {
-  const list: number[] = [];
-  samples.set(name, list);
-  return list;
-}
-
-function median(name: string): number {
-  const sorted = [...(samples.get(name) ?? [])].sort((a, b) => a - b);
-  if (sorted.length === 0) return NaN;
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
+const samples = new Samples();
+const median = (name: string) => samples.quantile(name, 0.5);
 
 // Benches have no afterAll: report medians and clean up when the bench process ends. The summary goes to
 // stderr so stdout stays the machine-readable `--json` document.
 globalThis.addEventListener("unload", () => {
-  const lines = [...samples.keys()].map((name) =>
-    JSON.stringify({ name, median_us: Math.round(median(name) * 1000), samples: samples.get(name)!.length })
-  );
+  const lines = samples.lines();
   const ratio = (a: string, b: string) => Math.round((median(a) / median(b)) * 100) / 100;
   const targets = {
     core_100k_over_100: ratio("core patch, 100000 messages", "core patch, 100 messages"),
@@ -134,7 +94,7 @@ for (const { size, target, index, edit } of cases) {
     name: `core patch, ${size} messages`,
     group: "edit via core (lodge.chats.patch)",
     baseline: size === 100,
-    fn: timed(`core patch, ${size} messages`, () => {
+    fn: samples.timed(`core patch, ${size} messages`, () => {
       lodge.chats.patch(target, [{ op: "replace", path: `/${index}/mes`, value: edit() }]);
     }),
   });
@@ -145,7 +105,7 @@ for (const { size, target, index, edit } of cases) {
     name: `http patch, ${size} messages`,
     group: "edit via POST /api/chats/patch",
     baseline: size === 100,
-    fn: timedAsync(`http patch, ${size} messages`, async () => {
+    fn: samples.timedAsync(`http patch, ${size} messages`, async () => {
       await postJson("/api/chats/patch", {
         ...target,
         operations: [{ op: "replace", path: `/${index}/mes`, value: edit() }],
@@ -163,7 +123,7 @@ for (const { size, target, index, edit } of cases) {
     name: `core full save, ${size} messages`,
     group: "the same edit as a full save via core (lodge.chats.save)",
     ...slow,
-    fn: timed(`core full save, ${size} messages`, () => {
+    fn: samples.timed(`core full save, ${size} messages`, () => {
       copy[index + 1] = { ...copy[index + 1], mes: edit() };
       lodge.chats.save(target, copy, { force: true });
     }),
@@ -172,7 +132,7 @@ for (const { size, target, index, edit } of cases) {
     name: `http full save, ${size} messages`,
     group: "the same edit as a full save via POST /api/chats/save",
     ...slow,
-    fn: timedAsync(`http full save, ${size} messages`, async () => {
+    fn: samples.timedAsync(`http full save, ${size} messages`, async () => {
       copy[index + 1] = { ...copy[index + 1], mes: edit() };
       await postJson("/api/chats/save", { ...target, chat: copy, force: true });
     }),

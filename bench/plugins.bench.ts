@@ -12,11 +12,23 @@
  */
 
 import { type SandboxHarness, startSandboxHarness } from "../tests/support/sandbox-harness.ts";
+import { Samples } from "./samples.ts";
 
 // every temporary folder (data dirs, sandbox work dirs) goes under one, removed when the bench ends
 const tmp = Deno.makeTempDirSync({ prefix: "lodge-bench-" });
 Deno.env.set("TMPDIR", tmp);
-globalThis.addEventListener("unload", () => Deno.removeSync(tmp, { recursive: true }));
+const samples = new Samples();
+const RAW = "100 raw postMessage round trips (baseline)";
+const CALLS = "100 trivial calls worker → host, one at a time";
+globalThis.addEventListener("unload", () => {
+  const ratio = samples.quantile(CALLS, 0.5) / samples.quantile(RAW, 0.5);
+  console.error(
+    ["plugins:", ...samples.lines(), JSON.stringify({ callOverRawMedianRatio: +ratio.toFixed(2) })].join(
+      "\n",
+    ),
+  );
+  Deno.removeSync(tmp, { recursive: true });
+});
 
 const unlimited = {
   limits: { inFlight: 10_000, perSecond: 1e9, burst: 1e9, strikes: 1e9 },
@@ -89,12 +101,21 @@ function rawRoundTrip(frame: string): Promise<unknown> {
 }
 const frame = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "getCurrentChatId", params: [] });
 
-Deno.bench("100 raw postMessage round trips (baseline)", { group: "roundtrip", baseline: true }, async () => {
-  for (let i = 0; i < 100; i++) await rawRoundTrip(frame);
+Deno.bench({
+  name: RAW,
+  group: "roundtrip",
+  baseline: true,
+  fn: samples.timedAsync(RAW, async () => {
+    for (let i = 0; i < 100; i++) await rawRoundTrip(frame);
+  }),
 });
 
-Deno.bench("100 trivial calls worker → host, one at a time", { group: "roundtrip" }, async () => {
-  await callers.lodge.events.emit("bench_sequential");
+Deno.bench({
+  name: CALLS,
+  group: "roundtrip",
+  fn: samples.timedAsync(CALLS, async () => {
+    await callers.lodge.events.emit("bench_sequential");
+  }),
 });
 
 Deno.bench("1,000 calls worker → host, 100 in flight", { group: "pipelined" }, async () => {

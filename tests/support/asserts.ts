@@ -5,6 +5,7 @@
  */
 
 import assert from "node:assert/strict";
+import { LodgeError } from "../../core/errors.ts";
 import type { ApiResponse } from "./host.ts";
 
 /** Asserts `res` is an error answer with `status` and a non-empty human-readable message. */
@@ -31,4 +32,15 @@ export async function assertRefusedUnchanged(
   assertError(res, status, pattern);
   assert.deepEqual(await read(), before, "a refused request changed stored data");
   return res;
+}
+
+/** Runs `fn` and returns the kind of the LodgeError it throws, or "ok"; anything else is rethrown. */
+export function kindOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof LodgeError) return error.kind;
+    throw error;
+  }
+  return "ok";
 }

@@ -10,23 +10,13 @@ import { LodgeError } from "../../core/errors.ts";
 import { openSqliteStore } from "../../core/sqlite-store.ts";
 import { ChatStateService } from "../../core/state.ts";
 import type { ChatKey, Store } from "../../core/store.ts";
+import { kindOf } from "../support/asserts.ts";
 
 const T = { avatar_url: "Ada.png", file_name: "c1" };
 const KEY: ChatKey = { kind: "character", owner: "Ada.png", file: "c1" };
 
 function m(mes: string, extra: Record<string, unknown> = {}) {
   return { name: "Ada", is_user: false, mes, ...extra };
-}
-
-/** Runs `fn` and returns the kind of the LodgeError it throws (fails if it throws anything else). */
-function kindOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof LodgeError) return error.kind;
-    throw error;
-  }
-  return "ok";
 }
 
 /** A fresh store and service with a chat of `n` messages; the store is closed by `close()`. */

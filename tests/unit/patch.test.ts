@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { LodgeError } from "../../core/errors.ts";
+import { kindOf } from "../support/asserts.ts";
 import {
   applyPatch,
   deepEqual,
@@ -22,16 +22,6 @@ interface Vector {
   doc: unknown;
   patch: unknown[];
   expect: Expect;
-}
-
-function kindOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof LodgeError) return error.kind;
-    throw error;
-  }
-  return "ok";
 }
 
 function run(vectors: Vector[], mode: PatchMode) {

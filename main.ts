@@ -12,6 +12,7 @@
 import { DatabaseSync } from "node:sqlite";
 import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
+import { eventTypes } from "./core/event-types.ts";
 import { Lodge } from "./core/lodge.ts";
 import { seedPresets } from "./core/presets.ts";
 import { seedDefaults } from "./core/seed.ts";
@@ -86,6 +87,8 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     }, app.fetch);
     const addr = await listening.promise;
     hosts = allowedHosts(hostname, addr.port);
+    // Replayed by the bus to listeners that subscribe later (plugins enabled afterwards, sockets).
+    await lodge.events.emit(eventTypes.APP_READY);
     const shown = hostname.includes(":") ? `[${hostname}]` : hostname;
     const opened = lodge;
     return {

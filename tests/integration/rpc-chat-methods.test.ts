@@ -52,6 +52,11 @@ for (const transport of ["http", "ws"] as const) {
         assert.equal(ctx.characterId, 0);
         assert.equal(ctx.name2, "Lodge Guide");
         assert.equal(await rpc.call("getCurrentChatId"), ctx.chatId);
+        assert.equal(
+          (await rpc.call("presets.getSelected", "openai"))?.name,
+          "Default",
+          "first run seeds a preset",
+        );
         await rejectsWith(rpc.call("getContext", ...([1] as unknown as [])), ErrorCode.INVALID_PARAMS);
       });
 
@@ -249,6 +254,19 @@ Deno.test("message API emits events in order to socket listeners", async () => {
           })
         }]`,
       ]);
+    } finally {
+      await ws.close();
+    }
+  });
+});
+
+Deno.test("APP_READY fires once the host is up and is replayed to late subscribers", async () => {
+  await withHost(async (_clients, host) => {
+    const ws = await createSocketClient<Table>(`${host.url}/rpc`, { token: host.token });
+    try {
+      const ready = Promise.withResolvers<void>();
+      await ws.on("app_ready", () => ready.resolve());
+      await ready.promise;
     } finally {
       await ws.close();
     }

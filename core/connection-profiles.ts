@@ -14,7 +14,8 @@ import { conflict, notFound } from "./errors.ts";
 import type { EventBus } from "./events.ts";
 import { eventTypes } from "./event-types.ts";
 import { type ConnectionInfo, connectionOf, type Settings, SOURCES } from "./llm/settings.ts";
-import { nameKey, type PresetService } from "./presets.ts";
+import { nameKey } from "./names.ts";
+import type { PresetService } from "./presets.ts";
 import type { Store } from "./store.ts";
 
 /** A profile as stored, with SillyTavern's field names; unknown fields are kept. */

@@ -1,8 +1,8 @@
 /**
  * The open chat and everything `getContext()` reads: which character or group is selected, the chat's
- * messages and metadata (kept in memory), and the message API with its events. Every change is also
- * published as RFC 6902 ops against {@link ContextSnapshot}, synchronously inside the write, so mirrors
- * (plugin workers, the UI) are current before the write's caller gets its answer.
+ * messages and metadata (kept in memory), the presets, and the message API with its events. Every change
+ * is also published as RFC 6902 ops against {@link ContextSnapshot}, synchronously inside the write, so
+ * mirrors (plugin workers, the UI) are current before the write's caller gets its answer.
  * @module
  */
 
@@ -13,7 +13,10 @@ import { invalid, notFound } from "./errors.ts";
 import type { EventBus } from "./events.ts";
 import { eventTypes } from "./event-types.ts";
 import { isObject } from "./json.ts";
-import { escapeSegment, type PatchOp } from "./patch.ts";
+import { type PresetsView, presetsView } from "./llm/presets-view.ts";
+import type { LlmService } from "./llm/service.ts";
+import { diff, escapeSegment, type PatchOp } from "./patch.ts";
+import type { PresetService } from "./presets.ts";
 import type { ChatKey, ChatMessage, ChatRecord } from "./store.ts";
 
 /** The read-only data `getContext()` exposes. */
@@ -28,7 +31,12 @@ export interface ContextSnapshot {
   chatId: string | null;
   chat_metadata: Record<string, unknown>;
   online_status: string;
+  /** What `context.presets` and the tool-calling checks read in a worker. */
+  presets: PresetsView;
 }
+
+/** The chat part of the snapshot: everything a chat switch replaces. */
+type ChatFields = Omit<ContextSnapshot, "presets">;
 
 /** Options of `addMessages`. */
 export interface AddOptions {
@@ -54,6 +62,9 @@ export interface ChatContextDeps {
   characters: CharacterService;
   settings: SettingsService;
   events: EventBus;
+  presets: PresetService;
+  /** Answers whether the live connection calls tools. */
+  llm: LlmService;
 }
 
 /** The open chat and the message API over it. */
@@ -67,6 +78,8 @@ export class ChatContext {
   #avatar: string | null = null;
   #groupId: string | null = null;
   #onlineStatus = "no_connection";
+  /** The presets section as mirrors have it; built at the first snapshot (nobody mirrors it before). */
+  #presets: PresetsView | null = null;
 
   constructor(deps: ChatContextDeps) {
     this.#deps = deps;
@@ -74,24 +87,15 @@ export class ChatContext {
     this.#groups = deps.characters.groups();
     deps.chats.onChange((change) => this.#onChatChange(change));
     deps.characters.onChange(() => this.#onCharactersChange());
+    deps.presets.onChange(() => this.#onPresetsChange());
   }
 
   // ---- reading ----
 
   /** A JSON-safe copy of everything `getContext()` reads. */
   snapshot(): ContextSnapshot {
-    return structuredClone({
-      chat: this.#chat,
-      characters: this.#characters,
-      groups: this.#groups,
-      name1: this.#name1(),
-      name2: this.#name2(),
-      characterId: this.#characterId() ?? null,
-      groupId: this.#groupId,
-      chatId: this.#record?.key.file ?? null,
-      chat_metadata: this.#record?.metadata ?? {},
-      online_status: this.#onlineStatus,
-    });
+    this.#presets ??= presetsView(this.#deps.presets, this.#deps.llm);
+    return structuredClone({ ...this.#chatFields(), presets: this.#presets });
   }
 
   /** Subscribes to snapshot patches. Returns an unsubscribe function. */
@@ -403,10 +407,38 @@ export class ChatContext {
     this.#publishAll();
   }
 
+  #chatFields(): ChatFields {
+    return {
+      chat: this.#chat,
+      characters: this.#characters,
+      groups: this.#groups,
+      name1: this.#name1(),
+      name2: this.#name2(),
+      characterId: this.#characterId() ?? null,
+      groupId: this.#groupId,
+      chatId: this.#record?.key.file ?? null,
+      chat_metadata: this.#record?.metadata ?? {},
+      online_status: this.#onlineStatus,
+    };
+  }
+
+  /**
+   * Publishes the change since the last view, as a diff: a write that bypassed the service (first-run
+   * seeding) rides along with the next one instead of leaving mirrors behind for good.
+   */
+  #onPresetsChange(): void {
+    if (!this.#presets) return;
+    const next = presetsView(this.#deps.presets, this.#deps.llm);
+    const ops = diff(this.#presets, next).map((op) => ({ ...op, path: `/presets${op.path}` }));
+    this.#presets = next;
+    this.#publish(ops);
+  }
+
   #publishAll(): void {
-    // Whole-value replaces: `undefined` fields travel as null so every op stays valid JSON.
+    // Whole-value replaces of the chat fields (presets do not change with the chat): `undefined` fields
+    // travel as null so every op stays valid JSON.
     this.#publish(
-      Object.entries(this.snapshot()).map(([k, value]) => ({
+      Object.entries(structuredClone(this.#chatFields())).map(([k, value]) => ({
         op: "replace" as const,
         path: `/${k}`,
         value: value ?? null,

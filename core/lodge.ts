@@ -85,6 +85,8 @@ export class Lodge {
       characters: this.characters,
       settings: this.settings,
       events: this.events,
+      presets: this.presets,
+      llm: this.llm,
     });
   }
 

@@ -1,6 +1,7 @@
 /**
- * Validation of names that become storage keys (chat files, avatars, world names). Names that could
- * escape a data folder in the file-based formats Lodge imports and exports are refused.
+ * Validation of names that become storage keys (chat files, avatars, world names), and how names are
+ * compared. Names that could escape a data folder in the file-based formats Lodge imports and exports are
+ * refused. Plugin workers import this module too (see `core/json.ts`), so it depends on `errors.ts` only.
  * @module
  */
 
@@ -24,4 +25,9 @@ export function normalizeNamespace(namespace: unknown): string {
   const ns = namespace.trim().toLowerCase().replace(/[^a-z0-9._-]/g, "_").slice(0, 96);
   if (ns === "" || /^[._]+$/.test(ns)) throw invalid("namespace is empty");
   return ns;
+}
+
+/** The comparison key of a name (presets, connection profiles): accents removed, case folded. */
+export function nameKey(name: string): string {
+  return name.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase().trim();
 }

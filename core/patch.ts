@@ -9,6 +9,7 @@
 import jsonpatch from "fast-json-patch";
 import { z } from "zod";
 import { conflict, invalid } from "./errors.ts";
+import { deepEqual } from "./json.ts";
 
 /**
  * One RFC 6902 operation as accepted on the wire. Unknown members are dropped, not refused: RFC 6902
@@ -109,18 +110,9 @@ function rejectLeadingZeroIndex(doc: unknown, path: string, i: number): void {
   }
 }
 
-/** Deep equality ignoring object key order (the `test` op's comparison). */
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) {
-    const bb = b as unknown[];
-    return a.length === bb.length && a.every((v, i) => deepEqual(v, bb[i]));
-  }
-  const ka = Object.keys(a), kb = Object.keys(b);
-  if (ka.length !== kb.length) return false;
-  return ka.every((k) => Object.hasOwn(b, k) && deepEqual((a as never)[k], (b as never)[k]));
+/** The ops that turn `before` into `after` (add, remove, replace; no guards), each value a copy. */
+export function diff(before: unknown, after: unknown): PatchOp[] {
+  return jsonpatch.compare(before as object, after as object) as PatchOp[];
 }
 
 function mapPatchError(error: unknown) {

@@ -6,17 +6,19 @@
  * Names match ignoring case and accents. Events: `PRESET_CHANGED({ apiId, name })` after a save or a
  * selection, `OAI_PRESET_CHANGED_BEFORE({ preset, presetName, settings })` (listeners may edit
  * `preset` before it becomes live) and `OAI_PRESET_CHANGED_AFTER()` around selecting an `openai`
- * preset, `PRESET_DELETED({ apiId, name })`.
+ * preset, `PRESET_DELETED({ apiId, name })`. Every write also calls the {@link PresetService.onChange}
+ * observers synchronously, before any event, so copies of the presets (plugin workers' mirrors) are
+ * current before the writer's call returns.
  * @module
  */
 
 import { conflict, invalid, notFound } from "./errors.ts";
 import type { EventBus } from "./events.ts";
 import { eventTypes } from "./event-types.ts";
-import { isObject } from "./json.ts";
+import { deepEqual, isObject } from "./json.ts";
 import { CONNECTION_FIELDS, type ConnectionInfo, connectionOf, pickFields } from "./llm/settings.ts";
-import { normalizeNamespace, safeName } from "./names.ts";
-import { applyPatch, deepEqual, type PatchOp } from "./patch.ts";
+import { nameKey, normalizeNamespace, safeName } from "./names.ts";
+import { applyPatch, type PatchOp } from "./patch.ts";
 import type { Store } from "./store.ts";
 
 /** Preset collections, by SillyTavern's API ids. */
@@ -68,15 +70,11 @@ interface LiveDoc {
 const LIVE_KIND = "preset-live";
 const STATE_KIND = "preset-state";
 
-/** The comparison key of a name: accents removed, case folded. */
-export function nameKey(name: string): string {
-  return name.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase().trim();
-}
-
 /** Presets, the live copy and preset state over one store. */
 export class PresetService {
   readonly #store: Store;
   readonly #events: EventBus;
+  readonly #observers = new Set<() => void>();
   /** Plugin runtime data bound to a preset. */
   readonly state: PresetStateService;
 
@@ -92,13 +90,20 @@ export class PresetService {
       .sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  /** The saved preset a name refers to, ignoring case and accents; `null` when none. */
+  /**
+   * The saved preset a name refers to: the exact name, else the first in {@link list} order that matches
+   * ignoring case and accents; `null` when none.
+   */
   find(collection: string, name: string): PresetRef | null {
-    const kind = kindOf(collection);
-    if (this.#store.getDoc(kind, name) !== null) return ref(collection, name);
+    if (this.#store.getDoc(kindOf(collection), name) !== null) return ref(collection, name);
     const key = nameKey(name);
-    const found = this.#store.listDocs(kind).find((d) => nameKey(d.key) === key);
-    return found ? ref(collection, found.key) : null;
+    return this.list(collection).find((r) => nameKey(r.name) === key) ?? null;
+  }
+
+  /** Calls `fn` synchronously after every change of a saved preset, a selection or a live copy. */
+  onChange(fn: () => void): () => void {
+    this.#observers.add(fn);
+    return () => this.#observers.delete(fn);
   }
 
   /** The selected saved preset, or `null` (nothing selected, or a runtime preset is live). */
@@ -154,6 +159,7 @@ export class PresetService {
         this.#store.putDoc(LIVE_KIND, collection, { name, body: saved } satisfies LiveDoc);
       }
     });
+    this.#changed();
     if (options.select) await this.select(collection, name);
     else await this.#events.emit(eventTypes.PRESET_CHANGED, { apiId: collection, name });
     return ref(collection, name);
@@ -162,7 +168,7 @@ export class PresetService {
   /** Applies lenient ops to a saved preset; a live copy without unsaved changes follows. */
   patch(target: { collection?: string; name: string }, ops: PatchOp[]): PresetRef {
     const collection = target.collection ?? "openai";
-    return this.#store.transaction(() => {
+    const patched = this.#store.transaction(() => {
       const found = this.find(collection, target.name);
       if (!found) throw notFound(`preset ${target.name} not found`);
       const before = this.#stored(collection, found.name)!;
@@ -175,6 +181,8 @@ export class PresetService {
       }
       return found;
     });
+    this.#changed();
+    return patched;
   }
 
   /** Applies lenient ops to the live copy (unsaved edits); the selection stays. */
@@ -186,6 +194,7 @@ export class PresetService {
       if (!isObject(body)) throw invalid("a preset body must stay an object");
       this.#store.putDoc(LIVE_KIND, collection, { name: live.name, body } satisfies LiveDoc);
     });
+    this.#changed();
     return this.getLive(collection)!;
   }
 
@@ -200,6 +209,7 @@ export class PresetService {
       if (isObject(payload.preset)) body = payload.preset;
     }
     this.#store.putDoc(LIVE_KIND, collection, { name: found.name, body } satisfies LiveDoc);
+    this.#changed();
     await this.#events.emit(eventTypes.PRESET_CHANGED, { apiId: collection, name: found.name });
     if (collection === "openai") await this.#events.emit(eventTypes.OAI_PRESET_CHANGED_AFTER);
     return this.getLive(collection)!;
@@ -218,6 +228,7 @@ export class PresetService {
         this.#store.putDoc(LIVE_KIND, collection, { name: null, body: live.body });
       }
     });
+    this.#changed();
     await this.#events.emit(eventTypes.PRESET_DELETED, { apiId: collection, name: found.name });
   }
 
@@ -240,6 +251,16 @@ export class PresetService {
     const found = this.find(target.collection ?? "openai", target.name);
     if (!found) throw notFound(`preset ${target.name} not found`);
     return found;
+  }
+
+  #changed(): void {
+    for (const fn of this.#observers) {
+      try {
+        fn();
+      } catch (error) {
+        console.error("preset change observer failed:", error);
+      }
+    }
   }
 
   #live(collection: string): LiveDoc | null {

@@ -17,6 +17,12 @@ const ROOT = decodeURIComponent(new URL("..", import.meta.url).pathname).replace
 const ENTRY = `${ROOT}/plugins/sandbox/main.ts`;
 /** The worker bootstrap's folder: the sandbox process reads it to start workers. */
 const WORKER_DIR = `${ROOT}/plugins/worker`;
+/**
+ * The dependency-free host modules the bootstrap imports: a worker's static imports are checked against
+ * this process's grants. Nothing else of the host's code is in reach (type-only imports are erased and
+ * need no grant).
+ */
+const SHARED_MODULES = ["core/errors.ts", "core/json.ts", "core/names.ts"].map((path) => `${ROOT}/${path}`);
 /** Kept from the end of the process's stderr, to name the cause of a crash. */
 const STDERR_TAIL = 8192;
 
@@ -138,7 +144,7 @@ export class SandboxProcess {
       "--cached-only",
       `--config=${ROOT}/deno.json`,
       `--v8-flags=--max-old-space-size=${options.heapMb}`,
-      `--allow-read=${list([...read, WORKER_DIR, socket])}`,
+      `--allow-read=${list([...read, WORKER_DIR, ...SHARED_MODULES, socket])}`,
       `--allow-write=${list([socket])}`,
       // connecting to a Unix socket takes read, write and net access to it
       `--allow-net=${list([`unix:${socket}`, ...net])}`,

@@ -79,7 +79,7 @@ export interface ToolRunResult {
 }
 
 /** Generation types that never run registered tools (as in SillyTavern). */
-const NO_TOOL_TYPES = new Set(["impersonate", "quiet", "continue"]);
+export const NO_TOOL_TYPES: ReadonlySet<string> = new Set(["impersonate", "quiet", "continue"]);
 
 /** LLM requests of one host. */
 export class LlmService {

@@ -5,20 +5,25 @@
  * module graph is checked against this worker's own permissions.
  *
  * Host → worker requests: `ping` (heartbeat; answers `[heapUsed, external, rss]`), `load`, `event`,
- * `extensions.invoke`. Host → worker notifications: `mirror`, `extensions`, `revoke`. Worker → host
- * notifications besides method calls: `$/log`, `$/resync`.
+ * `extensions.invoke`, `tool.invoke`, `tool.formatMessage`, `tool.shouldRegister`. Host → worker
+ * notifications: `mirror`, `extensions`, `revoke`. Worker → host notifications besides method calls:
+ * `$/log`, `$/resync`.
  * @module
  */
 
 import * as Comlink from "comlink";
+import type { PresetsView } from "../../core/llm/presets-view.ts";
 import { Channel } from "./channel.ts";
 import { captureConsole } from "./console.ts";
 import { createContext } from "./context.ts";
 import { WorkerEventSource } from "./events.ts";
 import { type ExtensionEntry, WorkerExtensions } from "./extensions.ts";
+import { createSendOpenAIRequest } from "./llm.ts";
 import { Mirror, type MirrorUpdate } from "./mirror.ts";
+import { createPresets } from "./presets.ts";
 import { createRemoteSurface } from "./remote.ts";
 import { createRpcEndpoint } from "./endpoint.ts";
+import { WorkerTools } from "./tools.ts";
 
 /** The `load` request's params. */
 interface LoadParams {
@@ -77,6 +82,7 @@ channel.onRequest("load", async (params) => {
   });
   const eventSource = new WorkerEventSource(channel, report);
   const extensions = new WorkerExtensions(channel, p.extensions, report);
+  const tools = new WorkerTools(channel, () => (mirror.get("presets") as PresetsView).toolCalling);
   channel.onNotification("mirror", (update) => mirror.update(update as MirrorUpdate));
   channel.onNotification(
     "extensions",
@@ -84,6 +90,9 @@ channel.onRequest("load", async (params) => {
   );
   channel.onRequest("event", (delivery) => eventSource.deliver(delivery as never));
   channel.onRequest("extensions.invoke", (call) => extensions.invoke(call as never));
+  channel.onRequest("tool.invoke", (call) => tools.invoke(call as never));
+  channel.onRequest("tool.formatMessage", (call) => tools.formatMessage(call as never));
+  channel.onRequest("tool.shouldRegister", (call) => tools.shouldRegister(call as never));
 
   const remote = createRemoteSurface(Comlink.wrap(createRpcEndpoint(channel)), p.methods);
   const context = createContext({
@@ -92,6 +101,9 @@ channel.onRequest("load", async (params) => {
     eventSource,
     eventTypes: Object.freeze({ ...p.eventTypes }),
     extensions,
+    presets: createPresets(channel, mirror, remote),
+    tools,
+    sendOpenAIRequest: createSendOpenAIRequest(channel, report),
     remote,
   });
   const entry = Object.freeze({ getContext: () => context });
@@ -100,6 +112,6 @@ channel.onRequest("load", async (params) => {
   }
   await import(p.url);
   // "running" means listening: the subscriptions made while loading are in place before the answer
-  await Promise.all([eventSource.settled(), extensions.settled()]);
+  await Promise.all([eventSource.settled(), extensions.settled(), tools.settled()]);
   return { ok: true };
 });

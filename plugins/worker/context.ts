@@ -1,16 +1,19 @@
 /**
  * The object `Luker.getContext()` returns inside a worker: local parts (the mirror's synchronous reads,
- * `updateChatState`, `eventSource`, `eventTypes`, the extension API registry) over the remote surface
- * (every other method of the host's table, through Comlink and JSON-RPC).
+ * `context.presets`, `updateChatState`, `eventSource`, `eventTypes`, the extension API registry, function
+ * tools, `sendOpenAIRequest` with its abort signal) over the remote surface (every other method of the
+ * host's table, through Comlink and JSON-RPC).
  * @module
  */
 
 import type { Channel } from "./channel.ts";
-import { updateChatState, type UpdateOptions, type UpdaterInfo } from "./chat-state.ts";
 import type { WorkerEventSource } from "./events.ts";
 import type { WorkerExtensions } from "./extensions.ts";
+import type { SendOpenAIRequest } from "./llm.ts";
 import { Mirror, MIRROR_FIELDS } from "./mirror.ts";
-import type { RemoteSurface } from "./remote.ts";
+import { overRemote, type RemoteSurface } from "./remote.ts";
+import { CHAT_STATE, type UpdateOptions, type UpdaterInfo, updateState } from "./state-update.ts";
+import type { ToolSpec, WorkerTools } from "./tools.ts";
 
 /** The parts the context is made of. */
 export interface ContextParts {
@@ -19,33 +22,37 @@ export interface ContextParts {
   eventSource: WorkerEventSource;
   eventTypes: Readonly<Record<string, string>>;
   extensions: WorkerExtensions;
+  /** `context.presets`. */
+  presets: object;
+  tools: WorkerTools;
+  sendOpenAIRequest: SendOpenAIRequest;
   remote: RemoteSurface;
 }
 
 /** Builds the context object; one per worker, shared by the `Luker`, `SillyTavern` and `st` globals. */
 export function createContext(parts: ContextParts): Record<string, unknown> {
-  const { channel, mirror, extensions, remote } = parts;
+  const { channel, mirror, extensions, tools, remote } = parts;
   const local: Record<string, unknown> = {
     eventSource: parts.eventSource,
     eventTypes: parts.eventTypes,
+    presets: parts.presets,
     getMessage: (index: number) => mirror.message(index),
     getMessageCount: () => mirror.messageCount(),
     updateChatState: (
       namespace: string,
       updater: (current: unknown, info: UpdaterInfo) => unknown,
       options?: UpdateOptions,
-    ) => updateChatState(channel, namespace, updater, options),
+    ) => updateState(channel, CHAT_STATE, namespace, updater, options),
     registerExtensionApi: (name: string, api: object) => extensions.register(name, api),
     getExtensionApi: (name: string) => extensions.get(name),
+    registerFunctionTool: (tool: ToolSpec) => tools.register(tool),
+    unregisterFunctionTool: (name: string) => tools.unregister(name),
+    isToolCallingSupported: () => tools.isToolCallingSupported(),
+    canPerformToolCalls: (type: string) => tools.canPerformToolCalls(type),
+    sendOpenAIRequest: parts.sendOpenAIRequest,
   };
   for (const field of MIRROR_FIELDS) {
     Object.defineProperty(local, field, { get: () => mirror.get(field), enumerable: true });
   }
-  return new Proxy(local, {
-    get(target, prop, receiver) {
-      if (Reflect.has(target, prop)) return Reflect.get(target, prop, receiver);
-      return typeof prop === "string" ? remote.get(prop) : undefined;
-    },
-    has: (target, prop) => Reflect.has(target, prop) || (typeof prop === "string" && remote.has(prop)),
-  });
+  return overRemote(local, remote);
 }

@@ -2,12 +2,14 @@
  * `context.eventSource` inside a worker. Handlers stay here; the host only learns a listener id per
  * handler (`eventSource.on(event, { listenerId, priority, awaited: true })`) and calls back with an
  * `event` request, in listener order across plugins. Edits a handler makes to its arguments go back as
- * an RFC 6902 patch, which the host applies before the next listener runs.
+ * an RFC 6902 patch, which the host applies before the next listener runs. `emit` gets the arguments
+ * back as the listeners left them and writes their edits into the emitter's own objects.
  * @module
  */
 
 import jsonpatch from "fast-json-patch";
-import type { Channel } from "./channel.ts";
+import { mergeJson } from "../../core/json.ts";
+import { type Channel, toJson } from "./channel.ts";
 
 // deno-lint-ignore no-explicit-any
 type Handler = (...args: any[]) => unknown;
@@ -81,9 +83,14 @@ export class WorkerEventSource {
     return this.#channel.request("eventSource.setOrderConfig", [config]);
   }
 
-  /** Emits an event through the host; resolves when every listener (in every plugin) has run. */
-  emit(event: string, ...args: unknown[]): Promise<unknown> {
-    return this.#channel.request("eventSource.emit", [event, ...args]);
+  /**
+   * Emits an event through the host; resolves when every listener (in every plugin) has run, with their
+   * edits written into `args` in place (objects keep their identity; values JSON cannot carry stay).
+   */
+  async emit(event: string, ...args: unknown[]): Promise<void> {
+    const sent = JSON.parse(toJson(args)); // what the listeners start from
+    const after = await this.#channel.request("eventSource.emit", [event, ...args]);
+    if (Array.isArray(after) && after.length === sent.length) mergeJson(args, sent, after);
   }
 
   /** Runs the handler behind a listener id and answers the patch of what it changed in `args`. */

@@ -1,7 +1,7 @@
 /**
- * The worker's read-only copy of the host's context data (`chat`, `characters`, names, ids, metadata),
- * kept current by RFC 6902 ops the host sends in order with its answers, so synchronous reads are never
- * behind an awaited write.
+ * The worker's read-only copy of the host's context data (`chat`, `characters`, names, ids, metadata,
+ * presets), kept current by RFC 6902 ops the host sends in order with its answers, so synchronous reads
+ * are never behind an awaited write.
  * @module
  */
 
@@ -24,6 +24,9 @@ export const MIRROR_FIELDS = [
 /** One exposed field name. */
 export type MirrorField = typeof MIRROR_FIELDS[number];
 
+/** Sections of the snapshot read through APIs of their own (`context.presets`), not exposed as fields. */
+export type MirrorSection = "presets";
+
 /** A `mirror` notification: ops against the current copy, or a whole new copy. */
 export type MirrorUpdate = { ops: jsonpatch.Operation[] } | { snapshot: Record<string, unknown> };
 
@@ -43,8 +46,8 @@ export class Mirror {
     this.#onStale = onStale;
   }
 
-  /** The current value of a field (live: treat as read-only). */
-  get(field: MirrorField): unknown {
+  /** The current value of a field or section (live: treat as read-only). */
+  get(field: MirrorField | MirrorSection): unknown {
     return this.#doc[field];
   }
 

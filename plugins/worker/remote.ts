@@ -12,7 +12,7 @@ import type { Remote } from "comlink";
 
 /** Looks up remote members by name. */
 export interface RemoteSurface {
-  /** The member for a top-level name, or `undefined` when the table has no method under it. */
+  /** The member for a name or dotted path, or `undefined` when the table has no method at or under it. */
   get(name: string): unknown;
   /** Whether the table has a method at or under `name`. */
   has(name: string): boolean;
@@ -52,10 +52,29 @@ export function createRemoteSurface(root: Remote<unknown>, methods: readonly str
 
   return {
     get(name) {
-      return reachable.has(name)
-        ? member(name, (root as unknown as Record<string, Remote<unknown>>)[name])
-        : undefined;
+      if (!reachable.has(name)) return undefined;
+      const [head, ...rest] = name.split(".");
+      // a nested member is its parent's property: the path's proxies are made (and kept) on the way
+      let found = member(head, (root as unknown as Record<string, Remote<unknown>>)[head]);
+      for (const part of rest) found = (found as Record<string, unknown>)[part];
+      return found;
     },
     has: (name) => reachable.has(name),
   };
+}
+
+/**
+ * `local` with the remote members under `path` (the context itself when `path` is empty) filling in
+ * every name it does not define: local parts shadow the host's methods of the same name, and the host's
+ * other methods, including ones added later, stay reachable.
+ */
+export function overRemote<T extends object>(local: T, remote: RemoteSurface, path = ""): T {
+  const full = (prop: string) => path ? `${path}.${prop}` : prop;
+  return new Proxy(local, {
+    get(target, prop, receiver) {
+      if (Reflect.has(target, prop)) return Reflect.get(target, prop, receiver);
+      return typeof prop === "string" ? remote.get(full(prop)) : undefined;
+    },
+    has: (target, prop) => Reflect.has(target, prop) || (typeof prop === "string" && remote.has(full(prop))),
+  });
 }

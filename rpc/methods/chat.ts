@@ -20,7 +20,8 @@ const StateResult = z.object({ ok: z.boolean(), applied: z.number(), created: z.
 export const chatMethods = [
   defineMethod({
     name: "getContext",
-    summary: "A snapshot of the read-only context data (chat, characters, groups, names, ids, metadata).",
+    summary: "A snapshot of the read-only context data (chat, characters, groups, names, ids, metadata, " +
+      "presets).",
     params: z.tuple([]),
     result: z.record(z.string(), z.unknown()),
     capability: "plugin",

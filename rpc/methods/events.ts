@@ -10,7 +10,8 @@ import { z } from "zod";
 import { LodgeError } from "../../core/errors.ts";
 import { eventTypes } from "../../core/event-types.ts";
 import type { EventBus, Listener } from "../../core/events.ts";
-import { applyPatch, deepEqual, type PatchOp, PatchOpsSchema } from "../../core/patch.ts";
+import { mergeJson } from "../../core/json.ts";
+import { applyPatch, type PatchOp, PatchOpsSchema } from "../../core/patch.ts";
 import { type CallContext, defineMethod, type Peer } from "../method.ts";
 
 /** Options of {@link createEventMethods}. */
@@ -194,13 +195,14 @@ export function createEventMethods(options: EventMethodsOptions = {}) {
     }),
     defineMethod({
       name: "eventSource.emit",
-      summary: "Emits an event with the given arguments and resolves when every listener has run.",
+      summary: "Emits an event with the given arguments and resolves when every listener has run, with " +
+        "the arguments as the listeners left them (the emitter writes their edits back).",
       params: z.tuple([EventName], z.unknown()),
-      result: z.null(),
+      result: z.array(z.unknown()),
       capability: "plugin",
       handler: async (ctx, event, ...args) => {
         await ctx.lodge.events.emit(event, ...args);
-        return null;
+        return args;
       },
     }),
     defineMethod({
@@ -239,41 +241,5 @@ function awaitedDelivery(peer: Peer, listenerId: string, event: string, deadline
 function patchArgs(args: unknown[], ops: PatchOp[]): void {
   const before = JSON.parse(JSON.stringify(args));
   const after = applyPatch(before, ops, "strict"); // a copy: a failing op leaves nothing half-applied
-  merge(args, before, after);
-}
-
-type Obj = Record<string, unknown>;
-
-function isObject(value: unknown): value is Obj {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** Makes `target` reflect the change from `before` to `after`; returns the value for its slot. */
-function merge(target: unknown, before: unknown, after: unknown): unknown {
-  if (deepEqual(before, after)) return target;
-  if (Array.isArray(target) && Array.isArray(before) && Array.isArray(after)) {
-    if (target.length === before.length && before.length === after.length) {
-      for (let i = 0; i < after.length; i++) target[i] = merge(target[i], before[i], after[i]);
-    } else target.splice(0, target.length, ...after);
-    return target;
-  }
-  if (isObject(target) && isObject(before) && isObject(after)) {
-    for (const key of Object.keys(before)) if (!Object.hasOwn(after, key)) delete target[key];
-    for (const key of Object.keys(after)) {
-      const current = Object.hasOwn(target, key) ? target[key] : undefined;
-      const next = Object.hasOwn(before, key) ? merge(current, before[key], after[key]) : after[key];
-      if (next === current) continue;
-      // a plain assignment to "__proto__" would swap the prototype instead of adding a key
-      if (key === "__proto__") {
-        Object.defineProperty(target, key, {
-          value: next,
-          writable: true,
-          enumerable: true,
-          configurable: true,
-        });
-      } else target[key] = next;
-    }
-    return target;
-  }
-  return after;
+  mergeJson(args, before, after);
 }

@@ -1,7 +1,8 @@
 /**
  * Events across plugins in real workers: listeners awaited in order across plugins (priority,
  * makeFirst/makeLast, pluginOrder), payload edits sent back as patches and seen by the next listener,
- * off/once, a throwing listener, getListenersMeta, and emit from one plugin reaching another.
+ * off/once, a throwing listener, getListenersMeta, and emit from one plugin reaching another, whose
+ * listeners' edits land in the emitter's own objects.
  */
 
 import assert from "node:assert/strict";
@@ -27,6 +28,13 @@ ctx.eventSource.on("probe_control", async (command) => {
   if (command.do === "meta") report("meta", await ctx.eventSource.getListenersMeta("probe_payload"));
   if (command.do === "order") await ctx.eventSource.setOrderConfig({ probe_payload: { pluginOrder: command.order } });
   if (command.do === "emit") await ctx.eventSource.emit("probe_payload", { trail: ["emitter"] });
+  if (command.do === "emitBack") {
+    const trail = ["emitter"];
+    const payload = { trail, untouched: { kept: true }, gone: 1 };
+    ctx.eventSource.once("probe_payload", (p) => { delete p.gone; });
+    const result = await ctx.eventSource.emit("probe_payload", payload, 7);
+    report("emitted", { payload, sameTrail: payload.trail === trail, result: result ?? null });
+  }
 });
 `;
 
@@ -86,6 +94,20 @@ Deno.test("events across plugins: order, payload patches, off/once, emit from a 
     await control("alpha", "emit");
     h.lodge.events.off("probe_payload", observer);
     assert.deepEqual(seen, [{ trail: ["emitter", "beta", "alpha"], seenBybeta: 2, seenByalpha: 3 }]);
+  });
+
+  await t.step("the emitting plugin sees the listeners' edits in its own objects", async () => {
+    await control("alpha", "emitBack");
+    assert.deepEqual(await h.result("alpha", "emitted"), {
+      payload: {
+        trail: ["emitter", "beta", "alpha"],
+        untouched: { kept: true },
+        seenBybeta: 2,
+        seenByalpha: 3,
+      },
+      sameTrail: true,
+      result: null,
+    });
   });
 
   await t.step("off removes the listener on the host", async () => {

@@ -1,11 +1,14 @@
 /**
- * The context's patch stream must let a mirror that starts from `snapshot()` stay equal to `snapshot()`
- * after every kind of write, applying the ops with validation on.
+ * The context's patch stream must let a mirror that starts from `snapshot()` stay equal to a fresh
+ * snapshot (its presets section built anew from the services) after every kind of write, applying the
+ * ops with validation on.
  */
 
 import assert from "node:assert/strict";
+import { presetsView } from "../../core/llm/presets-view.ts";
 import { Lodge } from "../../core/lodge.ts";
 import { applyPatch, type PatchOp } from "../../core/patch.ts";
+import { DEFAULT_PRESET, seedPresets } from "../../core/presets.ts";
 import { seedDefaults } from "../../core/seed.ts";
 import { openSqliteStore } from "../../core/sqlite-store.ts";
 
@@ -17,7 +20,8 @@ Deno.test("context mirror follows every write", async (t) => {
   lodge.context.onPatch((ops: PatchOp[]) => {
     mirror = applyPatch(mirror, ops, "strict");
   });
-  const same = () => assert.deepEqual(mirror, JSON.parse(JSON.stringify(lodge.context.snapshot())));
+  const fresh = () => ({ ...lodge.context.snapshot(), presets: presetsView(lodge.presets, lodge.llm) });
+  const same = () => assert.deepEqual(mirror, JSON.parse(JSON.stringify(fresh())));
   const key = () => lodge.context.record!.key;
 
   await t.step("message API", async () => {
@@ -63,6 +67,50 @@ Deno.test("context mirror follows every write", async (t) => {
     assert.equal(mirror.chat[0].mes, "hi from two");
     lodge.chats.delete(key());
     same();
+  });
+
+  await t.step("presets, selection, live copy and connection profiles", async () => {
+    const { presets, connections } = lodge;
+    const openai = () => mirror.presets.collections.openai;
+    seedPresets(lodge.store); // bypasses the service: the next change carries it along
+    await presets.save({ name: "Cold" }, { ...DEFAULT_PRESET, temperature: 0.1 });
+    same();
+    assert.deepEqual(openai().list.map((r: { name: string }) => r.name), ["Cold", "Default"]);
+    await presets.select("openai", "cold");
+    same();
+    assert.equal(openai().selected.name, "Cold");
+    presets.patchLive("openai", [{ op: "replace", path: "/function_calling", value: false }]);
+    same();
+    assert.equal(openai().live.stored, false);
+    assert.equal(mirror.presets.toolCalling.supported, false);
+    presets.patch({ name: "Default" }, [{ op: "replace", path: "/temperature", value: 0.5 }]);
+    same();
+    await presets.save({ collection: "instruct", name: "__proto__" }, { input_sequence: "<|user|>" });
+    same();
+    assert.deepEqual(mirror.presets.collections.instruct.stored, [{ input_sequence: "<|user|>" }]);
+    await connections.save({
+      name: "Local",
+      api: "custom",
+      "api-url": "http://127.0.0.1:5001/v1",
+      preset: "Default",
+    });
+    await connections.apply("Local");
+    same();
+    assert.equal(mirror.presets.connections.live.requestUrl, "http://127.0.0.1:5001/v1");
+    await presets.delete({ name: "Default" });
+    same();
+    assert.equal(openai().selected, null);
+    assert.equal(openai().live.source, "runtime");
+  });
+
+  await t.step("secret values never reach the snapshot; their ids do", async () => {
+    const value = "sk-never-in-a-mirror-0123456789";
+    const id = await lodge.secrets.write("api_key_custom", value, "mirror test");
+    await lodge.presets.save({ name: "Keyed" }, { ...DEFAULT_PRESET, secret_id: id }, { select: true });
+    same();
+    assert.equal(mirror.presets.connections.live.secretId, id);
+    const text = JSON.stringify(lodge.context.snapshot());
+    assert.ok(text.includes(id) && !text.includes(value));
   });
   lodge.close();
 });

@@ -6,9 +6,9 @@
 
 import assert from "node:assert/strict";
 import { kindOf } from "../support/asserts.ts";
+import { deepEqual } from "../../core/json.ts";
 import {
   applyPatch,
-  deepEqual,
   escapeSegment,
   parsePointer,
   type PatchMode,

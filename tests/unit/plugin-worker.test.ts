@@ -1,16 +1,17 @@
 /**
- * The in-worker parts that need no worker: the guarded diff of `updateChatState`, the context mirror,
- * the JSON-RPC channel and the Comlink endpoint that turns calls into JSON-RPC frames.
+ * The in-worker parts that need no worker: the guarded diff of `updateState`, the context mirror,
+ * the JSON-RPC channel, the Comlink endpoint that turns calls into JSON-RPC frames, and local parts laid
+ * over the remote surface.
  */
 
 import assert from "node:assert/strict";
 import * as Comlink from "comlink";
 import jsonpatch from "fast-json-patch";
 import { Channel, RemoteError } from "../../plugins/worker/channel.ts";
-import { guardedDiff, MAX_DIFF_OPS, updateChatState } from "../../plugins/worker/chat-state.ts";
+import { CHAT_STATE, guardedDiff, MAX_DIFF_OPS, updateState } from "../../plugins/worker/state-update.ts";
 import { createRpcEndpoint } from "../../plugins/worker/endpoint.ts";
 import { Mirror } from "../../plugins/worker/mirror.ts";
-import { createRemoteSurface } from "../../plugins/worker/remote.ts";
+import { createRemoteSurface, overRemote } from "../../plugins/worker/remote.ts";
 
 /** A channel whose host side is a function answering each request frame. */
 function loopback(answer: (msg: { id?: number; method: string; params: unknown[] }) => unknown) {
@@ -60,7 +61,7 @@ Deno.test("guardedDiff falls back to one guarded root replace", () => {
   assert.equal(guardedDiff([1], { a: 1 }).length, 2);
 });
 
-Deno.test("updateChatState retries on conflict, reports bad updaters, skips null", async (t) => {
+Deno.test("updateState retries on conflict, reports bad updaters, skips null", async (t) => {
   let state: Record<string, unknown> | null = null;
   let conflicts = 2;
   const { channel, sent } = loopback(({ method, params }) => {
@@ -75,8 +76,9 @@ Deno.test("updateChatState retries on conflict, reports bad updaters, skips null
   const fast = { attempts: 5, pause: () => 0 };
   await t.step("conflicts are retried on the freshest value", async () => {
     const seen: unknown[] = [];
-    const result = await updateChatState(
+    const result = await updateState(
       channel,
+      CHAT_STATE,
       "ns",
       (current, info) => {
         seen.push([current, info.attempt]);
@@ -94,10 +96,11 @@ Deno.test("updateChatState retries on conflict, reports bad updaters, skips null
   });
   await t.step("null or undefined means no change; a throw is VALIDATION_ARGS", async () => {
     const before = sent.length;
-    assert.deepEqual(await updateChatState(channel, "ns", () => null, undefined, fast), { ok: true });
+    assert.deepEqual(await updateState(channel, CHAT_STATE, "ns", () => null, undefined, fast), { ok: true });
     assert.ok(!sent.slice(before).some((f) => f.includes("patchChatState")));
-    const bad = await updateChatState(
+    const bad = await updateState(
       channel,
+      CHAT_STATE,
       "ns",
       () => {
         throw new Error("nope");
@@ -107,12 +110,19 @@ Deno.test("updateChatState retries on conflict, reports bad updaters, skips null
     );
     assert.equal(bad.ok, false);
     assert.equal(!bad.ok && bad.reason, "VALIDATION_ARGS");
-    const fn = await updateChatState(channel, "ns", () => ({ f: () => 1 }), undefined, fast);
+    const fn = await updateState(channel, CHAT_STATE, "ns", () => ({ f: () => 1 }), undefined, fast);
     assert.equal(!fn.ok && fn.reason, "VALIDATION_ARGS");
   });
   await t.step("conflicts past the bound give CONFLICT", async () => {
     conflicts = 100;
-    const result = await updateChatState(channel, "ns", () => ({ n: 9 }), { target: undefined }, fast);
+    const result = await updateState(
+      channel,
+      CHAT_STATE,
+      "ns",
+      () => ({ n: 9 }),
+      { target: undefined },
+      fast,
+    );
     assert.equal(!result.ok && result.reason, "CONFLICT");
   });
 });
@@ -203,4 +213,38 @@ Deno.test("the Comlink endpoint sends method calls as JSON-RPC and refuses every
       assert.equal(reply.value.value.code, -32601);
     }
   });
+});
+
+Deno.test("local parts shadow the host's methods; the others stay reachable by dotted path", async () => {
+  const { channel } = loopback(({ method, params }) => ({ method, params }));
+  const remote = createRemoteSurface(Comlink.wrap(createRpcEndpoint(channel)), [
+    "presets.list",
+    "presets.save",
+    "presets.state.get",
+    "presets.state.update",
+  ]);
+  // deno-lint-ignore no-explicit-any
+  const presets: any = overRemote(
+    {
+      list: () => "local list",
+      state: overRemote({ update: () => "local update" }, remote, "presets.state"),
+    },
+    remote,
+    "presets",
+  );
+  assert.equal(presets.list(), "local list");
+  assert.equal(presets.state.update(), "local update");
+  assert.deepEqual(await presets.save({ name: "a" }, {}), {
+    method: "presets.save",
+    params: [{ name: "a" }, {}],
+  });
+  assert.deepEqual(await presets.state.get("ns"), { method: "presets.state.get", params: ["ns"] });
+  assert.equal(presets.nope, undefined);
+  assert.equal(presets.then, undefined);
+  assert.ok("save" in presets && "list" in presets && !("nope" in presets));
+  assert.equal(
+    remote.get("presets.state.get"),
+    (remote.get("presets") as { state: { get: unknown } }).state.get,
+  );
+  assert.equal(remote.get("presets.state.nope"), undefined);
 });

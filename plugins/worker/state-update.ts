@@ -1,7 +1,9 @@
 /**
- * `context.updateChatState(namespace, updater, options)` inside a worker: the updater runs here on the
- * freshest state, the change travels as an RFC 6902 patch whose `test` ops guard every path it replaces or
- * removes, and a conflict (someone else wrote first) re-runs the updater, a bounded number of times.
+ * Read-modify-write of a state namespace inside a worker, for `context.updateChatState(namespace,
+ * updater, options)` and `context.presets.state.update(namespace, updater, options)`: the updater runs
+ * here on the freshest state, the change travels as an RFC 6902 patch whose `test` ops guard every path
+ * it replaces or removes, and a conflict (someone else wrote first) re-runs the updater, a bounded number
+ * of times.
  * @module
  */
 
@@ -14,7 +16,23 @@ export const MAX_DIFF_OPS = 2000;
 /** -32000: the host's code for a failed `test` guard. */
 const CONFLICT = -32000;
 
-/** The outcome of {@link updateChatState}. */
+/**
+ * Where a kind of state lives on the host: the method reading a namespace (`[namespace, options?]` →
+ * the state or `null`) and the one applying a guarded patch (`[namespace, ops, options?]`, -32000 when a
+ * guard fails).
+ */
+export interface StateMethods {
+  get: string;
+  patch: string;
+}
+
+/** Chat state. */
+export const CHAT_STATE: StateMethods = { get: "getChatState", patch: "patchChatState" };
+
+/** Preset state (`presets.state.update` is the data form of the updater call). */
+export const PRESET_STATE: StateMethods = { get: "presets.state.get", patch: "presets.state.update" };
+
+/** The outcome of {@link updateState}. */
 export type UpdateResult =
   | { ok: true }
   | {
@@ -30,7 +48,7 @@ export interface UpdaterInfo {
   target: unknown;
 }
 
-/** Options of {@link updateChatState}. */
+/** Options of {@link updateState}. */
 export interface UpdateOptions {
   target?: unknown;
 }
@@ -70,9 +88,10 @@ export function guardedDiff(before: unknown, after: unknown): jsonpatch.Operatio
   return ops.length > MAX_DIFF_OPS ? whole : ops;
 }
 
-/** Runs a read-modify-write of one chat state namespace. Never throws. */
-export async function updateChatState(
+/** Runs a read-modify-write of one state namespace. Never throws. */
+export async function updateState(
   channel: Channel,
+  methods: StateMethods,
   namespace: string,
   updater: (current: unknown, info: UpdaterInfo) => unknown,
   options: UpdateOptions | undefined,
@@ -86,7 +105,7 @@ export async function updateChatState(
     if (attempt > 0) await new Promise((r) => setTimeout(r, Math.random() * retry.pause(attempt)));
     let current: unknown;
     try {
-      current = await channel.request("getChatState", [namespace, ...tail]);
+      current = await channel.request(methods.get, [namespace, ...tail]);
     } catch (error) {
       return failure(error);
     }
@@ -121,7 +140,7 @@ export async function updateChatState(
       : guardedDiff(current, after);
     if (ops.every((op) => op.op === "test")) return { ok: true };
     try {
-      await channel.request("patchChatState", [namespace, ops, ...tail]);
+      await channel.request(methods.patch, [namespace, ops, ...tail]);
       return { ok: true };
     } catch (error) {
       if ((error as { code?: number })?.code !== CONFLICT) return failure(error);

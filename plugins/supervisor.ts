@@ -25,6 +25,7 @@ import { PluginPeer, RESPONSE_PREFIX } from "./peer.ts";
 import { type ExitInfo, makeSandboxDenoDir, type ProcessGrants, SandboxProcess } from "./process.ts";
 import type { SandboxEnvelope, WorkerPermissions } from "./sandbox/protocol.ts";
 import { snapshotFolder } from "./snapshot.ts";
+import { makeWorkDir } from "./workdir.ts";
 
 /** Settings of the supervisor; everything but the first four has a default. */
 export interface SupervisorOptions {
@@ -145,7 +146,7 @@ export class PluginSupervisor implements PluginAdmin {
   /** Discovers the plugins and starts every enabled one; resolves when each has loaded or failed. */
   async start(): Promise<void> {
     this.#o.dataDir = await Deno.realPath(this.#o.dataDir);
-    this.#workDir = await Deno.makeTempDir({ prefix: "lodge-sandbox-" });
+    this.#workDir = await makeWorkDir();
     await Deno.mkdir(`${this.#workDir}/sockets`, { mode: 0o700 });
     await Deno.mkdir(`${this.#workDir}/plugins`, { mode: 0o700 });
     this.#denoDir = await makeSandboxDenoDir(this.#o.denoPath, `${this.#workDir}/deno`);

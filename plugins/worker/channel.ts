@@ -5,20 +5,7 @@
  * @module
  */
 
-/** An error the other side answered with; `code`, `message` and `data` are the wire values. */
-export class RemoteError extends Error {
-  /** The JSON-RPC error code. */
-  readonly code: number;
-  /** The error's details, if any. */
-  readonly data?: unknown;
-
-  constructor(code: number, message: string, data?: unknown) {
-    super(message);
-    this.name = "RpcError";
-    this.code = code;
-    this.data = data;
-  }
-}
+import { RpcError } from "../../rpc/errors.ts";
 
 /** Handles one request or notification from the host; may return a promise. */
 export type Handler = (params: unknown) => unknown;
@@ -61,7 +48,7 @@ export class Channel {
     this.#post = post;
   }
 
-  /** Calls a host method; rejects with {@link RemoteError} when the host answers an error. */
+  /** Calls a host method; rejects with {@link RpcError} when the host answers an error. */
   request(method: string, params: unknown[]): Promise<unknown> {
     const id = this.#next++;
     const frame = toJson({ jsonrpc: "2.0", id, method, params });
@@ -104,7 +91,7 @@ export class Channel {
     this.#pending.delete(msg.id as number);
     if (msg.error) {
       const { code, message, data } = msg.error as { code: number; message: string; data?: unknown };
-      pending.reject(new RemoteError(code, message, data));
+      pending.reject(new RpcError(code, message, data));
     } else pending.resolve(msg.result);
   }
 
@@ -112,7 +99,7 @@ export class Channel {
     let frame: string;
     try {
       if (!Object.hasOwn(this.#requests, method)) {
-        throw new RemoteError(-32601, "Method not found");
+        throw new RpcError(-32601, "Method not found");
       }
       const result = await this.#requests[method](params);
       frame = toJson({ jsonrpc: "2.0", id, result: result ?? null });

@@ -7,7 +7,8 @@
  */
 
 import type { Endpoint } from "comlink";
-import { type Channel, errorObject, RemoteError } from "./channel.ts";
+import { RpcError } from "../../rpc/errors.ts";
+import { type Channel, errorObject } from "./channel.ts";
 
 type WireValue = { type: "RAW"; value: unknown } | { type: "HANDLER"; name: string; value: unknown };
 
@@ -48,18 +49,18 @@ export function createRpcEndpoint(channel: Channel): Endpoint {
       const id = message?.id;
       if (transfer && transfer.length > 0) {
         for (const item of transfer) if (item instanceof MessagePort) item.close();
-        return fail(id, new RemoteError(-32602, "transferred objects cannot be sent to the host"));
+        return fail(id, new RpcError(-32602, "transferred objects cannot be sent to the host"));
       }
       if (message?.type === "RELEASE") return reply(id, undefined); // proxies hold nothing on the host
       if (message?.type !== "APPLY") {
         return fail(
           id,
-          new RemoteError(-32601, `${message?.type} is refused: only method calls reach the host`),
+          new RpcError(-32601, `${message?.type} is refused: only method calls reach the host`),
         );
       }
       const wire = message.argumentList ?? [];
       if (wire.some((arg) => arg?.type !== "RAW")) {
-        return fail(id, new RemoteError(-32602, "proxies cannot be sent to the host"));
+        return fail(id, new RpcError(-32602, "proxies cannot be sent to the host"));
       }
       const args = wire.map((arg) => arg.value);
       // f(a, undefined) means f(a): a trailing null would fail an optional parameter's schema
@@ -68,7 +69,7 @@ export function createRpcEndpoint(channel: Channel): Endpoint {
       try {
         call = channel.request((message.path ?? []).join("."), args);
       } catch (error) {
-        return fail(id, new RemoteError(-32602, (error as Error).message));
+        return fail(id, new RpcError(-32602, (error as Error).message));
       }
       call.then((value) => reply(id, value), (error) => fail(id, error));
     },

@@ -6,7 +6,8 @@
  * @module
  */
 
-import { type Channel, RemoteError } from "./channel.ts";
+import { RpcError } from "../../rpc/errors.ts";
+import type { Channel } from "./channel.ts";
 
 /** One registry row as the host pushes it. */
 export interface ExtensionEntry {
@@ -107,7 +108,7 @@ export class WorkerExtensions {
   invoke(call: Invocation): unknown {
     const own = this.#own.get(call?.name);
     if (!own || !own.methods.has(call.method)) {
-      throw new RemoteError(-32001, `no method ${call?.method} in extension API ${call?.name}`);
+      throw new RpcError(-32001, `no method ${call?.method} in extension API ${call?.name}`);
     }
     const fn = (own.api as Record<string, (...args: unknown[]) => unknown>)[call.method];
     return fn.apply(own.api, Array.isArray(call.args) ? call.args : []);

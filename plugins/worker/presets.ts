@@ -9,7 +9,8 @@
 
 import type { CollectionView, PresetsView } from "../../core/llm/presets-view.ts";
 import { nameKey } from "../../core/names.ts";
-import { type Channel, RemoteError } from "./channel.ts";
+import { RpcError } from "../../rpc/errors.ts";
+import type { Channel } from "./channel.ts";
 import type { Mirror } from "./mirror.ts";
 import { overRemote, type RemoteSurface } from "./remote.ts";
 import { PRESET_STATE, type UpdateOptions, type UpdaterInfo, updateState } from "./state-update.ts";
@@ -31,7 +32,7 @@ export function createPresets(channel: Channel, mirror: Mirror, remote: RemoteSu
   function collectionOf(name: string): CollectionView {
     const { collections } = view();
     if (typeof name !== "string" || !Object.hasOwn(collections, name)) {
-      throw new RemoteError(INVALID_PARAMS, `unknown preset collection ${name}`);
+      throw new RpcError(INVALID_PARAMS, `unknown preset collection ${name}`);
     }
     return collections[name];
   }
@@ -39,7 +40,7 @@ export function createPresets(channel: Channel, mirror: Mirror, remote: RemoteSu
   /** The `{ collection, name }` a target means, as the host reads it. */
   function targetOf(target: PresetTarget): { collection: string; name: string } {
     if (typeof target !== "object" || target === null || typeof target.name !== "string") {
-      throw new RemoteError(INVALID_PARAMS, "a preset is named by { collection, name }");
+      throw new RpcError(INVALID_PARAMS, "a preset is named by { collection, name }");
     }
     return { collection: target.collection ?? target.apiId ?? "openai", name: target.name };
   }

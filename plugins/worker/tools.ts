@@ -9,7 +9,8 @@
  */
 
 import type { PresetsView } from "../../core/llm/presets-view.ts";
-import { type Channel, RemoteError } from "./channel.ts";
+import { RpcError } from "../../rpc/errors.ts";
+import type { Channel } from "./channel.ts";
 
 /** A tool as a plugin registers it (the reference's shape). */
 export interface ToolSpec {
@@ -124,14 +125,14 @@ export class WorkerTools {
     try {
       return await action(call.args ?? {});
     } catch (error) {
-      throw new RemoteError(ACTION_FAILED, (error as Error)?.message ?? String(error));
+      throw new RpcError(ACTION_FAILED, (error as Error)?.message ?? String(error));
     }
   }
 
   /** `tool.formatMessage`: the tool's line for one call. */
   formatMessage(call: ToolCall): unknown {
     const { formatMessage } = this.#get(call);
-    if (!formatMessage) throw new RemoteError(-32601, `tool ${call.name} has no formatMessage`);
+    if (!formatMessage) throw new RpcError(-32601, `tool ${call.name} has no formatMessage`);
     return formatMessage(call.args ?? {});
   }
 
@@ -143,7 +144,7 @@ export class WorkerTools {
 
   #get(call: ToolCall): Functions {
     const functions = this.#tools.get(call?.name);
-    if (!functions) throw new RemoteError(-32001, `no tool named ${call?.name} in this plugin`);
+    if (!functions) throw new RpcError(-32001, `no tool named ${call?.name} in this plugin`);
     return functions;
   }
 }

@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import * as Comlink from "comlink";
 import jsonpatch from "fast-json-patch";
-import { Channel, RemoteError } from "../../plugins/worker/channel.ts";
+import { Channel } from "../../plugins/worker/channel.ts";
+import { RpcError } from "../../rpc/errors.ts";
 import { CHAT_STATE, guardedDiff, MAX_DIFF_OPS, updateState } from "../../plugins/worker/state-update.ts";
 import { createRpcEndpoint } from "../../plugins/worker/endpoint.ts";
 import { Mirror } from "../../plugins/worker/mirror.ts";
@@ -25,7 +26,7 @@ function loopback(answer: (msg: { id?: number; method: string; params: unknown[]
       try {
         reply = { jsonrpc: "2.0", id: msg.id, result: answer(msg) };
       } catch (error) {
-        const { code, message, data } = error as RemoteError;
+        const { code, message, data } = error as RpcError;
         reply = { jsonrpc: "2.0", id: msg.id, error: { code, message, data } };
       }
       channel.receive(JSON.stringify(reply));
@@ -67,11 +68,11 @@ Deno.test("updateState retries on conflict, reports bad updaters, skips null", a
   const { channel, sent } = loopback(({ method, params }) => {
     if (method === "getChatState") return state;
     if (method === "patchChatState") {
-      if (conflicts-- > 0) throw new RemoteError(-32000, "test operation failed");
+      if (conflicts-- > 0) throw new RpcError(-32000, "test operation failed");
       state = jsonpatch.applyPatch(state ?? {}, params[1] as jsonpatch.Operation[], true).newDocument;
       return { ok: true, applied: 1, created: false };
     }
-    throw new RemoteError(-32601, "Method not found");
+    throw new RpcError(-32601, "Method not found");
   });
   const fast = { attempts: 5, pause: () => 0 };
   await t.step("conflicts are retried on the freshest value", async () => {
@@ -151,7 +152,7 @@ Deno.test("the mirror applies ops, refuses leading-zero indexes and asks for a r
 
 Deno.test("the Comlink endpoint sends method calls as JSON-RPC and refuses everything else", async (t) => {
   const { channel, sent } = loopback(({ method, params }) => {
-    if (method === "fail") throw new RemoteError(-32001, "not here", { what: params[0] });
+    if (method === "fail") throw new RpcError(-32001, "not here", { what: params[0] });
     return { method, params };
   });
   const remote = createRemoteSurface(Comlink.wrap(createRpcEndpoint(channel)), [

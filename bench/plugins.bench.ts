@@ -16,6 +16,8 @@ import { Samples } from "./samples.ts";
 
 // every temporary folder (data dirs, sandbox work dirs) goes under one, removed when the bench ends
 const tmp = Deno.makeTempDirSync({ prefix: "lodge-bench-" });
+// The environment is the whole bench process's: give the next suite its TMPDIR back at the end.
+const savedTmpdir = Deno.env.get("TMPDIR");
 Deno.env.set("TMPDIR", tmp);
 const samples = new Samples();
 const RAW = "100 raw postMessage round trips (baseline)";
@@ -27,6 +29,8 @@ globalThis.addEventListener("unload", () => {
       "\n",
     ),
   );
+  if (savedTmpdir === undefined) Deno.env.delete("TMPDIR");
+  else Deno.env.set("TMPDIR", savedTmpdir);
   Deno.removeSync(tmp, { recursive: true });
 });
 

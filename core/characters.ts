@@ -160,10 +160,51 @@ export class CharacterService {
     return this.#store.getDoc("group", safeName(id, "group id"));
   }
 
-  /** Creates or replaces a group. */
-  saveGroup(group: { id: string; name: string; members: string[]; chat_id: string; chats?: string[] }): void {
-    this.#store.putDoc("group", safeName(group.id, "group id"), { chats: [group.chat_id], ...group });
-    this.#changed(undefined);
+  /** Creates a group of existing characters with a first (empty) chat id; returns it. */
+  createGroup(
+    fields: { name: string; members: string[] } & Record<string, unknown>,
+  ): Record<string, unknown> {
+    return this.#changed(this.#store.transaction(() => {
+      this.#requireMembers(fields.members);
+      const id = `${Date.now()}${Math.floor(Math.random() * 1000)}`;
+      const chatId = `${id}-chat`;
+      const group = { ...fields, id, chat_id: chatId, chats: [chatId] };
+      this.#store.putDoc("group", id, group);
+      return group;
+    }));
+  }
+
+  /** Merges fields into a group (its id stays); `chat_id` is added to `chats` when new. */
+  editGroup(id: string, fields: Record<string, unknown>): Record<string, unknown> {
+    return this.#changed(this.#store.transaction(() => {
+      const current = this.group(id);
+      if (!current) throw notFound(`group ${id} not found`);
+      if (fields.members !== undefined) this.#requireMembers(fields.members as string[]);
+      const next: Record<string, unknown> = { ...current, ...fields, id: current.id };
+      const chats = new Set([...(current.chats as string[] ?? []), String(next.chat_id)]);
+      next.chats = [...chats].map((c) => safeName(c, "group chat id"));
+      this.#store.putDoc("group", String(current.id), next);
+      return next;
+    }));
+  }
+
+  /** Deletes a group and its chats. */
+  deleteGroup(id: string): boolean {
+    return this.#changed(this.#store.transaction(() => {
+      const group = this.group(id);
+      if (!group) return false;
+      for (const chatId of group.chats as string[] ?? []) {
+        const chat = this.#store.findChat({ kind: "group", owner: "", file: chatId });
+        if (chat) this.#store.deleteChat(chat.id);
+      }
+      return this.#store.deleteDoc("group", String(group.id));
+    }));
+  }
+
+  #requireMembers(members: string[]): void {
+    for (const avatar of members) {
+      if (!this.#store.getCharacter(avatar)) throw notFound(`character ${avatar} not found`);
+    }
   }
 }
 

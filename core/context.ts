@@ -19,6 +19,12 @@ import { diff, escapeSegment, type PatchOp } from "./patch.ts";
 import type { PresetService } from "./presets.ts";
 import type { ChatKey, ChatMessage, ChatRecord } from "./store.ts";
 
+/**
+ * `online_status` as SillyTavern spells "not checked": Lodge does not probe connections (a request's own
+ * error says what is wrong), and the offline model is always there.
+ */
+const ONLINE_STATUS = "no_connection";
+
 /** The read-only data `getContext()` exposes. */
 export interface ContextSnapshot {
   chat: ChatMessage[];
@@ -77,7 +83,6 @@ export class ChatContext {
   #groups: Record<string, unknown>[] = [];
   #avatar: string | null = null;
   #groupId: string | null = null;
-  #onlineStatus = "no_connection";
   /** The presets section as mirrors have it; built at the first snapshot (nobody mirrors it before). */
   #presets: PresetsView | null = null;
 
@@ -123,13 +128,6 @@ export class ChatContext {
   /** The number of messages in the open chat. */
   getMessageCount(): number {
     return this.#chat.length;
-  }
-
-  /** Sets the connection status string shown as `online_status`. */
-  setOnlineStatus(status: string): void {
-    if (status === this.#onlineStatus) return;
-    this.#onlineStatus = status;
-    this.#publish([{ op: "replace", path: "/online_status", value: status }]);
   }
 
   /** The storage key of a target, or of the open chat when no target is given. */
@@ -181,14 +179,6 @@ export class ChatContext {
       this.#deps.chats.create(key, { userName: this.#name1(), characterName: String(group.name ?? "") });
     await this.#open(record, groupId);
     return id;
-  }
-
-  /** Creates and opens a new chat for the selected character, starting with its greeting. */
-  async startNewChat(): Promise<string> {
-    const character = this.#characters.find((c) => c.avatar === this.currentAvatar())!;
-    const record = this.#newCharacterChat(character);
-    await this.#open(record);
-    return record.key.file;
   }
 
   // ---- messages ----
@@ -418,7 +408,7 @@ export class ChatContext {
       groupId: this.#groupId,
       chatId: this.#record?.key.file ?? null,
       chat_metadata: this.#record?.metadata ?? {},
-      online_status: this.#onlineStatus,
+      online_status: ONLINE_STATUS,
     };
   }
 

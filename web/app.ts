@@ -16,6 +16,7 @@ import { chatCompletionsApi } from "./routes/backends.ts";
 import { charactersApi } from "./routes/characters.ts";
 import { chatsApi } from "./routes/chats.ts";
 import { settingsApi, worldInfoApi } from "./routes/documents.ts";
+import { groupsApi } from "./routes/groups.ts";
 import { presetsApi } from "./routes/presets.ts";
 import { secretsApi } from "./routes/secrets.ts";
 
@@ -72,6 +73,7 @@ export function createApp(options: AppOptions): Hono {
   );
   app.route("/api/chats", chatsApi(lodge));
   app.route("/api/characters", charactersApi(lodge));
+  app.route("/api/groups", groupsApi(lodge));
   app.route("/api/settings", settingsApi(lodge));
   app.route("/api/worldinfo", worldInfoApi(lodge));
   app.route("/api/presets", presetsApi(lodge));

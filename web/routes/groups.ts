@@ -1,0 +1,36 @@
+/**
+ * Group routes: `/api/groups/all|create|edit|delete`. A group names its member characters by avatar and
+ * owns its chats (`chat_id` is the open one, `chats` all of them).
+ * @module
+ */
+
+import { Hono } from "hono";
+import { z } from "zod";
+import { notFound } from "../../core/errors.ts";
+import type { Lodge } from "../../core/lodge.ts";
+import { readBody } from "../body.ts";
+
+const Fields = z.object({
+  name: z.string().min(1).max(255),
+  members: z.array(z.string().min(1)).max(1000),
+}).loose();
+
+/** Group routes, to mount at `/api/groups`. */
+export function groupsApi(lodge: Lodge): Hono {
+  const app = new Hono();
+  app.post("/all", (c) => c.json(lodge.characters.groups()));
+  app.post("/create", async (c) => c.json(lodge.characters.createGroup(await readBody(c, Fields))));
+  app.post("/edit", async (c) => {
+    const { id, ...fields } = await readBody(
+      c,
+      Fields.partial().extend({ id: z.string(), chat_id: z.string().optional() }),
+    );
+    return c.json(lodge.characters.editGroup(id, fields));
+  });
+  app.post("/delete", async (c) => {
+    const { id } = await readBody(c, z.object({ id: z.string() }));
+    if (!lodge.characters.deleteGroup(id)) throw notFound(`group ${id} not found`);
+    return c.json({ ok: true });
+  });
+  return app;
+}

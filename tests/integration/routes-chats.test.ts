@@ -537,7 +537,13 @@ Deno.test("chat routes /api/chats/*", async (t) => {
       const moved = await h.post("/api/chats/state/get", { ...R, namespace: "memo" });
       assert.deepEqual(moved.body, { ok: true, data: { seen: true } });
       assertError(await h.post("/api/chats/state/get", { ...T, namespace: "memo" }), 404);
-      await h.post("/api/chats/rename", { ...R, renamed_file: "first" });
+      // SillyTavern's body names the chat `original_file`.
+      const back = await h.post("/api/chats/rename", {
+        avatar_url: R.avatar_url,
+        original_file: "renamed.jsonl",
+        renamed_file: "first",
+      });
+      assert.equal(back.status, 200, JSON.stringify(back.body));
       assert.deepEqual(await get(T), before);
     });
 

@@ -81,7 +81,16 @@ function chatRoutes(lodge: Lodge, kind: "character" | "group"): Hono {
   });
 
   app.post("/rename", async (c) => {
-    const b = await readBody(c, Target.extend({ renamed_file: z.string() }));
+    // SillyTavern names the chat being renamed `original_file`; accept it beside Lodge's target fields.
+    const Original = z.preprocess(
+      (raw) => {
+        if (typeof raw !== "object" || raw === null || !("original_file" in raw)) return raw;
+        const original = (raw as { original_file: unknown }).original_file;
+        return { [kind === "group" ? "id" : "file_name"]: original, ...raw };
+      },
+      Target.extend({ renamed_file: z.string() }),
+    );
+    const b = await readBody(c, Original);
     const record = lodge.chats.rename(target(b), b.renamed_file);
     return c.json({ ok: true, sanitizedFileName: record.key.file });
   });

@@ -3,6 +3,16 @@
  * - `roundtrip`: 100 sequential trivial calls from a worker to the host (`getCurrentChatId`), beside 100
  *   raw `postMessage` round trips between this thread and a worker, in the same run: the ratio of the two
  *   is the cost of the sandbox path (worker → sandbox process → socket → host dispatcher and back).
+ *   The medians and the ratio printed to stderr come from {@link BLOCKS} blocks of each case, alternated:
+ *   within a block, batches run back to back as a plugin's calls do, and the first {@link BLOCK_WARMUP}
+ *   are not timed. On a small machine a thread ping-pong settles into a scheduling state (which CPUs the
+ *   threads land on, whether a wake-up finds the other CPU asleep) that changes a raw round trip from
+ *   about 15 µs, right after other work, to about 65 µs once it runs on, and the calls drift between
+ *   states as well: blocks with a warm-up measure both in their steady state, and alternating them
+ *   spreads a slower stretch of the machine over both cases. A batch of calls starts and ends with one
+ *   event from the host to the worker (one more round trip on top of the 100), which counts against the
+ *   calls. The blocks run while the module loads, as the RSS figure does (whatever `--filter` says); two
+ *   shorter `Deno.bench` cases of the same batches give the `--json` document its figures.
  * - `pipelined`: 1,000 calls from one worker in flight together (windows of 100).
  * - `emit`: one awaited event to 1, 10 and 50 plugin listeners.
  * - `cold start`: a plugin from its folder to ready, in the shared process and in a new process.
@@ -105,22 +115,34 @@ function rawRoundTrip(frame: string): Promise<unknown> {
 }
 const frame = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "getCurrentChatId", params: [] });
 
-Deno.bench({
-  name: RAW,
-  group: "roundtrip",
-  baseline: true,
-  fn: samples.timedAsync(RAW, async () => {
-    for (let i = 0; i < 100; i++) await rawRoundTrip(frame);
-  }),
-});
+async function rawBatch(): Promise<void> {
+  for (let i = 0; i < 100; i++) await rawRoundTrip(frame);
+}
+async function callBatch(): Promise<void> {
+  await callers.lodge.events.emit("bench_sequential");
+}
 
-Deno.bench({
-  name: CALLS,
-  group: "roundtrip",
-  fn: samples.timedAsync(CALLS, async () => {
-    await callers.lodge.events.emit("bench_sequential");
-  }),
-});
+/** Blocks of each round-trip case, alternated (raw first, then calls first, ...). */
+const BLOCKS = 10;
+/** Batches a block runs before those it times: the ping-pong settles into its steady state. */
+const BLOCK_WARMUP = 10;
+/** Timed batches (100 round trips each) per block. */
+const BLOCK_BATCHES = 24;
+for (let block = 0; block < BLOCKS; block++) {
+  const cases: [string, () => Promise<void>][] = [[RAW, rawBatch], [CALLS, callBatch]];
+  if (block % 2 === 1) cases.reverse();
+  for (const [name, batch] of cases) {
+    for (let i = 0; i < BLOCK_WARMUP + BLOCK_BATCHES; i++) {
+      const start = performance.now();
+      await batch();
+      if (i >= BLOCK_WARMUP) samples.record(name, performance.now() - start);
+    }
+  }
+}
+
+// The same batches for the `--json` document (not counted in the medians above).
+Deno.bench({ name: RAW, group: "roundtrip", baseline: true, n: 60, fn: rawBatch });
+Deno.bench({ name: CALLS, group: "roundtrip", n: 60, fn: callBatch });
 
 Deno.bench("1,000 calls worker → host, 100 in flight", { group: "pipelined" }, async () => {
   await callers.lodge.events.emit("bench_pipelined");

@@ -32,6 +32,11 @@ export class Samples {
     };
   }
 
+  /** Adds one sample (ms) to a case the suite times itself. */
+  record(name: string, ms: number): void {
+    (this.#cases.get(name) ?? this.#track(name)).push(ms);
+  }
+
   /** The q-quantile (0.5 = median) of a case, in ms; NaN without samples. */
   quantile(name: string, q: number): number {
     const sorted = [...(this.#cases.get(name) ?? [])].sort((a, b) => a - b);

@@ -89,7 +89,13 @@ export function createDispatcher(
   // Calls running per connection; HTTP requests have no peer and are bounded by batch length instead.
   const inflight = new WeakMap<Peer, number>();
 
-  async function run(req: Request, caller: Caller, peer: Peer | undefined): Promise<unknown> {
+  /**
+   * Looks the method up, checks the capability, validates the params and runs the handler. Throws what
+   * the call fails with; returns the handler's result, a promise only when validation or the handler is
+   * asynchronous: a method whose schema and handler are synchronous runs within `handle`, with no promise
+   * in between (a plugin's round trip pays for every step of the host's turn).
+   */
+  function run(req: Request, caller: Caller, peer: Peer | undefined): unknown {
     const spec = Object.hasOwn(table, req.method) ? table[req.method] : undefined;
     if (!spec) throw methodNotFound();
     if (spec.capability === "admin" && caller.kind === "plugin") {
@@ -100,7 +106,20 @@ export function createDispatcher(
         issues: [{ path: [], code: "by_position", message: "params must be an array (positional)" }],
       });
     }
-    const parsed = await spec.params.safeParseAsync(req.params);
+    const ctx: CallContext = peer ? { lodge, caller, peer } : { lodge, caller };
+    let parsed: ParamsResult;
+    try {
+      parsed = spec.params.safeParse(req.params);
+    } catch (error) {
+      // a schema with an asynchronous refinement: validate again, asynchronously (the checks that ran
+      // before zod met the promise are pure and simply run again)
+      if (!(error instanceof z.core.$ZodAsyncError)) throw error;
+      return spec.params.safeParseAsync(req.params).then((result) => invoke(spec, ctx, result));
+    }
+    return invoke(spec, ctx, parsed);
+  }
+
+  function invoke(spec: MethodSpec, ctx: CallContext, parsed: ParamsResult): unknown {
     if (!parsed.success) {
       throw new RpcError(ErrorCode.INVALID_PARAMS, "Invalid params", {
         issues: parsed.error.issues.map((issue) => ({
@@ -110,8 +129,7 @@ export function createDispatcher(
         })),
       });
     }
-    const ctx: CallContext = peer ? { lodge, caller, peer } : { lodge, caller };
-    return await spec.handler(ctx, ...parsed.data);
+    return spec.handler(ctx, ...parsed.data);
   }
 
   function toRpcError(error: unknown, method: string): RpcError {
@@ -121,8 +139,15 @@ export function createDispatcher(
     return internalError();
   }
 
-  /** Runs one batch element; the serialized response, or `null` for a notification. */
-  async function one(value: unknown, caller: Caller, peer: Peer | undefined): Promise<string | null> {
+  /**
+   * Runs one batch element; the serialized response, or `null` for a notification. Synchronous when the
+   * method is (see {@link run}), else a promise that never rejects on account of the call.
+   */
+  function one(
+    value: unknown,
+    caller: Caller,
+    peer: Peer | undefined,
+  ): string | null | Promise<string | null> {
     const checked = checkRequest(value);
     if ("error" in checked) return respondError(checked.id, checked.error);
     const req = checked.request;
@@ -136,8 +161,8 @@ export function createDispatcher(
       }
       inflight.set(peer, running + 1);
     }
-    try {
-      const result = await run(req, caller, peer);
+    const answer = (result: unknown): string | null => {
+      if (peer) inflight.set(peer, (inflight.get(peer) ?? 1) - 1);
       if (isNotification) return null;
       try {
         return JSON.stringify({ jsonrpc: "2.0", result: result ?? null, id });
@@ -145,38 +170,66 @@ export function createDispatcher(
         // e.g. a BigInt or a cycle in the result: a host bug, not the caller's
         return respondError(id, toRpcError(error, req.method));
       }
-    } catch (error) {
+    };
+    const fail = (error: unknown): string | null => {
+      if (peer) inflight.set(peer, (inflight.get(peer) ?? 1) - 1);
       const rpcError = toRpcError(error, req.method);
       return isNotification ? null : respondError(id, rpcError);
-    } finally {
-      if (peer) inflight.set(peer, (inflight.get(peer) ?? 1) - 1);
+    };
+    let result: unknown;
+    try {
+      result = run(req, caller, peer);
+    } catch (error) {
+      return fail(error);
     }
+    return isThenable(result) ? Promise.resolve(result).then(answer, fail) : answer(result);
   }
 
+  async function batch(items: unknown[], caller: Caller, peer: Peer | undefined): Promise<string | null> {
+    // In order, one at a time: a batch reads its own writes, and holds one in-flight slot.
+    const replies: string[] = [];
+    for (const item of items) {
+      const reply = await one(item, caller, peer);
+      if (reply !== null) replies.push(reply);
+    }
+    return replies.length === 0 ? null : `[${replies.join(",")}]`;
+  }
+
+  const internal = (error: unknown): string => {
+    onInternalError(error, null);
+    return respondError(null, internalError());
+  };
+
   return {
-    async handle(frame, { caller, peer }) {
+    handle(frame, { caller, peer }) {
       try {
         const parsed = parseFrame(frame, frameLimits);
-        if (!parsed.ok) return respondError(null, parsed.error);
+        if (!parsed.ok) return Promise.resolve(respondError(null, parsed.error));
         const value = parsed.value;
-        if (!Array.isArray(value)) return await one(value, caller, peer);
-        if (value.length === 0) return respondError(null, invalidRequest());
-        if (value.length > maxBatchLength) {
-          return respondError(null, limitExceeded("batchLength", maxBatchLength, "Batch too long"));
-        }
-        // In order, one at a time: a batch reads its own writes, and holds one in-flight slot.
-        const replies: string[] = [];
-        for (const item of value) {
-          const reply = await one(item, caller, peer);
-          if (reply !== null) replies.push(reply);
-        }
-        return replies.length === 0 ? null : `[${replies.join(",")}]`;
+        let reply: string | null | Promise<string | null>;
+        if (!Array.isArray(value)) reply = one(value, caller, peer);
+        else if (value.length === 0) reply = respondError(null, invalidRequest());
+        else if (value.length > maxBatchLength) {
+          reply = respondError(null, limitExceeded("batchLength", maxBatchLength, "Batch too long"));
+        } else reply = batch(value, caller, peer);
+        return reply instanceof Promise ? reply.catch(internal) : Promise.resolve(reply);
       } catch (error) {
-        onInternalError(error, null);
-        return respondError(null, internalError());
+        try {
+          return Promise.resolve(internal(error));
+        } catch (hookError) {
+          return Promise.reject(hookError); // `onInternalError` itself threw
+        }
       }
     },
   };
+}
+
+type ParamsResult = ReturnType<MethodSpec["params"]["safeParse"]>;
+
+/** Whether a handler's result is to be awaited (what `await` would treat as a promise). */
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === "object" || typeof value === "function") && value !== null &&
+    typeof (value as { then?: unknown }).then === "function";
 }
 
 function respondError(id: Id, error: RpcError): string {

@@ -22,7 +22,7 @@ import { createSendOpenAIRequest } from "./llm.ts";
 import { Mirror, type MirrorUpdate } from "./mirror.ts";
 import { createPresets } from "./presets.ts";
 import { createRemoteSurface } from "./remote.ts";
-import { createRpcEndpoint } from "./endpoint.ts";
+import { callHost, createRpcEndpoint } from "./endpoint.ts";
 import { WorkerTools } from "./tools.ts";
 
 /** The `load` request's params. */
@@ -94,7 +94,11 @@ channel.onRequest("load", async (params) => {
   channel.onRequest("tool.formatMessage", (call) => tools.formatMessage(call as never));
   channel.onRequest("tool.shouldRegister", (call) => tools.shouldRegister(call as never));
 
-  const remote = createRemoteSurface(Comlink.wrap(createRpcEndpoint(channel)), p.methods);
+  const remote = createRemoteSurface(
+    Comlink.wrap(createRpcEndpoint(channel)),
+    p.methods,
+    (method, args) => callHost(channel, method, args),
+  );
   const context = createContext({
     channel,
     mirror,

@@ -3,6 +3,9 @@
  * = the property path joined with `.`, params = the argument list) and answers become Comlink replies.
  * Everything else Comlink can send (`GET`, `SET`, `CONSTRUCT`, `ENDPOINT`, proxies and transferred ports)
  * is refused here, in the worker; nothing of Comlink's own protocol ever reaches the host.
+ *
+ * {@link callHost} is the one place an argument list becomes a request; the remote surface also calls it
+ * directly for arguments Comlink would send as they are (see `remote.ts`).
  * @module
  */
 
@@ -18,6 +21,22 @@ interface ComlinkMessage {
   type?: string;
   path?: string[];
   argumentList?: WireValue[];
+}
+
+/**
+ * Calls a host method with a call's argument list, as `f(a, undefined)` means `f(a)`: trailing
+ * `undefined` arguments are dropped (a trailing null would fail an optional parameter's schema). Never
+ * throws: an argument that cannot be sent (a function anywhere inside) rejects with -32602 before
+ * anything is sent, an error answer rejects with the host's {@link RpcError}.
+ */
+export function callHost(channel: Channel, method: string, args: unknown[]): Promise<unknown> {
+  let end = args.length;
+  while (end > 0 && args[end - 1] === undefined) end--;
+  try {
+    return channel.request(method, end === args.length ? args : args.slice(0, end));
+  } catch (error) {
+    return Promise.reject(new RpcError(-32602, (error as Error).message));
+  }
 }
 
 /** Builds the endpoint over a worker channel. */
@@ -62,16 +81,8 @@ export function createRpcEndpoint(channel: Channel): Endpoint {
       if (wire.some((arg) => arg?.type !== "RAW")) {
         return fail(id, new RpcError(-32602, "proxies cannot be sent to the host"));
       }
-      const args = wire.map((arg) => arg.value);
-      // f(a, undefined) means f(a): a trailing null would fail an optional parameter's schema
-      while (args.length > 0 && args[args.length - 1] === undefined) args.pop();
-      let call: Promise<unknown>;
-      try {
-        call = channel.request((message.path ?? []).join("."), args);
-      } catch (error) {
-        return fail(id, new RpcError(-32602, (error as Error).message));
-      }
-      call.then((value) => reply(id, value), (error) => fail(id, error));
+      callHost(channel, (message.path ?? []).join("."), wire.map((arg) => arg.value))
+        .then((value) => reply(id, value), (error) => fail(id, error));
     },
     addEventListener(type: string, listener: EventListenerOrEventListenerObject) {
       if (type === "message") listeners.add(listener);

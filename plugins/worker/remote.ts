@@ -1,14 +1,22 @@
 /**
  * The remote part of `getContext()`: one member per method path of the host's table (`addMessages`,
- * `presets.list`, ...), each calling through a Comlink proxy. Names outside the table read as
- * `undefined`, so feature checks (`typeof ctx.x === "function"`) tell the truth.
+ * `presets.list`, ...), each over a Comlink proxy. Names outside the table read as `undefined`, so
+ * feature checks (`typeof ctx.x === "function"`) tell the truth.
+ *
+ * A call whose arguments Comlink would send as they are (no transfer handler claims one: the usual case,
+ * plain data) skips Comlink's per-call work (message ids, wire values, a reply event) and goes to the
+ * host the way the endpoint would send it, through the same {@link HostCall}; any other call goes
+ * through its Comlink proxy, whose endpoint refuses it. Members are made once, on first use.
  *
  * Every Comlink proxy created here is kept for the worker's lifetime (the set is bounded by the table):
  * a proxy collected while its call is in flight would leave that call hanging.
  * @module
  */
 
-import type { Remote } from "comlink";
+import { type Remote, transferHandlers } from "comlink";
+
+/** Sends one call to the host: `callHost` of `endpoint.ts` over the worker's channel. */
+export type HostCall = (method: string, args: unknown[]) => Promise<unknown>;
 
 /** Looks up remote members by name. */
 export interface RemoteSurface {
@@ -18,8 +26,21 @@ export interface RemoteSurface {
   has(name: string): boolean;
 }
 
-/** Builds the remote surface over a Comlink root proxy and the host's method names. */
-export function createRemoteSurface(root: Remote<unknown>, methods: readonly string[]): RemoteSurface {
+/** Whether Comlink would send a value as it is: no transfer handler (proxy, thrown error) claims it. */
+function plain(value: unknown): boolean {
+  for (const handler of transferHandlers.values()) if (handler.canHandle(value)) return false;
+  return true;
+}
+
+/**
+ * Builds the remote surface over a Comlink root proxy (over the JSON-RPC endpoint), the host's method
+ * names, and the direct call to the host that plain calls take.
+ */
+export function createRemoteSurface(
+  root: Remote<unknown>,
+  methods: readonly string[],
+  call: HostCall,
+): RemoteSurface {
   const callable = new Set(methods);
   const reachable = new Set<string>();
   for (const name of methods) {
@@ -28,18 +49,21 @@ export function createRemoteSurface(root: Remote<unknown>, methods: readonly str
   }
   const members = new Map<string, unknown>();
 
-  function member(path: string, proxy: Remote<unknown>): unknown {
+  /** The member at `path`; `comlinkProxy` makes its Comlink proxy, once, when the member is made. */
+  function member(path: string, comlinkProxy: () => Remote<unknown>): unknown {
     const known = members.get(path);
     if (known) return known;
+    const proxy = comlinkProxy();
     const made = new Proxy(function () {}, {
       get(_target, prop) {
         if (typeof prop !== "string") return undefined;
         const child = `${path}.${prop}`;
         if (!reachable.has(child)) return undefined;
-        return member(child, (proxy as unknown as Record<string, Remote<unknown>>)[prop]);
+        return member(child, () => (proxy as unknown as Record<string, Remote<unknown>>)[prop]);
       },
       apply(_target, _this, args) {
         if (!callable.has(path)) throw new TypeError(`context.${path} is not a function`);
+        if (args.every(plain)) return call(path, args);
         return (proxy as unknown as (...a: unknown[]) => Promise<unknown>)(...args);
       },
       set: () => false,
@@ -52,10 +76,12 @@ export function createRemoteSurface(root: Remote<unknown>, methods: readonly str
 
   return {
     get(name) {
+      const known = members.get(name);
+      if (known !== undefined) return known;
       if (!reachable.has(name)) return undefined;
       const [head, ...rest] = name.split(".");
       // a nested member is its parent's property: the path's proxies are made (and kept) on the way
-      let found = member(head, (root as unknown as Record<string, Remote<unknown>>)[head]);
+      let found = member(head, () => (root as unknown as Record<string, Remote<unknown>>)[head]);
       for (const part of rest) found = (found as Record<string, unknown>)[part];
       return found;
     },

@@ -10,7 +10,7 @@ import jsonpatch from "fast-json-patch";
 import { Channel } from "../../plugins/worker/channel.ts";
 import { RpcError } from "../../rpc/errors.ts";
 import { CHAT_STATE, guardedDiff, MAX_DIFF_OPS, updateState } from "../../plugins/worker/state-update.ts";
-import { createRpcEndpoint } from "../../plugins/worker/endpoint.ts";
+import { callHost, createRpcEndpoint } from "../../plugins/worker/endpoint.ts";
 import { Mirror } from "../../plugins/worker/mirror.ts";
 import { createRemoteSurface, overRemote } from "../../plugins/worker/remote.ts";
 
@@ -155,11 +155,21 @@ Deno.test("the Comlink endpoint sends method calls as JSON-RPC and refuses every
     if (method === "fail") throw new RpcError(-32001, "not here", { what: params[0] });
     return { method, params };
   });
-  const remote = createRemoteSurface(Comlink.wrap(createRpcEndpoint(channel)), [
+  // what reaches the Comlink endpoint: plain calls skip it
+  const posted: unknown[] = [];
+  const endpoint = createRpcEndpoint(channel);
+  const counted: Comlink.Endpoint = {
+    ...endpoint,
+    postMessage: (message, transfer) => {
+      posted.push(message?.type);
+      endpoint.postMessage(message, transfer);
+    },
+  };
+  const remote = createRemoteSurface(Comlink.wrap(counted), [
     "echo",
     "fail",
     "presets.list",
-  ]);
+  ], (method, args) => callHost(channel, method, args));
   const ctx = {
     echo: remote.get("echo"),
     presets: remote.get("presets"),
@@ -176,6 +186,18 @@ Deno.test("the Comlink endpoint sends method calls as JSON-RPC and refuses every
     const frame = JSON.parse(sent.at(-1)!);
     assert.equal(frame.jsonrpc, "2.0");
     assert.equal(typeof frame.id, "number");
+  });
+  await t.step("plain calls skip Comlink but send what the Comlink path sends", async () => {
+    const comlink = Comlink.wrap<{ echo(...args: unknown[]): Promise<unknown> }>(createRpcEndpoint(channel));
+    const args = [1, { two: [2, null] }, "three", undefined];
+    const viaComlink = await comlink.echo(...args);
+    const comlinkFrame = JSON.parse(sent.at(-1)!);
+    const direct = await ctx.echo(...args);
+    const directFrame = JSON.parse(sent.at(-1)!);
+    assert.deepEqual(direct, viaComlink);
+    assert.deepEqual({ ...directFrame, id: 0 }, { ...comlinkFrame, id: 0 });
+    assert.notEqual(directFrame.id, comlinkFrame.id);
+    assert.deepEqual(posted, [], "a plain call went through Comlink");
   });
   await t.step("errors keep code, message and data", async () => {
     const error = await ctx.fail("x").catch((e: unknown) => e);
@@ -196,6 +218,7 @@ Deno.test("the Comlink endpoint sends method calls as JSON-RPC and refuses every
     assert.equal(fnError.code, -32602);
     const proxyError = await ctx.echo(Comlink.proxy({ x: 1 })).catch((e: unknown) => e);
     assert.equal(proxyError.code, -32602);
+    assert.deepEqual(posted, ["APPLY"], "a proxy argument goes through Comlink, whose endpoint refuses it");
     assert.equal(sent.length, before);
   });
   await t.step("raw GET, SET, CONSTRUCT and ENDPOINT messages are refused", async () => {
@@ -223,7 +246,7 @@ Deno.test("local parts shadow the host's methods; the others stay reachable by d
     "presets.save",
     "presets.state.get",
     "presets.state.update",
-  ]);
+  ], (method, args) => callHost(channel, method, args));
   // deno-lint-ignore no-explicit-any
   const presets: any = overRemote(
     {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { z } from "zod";
+import { LodgeError } from "../../core/errors.ts";
 import { Lodge } from "../../core/lodge.ts";
 import { openSqliteStore } from "../../core/sqlite-store.ts";
 import { createDispatcher, type DispatcherOptions } from "../../rpc/dispatcher.ts";
@@ -267,4 +268,77 @@ Deno.test("handle never rejects, whatever the frame", async () => {
     assert.ok(reply === null || typeof JSON.parse(reply) === "object");
   }
   assert.equal(({} as Record<string, unknown>).method, undefined);
+});
+
+Deno.test("synchronous methods run within handle; async schemas and handlers still validate and hold a slot", async (t) => {
+  const ran: string[] = [];
+  let release = () => {};
+  const methods = [
+    defineMethod({
+      name: "sync",
+      summary: "Synchronous schema and handler.",
+      params: z.tuple([z.number()]),
+      result: z.number(),
+      capability: "plugin",
+      handler: (_ctx, n) => {
+        ran.push(`sync ${n}`);
+        return n;
+      },
+    }),
+    defineMethod({
+      name: "sync.throws",
+      summary: "Throws synchronously.",
+      params: z.tuple([]),
+      result: z.null(),
+      capability: "plugin",
+      handler: (): null => {
+        throw new LodgeError("not_found", "gone");
+      },
+    }),
+    defineMethod({
+      name: "refined",
+      summary: "An asynchronous refinement: validated with safeParseAsync.",
+      params: z.tuple([z.string().refine(async (s) => (await Promise.resolve(s)).length > 2, "too short")]),
+      result: z.string(),
+      capability: "plugin",
+      handler: (_ctx, s) => s.toUpperCase(),
+    }),
+    defineMethod({
+      name: "slow",
+      summary: "Resolves when the test releases it.",
+      params: z.tuple([]),
+      result: z.null(),
+      capability: "plugin",
+      handler: () => new Promise<null>((resolve) => release = () => resolve(null)),
+    }),
+  ];
+  const dispatcher = createDispatcher(methods, newLodge(), { maxInflight: 1 });
+  const peer = { notify() {}, request: () => Promise.resolve(null), onClose() {} };
+  const send = async (frame: unknown) =>
+    JSON.parse((await dispatcher.handle(JSON.stringify(frame), { caller: plugin, peer }))!);
+
+  await t.step("a synchronous method has run when handle returns", async () => {
+    const reply = dispatcher.handle(JSON.stringify(call("sync", [1])), { caller: plugin, peer });
+    assert.deepEqual(ran, ["sync 1"]);
+    assert.deepEqual(JSON.parse((await reply)!), { jsonrpc: "2.0", result: 1, id: 1 });
+  });
+  await t.step("an asynchronous refinement is still checked", async () => {
+    assert.deepEqual(await send(call("refined", ["abc"])), { jsonrpc: "2.0", result: "ABC", id: 1 });
+    const refused = await send(call("refined", ["ab"]));
+    assert.equal(refused.error.code, -32602);
+    assert.equal(refused.error.data.issues[0].message, "too short");
+  });
+  await t.step(
+    "the in-flight slot is freed after sync results and sync throws, held by async ones",
+    async () => {
+      for (let i = 0; i < 3; i++) assert.equal((await send(call("sync", [i]))).result, i);
+      assert.equal((await send(call("sync.throws", []))).error.code, -32001);
+      assert.equal((await send(call("sync", [9]))).result, 9);
+      const slow = send(call("slow", [], 2));
+      assert.equal((await send(call("sync", [10]))).error.code, -32006);
+      release();
+      assert.deepEqual(await slow, { jsonrpc: "2.0", result: null, id: 2 });
+      assert.equal((await send(call("sync", [11]))).result, 11);
+    },
+  );
 });

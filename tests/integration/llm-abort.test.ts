@@ -1,17 +1,13 @@
 import assert from "node:assert/strict";
 import { RpcError } from "../../rpc/errors.ts";
 import { FakeOpenAI } from "../support/fake-openai.ts";
-import { startLlmHost, until } from "../support/llm-host.ts";
+import { startLlmHost, until, useEndpoint } from "../support/llm-host.ts";
 
 Deno.test("aborting a request mid-stream stops the upstream stream", async (t) => {
   const host = await startLlmHost();
   const fake = FakeOpenAI.start();
   try {
-    host.models.presets.patchLive("openai", [
-      { op: "replace", path: "/chat_completion_source", value: "custom" },
-      { op: "replace", path: "/custom_url", value: fake.url },
-      { op: "replace", path: "/stream_openai", value: true },
-    ]);
+    useEndpoint(host.models.presets, fake.url, [{ op: "replace", path: "/stream_openai", value: true }]);
     const messages = [{ role: "user" as const, content: "long story" }];
 
     await t.step("a worker's llm.abort(requestId) aborts its sendOpenAIRequest", async () => {

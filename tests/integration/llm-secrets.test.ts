@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { eventTypes } from "../../core/event-types.ts";
 import { RpcError } from "../../rpc/errors.ts";
 import { FakeOpenAI } from "../support/fake-openai.ts";
-import { captureConsole, startLlmHost } from "../support/llm-host.ts";
+import { captureConsole, startLlmHost, useEndpoint } from "../support/llm-host.ts";
 
 const K1 = "sk-live-FIRST-0123456789abcdef";
 const K2 = "sk-live-SECOND-fedcba9876543210";
@@ -68,10 +68,7 @@ Deno.test("secret_id picks the key, and no key reaches any result, error, event 
     });
 
     await step("sendOpenAIRequest takes secret_id from the override or a connection profile", async () => {
-      await host.models.presets.patchLive("openai", [
-        { op: "replace", path: "/chat_completion_source", value: "custom" },
-        { op: "replace", path: "/custom_url", value: fake.url },
-      ]);
+      await useEndpoint(host.models.presets, fake.url);
       record(
         await host.rpc.call("sendOpenAIRequest", "quiet", [{ role: "user", content: "y" }], null, {
           apiSettingsOverride: { secret_id: id2 },

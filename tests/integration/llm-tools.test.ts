@@ -3,7 +3,7 @@ import { eventTypes } from "../../core/event-types.ts";
 import type { ChatMessage } from "../../core/llm/types.ts";
 import { RpcError } from "../../rpc/errors.ts";
 import { FakeOpenAI, type RecordedRequest } from "../support/fake-openai.ts";
-import { startLlmHost, until } from "../support/llm-host.ts";
+import { startLlmHost, until, useEndpoint } from "../support/llm-host.ts";
 
 const dice = {
   type: "function" as const,
@@ -26,10 +26,7 @@ Deno.test("prompt_xml: tools as plain text, a malformed reply retried, calls par
   const host = await startLlmHost();
   const fake = FakeOpenAI.start();
   try {
-    host.models.presets.patchLive("openai", [
-      { op: "replace", path: "/chat_completion_source", value: "custom" },
-      { op: "replace", path: "/custom_url", value: fake.url },
-    ]);
+    useEndpoint(host.models.presets, fake.url);
     const history = [
       { role: "user" as const, content: "roll a d6" },
       {
@@ -139,10 +136,7 @@ Deno.test("the tool loop runs host and plugin tools and sends their results back
   const fake = FakeOpenAI.start();
   const { models, lodge } = host;
   try {
-    models.presets.patchLive("openai", [
-      { op: "replace", path: "/chat_completion_source", value: "custom" },
-      { op: "replace", path: "/custom_url", value: fake.url },
-    ]);
+    useEndpoint(models.presets, fake.url);
     const fired: [string, unknown][] = [];
     for (
       const name of [

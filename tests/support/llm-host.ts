@@ -149,3 +149,16 @@ export async function until(check: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 200 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
   if (!check()) throw new Error(`timed out waiting for ${what}`);
 }
+
+/** Points the live `openai` preset at a custom endpoint (the fake server), plus any further ops. */
+export function useEndpoint(
+  presets: ModelServices["presets"],
+  url: string,
+  extra: Parameters<ModelServices["presets"]["patchLive"]>[1] = [],
+): ReturnType<ModelServices["presets"]["patchLive"]> {
+  return presets.patchLive("openai", [
+    { op: "replace", path: "/chat_completion_source", value: "custom" },
+    { op: "replace", path: "/custom_url", value: url },
+    ...extra,
+  ]);
+}

@@ -21,6 +21,11 @@ export interface ListenerOptions {
   listenerName?: string;
   /** Where the listener lives (`host`, `plugin`, `socket`). */
   source?: string;
+  /**
+   * Call the listener with the argument list itself (one array) instead of spread arguments, so it can
+   * replace a whole argument for the listeners after it (remote listeners hand edits back this way).
+   */
+  wholeArgs?: boolean;
 }
 
 /** One row of {@link EventBus.getListenersMeta}. */
@@ -46,6 +51,7 @@ interface Entry {
   hint: "first" | "last" | null;
   hintSeq: number;
   once: boolean;
+  wholeArgs: boolean;
 }
 
 /** Events replayed to listeners that subscribe after they fired. */
@@ -124,9 +130,10 @@ export class EventBus {
 
   /**
    * Calls every listener in order, awaiting each. A throwing listener is reported and skipped.
-   * Arguments are passed by reference so listeners may edit them for the ones after.
+   * Arguments are passed by reference so listeners may edit them for the ones after. Resolves with the
+   * argument list as the listeners left it.
    */
-  async emit(event: string, ...args: unknown[]): Promise<void> {
+  async emit(event: string, ...args: unknown[]): Promise<unknown[]> {
     if (REPLAYED.has(event)) this.#fired.set(event, args);
     const ordered = this.#ordered(event);
     for (let i = 0; i < ordered.length; i++) {
@@ -135,11 +142,12 @@ export class EventBus {
       if (!list?.includes(entry)) continue; // removed by an earlier listener
       if (entry.once) list.splice(list.indexOf(entry), 1);
       try {
-        await entry.fn(...args);
+        await call(entry, args);
       } catch (error) {
         this.#onError(event, error, meta(entry, i));
       }
     }
+    return args;
   }
 
   #add(event: string, fn: Listener, options: ListenerOptions, once: boolean): void {
@@ -157,6 +165,7 @@ export class EventBus {
       hint: null,
       hintSeq: 0,
       once,
+      wholeArgs: options.wholeArgs === true,
     };
     list.push(entry);
     const fired = this.#fired.get(event);
@@ -164,7 +173,7 @@ export class EventBus {
       if (once) list.splice(list.indexOf(entry), 1);
       queueMicrotask(async () => {
         try {
-          await fn(...fired);
+          await call(entry, fired);
         } catch (error) {
           this.#onError(event, error, meta(entry, -1));
         }
@@ -197,6 +206,10 @@ export class EventBus {
       a.seq - b.seq
     );
   }
+}
+
+function call(entry: Entry, args: unknown[]): unknown {
+  return entry.wholeArgs ? entry.fn(args) : entry.fn(...args);
 }
 
 function meta(e: Entry, index: number): ListenerMeta {

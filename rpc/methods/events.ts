@@ -91,11 +91,11 @@ export function createEventMethods(options: EventMethodsOptions = {}) {
 
     const deliver = options.awaited
       ? awaitedDelivery(peer, listenerId, event, deadlineMs)
-      : (...args: unknown[]) => peer.notify("event", { listenerId, event, args });
+      : (args: unknown[]) => peer.notify("event", { listenerId, event, args });
     const fn: Listener = once
-      ? (...args: unknown[]) => {
+      ? (args: unknown[]) => {
         if (byId.get(listenerId)?.fn === fn) byId.delete(listenerId);
-        return deliver(...args);
+        return deliver(args);
       }
       : deliver;
     const bus = ctx.lodge.events;
@@ -105,6 +105,7 @@ export function createEventMethods(options: EventMethodsOptions = {}) {
       pluginId: ctx.caller.kind === "plugin" ? ctx.caller.pluginId : undefined,
       listenerName: listenerId,
       source: ctx.caller.kind === "plugin" ? "plugin" : "socket",
+      wholeArgs: true, // edits handed back may replace a whole argument
     };
     if (once) bus.once(event, fn, listenerOptions);
     else bus.on(event, fn, listenerOptions);
@@ -200,10 +201,7 @@ export function createEventMethods(options: EventMethodsOptions = {}) {
       params: z.tuple([EventName], z.unknown()),
       result: z.array(z.unknown()),
       capability: "plugin",
-      handler: async (ctx, event, ...args) => {
-        await ctx.lodge.events.emit(event, ...args);
-        return args;
-      },
+      handler: (ctx, event, ...args) => ctx.lodge.events.emit(event, ...args),
     }),
     defineMethod({
       name: "eventTypes",
@@ -224,7 +222,7 @@ export const eventMethods = createEventMethods();
  * answer is validated and applied to the payload; any failure throws, which the bus reports and skips.
  */
 function awaitedDelivery(peer: Peer, listenerId: string, event: string, deadlineMs: number): Listener {
-  return async (...args: unknown[]) => {
+  return async (args: unknown[]) => {
     const answer = await peer.request("event", { listenerId, event, args }, { timeoutMs: deadlineMs });
     if (typeof answer !== "object" || answer === null || !Object.hasOwn(answer, "patch")) return;
     const ops = PatchOpsSchema.safeParse((answer as { patch: unknown }).patch);

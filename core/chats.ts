@@ -6,9 +6,9 @@
 
 import { z } from "zod";
 import { conflict, invalid, LodgeError, notFound } from "./errors.ts";
-import { deepEqual, isObject } from "./json.ts";
+import { deepEqual, escapeSegment, isObject } from "./json.ts";
 import { safeName } from "./names.ts";
-import { applyPatch, escapeSegment, parsePointer, type PatchOp } from "./patch.ts";
+import { applyPatch, parsePointer, type PatchOp } from "./patch.ts";
 import type { ChatKey, ChatMessage, ChatRecord, Store } from "./store.ts";
 
 /** A chat named as Luker names it: a character chat by avatar and file, or a group chat by id. */

@@ -12,10 +12,10 @@ import type { SettingsService } from "./documents.ts";
 import { invalid, notFound } from "./errors.ts";
 import type { EventBus } from "./events.ts";
 import { eventTypes } from "./event-types.ts";
-import { isObject } from "./json.ts";
 import { type PresetsView, presetsView } from "./llm/presets-view.ts";
 import type { LlmService } from "./llm/service.ts";
-import { diff, escapeSegment, type PatchOp } from "./patch.ts";
+import { escapeSegment, isObject, jsonDiff } from "./json.ts";
+import type { PatchOp } from "./patch.ts";
 import type { PresetService } from "./presets.ts";
 import type { ChatKey, ChatMessage, ChatRecord } from "./store.ts";
 
@@ -419,7 +419,7 @@ export class ChatContext {
   #onPresetsChange(): void {
     if (!this.#presets) return;
     const next = presetsView(this.#deps.presets, this.#deps.llm);
-    const ops = diff(this.#presets, next).map((op) => ({ ...op, path: `/presets${op.path}` }));
+    const ops = jsonDiff(this.#presets, next).map((op) => ({ ...op, path: `/presets${op.path}` }));
     this.#presets = next;
     this.#publish(ops);
   }

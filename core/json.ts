@@ -57,3 +57,56 @@ export function mergeJson(target: unknown, before: unknown, after: unknown): unk
   }
   return after;
 }
+
+/** An RFC 6902 op as {@link jsonDiff} produces it. */
+export type DiffOp =
+  | { op: "add" | "replace" | "test"; path: string; value: unknown }
+  | { op: "remove"; path: string };
+
+/** Escapes one segment for use in a JSON pointer. */
+export function escapeSegment(segment: string | number): string {
+  return String(segment).replaceAll("~", "~0").replaceAll("/", "~1");
+}
+
+/**
+ * The RFC 6902 ops that turn JSON value `before` into `after` (arrays element by element, trailing
+ * removals from the end). With `guards`, a `test` of the old value precedes every replace and remove, so
+ * the patch fails if someone changed that path meanwhile. Object keys holding `undefined` count as
+ * absent, as in JSON.
+ */
+export function jsonDiff(before: unknown, after: unknown, options: { guards?: boolean } = {}): DiffOp[] {
+  const ops: DiffOp[] = [];
+  const guard = (path: string, value: unknown) => {
+    if (options.guards) ops.push({ op: "test", path, value });
+  };
+  const walk = (a: unknown, b: unknown, path: string): void => {
+    if (Object.is(a, b)) return;
+    if (Array.isArray(a) && Array.isArray(b)) {
+      const common = Math.min(a.length, b.length);
+      for (let i = 0; i < common; i++) walk(a[i], b[i], `${path}/${i}`);
+      for (let i = common; i < b.length; i++) ops.push({ op: "add", path: `${path}/${i}`, value: b[i] });
+      for (let i = a.length - 1; i >= b.length; i--) {
+        guard(`${path}/${i}`, a[i]);
+        ops.push({ op: "remove", path: `${path}/${i}` });
+      }
+    } else if (isObject(a) && isObject(b)) {
+      const has = (o: Record<string, unknown>, k: string) => Object.hasOwn(o, k) && o[k] !== undefined;
+      for (const key of Object.keys(a)) {
+        if (!has(a, key) || has(b, key)) continue;
+        guard(`${path}/${escapeSegment(key)}`, a[key]);
+        ops.push({ op: "remove", path: `${path}/${escapeSegment(key)}` });
+      }
+      for (const key of Object.keys(b)) {
+        if (!has(b, key)) continue;
+        const child = `${path}/${escapeSegment(key)}`;
+        if (has(a, key)) walk(a[key], b[key], child);
+        else ops.push({ op: "add", path: child, value: b[key] });
+      }
+    } else {
+      guard(path, a);
+      ops.push({ op: "replace", path, value: b });
+    }
+  };
+  walk(before, after, "");
+  return ops;
+}

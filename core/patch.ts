@@ -9,7 +9,7 @@
 import jsonpatch from "fast-json-patch";
 import { z } from "zod";
 import { conflict, invalid } from "./errors.ts";
-import { deepEqual } from "./json.ts";
+import { deepEqual, escapeSegment } from "./json.ts";
 
 /**
  * One RFC 6902 operation as accepted on the wire. Unknown members are dropped, not refused: RFC 6902
@@ -43,11 +43,6 @@ export function parsePointer(path: string): string[] {
     if (FORBIDDEN_SEGMENTS.has(segment)) throw invalid(`path segment "${segment}" is not allowed`);
     return segment;
   });
-}
-
-/** Escapes one segment for use in a JSON pointer. */
-export function escapeSegment(segment: string | number): string {
-  return String(segment).replaceAll("~", "~0").replaceAll("/", "~1");
 }
 
 /** Validates the shape of every op (required `value`/`from`, safe paths). */
@@ -108,11 +103,6 @@ function rejectLeadingZeroIndex(doc: unknown, path: string, i: number): void {
       return;
     }
   }
-}
-
-/** The ops that turn `before` into `after` (add, remove, replace; no guards), each value a copy. */
-export function diff(before: unknown, after: unknown): PatchOp[] {
-  return jsonpatch.compare(before as object, after as object) as PatchOp[];
 }
 
 function mapPatchError(error: unknown) {

@@ -1,6 +1,7 @@
 /**
  * A small typed JSON-RPC client for Lodge over HTTP and WebSocket, for Deno, Node and browsers. It uses
- * web-standard APIs only and imports the method table as a type, so it carries no host code:
+ * web-standard APIs only and imports the method table as a type; the only host module it loads is the
+ * dependency-free `core/json.ts` (the diff that sends a listener's edits back):
  *
  * ```ts
  * import type { methods } from "./methods/mod.ts";
@@ -11,6 +12,7 @@
  */
 
 import type { z } from "zod";
+import { isObject, jsonDiff } from "../core/json.ts";
 import { ErrorCode, RpcError } from "./errors.ts";
 import type { MethodSpec } from "./method.ts";
 import type { OpenRpcDocument } from "./openrpc.ts";
@@ -272,7 +274,7 @@ export function createSocketClient<T extends MethodTable = MethodTable>(
     if (!isRequest) return await listener(...args);
     const before = JSON.parse(JSON.stringify(args));
     await listener(...args);
-    const patch = diff(before, JSON.parse(JSON.stringify(args)));
+    const patch = jsonDiff(before, JSON.parse(JSON.stringify(args)));
     return patch.length > 0 ? { patch } : null;
   }
 
@@ -359,10 +361,6 @@ function request(method: string, params: unknown[], id?: Id): Json {
   return id === undefined ? { jsonrpc: "2.0", method, params } : { jsonrpc: "2.0", method, params, id };
 }
 
-function isObject(value: unknown): value is Json {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 function answerOf(reply: unknown): unknown {
   if (!isObject(reply)) throw new RpcError(ErrorCode.INTERNAL_ERROR, "Malformed response");
   if (isObject(reply.error)) throw RpcError.fromObject(reply.error);
@@ -380,32 +378,4 @@ function settle(waiter: Waiter, reply: Json): void {
 function httpError(status: number, body: string): RpcError {
   const code = status === 401 || status === 403 ? ErrorCode.FORBIDDEN : ErrorCode.UNAVAILABLE;
   return new RpcError(code, `HTTP ${status}`, { status, body: body.slice(0, 200) });
-}
-
-/** An RFC 6902 op as produced by {@link diff}. */
-type Op = { op: "add" | "replace"; path: string; value: unknown } | { op: "remove"; path: string };
-
-/** The ops that turn JSON value `a` into JSON value `b`. */
-function diff(a: unknown, b: unknown, path = "", ops: Op[] = []): Op[] {
-  if (Object.is(a, b)) return ops;
-  if (Array.isArray(a) && Array.isArray(b)) {
-    const common = Math.min(a.length, b.length);
-    for (let i = 0; i < common; i++) diff(a[i], b[i], `${path}/${i}`, ops);
-    for (let i = common; i < b.length; i++) ops.push({ op: "add", path: `${path}/${i}`, value: b[i] });
-    for (let i = a.length - 1; i >= b.length; i--) ops.push({ op: "remove", path: `${path}/${i}` });
-  } else if (isObject(a) && isObject(b)) {
-    for (const key of Object.keys(a)) {
-      if (!Object.hasOwn(b, key)) ops.push({ op: "remove", path: `${path}/${escape(key)}` });
-    }
-    for (const key of Object.keys(b)) {
-      const child = `${path}/${escape(key)}`;
-      if (Object.hasOwn(a, key)) diff(a[key], b[key], child, ops);
-      else ops.push({ op: "add", path: child, value: b[key] });
-    }
-  } else ops.push({ op: "replace", path, value: b });
-  return ops;
-}
-
-function escape(key: string): string {
-  return key.replaceAll("~", "~0").replaceAll("/", "~1");
 }

@@ -7,8 +7,7 @@
  * @module
  */
 
-import jsonpatch from "fast-json-patch";
-import { mergeJson } from "../../core/json.ts";
+import { type DiffOp, jsonDiff, mergeJson } from "../../core/json.ts";
 import { type Channel, toJson } from "./channel.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -94,14 +93,14 @@ export class WorkerEventSource {
   }
 
   /** Runs the handler behind a listener id and answers the patch of what it changed in `args`. */
-  async deliver(delivery: EventDelivery): Promise<{ patch: jsonpatch.Operation[] } | null> {
+  async deliver(delivery: EventDelivery): Promise<{ patch: DiffOp[] } | null> {
     const entry = this.#byId.get(delivery?.listenerId);
     if (!entry) return null; // removed while the event was on its way
     if (entry.once) this.#forget(delivery.listenerId);
     const args = Array.isArray(delivery.args) ? delivery.args : [];
     const before = structuredClone(args);
     await entry.fn(...args);
-    const patch = jsonpatch.compare(before, args);
+    const patch = jsonDiff(before, args);
     return patch.length > 0 ? { patch } : null;
   }
 

@@ -7,7 +7,7 @@
  * @module
  */
 
-import jsonpatch from "fast-json-patch";
+import { type DiffOp, jsonDiff } from "../../core/json.ts";
 import { type Channel, toJson } from "./channel.ts";
 
 /** Past this many ops the change is sent as one guarded root replace. */
@@ -76,15 +76,15 @@ function isContainer(value: unknown): value is Json {
  * The guarded patch from `before` to `after`: a `test` with the old value before each replace and
  * remove; one root replace guarded by a root test when the diff is large or the shapes differ.
  */
-export function guardedDiff(before: unknown, after: unknown): jsonpatch.Operation[] {
-  const whole: jsonpatch.Operation[] = [
+export function guardedDiff(before: unknown, after: unknown): DiffOp[] {
+  const whole: DiffOp[] = [
     { op: "test", path: "", value: before },
     { op: "replace", path: "", value: after },
   ];
   if (!isContainer(before) || !isContainer(after) || Array.isArray(before) !== Array.isArray(after)) {
     return whole;
   }
-  const ops = jsonpatch.compare(before, after, true);
+  const ops = jsonDiff(before, after, { guards: true });
   return ops.length > MAX_DIFF_OPS ? whole : ops;
 }
 

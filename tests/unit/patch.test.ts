@@ -6,15 +6,8 @@
 
 import assert from "node:assert/strict";
 import { kindOf } from "../support/asserts.ts";
-import { deepEqual } from "../../core/json.ts";
-import {
-  applyPatch,
-  escapeSegment,
-  parsePointer,
-  type PatchMode,
-  type PatchOp,
-  PatchOpsSchema,
-} from "../../core/patch.ts";
+import { deepEqual, escapeSegment } from "../../core/json.ts";
+import { applyPatch, parsePointer, type PatchMode, type PatchOp, PatchOpsSchema } from "../../core/patch.ts";
 
 type Expect = { doc: unknown } | { error: "invalid" | "conflict" };
 interface Vector {

@@ -22,9 +22,13 @@ const WORKER_DIR = `${ROOT}/plugins/worker`;
  * this process's grants. Nothing else of the host's code is in reach (type-only imports are erased and
  * need no grant).
  */
-const SHARED_MODULES = ["core/errors.ts", "core/json.ts", "core/names.ts", "rpc/errors.ts"].map((path) =>
-  `${ROOT}/${path}`
-);
+const SHARED_MODULES = [
+  "core/errors.ts",
+  "core/json.ts",
+  "core/names.ts",
+  "rpc/errors.ts",
+  "rpc/peer-methods.ts",
+].map((path) => `${ROOT}/${path}`);
 /** Kept from the end of the process's stderr, to name the cause of a crash. */
 const STDERR_TAIL = 8192;
 

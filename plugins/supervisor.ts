@@ -26,6 +26,7 @@ import { type ExitInfo, makeSandboxDenoDir, type ProcessGrants, SandboxProcess }
 import type { SandboxEnvelope, WorkerPermissions } from "./sandbox/protocol.ts";
 import { snapshotFolder } from "./snapshot.ts";
 import { makeWorkDir } from "./workdir.ts";
+import { PeerMethod } from "../rpc/peer-methods.ts";
 
 /** Settings of the supervisor; everything but the first four has a default. */
 export interface SupervisorOptions {
@@ -157,8 +158,8 @@ export class PluginSupervisor implements PluginAdmin {
     const { lodge } = this.#o;
     const registry = lodge.extensions;
     this.#cleanup.push(
-      lodge.context.onPatch((ops) => this.#multicast("mirror", { ops })),
-      registry.onChange(() => this.#multicast("extensions", registry.list())),
+      lodge.context.onPatch((ops) => this.#multicast(PeerMethod.MIRROR, { ops })),
+      registry.onChange(() => this.#multicast(PeerMethod.EXTENSIONS, registry.list())),
     );
     this.#lastTick = performance.now();
     this.#heartbeat = setInterval(() => this.#tick(), this.#o.heartbeatMs);
@@ -390,7 +391,7 @@ export class PluginSupervisor implements PluginAdmin {
     host.sandbox.spawnWorker(p.found.id, this.#permissions(p));
     if (p.found.readFiles.length > 0) {
       p.guard = new GrantGuard(p.found.readFiles, (lost) => {
-        peer.notify("revoke", { read: lost });
+        peer.notify(PeerMethod.REVOKE, { read: lost });
         this.#log(
           p,
           "warn",
@@ -435,7 +436,7 @@ export class PluginSupervisor implements PluginAdmin {
       extensions: this.#o.lodge.extensions.list(),
     };
     try {
-      await peer.request("load", params, { timeoutMs: this.#o.loadTimeoutMs });
+      await peer.request(PeerMethod.LOAD, params, { timeoutMs: this.#o.loadTimeoutMs });
     } catch (error) {
       if (p.peer !== peer) return; // stopped meanwhile
       if (error instanceof LodgeError && error.kind === "timeout") {
@@ -529,7 +530,7 @@ export class PluginSupervisor implements PluginAdmin {
         this.#log(p, level as PluginLogEntry["level"], text);
       }
     } else if (msg.method === "$/resync") {
-      p.peer!.notify("mirror", { snapshot: this.#o.lodge.context.snapshot() });
+      p.peer!.notify(PeerMethod.MIRROR, { snapshot: this.#o.lodge.context.snapshot() });
     }
   }
 
@@ -579,7 +580,7 @@ export class PluginSupervisor implements PluginAdmin {
       p.pingSince = now;
       const peer = p.peer;
       const host = p.host;
-      peer.request("ping", null, { timeoutMs: 0 }).then((usage) => {
+      peer.request(PeerMethod.PING, null, { timeoutMs: 0 }).then((usage) => {
         if (p.peer !== peer) return;
         p.pingSince = null;
         const [heap, external, rss] = Array.isArray(usage) ? usage.map(Number) : [];

@@ -16,6 +16,7 @@ import { isObject, jsonDiff } from "../core/json.ts";
 import { ErrorCode, RpcError } from "./errors.ts";
 import type { MethodSpec } from "./method.ts";
 import type { OpenRpcDocument } from "./openrpc.ts";
+import { PeerMethod } from "./peer-methods.ts";
 
 /** Any method table: what `createHttpClient`/`createSocketClient` are generic over. */
 // deno-lint-ignore no-explicit-any
@@ -281,7 +282,9 @@ export function createSocketClient<T extends MethodTable = MethodTable>(
   function onHostCall(frame: Json): void {
     const isRequest = Object.hasOwn(frame, "id");
     const method = frame.method as string;
-    const handler = method === "event" ? (p: unknown) => deliverEvent(p, isRequest) : handlers.get(method);
+    const handler = method === PeerMethod.EVENT
+      ? (p: unknown) => deliverEvent(p, isRequest)
+      : handlers.get(method);
     if (isRequest) {
       answerHost(frame.id, () => {
         if (!handler) throw new RpcError(ErrorCode.METHOD_NOT_FOUND, "Method not found");

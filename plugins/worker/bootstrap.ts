@@ -24,6 +24,7 @@ import { createPresets } from "./presets.ts";
 import { createRemoteSurface } from "./remote.ts";
 import { callHost, createRpcEndpoint } from "./endpoint.ts";
 import { WorkerTools } from "./tools.ts";
+import { PeerMethod } from "../../rpc/peer-methods.ts";
 
 /** The `load` request's params. */
 interface LoadParams {
@@ -59,18 +60,18 @@ globalThis.addEventListener("error", (event) => {
   console.error("Uncaught error:", event.error ?? event.message);
 });
 
-channel.onRequest("ping", () => {
+channel.onRequest(PeerMethod.PING, () => {
   const { heapUsed, external, rss } = Deno.memoryUsage();
   return [heapUsed, external, rss];
 });
 
 // The host withdraws read grants whose files were replaced after the plugin started.
-channel.onNotification("revoke", (params) => {
+channel.onNotification(PeerMethod.REVOKE, (params) => {
   for (const path of (params as { read: string[] }).read) Deno.permissions.revokeSync({ name: "read", path });
 });
 
 let loaded = false;
-channel.onRequest("load", async (params) => {
+channel.onRequest(PeerMethod.LOAD, async (params) => {
   if (loaded) throw new Error("plugin already loaded");
   loaded = true;
   const p = params as LoadParams;
@@ -83,16 +84,16 @@ channel.onRequest("load", async (params) => {
   const eventSource = new WorkerEventSource(channel, report);
   const extensions = new WorkerExtensions(channel, p.extensions, report);
   const tools = new WorkerTools(channel, () => (mirror.get("presets") as PresetsView).toolCalling);
-  channel.onNotification("mirror", (update) => mirror.update(update as MirrorUpdate));
+  channel.onNotification(PeerMethod.MIRROR, (update) => mirror.update(update as MirrorUpdate));
   channel.onNotification(
-    "extensions",
+    PeerMethod.EXTENSIONS,
     (registry) => extensions.replace(registry as Record<string, ExtensionEntry>),
   );
-  channel.onRequest("event", (delivery) => eventSource.deliver(delivery as never));
-  channel.onRequest("extensions.invoke", (call) => extensions.invoke(call as never));
-  channel.onRequest("tool.invoke", (call) => tools.invoke(call as never));
-  channel.onRequest("tool.formatMessage", (call) => tools.formatMessage(call as never));
-  channel.onRequest("tool.shouldRegister", (call) => tools.shouldRegister(call as never));
+  channel.onRequest(PeerMethod.EVENT, (delivery) => eventSource.deliver(delivery as never));
+  channel.onRequest(PeerMethod.EXTENSION_INVOKE, (call) => extensions.invoke(call as never));
+  channel.onRequest(PeerMethod.TOOL_INVOKE, (call) => tools.invoke(call as never));
+  channel.onRequest(PeerMethod.TOOL_FORMAT_MESSAGE, (call) => tools.formatMessage(call as never));
+  channel.onRequest(PeerMethod.TOOL_SHOULD_REGISTER, (call) => tools.shouldRegister(call as never));
 
   const remote = createRemoteSurface(
     Comlink.wrap(createRpcEndpoint(channel)),

@@ -13,6 +13,7 @@ import type { EventBus, Listener } from "../../core/events.ts";
 import { mergeJson } from "../../core/json.ts";
 import { applyPatch, type PatchOp, PatchOpsSchema } from "../../core/patch.ts";
 import { type CallContext, defineMethod, type Peer } from "../method.ts";
+import { PeerMethod } from "../peer-methods.ts";
 
 /** Options of {@link createEventMethods}. */
 export interface EventMethodsOptions {
@@ -91,7 +92,7 @@ export function createEventMethods(options: EventMethodsOptions = {}) {
 
     const deliver = options.awaited
       ? awaitedDelivery(peer, listenerId, event, deadlineMs)
-      : (args: unknown[]) => peer.notify("event", { listenerId, event, args });
+      : (args: unknown[]) => peer.notify(PeerMethod.EVENT, { listenerId, event, args });
     const fn: Listener = once
       ? (args: unknown[]) => {
         if (byId.get(listenerId)?.fn === fn) byId.delete(listenerId);
@@ -223,7 +224,9 @@ export const eventMethods = createEventMethods();
  */
 function awaitedDelivery(peer: Peer, listenerId: string, event: string, deadlineMs: number): Listener {
   return async (args: unknown[]) => {
-    const answer = await peer.request("event", { listenerId, event, args }, { timeoutMs: deadlineMs });
+    const answer = await peer.request(PeerMethod.EVENT, { listenerId, event, args }, {
+      timeoutMs: deadlineMs,
+    });
     if (typeof answer !== "object" || answer === null || !Object.hasOwn(answer, "patch")) return;
     const ops = PatchOpsSchema.safeParse((answer as { patch: unknown }).patch);
     if (!ops.success) throw new LodgeError("invalid", `listener ${listenerId} answered a malformed patch`);

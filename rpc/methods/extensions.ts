@@ -8,6 +8,7 @@
 import { z } from "zod";
 import { LodgeError, notFound } from "../../core/errors.ts";
 import { type CallContext, defineMethod } from "../method.ts";
+import { PeerMethod } from "../peer-methods.ts";
 
 const Name = z.string().min(1).max(200);
 const MethodName = z.string().min(1).max(200);
@@ -62,7 +63,7 @@ export const extensionMethods = [
       const entry = ctx.lodge.extensions.get(name);
       if (!entry) throw notFound(`no extension API ${name}`);
       if (!entry.methods.includes(method)) throw notFound(`extension API ${name} has no method ${method}`);
-      return await entry.connection.request("extensions.invoke", { name, method, args: args ?? [] });
+      return await entry.connection.request(PeerMethod.EXTENSION_INVOKE, { name, method, args: args ?? [] });
     },
   }),
 ];

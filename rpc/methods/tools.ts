@@ -16,6 +16,7 @@ import { z } from "zod";
 import { LodgeError } from "../../core/errors.ts";
 import type { FunctionTool } from "../../core/tools.ts";
 import { type CallContext, defineMethod, type Peer } from "../method.ts";
+import { PeerMethod } from "../peer-methods.ts";
 
 /** How long the host waits for a tool's action in the caller's worker. */
 const ACTION_TIMEOUT_MS = 120_000;
@@ -102,12 +103,13 @@ export const toolMethods = [
         parameters: spec.parameters,
         stealth: spec.stealth,
         owner: ownerOf(ctx),
-        action: (args, signal) => callBack(peer, "tool.invoke", { name, args }, ACTION_TIMEOUT_MS, signal),
+        action: (args, signal) =>
+          callBack(peer, PeerMethod.TOOL_INVOKE, { name, args }, ACTION_TIMEOUT_MS, signal),
         formatMessage: spec.formatMessage
-          ? (args) => callBack(peer, "tool.formatMessage", { name, args }, HELPER_TIMEOUT_MS)
+          ? (args) => callBack(peer, PeerMethod.TOOL_FORMAT_MESSAGE, { name, args }, HELPER_TIMEOUT_MS)
           : undefined,
         shouldRegister: spec.shouldRegister
-          ? () => callBack(peer, "tool.shouldRegister", { name }, HELPER_TIMEOUT_MS)
+          ? () => callBack(peer, PeerMethod.TOOL_SHOULD_REGISTER, { name }, HELPER_TIMEOUT_MS)
           : undefined,
       };
       ctx.lodge.tools.register(tool);

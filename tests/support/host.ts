@@ -189,12 +189,9 @@ function childEnv(extra: Record<string, string> = {}): Record<string, string> {
   return { ...env, NO_COLOR: "1", ...extra };
 }
 
-/** Runs `main.ts` with `args` to completion and returns its exit code and output (for `--help`, refusals). */
-export async function runCli(
-  args: string[],
-  options: SpawnOptions = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
+/** `deno run -A main.ts ...args` with a clean environment and piped output. */
+function mainCommand(args: string[], options: SpawnOptions): Deno.Command {
+  return new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", MAIN_TS, ...args],
     cwd: REPO_ROOT,
     env: childEnv(options.env),
@@ -202,7 +199,15 @@ export async function runCli(
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
-  }).output();
+  });
+}
+
+/** Runs `main.ts` with `args` to completion and returns its exit code and output (for `--help`, refusals). */
+export async function runCli(
+  args: string[],
+  options: SpawnOptions = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await mainCommand(args, options).output();
   const dec = new TextDecoder();
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
@@ -213,15 +218,7 @@ export async function runCli(
  * so the child never blocks on a full pipe. Always end it with `kill()` (SIGTERM by default).
  */
 export async function spawnHost(dataDir: string, options: SpawnOptions = {}): Promise<ChildHost> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN_TS, "--host", "127.0.0.1", "--port", "0", "--data", dataDir],
-    cwd: REPO_ROOT,
-    env: childEnv(options.env),
-    clearEnv: true,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  const child = mainCommand(["--host", "127.0.0.1", "--port", "0", "--data", dataDir], options).spawn();
   let errText = "";
   const errDone = (async () => {
     for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) errText += chunk;

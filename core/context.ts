@@ -344,7 +344,7 @@ export class ChatContext {
     this.#chat = this.#deps.chats.messages(record.id);
     this.#avatar = record.key.kind === "character" ? record.key.owner : null;
     this.#groupId = record.key.kind === "group" ? (groupId ?? this.#groupOfChat(record.key.file)) : null;
-    this.#publishAll();
+    this.#publishFields();
     await this.#emit(eventTypes.CHAT_CHANGED, record.key.file);
     await this.#emit(eventTypes.CHAT_LOADED, { chatId: record.key.file });
   }
@@ -382,7 +382,7 @@ export class ChatContext {
       case "deleted":
         this.#record = null;
         this.#chat = [];
-        this.#publishAll();
+        this.#publishFields();
     }
   }
 
@@ -393,8 +393,10 @@ export class ChatContext {
       this.#avatar = null;
       this.#record = null;
       this.#chat = [];
+      return this.#publishFields();
     }
-    this.#publishAll();
+    // The open chat did not change: send only what a card or group edit can change, not the messages.
+    this.#publishFields(["characters", "groups", "name2", "characterId", "groupId"]);
   }
 
   #chatFields(): ChatFields {
@@ -424,11 +426,14 @@ export class ChatContext {
     this.#publish(ops);
   }
 
-  #publishAll(): void {
+  #publishFields(only?: (keyof ChatFields)[]): void {
     // Whole-value replaces of the chat fields (presets do not change with the chat): `undefined` fields
     // travel as null so every op stays valid JSON.
+    const fields = structuredClone(
+      Object.entries(this.#chatFields()).filter(([k]) => !only || only.includes(k as keyof ChatFields)),
+    );
     this.#publish(
-      Object.entries(structuredClone(this.#chatFields())).map(([k, value]) => ({
+      fields.map(([k, value]) => ({
         op: "replace" as const,
         path: `/${k}`,
         value: value ?? null,

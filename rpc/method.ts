@@ -45,13 +45,36 @@ export interface CallContext {
 /**
  * One method declaration. `params` is a zod tuple of the positional arguments. `N` keeps the literal
  * name so the typed client can look a method up by name in a table type.
+ *
+ * Every tuple member (and a rest element) is named with zod's `.meta({ title })`; the OpenRPC document,
+ * `docs/methods.md` and the plugin API reference take the parameter names from there and nowhere else.
+ * `.describe()` on a member adds a description. A test fails when a method of the table leaves a
+ * parameter unnamed.
+ *
+ * @example
+ * ```ts ignore
+ * defineMethod({
+ *   name: "getChatState",
+ *   summary: "The chat state of a namespace (null when absent).",
+ *   params: z.tuple([
+ *     Namespace.meta({ title: "namespace" }),
+ *     TargetOption.meta({ title: "options" }),
+ *   ]),
+ *   result: z.unknown(),
+ *   capability: "plugin",
+ *   handler: ({ lodge }, namespace, options) => ...,
+ * });
+ * ```
  */
 export interface MethodSpec<P extends z.ZodTuple = z.ZodTuple, R = unknown, N extends string = string> {
   /** The getContext() path, e.g. `updateMessages` or `presets.list`. */
   name: N;
   /** One line for the OpenRPC document and docs. */
   summary: string;
-  /** Positional parameters. Optional trailing ones use `.optional()`. */
+  /**
+   * Positional parameters, each named with `.meta({ title })`. Optional trailing ones use `.optional()`;
+   * a variadic tail is the tuple's rest element.
+   */
   params: P;
   /** Result shape, for OpenRPC and the typed client. */
   result: z.ZodType<R>;

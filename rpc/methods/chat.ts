@@ -38,7 +38,7 @@ export const chatMethods = [
   defineMethod({
     name: "selectCharacterById",
     summary: "Selects a character by its index in `characters` and opens its latest chat.",
-    params: z.tuple([z.number().int().min(0)]),
+    params: z.tuple([z.number().int().min(0).meta({ title: "characterId" })]),
     result: z.string(),
     capability: "plugin",
     handler: ({ lodge }, id) => lodge.context.selectCharacterById(id),
@@ -46,7 +46,7 @@ export const chatMethods = [
   defineMethod({
     name: "openCharacterChat",
     summary: "Opens a chat of the selected character by file name.",
-    params: z.tuple([z.string().min(1)]),
+    params: z.tuple([z.string().min(1).meta({ title: "fileName" })]),
     result: z.string(),
     capability: "plugin",
     handler: ({ lodge }, file) => lodge.context.openCharacterChat(file),
@@ -54,7 +54,10 @@ export const chatMethods = [
   defineMethod({
     name: "openGroupChat",
     summary: "Opens a group's chat (the group's current chat when no chat id is given).",
-    params: z.tuple([z.string().min(1), z.string().optional()]),
+    params: z.tuple([
+      z.string().min(1).meta({ title: "groupId" }),
+      z.string().optional().meta({ title: "chatId" }),
+    ]),
     result: z.string(),
     capability: "plugin",
     handler: ({ lodge }, groupId, chatId) => lodge.context.openGroupChat(groupId, chatId),
@@ -62,7 +65,10 @@ export const chatMethods = [
   defineMethod({
     name: "addMessages",
     summary: "Adds one or more messages to the open chat; returns the new index or indexes.",
-    params: z.tuple([Messages, z.object({ scroll: z.boolean(), silent: z.boolean() }).partial().optional()]),
+    params: z.tuple([
+      Messages.meta({ title: "messages" }),
+      z.object({ scroll: z.boolean(), silent: z.boolean() }).partial().optional().meta({ title: "options" }),
+    ]),
     result: z.union([z.number(), z.array(z.number())]),
     capability: "plugin",
     handler: ({ lodge }, messages, options) => lodge.context.addMessages(messages, options),
@@ -71,8 +77,10 @@ export const chatMethods = [
     name: "updateMessages",
     summary: "Merges patches into messages of the open chat; emits MESSAGE_EDITED and MESSAGE_UPDATED.",
     params: z.tuple([
-      z.union([Update, z.array(Update)]),
-      z.object({ rerender: z.boolean(), silent: z.boolean() }).partial().optional(),
+      z.union([Update, z.array(Update)]).meta({ title: "updates" }),
+      z.object({ rerender: z.boolean(), silent: z.boolean() }).partial().optional().meta({
+        title: "options",
+      }),
     ]),
     result: z.null(),
     capability: "plugin",
@@ -85,8 +93,10 @@ export const chatMethods = [
     name: "deleteMessages",
     summary: "Deletes messages (or one swipe with `swipe`) and returns what was deleted.",
     params: z.tuple([
-      z.union([z.number().int(), z.array(z.number().int())]),
-      z.object({ swipe: z.number().int(), silent: z.boolean() }).partial().optional(),
+      z.union([z.number().int(), z.array(z.number().int())]).meta({ title: "index" }),
+      z.object({ swipe: z.number().int(), silent: z.boolean() }).partial().optional().meta({
+        title: "options",
+      }),
     ]),
     result: z.union([Message, z.array(Message), z.null()]),
     capability: "plugin",
@@ -95,7 +105,7 @@ export const chatMethods = [
   defineMethod({
     name: "getMessage",
     summary: "The message at an index of the open chat, or null.",
-    params: z.tuple([z.number().int()]),
+    params: z.tuple([z.number().int().meta({ title: "index" })]),
     result: Message.nullable(),
     capability: "plugin",
     handler: ({ lodge }, index) => lodge.context.getMessage(index),
@@ -111,7 +121,7 @@ export const chatMethods = [
   defineMethod({
     name: "saveChatMetadata",
     summary: "Merges the given fields into the open chat's metadata and saves it.",
-    params: z.tuple([z.record(z.string(), z.unknown()).optional()]),
+    params: z.tuple([z.record(z.string(), z.unknown()).optional().meta({ title: "withMetadata" })]),
     result: z.boolean(),
     capability: "plugin",
     handler: ({ lodge }, metadata) => lodge.context.saveChatMetadata(metadata),
@@ -119,7 +129,7 @@ export const chatMethods = [
   defineMethod({
     name: "getChatState",
     summary: "The chat state of a namespace (null when absent).",
-    params: z.tuple([Namespace, TargetOption]),
+    params: z.tuple([Namespace.meta({ title: "namespace" }), TargetOption.meta({ title: "options" })]),
     result: z.unknown(),
     capability: "plugin",
     handler: ({ lodge }, ns, options) =>
@@ -128,7 +138,10 @@ export const chatMethods = [
   defineMethod({
     name: "getChatStateBatch",
     summary: "The chat states of several namespaces, keyed by namespace.",
-    params: z.tuple([z.array(Namespace).max(1000), TargetOption]),
+    params: z.tuple([
+      z.array(Namespace).max(1000).meta({ title: "namespaces" }),
+      TargetOption.meta({ title: "options" }),
+    ]),
     result: z.record(z.string(), z.unknown()),
     capability: "plugin",
     handler: ({ lodge }, nss, options) =>
@@ -138,7 +151,11 @@ export const chatMethods = [
     name: "patchChatState",
     summary: "Applies RFC 6902 ops (with `test` guards) to a namespace's chat state; the data form of " +
       "updateChatState. A failed guard is a conflict (-32000).",
-    params: z.tuple([Namespace, PatchOpsSchema, TargetOption]),
+    params: z.tuple([
+      Namespace.meta({ title: "namespace" }),
+      PatchOpsSchema.meta({ title: "operations" }),
+      TargetOption.meta({ title: "options" }),
+    ]),
     result: StateResult,
     capability: "plugin",
     handler: ({ lodge }, ns, ops, options) => {
@@ -153,7 +170,7 @@ export const chatMethods = [
   defineMethod({
     name: "deleteChatState",
     summary: "Deletes a namespace's chat state.",
-    params: z.tuple([Namespace, TargetOption]),
+    params: z.tuple([Namespace.meta({ title: "namespace" }), TargetOption.meta({ title: "options" })]),
     result: z.object({ ok: z.boolean(), deleted: z.boolean() }),
     capability: "plugin",
     handler: ({ lodge }, ns, options) =>
@@ -162,7 +179,7 @@ export const chatMethods = [
   defineMethod({
     name: "getCharacterState",
     summary: "The selected character's state of a namespace (null when absent).",
-    params: z.tuple([Namespace]),
+    params: z.tuple([Namespace.meta({ title: "namespace" })]),
     result: z.unknown(),
     capability: "plugin",
     handler: ({ lodge }, ns) => lodge.characterState.get(lodge.context.currentAvatar(), ns),
@@ -170,7 +187,10 @@ export const chatMethods = [
   defineMethod({
     name: "setCharacterState",
     summary: "Replaces the selected character's state of a namespace; null deletes it.",
-    params: z.tuple([Namespace, z.record(z.string(), z.unknown()).nullable()]),
+    params: z.tuple([
+      Namespace.meta({ title: "namespace" }),
+      z.record(z.string(), z.unknown()).nullable().meta({ title: "data" }),
+    ]),
     result: z.null(),
     capability: "plugin",
     handler: ({ lodge }, ns, data) => {
@@ -182,7 +202,10 @@ export const chatMethods = [
   defineMethod({
     name: "addOneMessage",
     summary: "Deprecated: use addMessages. Adds one message to the open chat.",
-    params: z.tuple([Message, z.record(z.string(), z.unknown()).optional()]),
+    params: z.tuple([
+      Message.meta({ title: "message" }),
+      z.record(z.string(), z.unknown()).optional().meta({ title: "options" }),
+    ]),
     result: z.number(),
     capability: "plugin",
     handler: async ({ lodge }, message) => await lodge.context.addMessages(message) as number,
@@ -201,7 +224,7 @@ export const chatMethods = [
   defineMethod({
     name: "deleteMessage",
     summary: "Deprecated: use deleteMessages.",
-    params: z.tuple([z.number().int()]),
+    params: z.tuple([z.number().int().meta({ title: "index" })]),
     result: Message.nullable(),
     capability: "plugin",
     handler: async ({ lodge }, index) => await lodge.context.deleteMessages(index) as Record<string, unknown>,
@@ -210,8 +233,8 @@ export const chatMethods = [
     name: "patchChatMessages",
     summary: "Deprecated low-level transport: applies RFC 6902 ops to the open chat's message array.",
     params: z.tuple([
-      PatchOpsSchema,
-      z.object({ integrity: z.string(), force: z.boolean() }).partial().optional(),
+      PatchOpsSchema.meta({ title: "operations" }),
+      z.object({ integrity: z.string(), force: z.boolean() }).partial().optional().meta({ title: "options" }),
     ]),
     result: z.object({
       ok: z.boolean(),
@@ -226,8 +249,8 @@ export const chatMethods = [
     name: "appendChatMessages",
     summary: "Deprecated low-level transport: appends messages to the open chat (retry-safe).",
     params: z.tuple([
-      z.array(Message),
-      z.object({ integrity: z.string(), force: z.boolean() }).partial().optional(),
+      z.array(Message).meta({ title: "messages" }),
+      z.object({ integrity: z.string(), force: z.boolean() }).partial().optional().meta({ title: "options" }),
     ]),
     result: z.object({ ok: z.boolean(), appended: z.number(), skipped: z.number(), integrity: z.string() })
       .loose(),

@@ -26,7 +26,7 @@ export const documentMethods = [
   defineMethod({
     name: "loadWorldInfo",
     summary: "A world info book (`{ entries, ... }`), or null when there is none of that name.",
-    params: z.tuple([z.string().min(1)]),
+    params: z.tuple([z.string().min(1).meta({ title: "name" })]),
     result: Json.nullable(),
     capability: "plugin",
     handler: ({ lodge }, name) => lodge.worldInfo.get(name),
@@ -34,7 +34,7 @@ export const documentMethods = [
   defineMethod({
     name: "saveWorldInfo",
     summary: "Replaces a world info book; emits WORLDINFO_UPDATED(name, data).",
-    params: z.tuple([z.string().min(1), WorldData]),
+    params: z.tuple([z.string().min(1).meta({ title: "name" }), WorldData.meta({ title: "data" })]),
     result: z.null(),
     capability: "plugin",
     handler: async ({ lodge }, name, data) => {
@@ -46,7 +46,10 @@ export const documentMethods = [
   defineMethod({
     name: "patchWorldInfo",
     summary: "Applies lenient RFC 6902 ops to a world info book; emits WORLDINFO_UPDATED(name, data).",
-    params: z.tuple([z.string().min(1), PatchOpsSchema]),
+    params: z.tuple([
+      z.string().min(1).meta({ title: "name" }),
+      PatchOpsSchema.meta({ title: "operations" }),
+    ]),
     result: z.null(),
     capability: "plugin",
     handler: async ({ lodge }, name, ops) => {
@@ -58,7 +61,11 @@ export const documentMethods = [
   defineMethod({
     name: "writeExtensionField",
     summary: "Replaces `data.extensions[key]` on the card of the character with this index.",
-    params: z.tuple([z.number().int().min(0), z.string().min(1).max(256), z.unknown()]),
+    params: z.tuple([
+      z.number().int().min(0).meta({ title: "characterId" }),
+      z.string().min(1).max(256).meta({ title: "key" }),
+      z.unknown().meta({ title: "value" }),
+    ]),
     result: z.null(),
     capability: "plugin",
     handler: ({ lodge }, characterId, key, value) => {
@@ -79,7 +86,7 @@ export const documentMethods = [
   defineMethod({
     name: "settings.save",
     summary: "Replaces the settings document; emits SETTINGS_UPDATED.",
-    params: z.tuple([Json]),
+    params: z.tuple([Json.meta({ title: "settings" })]),
     result: z.null(),
     capability: "admin",
     handler: async ({ lodge }, doc) => {
@@ -91,7 +98,7 @@ export const documentMethods = [
   defineMethod({
     name: "settings.patch",
     summary: "Applies lenient RFC 6902 ops to the settings document; emits SETTINGS_UPDATED.",
-    params: z.tuple([PatchOpsSchema]),
+    params: z.tuple([PatchOpsSchema.meta({ title: "operations" })]),
     result: z.null(),
     capability: "admin",
     handler: async ({ lodge }, ops) => {

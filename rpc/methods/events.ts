@@ -126,7 +126,7 @@ export function createEventMethods(options: EventMethodsOptions = {}) {
     defineMethod({
       name: "eventSource.on",
       summary: "Subscribes this connection's listener to an event; delivered with method `event`.",
-      params: z.tuple([EventName, SubscribeOptions]),
+      params: z.tuple([EventName.meta({ title: "event" }), SubscribeOptions.meta({ title: "listener" })]),
       result: z.null(),
       capability: "plugin",
       handler: (ctx, event, options) => subscribe(ctx, event, options, false),
@@ -134,7 +134,7 @@ export function createEventMethods(options: EventMethodsOptions = {}) {
     defineMethod({
       name: "eventSource.once",
       summary: "Like eventSource.on, removed after its first delivery.",
-      params: z.tuple([EventName, SubscribeOptions]),
+      params: z.tuple([EventName.meta({ title: "event" }), SubscribeOptions.meta({ title: "listener" })]),
       result: z.null(),
       capability: "plugin",
       handler: (ctx, event, options) => subscribe(ctx, event, options, true),
@@ -142,7 +142,7 @@ export function createEventMethods(options: EventMethodsOptions = {}) {
     defineMethod({
       name: "eventSource.off",
       summary: "Removes this connection's listener; false when there was none.",
-      params: z.tuple([EventName, ListenerRef]),
+      params: z.tuple([EventName.meta({ title: "event" }), ListenerRef.meta({ title: "listener" })]),
       result: z.boolean(),
       capability: "plugin",
       handler: (ctx, event, { listenerId }) => {
@@ -157,7 +157,7 @@ export function createEventMethods(options: EventMethodsOptions = {}) {
     defineMethod({
       name: "eventSource.makeFirst",
       summary: "Moves this connection's listener ahead of every other; false when there is none.",
-      params: z.tuple([EventName, ListenerRef]),
+      params: z.tuple([EventName.meta({ title: "event" }), ListenerRef.meta({ title: "listener" })]),
       result: z.boolean(),
       capability: "plugin",
       handler: (ctx, event, { listenerId }) => {
@@ -168,7 +168,7 @@ export function createEventMethods(options: EventMethodsOptions = {}) {
     defineMethod({
       name: "eventSource.makeLast",
       summary: "Moves this connection's listener behind every other; false when there is none.",
-      params: z.tuple([EventName, ListenerRef]),
+      params: z.tuple([EventName.meta({ title: "event" }), ListenerRef.meta({ title: "listener" })]),
       result: z.boolean(),
       capability: "plugin",
       handler: (ctx, event, { listenerId }) => {
@@ -179,7 +179,7 @@ export function createEventMethods(options: EventMethodsOptions = {}) {
     defineMethod({
       name: "eventSource.getListenersMeta",
       summary: "The listeners of an event in the order emit calls them.",
-      params: z.tuple([EventName]),
+      params: z.tuple([EventName.meta({ title: "event" })]),
       result: z.array(ListenerMetaSchema),
       capability: "plugin",
       handler: (ctx, event) => ctx.lodge.events.getListenersMeta(event),
@@ -187,7 +187,7 @@ export function createEventMethods(options: EventMethodsOptions = {}) {
     defineMethod({
       name: "eventSource.setOrderConfig",
       summary: "Sets per-event plugin order: { [event]: { pluginOrder: [pluginId, ...] } }.",
-      params: z.tuple([OrderConfigSchema]),
+      params: z.tuple([OrderConfigSchema.meta({ title: "config" })]),
       result: z.null(),
       capability: "plugin",
       handler: (ctx, config) => {
@@ -199,7 +199,7 @@ export function createEventMethods(options: EventMethodsOptions = {}) {
       name: "eventSource.emit",
       summary: "Emits an event with the given arguments and resolves when every listener has run, with " +
         "the arguments as the listeners left them (the emitter writes their edits back).",
-      params: z.tuple([EventName], z.unknown()),
+      params: z.tuple([EventName.meta({ title: "event" })], z.unknown().meta({ title: "args" })),
       result: z.array(z.unknown()),
       capability: "plugin",
       handler: (ctx, event, ...args) => ctx.lodge.events.emit(event, ...args),

@@ -25,7 +25,7 @@ export const extensionMethods = [
   defineMethod({
     name: "extensions.register",
     summary: "Registers the calling plugin's API under a name, with its method names.",
-    params: z.tuple([Name, z.array(MethodName).max(1000)]),
+    params: z.tuple([Name.meta({ title: "name" }), z.array(MethodName).max(1000).meta({ title: "methods" })]),
     result: z.null(),
     capability: "plugin",
     handler: (ctx, name, methods) => {
@@ -40,7 +40,7 @@ export const extensionMethods = [
   defineMethod({
     name: "extensions.unregister",
     summary: "Removes an API the calling plugin registered; false when it owns none by that name.",
-    params: z.tuple([Name]),
+    params: z.tuple([Name.meta({ title: "name" })]),
     result: z.boolean(),
     capability: "plugin",
     handler: (ctx, name) => ctx.lodge.extensions.unregister(name, pluginOf(ctx)),
@@ -56,7 +56,11 @@ export const extensionMethods = [
   defineMethod({
     name: "extensions.call",
     summary: "Calls a method of a registered API in its owner's worker and returns its result.",
-    params: z.tuple([Name, MethodName, z.array(z.unknown()).max(1000).optional()]),
+    params: z.tuple([
+      Name.meta({ title: "name" }),
+      MethodName.meta({ title: "method" }),
+      z.array(z.unknown()).max(1000).optional().meta({ title: "args" }),
+    ]),
     result: z.unknown(),
     capability: "plugin",
     handler: async (ctx, name, method, args) => {

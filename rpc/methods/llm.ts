@@ -69,7 +69,12 @@ export const llmMethods = [
     summary: "Sends chat messages with the live settings merged with llmPresetName, apiPresetName and " +
       "apiSettingsOverride; returns the OpenAI response object. The signal is null or { requestId } " +
       "for llm.abort.",
-    params: z.tuple([z.string().min(1).max(64), MessagesSchema, Signal, SendOptionsSchema.optional()]),
+    params: z.tuple([
+      z.string().min(1).max(64).meta({ title: "type" }),
+      MessagesSchema.meta({ title: "messages" }),
+      Signal.meta({ title: "signal" }),
+      SendOptionsSchema.optional().meta({ title: "options" }),
+    ]),
     result: Response,
     capability: "plugin",
     handler: async (ctx, type, messages, signal, options) => {
@@ -103,7 +108,7 @@ export const llmMethods = [
   defineMethod({
     name: "llm.abort",
     summary: "Aborts a running sendOpenAIRequest of this connection by its requestId.",
-    params: z.tuple([RequestId]),
+    params: z.tuple([RequestId.meta({ title: "requestId" })]),
     result: z.object({ aborted: z.boolean() }),
     capability: "plugin",
     handler: (ctx, requestId) => {

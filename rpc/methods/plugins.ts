@@ -45,7 +45,7 @@ export const pluginMethods = [
   defineMethod({
     name: "plugins.enable",
     summary: "Enables a plugin (also clears its crash count) and starts it.",
-    params: z.tuple([Id]),
+    params: z.tuple([Id.meta({ title: "id" })]),
     result: PluginInfoSchema,
     capability: "admin",
     handler: ({ lodge }, id) => admin(lodge).enable(id),
@@ -53,7 +53,7 @@ export const pluginMethods = [
   defineMethod({
     name: "plugins.disable",
     summary: "Stops a plugin and keeps it stopped across restarts.",
-    params: z.tuple([Id]),
+    params: z.tuple([Id.meta({ title: "id" })]),
     result: PluginInfoSchema,
     capability: "admin",
     handler: ({ lodge }, id) => admin(lodge).disable(id),
@@ -61,7 +61,7 @@ export const pluginMethods = [
   defineMethod({
     name: "plugins.reload",
     summary: "Reads a plugin's folder again and restarts it.",
-    params: z.tuple([Id]),
+    params: z.tuple([Id.meta({ title: "id" })]),
     result: PluginInfoSchema,
     capability: "admin",
     handler: ({ lodge }, id) => admin(lodge).reload(id),
@@ -69,7 +69,12 @@ export const pluginMethods = [
   defineMethod({
     name: "plugins.logs",
     summary: "A plugin's kept console output and errors, oldest first (the last `limit`, default 200).",
-    params: z.tuple([Id, z.object({ limit: z.number().int().min(1).max(10_000).optional() }).optional()]),
+    params: z.tuple([
+      Id.meta({ title: "id" }),
+      z.object({ limit: z.number().int().min(1).max(10_000).optional() }).optional().meta({
+        title: "options",
+      }),
+    ]),
     result: z.array(LogEntrySchema),
     capability: "admin",
     handler: ({ lodge }, id, options) => admin(lodge).logs(id, options),

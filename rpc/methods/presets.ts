@@ -50,7 +50,7 @@ export const presetMethods = [
   defineMethod({
     name: "presets.list",
     summary: "Saved presets of a collection (default `openai`).",
-    params: z.tuple([Collection]),
+    params: z.tuple([Collection.meta({ title: "collection" })]),
     result: z.array(Ref),
     capability: "plugin",
     handler: ({ lodge }, collection) => lodge.presets.list(collection),
@@ -58,7 +58,7 @@ export const presetMethods = [
   defineMethod({
     name: "presets.getSelected",
     summary: "The selected saved preset, or null when a runtime preset is live.",
-    params: z.tuple([Collection]),
+    params: z.tuple([Collection.meta({ title: "collection" })]),
     result: Ref.nullable(),
     capability: "plugin",
     handler: ({ lodge }, collection) => lodge.presets.getSelected(collection),
@@ -66,7 +66,7 @@ export const presetMethods = [
   defineMethod({
     name: "presets.getLive",
     summary: "The live preset with unsaved changes: { ref, body, source, selected, stored }.",
-    params: z.tuple([Collection]),
+    params: z.tuple([Collection.meta({ title: "collection" })]),
     result: Live.nullable(),
     capability: "plugin",
     handler: ({ lodge }, collection) => lodge.presets.getLive(collection),
@@ -74,7 +74,7 @@ export const presetMethods = [
   defineMethod({
     name: "presets.getStored",
     summary: "The saved content of a preset (names match ignoring case and accents), or null.",
-    params: z.tuple([Target]),
+    params: z.tuple([Target.meta({ title: "ref" })]),
     result: Body.nullable(),
     capability: "plugin",
     handler: ({ lodge }, target) => lodge.presets.getStored(target),
@@ -83,7 +83,11 @@ export const presetMethods = [
     name: "presets.save",
     summary: "Saves a preset's content; `{ select: true }` also selects it (not for plugins). A plugin " +
       "cannot change a preset's connection fields (source, model, URL, secret id).",
-    params: z.tuple([Target, Body, z.object({ select: z.boolean().optional() }).optional()]),
+    params: z.tuple([
+      Target.meta({ title: "ref" }),
+      Body.meta({ title: "body" }),
+      z.object({ select: z.boolean().optional() }).optional().meta({ title: "options" }),
+    ]),
     result: z.null(),
     capability: "plugin",
     handler: async ({ lodge, caller }, target, body, options) => {
@@ -100,7 +104,10 @@ export const presetMethods = [
     name: "presets.resolve",
     summary: "The connection of a preset (the live one without a target): requestApi, requestModel, " +
       "requestUrl, secretId. The options argument is accepted and has no effect yet.",
-    params: z.tuple([Target.nullable().optional(), z.record(z.string(), z.unknown()).optional()]),
+    params: z.tuple([
+      Target.nullable().optional().meta({ title: "target" }),
+      z.record(z.string(), z.unknown()).optional().meta({ title: "options" }),
+    ]),
     result: Connection,
     capability: "plugin",
     handler: ({ lodge }, target) => lodge.presets.resolve(target),
@@ -108,7 +115,7 @@ export const presetMethods = [
   defineMethod({
     name: "presets.state.get",
     summary: "A namespace's state bound to a preset (the selected one without a target), or null.",
-    params: z.tuple([Namespace, TargetOption]),
+    params: z.tuple([Namespace.meta({ title: "namespace" }), TargetOption.meta({ title: "options" })]),
     result: z.unknown(),
     capability: "plugin",
     handler: ({ lodge }, ns, options) => lodge.presets.state.get(ns, options?.target),
@@ -116,7 +123,10 @@ export const presetMethods = [
   defineMethod({
     name: "presets.state.getBatch",
     summary: "Several namespaces' preset state, keyed by namespace (null when absent).",
-    params: z.tuple([z.array(Namespace).max(1000), TargetOption]),
+    params: z.tuple([
+      z.array(Namespace).max(1000).meta({ title: "namespaces" }),
+      TargetOption.meta({ title: "options" }),
+    ]),
     result: z.record(z.string(), z.unknown()),
     capability: "plugin",
     handler: ({ lodge }, nss, options) => lodge.presets.state.getBatch(nss, options?.target),
@@ -125,7 +135,11 @@ export const presetMethods = [
     name: "presets.state.update",
     summary: "Data form of presets.state.update(ns, updater): the updater's diff as RFC 6902 ops with " +
       "`test` guards. A failed guard is a conflict (-32000): re-read and run the updater again.",
-    params: z.tuple([Namespace, PatchOpsSchema, TargetOption]),
+    params: z.tuple([
+      Namespace.meta({ title: "namespace" }),
+      PatchOpsSchema.meta({ title: "operations" }),
+      TargetOption.meta({ title: "options" }),
+    ]),
     result: StatePatched,
     capability: "plugin",
     handler: ({ lodge }, ns, ops, options) => lodge.presets.state.patch(ns, ops, options?.target),
@@ -133,7 +147,11 @@ export const presetMethods = [
   defineMethod({
     name: "presets.state.patch",
     summary: "Applies RFC 6902 ops to a namespace's preset state (missing state starts from {}).",
-    params: z.tuple([Namespace, PatchOpsSchema, TargetOption]),
+    params: z.tuple([
+      Namespace.meta({ title: "namespace" }),
+      PatchOpsSchema.meta({ title: "operations" }),
+      TargetOption.meta({ title: "options" }),
+    ]),
     result: StatePatched,
     capability: "plugin",
     handler: ({ lodge }, ns, ops, options) => lodge.presets.state.patch(ns, ops, options?.target),
@@ -141,7 +159,7 @@ export const presetMethods = [
   defineMethod({
     name: "presets.state.delete",
     summary: "Deletes a namespace's preset state.",
-    params: z.tuple([Namespace, TargetOption]),
+    params: z.tuple([Namespace.meta({ title: "namespace" }), TargetOption.meta({ title: "options" })]),
     result: z.object({ ok: z.literal(true), deleted: z.boolean() }),
     capability: "plugin",
     handler: ({ lodge }, ns, options) => lodge.presets.state.delete(ns, options?.target),
@@ -149,7 +167,7 @@ export const presetMethods = [
   defineMethod({
     name: "presets.state.deleteAll",
     summary: "Deletes every namespace's state of a preset; `deleted` counts them.",
-    params: z.tuple([TargetOption]),
+    params: z.tuple([TargetOption.meta({ title: "options" })]),
     result: z.object({ ok: z.literal(true), deleted: z.number() }),
     capability: "plugin",
     handler: ({ lodge }, options) => lodge.presets.state.deleteAll(options?.target),
@@ -157,7 +175,7 @@ export const presetMethods = [
   defineMethod({
     name: "presets.select",
     summary: "Selects a saved preset; its content becomes the live preset.",
-    params: z.tuple([z.string().min(1).max(64), Name]),
+    params: z.tuple([z.string().min(1).max(64).meta({ title: "collection" }), Name.meta({ title: "name" })]),
     result: Live,
     capability: "admin",
     handler: ({ lodge }, collection, name) => lodge.presets.select(collection, name),
@@ -165,7 +183,10 @@ export const presetMethods = [
   defineMethod({
     name: "presets.patchLive",
     summary: "Applies RFC 6902 ops to the live preset (unsaved edits).",
-    params: z.tuple([z.string().min(1).max(64), PatchOpsSchema]),
+    params: z.tuple([
+      z.string().min(1).max(64).meta({ title: "collection" }),
+      PatchOpsSchema.meta({ title: "operations" }),
+    ]),
     result: Live,
     capability: "admin",
     handler: ({ lodge }, collection, ops) => lodge.presets.patchLive(collection, ops),
@@ -173,7 +194,7 @@ export const presetMethods = [
   defineMethod({
     name: "presets.patch",
     summary: "Applies RFC 6902 ops to a saved preset.",
-    params: z.tuple([Target, PatchOpsSchema]),
+    params: z.tuple([Target.meta({ title: "ref" }), PatchOpsSchema.meta({ title: "operations" })]),
     result: Ref,
     capability: "admin",
     handler: ({ lodge }, target, ops) => lodge.presets.patch(target, ops),
@@ -181,7 +202,7 @@ export const presetMethods = [
   defineMethod({
     name: "presets.delete",
     summary: "Deletes a saved preset and its state.",
-    params: z.tuple([Target]),
+    params: z.tuple([Target.meta({ title: "ref" })]),
     result: z.null(),
     capability: "admin",
     handler: async ({ lodge }, target) => {
@@ -200,7 +221,7 @@ export const presetMethods = [
   defineMethod({
     name: "connectionProfiles.resolve",
     summary: "The connection of a profile: requestApi, requestModel, requestUrl, secretId.",
-    params: z.tuple([Name]),
+    params: z.tuple([Name.meta({ title: "name" })]),
     result: Connection,
     capability: "plugin",
     handler: ({ lodge }, name) => lodge.connections.resolve(name),
@@ -208,7 +229,7 @@ export const presetMethods = [
   defineMethod({
     name: "connectionProfiles.save",
     summary: "Creates (no or unknown id) or replaces a connection profile.",
-    params: z.tuple([ConnectionProfileSchema]),
+    params: z.tuple([ConnectionProfileSchema.meta({ title: "profile" })]),
     result: Profile,
     capability: "admin",
     handler: ({ lodge }, profile) => lodge.connections.save(profile),
@@ -216,7 +237,7 @@ export const presetMethods = [
   defineMethod({
     name: "connectionProfiles.delete",
     summary: "Deletes a connection profile by name.",
-    params: z.tuple([Name]),
+    params: z.tuple([Name.meta({ title: "name" })]),
     result: z.null(),
     capability: "admin",
     handler: async ({ lodge }, name) => {
@@ -227,7 +248,7 @@ export const presetMethods = [
   defineMethod({
     name: "connectionProfiles.apply",
     summary: "Makes a profile the current connection (selects its preset, writes its connection fields).",
-    params: z.tuple([Name]),
+    params: z.tuple([Name.meta({ title: "name" })]),
     result: z.null(),
     capability: "admin",
     handler: async ({ lodge }, name) => {

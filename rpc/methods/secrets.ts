@@ -15,7 +15,11 @@ export const secretMethods = [
   defineMethod({
     name: "secrets.write",
     summary: "Stores a value under a key (e.g. api_key_openai) as its active secret; returns the new id.",
-    params: z.tuple([Key, z.string().min(1).max(16_384), z.string().max(256).optional()]),
+    params: z.tuple([
+      Key.meta({ title: "key" }),
+      z.string().min(1).max(16_384).meta({ title: "value" }),
+      z.string().max(256).optional().meta({ title: "label" }),
+    ]),
     result: z.object({ id: z.string() }),
     capability: "admin",
     handler: async ({ lodge }, key, value, label) => ({
@@ -25,7 +29,7 @@ export const secretMethods = [
   defineMethod({
     name: "secrets.rotate",
     summary: "Makes another stored secret of a key the active one.",
-    params: z.tuple([Key, Id]),
+    params: z.tuple([Key.meta({ title: "key" }), Id.meta({ title: "id" })]),
     result: z.null(),
     capability: "admin",
     handler: async ({ lodge }, key, id) => {
@@ -36,7 +40,7 @@ export const secretMethods = [
   defineMethod({
     name: "secrets.delete",
     summary: "Deletes a secret of a key (the active one without an id).",
-    params: z.tuple([Key, Id.optional()]),
+    params: z.tuple([Key.meta({ title: "key" }), Id.optional().meta({ title: "id" })]),
     result: z.null(),
     capability: "admin",
     handler: async ({ lodge }, key, id) => {

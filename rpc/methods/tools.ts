@@ -84,7 +84,7 @@ export const toolMethods = [
     name: "registerFunctionTool",
     summary: "Registers a tool in the global registry; its action runs on this connection (tool.invoke). " +
       "A tool of the same name is replaced.",
-    params: z.tuple([ToolSpec]),
+    params: z.tuple([ToolSpec.meta({ title: "tool" })]),
     result: z.null(),
     capability: "plugin",
     handler: (ctx, spec) => {
@@ -120,7 +120,7 @@ export const toolMethods = [
   defineMethod({
     name: "unregisterFunctionTool",
     summary: "Removes a tool from the global registry; a plugin may remove only its own tools.",
-    params: z.tuple([ToolName]),
+    params: z.tuple([ToolName.meta({ title: "name" })]),
     result: z.null(),
     capability: "plugin",
     handler: (ctx, name) => {
@@ -143,7 +143,7 @@ export const toolMethods = [
   defineMethod({
     name: "canPerformToolCalls",
     summary: "Whether registered tools run for a generation type (never for quiet, impersonate, continue).",
-    params: z.tuple([z.string().min(1).max(64)]),
+    params: z.tuple([z.string().min(1).max(64).meta({ title: "type" })]),
     result: z.boolean(),
     capability: "plugin",
     handler: ({ lodge }, type) => lodge.llm.canPerformToolCalls(type),

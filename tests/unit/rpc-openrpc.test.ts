@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { z } from "zod";
 import { defineMethod } from "../../rpc/method.ts";
 import { createOpenRpcDocument } from "../../rpc/openrpc.ts";
+import { methods } from "../../rpc/methods/mod.ts";
 import { createTestMethods } from "../support/rpc-test-methods.ts";
 
 Deno.test("the document lists every method with positional params, result and capability", () => {
@@ -59,4 +60,19 @@ Deno.test("functions, transforms, custom checks and cycles never make generation
   assert.equal(method.params[4].required, false);
   assert.ok(method.params.every((p) => typeof p.schema === "object" && !("$schema" in p.schema)));
   assert.equal(typeof method.result.schema, "object");
+});
+
+Deno.test("every method of the table names each of its params, rest element included", () => {
+  const doc = createOpenRpcDocument(methods);
+  const unnamed = doc.methods.flatMap((m) =>
+    m.params.filter((p) => /^param\d+$|^rest$/.test(p.name)).map((p) => `${m.name}(${p.name})`)
+  );
+  assert.deepEqual(unnamed, [], "name each tuple member with .meta({ title })");
+  const names = (method: string) => doc.methods.find((m) => m.name === method)!.params.map((p) => p.name);
+  assert.deepEqual(names("addMessages"), ["messages", "options"]);
+  assert.deepEqual(names("getChatState"), ["namespace", "options"]);
+  assert.deepEqual(names("sendOpenAIRequest"), ["type", "messages", "signal", "options"]);
+  assert.deepEqual(names("eventSource.emit"), ["event", "args"]);
+  // every name is unique within its method, so a by-name reading of the document is unambiguous
+  for (const m of doc.methods) assert.equal(new Set(names(m.name)).size, m.params.length, m.name);
 });

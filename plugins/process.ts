@@ -18,11 +18,13 @@ const ENTRY = `${ROOT}/plugins/sandbox/main.ts`;
 /** The worker bootstrap's folder: the sandbox process reads it to start workers. */
 const WORKER_DIR = `${ROOT}/plugins/worker`;
 /**
- * The dependency-free host modules the bootstrap imports: a worker's static imports are checked against
- * this process's grants. Nothing else of the host's code is in reach (type-only imports are erased and
- * need no grant).
+ * The dependency-free host modules (and engine folders) the bootstrap imports: a worker's static imports
+ * are checked against this process's grants. Nothing else of the host's code is in reach (type-only
+ * imports are erased and need no grant). The engines are pure: the worker runs the host's own code.
  */
 const SHARED_MODULES = [
+  "core/macros",
+  "core/tokens",
   "core/errors.ts",
   "core/json.ts",
   "core/names.ts",

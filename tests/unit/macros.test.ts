@@ -1,9 +1,19 @@
 import assert from "node:assert/strict";
-import { evaluateMacros, type MacroEnvironment, MacroRegistry, RecordingVariables } from "../../core/macros/mod.ts";
+import {
+  evaluateMacros,
+  type MacroEnvironment,
+  MacroRegistry,
+  RecordingVariables,
+} from "../../core/macros/mod.ts";
 
 const NOW = new Date(2026, 11, 1, 15, 7); // Tuesday, local time
 const chat = [
-  { name: "Ann", is_user: true, mes: "first from Ann", send_date: new Date(2026, 11, 1, 14, 0).toISOString() },
+  {
+    name: "Ann",
+    is_user: true,
+    mes: "first from Ann",
+    send_date: new Date(2026, 11, 1, 14, 0).toISOString(),
+  },
   { name: "Bob", is_user: false, mes: "reply from Bob", swipes: ["a", "reply from Bob"], swipe_id: 1 },
   { name: "Sys", is_user: false, is_system: true, mes: "a note" },
 ];
@@ -58,7 +68,9 @@ Deno.test("pick is stable for the same chat, text and place, and differs by chat
   const text = "{{pick:a,b,c,d,e,f,g,h}} {{pick:a,b,c,d,e,f,g,h}}";
   const first = evaluateMacros(text, env());
   assert.equal(evaluateMacros(text, env()), first);
-  const others = new Set(["chat-2", "chat-3", "chat-4", "chat-5"].map((s) => evaluateMacros(text, env({ chatSeed: s }))));
+  const others = new Set(
+    ["chat-2", "chat-3", "chat-4", "chat-5"].map((s) => evaluateMacros(text, env({ chatSeed: s }))),
+  );
   others.add(first);
   assert.ok(others.size > 1, "different chats pick differently");
 });
@@ -90,7 +102,10 @@ Deno.test("registered macros: strings, functions with a nonce, replacing a value
   macros.register("char", "Override");
   let nonce = "";
   macros.register("nonce", (n: string) => (nonce = n, "ok"));
-  assert.equal(evaluateMacros("{{WEATHER}} {{count}} {{char}} {{nonce}}", env({ macros })), "rain 3 Override ok");
+  assert.equal(
+    evaluateMacros("{{WEATHER}} {{count}} {{char}} {{nonce}}", env({ macros })),
+    "rain 3 Override ok",
+  );
   assert.match(nonce, /^[0-9a-f-]{36}$/);
   assert.throws(() => macros.register("{{bad}}", "x"), TypeError);
   assert.throws(() => macros.register("  ", "x"), TypeError);
@@ -103,10 +118,13 @@ Deno.test("original is put in once; banned words are reported", () => {
   const original = () => once ? "" : (once = true, "ORIG");
   const banned: string[] = [];
   assert.equal(
-    evaluateMacros('{{original}}+{{original}}{{banned "bad word"}}', env({
-      values: { original },
-      onBanned: (w) => banned.push(w),
-    })),
+    evaluateMacros(
+      '{{original}}+{{original}}{{banned "bad word"}}',
+      env({
+        values: { original },
+        onBanned: (w) => banned.push(w),
+      }),
+    ),
     "ORIG+",
   );
   assert.deepEqual(banned, ["bad word"]);

@@ -25,7 +25,10 @@ Deno.test("models pick their OpenAI encoding", () => {
   for (const m of ["gpt-4", "gpt-4-turbo", "gpt-3.5-turbo", "lodge-offline", "claude-3-opus", ""]) {
     assert.equal(encodingForModel(m), "cl100k_base", m);
   }
-  assert.deepEqual(tokenizerOf({ power_user: { tokenizer: 0 } }, "gpt-4o"), { tokenizer: 0, model: "gpt-4o" });
+  assert.deepEqual(tokenizerOf({ power_user: { tokenizer: 0 } }, "gpt-4o"), {
+    tokenizer: 0,
+    model: "gpt-4o",
+  });
   assert.deepEqual(tokenizerOf({}, "gpt-4o"), { model: "gpt-4o" });
 });
 
@@ -38,5 +41,8 @@ Deno.test("BPE counts are synchronous once loaded and match OpenAI's encodings",
   assert.equal(countTokens("antidisestablishmentarianism", { model: "gpt-4" }), 6);
   // OpenAI's message overhead: 3 per message, role, content, name + 1
   assert.equal(countMessageTokens({ role: "user", content: "Hello there" }, gpt4o), 3 + 1 + 2);
-  assert.equal(countMessageTokens({ role: "user", content: "Hello there", name: "Ann" }, gpt4o), 3 + 1 + 2 + 1 + 1);
+  assert.equal(
+    countMessageTokens({ role: "user", content: "Hello there", name: "Ann" }, gpt4o),
+    3 + 1 + 2 + 1 + 1,
+  );
 });

@@ -1,0 +1,547 @@
+/**
+ * The activation scan: SillyTavern 1.12.6's `checkWorldInfo` over compiled books. Plain keys are found
+ * by each book's multi-pattern matcher in one pass per text segment (chat messages once, up to the
+ * deepest depth needed; each recursion step's new text once), so a step costs the new text plus the
+ * entries whose keys occur, not the whole book.
+ * @module
+ */
+
+import { type BookSet, type CompiledEntry, type KeyRef, scanDataFlags } from "./compile.ts";
+import { isWordAt, isWordBefore, matchPlain, parseRegexKey, testRegex } from "./keys.ts";
+import { buildSlots, type ContentTransform } from "./slots.ts";
+import { type ActiveEffects, checkTimedEffects, normalizeTimedState, setTimedEffects } from "./timed.ts";
+import {
+  type ActivatedEntry,
+  DEFAULT_WEIGHT,
+  MAX_SCAN_DEPTH,
+  selectiveLogic,
+  type TimedWorldInfo,
+  type WorldInfoGlobalScanData,
+  type WorldInfoSettings,
+  type WorldInfoSlots,
+} from "./types.ts";
+
+/** What one scan looks at. */
+export interface ScanRequest {
+  /** Scan input, newest message first (see `buildWorldInfoChatInput`). */
+  chat: readonly string[];
+  /** Context size in tokens; the budget is a percentage of it. */
+  maxContext: number;
+  /** The books, combined. */
+  books: BookSet;
+  /** Resolved settings. */
+  settings: WorldInfoSettings;
+  /** A dry run reads timed effects but returns no next state. */
+  dryRun?: boolean;
+  /** `chat_metadata.timedWorldInfo` as stored (absent = none). */
+  timedState?: unknown;
+  /** Prompt injections scanned too (extension prompts set with `scan`). */
+  injections?: readonly string[];
+  /** Chat-independent text some entries scan, and the generation type. */
+  globalScanData?: Partial<WorldInfoGlobalScanData>;
+  /** The active character, for entries' character filters. */
+  character?: { filename?: string; tags?: readonly string[] };
+  /** Entries activated regardless of keys (`WORLDINFO_FORCE_ACTIVATE`). */
+  forceActivate?: readonly { world: string; uid: number }[];
+}
+
+/** What a scan needs from outside: all deterministic given the same functions. */
+export interface ScanDeps {
+  /** Token counter for the budget. */
+  countTokens: (text: string) => number;
+  /** Macro expansion for keys and contents (identity when absent). */
+  substitute?: (text: string) => string;
+  /** Random source in [0, 1) for probability and group rolls (`Math.random` when absent). */
+  random?: () => number;
+  /** Rewrites contents as they go into slots (regex scripts). */
+  transformContent?: ContentTransform;
+}
+
+/** What a scan found. */
+export interface ScanResult {
+  /** Activated entries, in activation order, content final. */
+  activated: ActivatedEntry[];
+  /** The prompt slots. */
+  slots: WorldInfoSlots;
+  /** The next timed-effects state for a real scan; null for a dry run. */
+  timedState: TimedWorldInfo | null;
+  /** The token budget. */
+  budget: number;
+  /** Whether the budget stopped the scan. */
+  overflowed: boolean;
+  /** Scan steps run. */
+  steps: number;
+}
+
+const NONE = 0, INITIAL = 1, RECURSION = 2, MIN_ACTIVATIONS = 3;
+const FAR = 0x7fffffff;
+
+// Each `match*` entry flag with the scan-data field it adds, in `scanDataFlags` order.
+const globalFields = [
+  [scanDataFlags[0], "personaDescription"],
+  [scanDataFlags[1], "characterDescription"],
+  [scanDataFlags[2], "characterPersonality"],
+  [scanDataFlags[3], "characterDepthPrompt"],
+  [scanDataFlags[4], "scenario"],
+  [scanDataFlags[5], "creatorNotes"],
+] as const;
+
+/** Where each pattern of one book has occurred so far. */
+class BookHits {
+  readonly depthAny: Int32Array;
+  readonly depthWord: Int32Array;
+  readonly injectAny: Uint8Array;
+  readonly injectWord: Uint8Array;
+  readonly recurseAny: Uint8Array;
+  readonly recurseWord: Uint8Array;
+  readonly fieldAny: Uint8Array[];
+  readonly fieldWord: Uint8Array[];
+  readonly seen: Uint8Array;
+  constructor(size: number) {
+    this.depthAny = new Int32Array(size).fill(FAR);
+    this.depthWord = new Int32Array(size).fill(FAR);
+    this.injectAny = new Uint8Array(size);
+    this.injectWord = new Uint8Array(size);
+    this.recurseAny = new Uint8Array(size);
+    this.recurseWord = new Uint8Array(size);
+    this.fieldAny = globalFields.map(() => new Uint8Array(size));
+    this.fieldWord = globalFields.map(() => new Uint8Array(size));
+    this.seen = new Uint8Array(size);
+  }
+}
+
+type Segment = { kind: "depth"; depth: number } | { kind: "inject" } | { kind: "recurse" } | {
+  kind: "field";
+  field: number;
+};
+
+/**
+ * Runs one activation scan.
+ * @example
+ * ```ts
+ * const books = combineBooks({ global: [compileBook("Lore", lore)] }, 1);
+ * const result = scanWorldInfo(
+ *   { chat: ["User: tell me about the dragon"], maxContext: 8192, books, settings: resolveWorldInfoSettings({}) },
+ *   { countTokens: (t) => Math.ceil(t.length / 3.35) },
+ * );
+ * result.slots.worldInfoBefore; // "Dragons fly."
+ * ```
+ */
+export function scanWorldInfo(request: ScanRequest, deps: ScanDeps): ScanResult {
+  const { books, settings } = request;
+  const chat = request.chat;
+  const entries = books.entries;
+  const substitute = deps.substitute ?? ((t: string) => t);
+  const random = deps.random ?? Math.random;
+  const globalCase = settings.world_info_case_sensitive;
+  const globalWhole = settings.world_info_match_whole_words;
+  const scan = globalScanDataOf(request.globalScanData);
+
+  let budget = Math.round(settings.world_info_budget * request.maxContext / 100) || 1;
+  if (settings.world_info_budget_cap > 0 && budget > settings.world_info_budget_cap) {
+    budget = settings.world_info_budget_cap;
+  }
+
+  const state = normalizeTimedState(request.timedState);
+  const effects: ActiveEffects = checkTimedEffects(state, books, chat.length);
+  const done = (activated: ActivatedEntry[], overflowed: boolean, steps: number): ScanResult => ({
+    activated,
+    slots: buildSlots(activated, deps.transformContent),
+    timedState: request.dryRun ? null : state,
+    budget,
+    overflowed,
+    steps,
+  });
+  if (entries.length === 0) return done([], false, 0);
+
+  const matchers = books.books.map((b) => b.matchers(globalCase));
+  const hits = matchers.map((m) => new BookHits(m.folded.size + m.exact.size));
+  const messages = chat.slice(0, MAX_SCAN_DEPTH).map((m) =>
+    (typeof m === "string" ? m : String(m ?? "")).trim()
+  );
+  const injections = (request.injections ?? []).filter((t) => typeof t === "string" && t);
+  const recursion: string[] = [];
+
+  const candidate = new Uint8Array(entries.length);
+  const candidates: number[] = [];
+  const activatedFlag = new Uint8Array(entries.length);
+  const failedFlag = new Uint8Array(entries.length);
+  const forced = new Set<number>();
+  for (const f of request.forceActivate ?? []) {
+    const i = entries.findIndex((e) => e.world === f.world && e.uid === Number(f.uid));
+    if (i >= 0) forced.add(i);
+  }
+  const always = [...books.alwaysCandidates, ...effects.sticky, ...forced];
+
+  const record =
+    (segment: Segment, text: string, book: number, offset: number) => (pattern: number, end: number) => {
+      const h = hits[book];
+      const p = pattern + offset;
+      const start = end - (offset ? matchers[book].exact : matchers[book].folded).lengths[pattern];
+      const word = !isWordBefore(text, start) && !isWordAt(text, end);
+      switch (segment.kind) {
+        case "depth":
+          if (h.depthAny[p] > segment.depth) h.depthAny[p] = segment.depth;
+          if (word && h.depthWord[p] > segment.depth) h.depthWord[p] = segment.depth;
+          break;
+        case "inject":
+          h.injectAny[p] = 1;
+          if (word) h.injectWord[p] = 1;
+          break;
+        case "recurse":
+          h.recurseAny[p] = 1;
+          if (word) h.recurseWord[p] = 1;
+          break;
+        case "field":
+          h.fieldAny[segment.field][p] = 1;
+          if (word) h.fieldWord[segment.field][p] = 1;
+          break;
+      }
+      if (!h.seen[p]) {
+        h.seen[p] = 1;
+        const index = books.indexOf[book];
+        for (const owner of matchers[book].entriesOf[p]) {
+          const i = index[owner];
+          if (!candidate[i]) {
+            candidate[i] = 1;
+            candidates.push(i);
+          }
+        }
+      }
+    };
+  const scanSegment = (segment: Segment, text: string) => {
+    if (!text) return;
+    const lower = text.toLowerCase();
+    matchers.forEach((m, b) => {
+      if (m.folded.size) m.folded.scan(lower, record(segment, lower, b, 0));
+      if (m.exact.size) m.exact.scan(text, record(segment, text, b, m.folded.size));
+    });
+  };
+
+  let scannedDepth = 0;
+  const scanDepthTo = (depth: number) => {
+    const target = Math.min(depth, messages.length);
+    for (; scannedDepth < target; scannedDepth++) {
+      scanSegment({ kind: "depth", depth: scannedDepth }, messages[scannedDepth]);
+    }
+  };
+  for (const text of injections) scanSegment({ kind: "inject" }, text);
+  globalFields.forEach(([, field], f) => {
+    if (books.fieldUsers[f]) scanSegment({ kind: "field", field: f }, scan[field]);
+  });
+
+  let scanState = INITIAL;
+  let skew = 0;
+  let haystacks = new Map<string, string>();
+  const macroKeys = new Map<string, string>();
+  const macroRegexes = new Map<string, RegExp | string | null>();
+
+  const entryDepth = (e: CompiledEntry) =>
+    Math.min(e.scanDepth ?? settings.world_info_depth + skew, MAX_SCAN_DEPTH);
+  const haystackFor = (e: CompiledEntry, depth: number): string => {
+    const withRecursion = scanState !== MIN_ACTIVATIONS;
+    const flags = globalFields.map(([flag]) => e.entry[flag] ? 1 : 0).join("");
+    const key = `${depth}|${withRecursion}|${flags}`;
+    let text = haystacks.get(key);
+    if (text === undefined) {
+      const parts = messages.slice(0, depth).filter(Boolean).concat(injections);
+      if (withRecursion) parts.push(...recursion);
+      globalFields.forEach(([flag, field]) => {
+        if (e.entry[flag] && scan[field]) parts.push(scan[field]);
+      });
+      haystacks.set(key, text = parts.join("\n"));
+    }
+    return text;
+  };
+  const keyMatches = (e: CompiledEntry, key: KeyRef, book: number, depth: number): boolean => {
+    if (key.kind === "regex") return testRegex(key.regex, haystackFor(e, depth));
+    const caseSensitive = e.entry.caseSensitive ?? globalCase;
+    const whole = e.entry.matchWholeWords ?? globalWhole;
+    if (key.kind === "macro") {
+      let text = macroKeys.get(key.source);
+      if (text === undefined) macroKeys.set(key.source, text = substitute(key.source).trim());
+      if (!text) return false;
+      let regex = macroRegexes.get(text);
+      if (regex === undefined) macroRegexes.set(text, regex = parseRegexKey(text));
+      if (regex instanceof RegExp) return testRegex(regex, haystackFor(e, depth));
+      if (typeof regex === "string") return false;
+      const hay = haystackFor(e, depth);
+      return caseSensitive
+        ? matchPlain(hay, text, whole)
+        : matchPlain(hay.toLowerCase(), text.toLowerCase(), whole);
+    }
+    const m = matchers[book];
+    const h = hits[book];
+    const p = m.slotPattern[key.slot];
+    const word = whole && !key.multiWord;
+    if ((word ? h.depthWord : h.depthAny)[p] < depth) return true;
+    if ((word ? h.injectWord : h.injectAny)[p]) return true;
+    if (scanState !== MIN_ACTIVATIONS && (word ? h.recurseWord : h.recurseAny)[p]) return true;
+    for (let f = 0; f < globalFields.length; f++) {
+      if (e.entry[globalFields[f][0]] && (word ? h.fieldWord : h.fieldAny)[f][p]) return true;
+    }
+    return false;
+  };
+
+  const bookOf = books.bookOf;
+  const countMatches = (e: CompiledEntry, i: number, keys: KeyRef[], depth: number) =>
+    keys.reduce((n, k) => n + (keyMatches(e, k, bookOf[i], depth) ? 1 : 0), 0);
+  const score = (i: number): number => {
+    const e = entries[i];
+    const depth = entryDepth(e);
+    if (!e.primary.length || depth <= 0) return 0;
+    const primary = countMatches(e, i, e.primary, depth);
+    if (e.secondary.length) {
+      const secondary = countMatches(e, i, e.secondary, depth);
+      if (e.entry.selectiveLogic === selectiveLogic.AND_ANY) return primary + secondary;
+      if (e.entry.selectiveLogic === selectiveLogic.AND_ALL) {
+        return secondary === e.secondary.length ? primary + secondary : primary;
+      }
+    }
+    return primary;
+  };
+
+  const trigger = scan.trigger;
+  const filename = request.character?.filename;
+  const tags = request.character?.tags;
+  const levels = [...books.delayLevels];
+  let currentLevel = levels.shift() ?? 0;
+  const activated: number[] = [];
+  const contents = new Map<number, string>();
+  let activatedText = "";
+  let overflowed = false;
+  let steps = 0;
+  const stamp = new Int32Array(entries.length);
+
+  const passesFilters = (i: number): boolean => {
+    const e = entries[i];
+    const entry = e.entry;
+    if (entry.disable) return false;
+    if (Array.isArray(entry.triggers) && entry.triggers.length && !entry.triggers.includes(trigger)) {
+      return false;
+    }
+    const filter = e.characterFilter;
+    if (filter?.names?.length) {
+      const included = filename !== undefined && filter.names.includes(filename);
+      if (filter.isExclude ? included : !included) return false;
+    }
+    if (filter?.tags?.length && tags) {
+      const included = tags.some((t) => filter.tags!.includes(t));
+      if (filter.isExclude ? included : !included) return false;
+    }
+    const sticky = effects.sticky.has(i);
+    if (effects.delay.has(i)) return false;
+    if (effects.cooldown.has(i) && !sticky) return false;
+    if (!sticky && e.delayLevel) {
+      if (scanState !== RECURSION) return false;
+      if (e.delayLevel > currentLevel) return false;
+    }
+    if (scanState === RECURSION && settings.world_info_recursive && entry.excludeRecursion && !sticky) {
+      return false;
+    }
+    return true;
+  };
+
+  const activates = (i: number): boolean => {
+    if (!passesFilters(i)) return false;
+    const e = entries[i];
+    if (e.decorators.includes("@@activate")) return true;
+    if (e.decorators.includes("@@dont_activate")) return false;
+    if (e.entry.constant || forced.has(i) || effects.sticky.has(i)) return true;
+    if (!e.primary.length) return false;
+    const depth = entryDepth(e);
+    if (depth <= 0) return false;
+    const book = bookOf[i];
+    if (!e.primary.some((k) => keyMatches(e, k, book, depth))) return false;
+    if (!e.secondary.length) return true;
+    const logic = e.entry.selectiveLogic;
+    let any = false, all = true;
+    for (const k of e.secondary) {
+      const hit = keyMatches(e, k, book, depth);
+      if (hit) any = true;
+      else all = false;
+      if (logic === selectiveLogic.AND_ANY && hit) return true;
+      if (logic === selectiveLogic.NOT_ALL && !hit) return true;
+    }
+    if (logic === selectiveLogic.NOT_ANY && !any) return true;
+    if (logic === selectiveLogic.AND_ALL && all) return true;
+    return false;
+  };
+
+  while (scanState) {
+    if (settings.world_info_max_recursion_steps && settings.world_info_max_recursion_steps <= steps) break;
+    steps++;
+    haystacks = new Map();
+    scanDepthTo(Math.max(settings.world_info_depth + skew, books.maxScanDepth));
+
+    const now: number[] = [];
+    const consider = (i: number) => {
+      if (stamp[i] === steps || activatedFlag[i] || failedFlag[i]) return;
+      stamp[i] = steps;
+      if (activates(i)) now.push(i);
+    };
+    for (const i of always) consider(i);
+    for (let c = 0; c < candidates.length; c++) consider(candidates[c]);
+    now.sort((a, b) => (effects.sticky.has(b) ? 1 : 0) - (effects.sticky.has(a) ? 1 : 0) || a - b);
+
+    const fresh = filterByGroups(now, activated, {
+      entries,
+      sticky: effects.sticky,
+      blocked: (i) => effects.cooldown.has(i) || effects.delay.has(i),
+      globalScoring: settings.world_info_use_group_scoring,
+      score,
+      random,
+    });
+
+    const previousTokens = deps.countTokens(activatedText);
+    let newContent = "";
+    const thisStep: number[] = [];
+    for (const i of fresh) {
+      const entry = entries[i].entry;
+      if (entry.useProbability && entry.probability !== 100 && !effects.sticky.has(i)) {
+        if (!(random() * 100 <= entry.probability)) {
+          failedFlag[i] = 1;
+          continue;
+        }
+      }
+      const content = substitute(entry.content);
+      newContent += `${content}\n`;
+      if (previousTokens + deps.countTokens(newContent) >= budget) {
+        overflowed = true;
+        break;
+      }
+      contents.set(i, content);
+      activatedFlag[i] = 1;
+      activated.push(i);
+      thisStep.push(i);
+    }
+    const forRecursion = thisStep.filter((i) => !entries[i].entry.preventRecursion);
+
+    let next = NONE;
+    if (!overflowed && settings.world_info_recursive) {
+      if (forRecursion.length) next = RECURSION;
+      if (scanState === MIN_ACTIVATIONS && recursion.length) next = RECURSION;
+    }
+    const min = settings.world_info_min_activations;
+    if (!next && !overflowed && min > 0 && activated.length < min) {
+      const depth = settings.world_info_depth + skew;
+      const depthMax = settings.world_info_min_activations_depth_max;
+      const overMax = (depthMax > 0 && depth > depthMax) || depth > chat.length;
+      if (!overMax) {
+        next = MIN_ACTIVATIONS;
+        skew++;
+      }
+    }
+    if (next === NONE && !overflowed && levels.length) {
+      next = RECURSION;
+      currentLevel = levels.shift()!;
+    }
+    scanState = next;
+    if (scanState) {
+      const text = forRecursion.map((i) => contents.get(i)!).join("\n");
+      recursion.push(text);
+      scanSegment({ kind: "recurse" }, text);
+      activatedText = `${thisStep.map((i) => contents.get(i)!).join("\n")}\n${activatedText}`;
+    }
+  }
+
+  if (!request.dryRun) setTimedEffects(state, activated.map((i) => entries[i]), chat.length);
+  return done(activated.map((i) => toActivated(entries[i], contents.get(i)!)), overflowed, steps);
+}
+
+function toActivated(e: CompiledEntry, content: string): ActivatedEntry {
+  return {
+    ...e.entry,
+    key: [...e.entry.key],
+    keysecondary: [...e.entry.keysecondary],
+    world: e.world,
+    uid: e.uid,
+    content,
+    decorators: [...e.decorators],
+    hash: e.hash,
+  };
+}
+
+function globalScanDataOf(raw: Partial<WorldInfoGlobalScanData> | undefined): WorldInfoGlobalScanData {
+  const text = (v: unknown) => (typeof v === "string" ? v : "");
+  return {
+    personaDescription: text(raw?.personaDescription),
+    characterDescription: text(raw?.characterDescription),
+    characterPersonality: text(raw?.characterPersonality),
+    characterDepthPrompt: text(raw?.characterDepthPrompt),
+    scenario: text(raw?.scenario),
+    creatorNotes: text(raw?.creatorNotes),
+    trigger: text(raw?.trigger) || "normal",
+  };
+}
+
+interface GroupContext {
+  entries: CompiledEntry[];
+  sticky: Set<number>;
+  blocked: (i: number) => boolean;
+  globalScoring: boolean;
+  score: (i: number) => number;
+  random: () => number;
+}
+
+/**
+ * Inclusion groups: sticky members win their group; with scoring only the best-matching members stay;
+ * a group that already has an active member adds none; otherwise an overriding member (highest order)
+ * or a weighted random pick wins. An entry that lost one of its groups takes no part in the others.
+ */
+function filterByGroups(candidates: number[], activated: number[], g: GroupContext): number[] {
+  const groups = new Map<string, number[]>();
+  for (const i of candidates) {
+    for (const label of g.entries[i].groups) {
+      let list = groups.get(label);
+      if (!list) groups.set(label, list = []);
+      list.push(i);
+    }
+  }
+  if (!groups.size) return candidates;
+  const present = new Set(candidates);
+  const members = (list: number[]) => list.filter((i) => present.has(i));
+  const hasSticky = new Set<string>();
+  for (const [label, list] of groups) {
+    const sticky = list.filter((i) => g.sticky.has(i));
+    if (sticky.length) {
+      for (const i of list) if (!g.sticky.has(i)) present.delete(i);
+      hasSticky.add(label);
+    }
+    for (const i of list) if (g.blocked(i)) present.delete(i);
+  }
+  for (const [label, list] of groups) {
+    if (hasSticky.has(label)) continue;
+    const group = members(list);
+    const scored = (i: number) => g.entries[i].entry.useGroupScoring ?? g.globalScoring;
+    if (!g.globalScoring && !group.some((i) => g.entries[i].entry.useGroupScoring)) continue;
+    const scores = group.map(g.score);
+    const best = Math.max(...scores);
+    group.forEach((i, k) => {
+      if (scored(i) && scores[k] < best) present.delete(i);
+    });
+  }
+  for (const [label, list] of groups) {
+    if (hasSticky.has(label)) continue;
+    const group = members(list);
+    if (activated.some((i) => g.entries[i].groups.includes(label))) {
+      for (const i of group) present.delete(i);
+      continue;
+    }
+    if (group.length <= 1) continue;
+    const overriding = group.filter((i) => g.entries[i].entry.groupOverride);
+    let winner: number | undefined;
+    if (overriding.length) {
+      winner = overriding.reduce((w, i) => g.entries[i].entry.order > g.entries[w].entry.order ? i : w);
+    } else {
+      const weight = (i: number) => g.entries[i].entry.groupWeight ?? DEFAULT_WEIGHT;
+      const total = group.reduce((sum, i) => sum + weight(i), 0);
+      const roll = g.random() * total;
+      let sum = 0;
+      winner = group.find((i) => (sum += weight(i)) >= roll);
+    }
+    if (winner === undefined) continue;
+    for (const i of group) if (i !== winner) present.delete(i);
+  }
+  return candidates.filter((i) => present.has(i));
+}

@@ -65,6 +65,17 @@ export interface HttpClient<T extends MethodTable> extends RpcCaller<T> {
 export interface HttpClientOptions {
   /** Sent as `Authorization: Bearer <token>`; leave out in a browser that has the session cookie. */
   token?: string;
+  /**
+   * In a browser page of the host: the session's CSRF value, sent as `X-Lodge-CSRF` (cookie requests
+   * are refused without it). The page has it in `<meta name="lodge-csrf">`.
+   *
+   * @example
+   * ```ts
+   * const csrf = document.querySelector('meta[name="lodge-csrf"]')?.getAttribute("content") ?? "";
+   * const rpc = createHttpClient("/rpc", { csrf });
+   * ```
+   */
+  csrf?: string;
   /** A `fetch` to use instead of the global one. */
   fetch?: typeof fetch;
 }
@@ -88,6 +99,7 @@ export function createHttpClient<T extends MethodTable = MethodTable>(
   async function post(body: unknown): Promise<unknown> {
     const headers: Record<string, string> = { "content-type": "application/json" };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
+    if (options.csrf) headers["x-lodge-csrf"] = options.csrf;
     const response = await doFetch(url, { method: "POST", headers, body: JSON.stringify(body) });
     if (response.status === 204) {
       await response.body?.cancel();

@@ -1,17 +1,27 @@
 /**
- * The Hono application: health check, token login, auth and `Host` checks, body limits, the Luker
- * `/api` routes and the `/rpc` transports.
+ * The Hono application: health check, token login and the page at `/`, auth, CSRF and `Host` checks,
+ * body limits, the Luker `/api` routes and the `/rpc` transports.
  * @module
  */
 
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { getCookie } from "hono/cookie";
 import type { Lodge } from "../core/lodge.ts";
 import { handleRpcHttp } from "../rpc/http.ts";
 import type { Dispatcher } from "../rpc/method.ts";
 import { serveRpcSocket } from "../rpc/websocket.ts";
-import { hostCheck, requireAuth, tokenLogin } from "./auth.ts";
+import {
+  Authenticator,
+  hostCheck,
+  JSON_BODY,
+  requireAuth,
+  requireSocketAuth,
+  SESSION_COOKIE,
+  tokenLogin,
+} from "./auth.ts";
 import { errorResponse } from "./errors.ts";
+import { type PageSource, setPageHeaders, SIGN_IN_HTML, withCsrfMeta } from "./page.ts";
 import { chatCompletionsApi } from "./routes/backends.ts";
 import { charactersApi } from "./routes/characters.ts";
 import { chatsApi } from "./routes/chats.ts";
@@ -19,6 +29,7 @@ import { settingsApi, worldInfoApi } from "./routes/documents.ts";
 import { groupsApi } from "./routes/groups.ts";
 import { presetsApi } from "./routes/presets.ts";
 import { secretsApi } from "./routes/secrets.ts";
+import { appPageHtml } from "./ui/page.ts";
 
 /** Options of {@link createApp}. */
 export interface AppOptions {
@@ -29,29 +40,39 @@ export interface AppOptions {
   maxBodyBytes?: number;
   /** The `Host` values accepted; null accepts any. Read per request (the port is known after binding). */
   allowedHosts: () => ReadonlySet<string> | null;
+  /** The app page served at `/` to a signed-in browser. Default: `web/ui/page.ts`. */
+  page?: PageSource;
 }
 
 /** Builds the app. */
 export function createApp(options: AppOptions): Hono {
-  const { lodge, dispatcher, token } = options;
+  const { lodge, dispatcher } = options;
+  const auth = new Authenticator(options.token);
+  const page = options.page ?? appPageHtml;
   const maxBodyBytes = options.maxBodyBytes ?? 16 * 1024 * 1024;
   const app = new Hono();
   app.onError(errorResponse);
 
   app.get("/healthz", (c) => c.json({ ok: true }));
   app.use("*", hostCheck(options.allowedHosts));
-  app.get("/", tokenLogin(token), (c) => c.html(INDEX_HTML));
+  app.get("/", tokenLogin(auth), async (c) => {
+    setPageHeaders(c);
+    const session = auth.sessions.verify(getCookie(c, SESSION_COOKIE));
+    if (!session) return c.html(SIGN_IN_HTML);
+    return c.html(withCsrfMeta(await page(), session.csrf));
+  });
 
   let connections = 0;
-  app.use("/rpc", requireAuth(token));
+  // The transport checks the media type of POST /rpc itself and answers with a JSON-RPC error.
   app.post(
     "/rpc",
+    requireAuth(auth, {}),
     (c) =>
       handleRpcHttp(dispatcher, c.req.raw, { kind: "client", connectionId: `http-${++connections}` }, {
         maxBodyBytes,
       }),
   );
-  app.get("/rpc", (c) => {
+  app.get("/rpc", requireSocketAuth(auth), (c) => {
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
       return c.json({ error: "GET /rpc expects a WebSocket upgrade" }, 426);
     }
@@ -63,7 +84,7 @@ export function createApp(options: AppOptions): Hono {
     return response;
   });
 
-  app.use("/api/*", requireAuth(token));
+  app.use("/api/*", requireAuth(auth, { bodyTypes: JSON_BODY }));
   app.use(
     "/api/*",
     bodyLimit({
@@ -82,7 +103,3 @@ export function createApp(options: AppOptions): Hono {
   app.all("/api/*", (c) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404));
   return app;
 }
-
-const INDEX_HTML = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Lodge</title></head>
-<body><h1>Lodge</h1><p>The host is running. The API is at <code>/api</code> and JSON-RPC at <code>/rpc</code>.</p></body></html>`;

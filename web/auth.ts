@@ -1,39 +1,144 @@
 /**
- * Authentication and origin checks: Bearer token or session cookie, constant-time compares, and a
- * `Host` header allow-list so a browser page on another site (DNS rebinding) cannot reach the API.
+ * Who may call the API, and from where: the bearer token (tools) or a browser session cookie; for
+ * cookie requests that change state the host's own `Origin` plus the session's CSRF header; JSON bodies
+ * only (multipart on the upload routes); WebSocket upgrades only from the host's own origin or with the
+ * token; and a `Host` allow-list so a page on another site (DNS rebinding) cannot reach the API at all.
+ *
+ * A page on another port of the same machine is same-site with the host, so the SameSite=Strict cookie
+ * reaches the host from it; the Origin and CSRF checks are what stop it.
  * @module
  */
 
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
+import { sameText, type Session, Sessions } from "./session.ts";
+import { MULTIPART_ROUTES } from "./uploads.ts";
 
 /** Name of the session cookie set by visiting `/?token=...`. */
 export const SESSION_COOKIE = "lodge_session";
 
-/** Compares two strings in time that depends only on their lengths. */
-export function constantTimeEqual(a: string, b: string): boolean {
-  const ea = new TextEncoder().encode(a), eb = new TextEncoder().encode(b);
-  let diff = ea.length ^ eb.length;
-  for (let i = 0; i < Math.max(ea.length, eb.length); i++) diff |= (ea[i] ?? 0) ^ (eb[i] ?? 0);
-  return diff === 0;
+/** Name of the header that carries the session's CSRF value. */
+export const CSRF_HEADER = "x-lodge-csrf";
+
+/** How a request proved who it is. */
+export type Credential = { kind: "bearer" } | { kind: "cookie"; session: Session };
+
+/** The body type of `/api` requests. */
+export const JSON_BODY: ReadonlySet<string> = new Set(["application/json"]);
+
+/** Methods that change nothing, so they need no CSRF proof. */
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/** Checks credentials against one API token. Build once per app: the session keys are derived here. */
+export class Authenticator {
+  readonly sessions: Sessions;
+  readonly #token: string;
+
+  constructor(token: string) {
+    this.#token = token;
+    this.sessions = new Sessions(token);
+  }
+
+  /** True when `given` is the token (time independent of where they differ). */
+  isToken(given: string): boolean {
+    return sameText(given, this.#token);
+  }
+
+  /** The credential a request carries, or null. The bearer token wins over a cookie. */
+  identify(c: Context): Credential | null {
+    const header = c.req.header("authorization");
+    if (header !== undefined) {
+      const match = /^Bearer\s+(.+)$/i.exec(header);
+      if (match && this.isToken(match[1].trim())) return { kind: "bearer" };
+    }
+    const session = this.sessions.verify(getCookie(c, SESSION_COOKIE));
+    return session ? { kind: "cookie", session } : null;
+  }
 }
 
-/** The cookie value for a token: a hash, so the cookie is not the token itself. */
-export async function sessionValue(token: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`lodge-session:${token}`));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+/** The origin a browser showing this host's page sends: the request's scheme and `Host`. */
+export function ownOrigin(c: Context): string {
+  const scheme = c.req.url.startsWith("https:") ? "https" : "http";
+  return `${scheme}://${c.req.header("host") ?? ""}`;
 }
 
-/** True when the request carries the token or the session cookie. */
-export async function isAuthorized(
-  request: { header(name: string): string | undefined },
-  token: string,
-  cookie: string | undefined,
-): Promise<boolean> {
-  const header = request.header("authorization") ?? "";
-  const match = /^Bearer\s+(.+)$/i.exec(header);
-  if (match && constantTimeEqual(match[1].trim(), token)) return true;
-  return cookie !== undefined && constantTimeEqual(cookie, await sessionValue(token));
+/**
+ * True when the request comes from a page of this host: `Origin` equal to the host's own origin, or,
+ * when a browser sends no `Origin`, `Sec-Fetch-Site: same-origin`.
+ */
+export function isSameOrigin(c: Context): boolean {
+  const origin = c.req.header("origin");
+  if (origin !== undefined) return origin === ownOrigin(c);
+  return c.req.header("sec-fetch-site") === "same-origin";
+}
+
+/** Options of {@link requireAuth}. */
+export interface RequireAuthOptions {
+  /**
+   * The media types a state-changing request's body may have (else 415); multipart is accepted besides
+   * on the routes of {@link MULTIPART_ROUTES}. Form and `text/plain` bodies are what another origin
+   * can send without a CORS preflight. Omit where the transport checks the type itself (`POST /rpc`
+   * answers a JSON-RPC error).
+   */
+  bodyTypes?: ReadonlySet<string>;
+}
+
+/**
+ * Requires the token or a session (401), then, for requests that may change state, a JSON body (415)
+ * and, for cookie requests, the host's own origin and the session's CSRF header (403).
+ */
+export function requireAuth(auth: Authenticator, options: RequireAuthOptions): MiddlewareHandler {
+  return async (c, next) => {
+    const credential = auth.identify(c);
+    if (!credential) return c.json({ error: "unauthorized" }, 401);
+    if (!SAFE_METHODS.has(c.req.method)) {
+      const type = mediaType(c.req.header("content-type"));
+      const allowed = !options.bodyTypes || options.bodyTypes.has(type) ||
+        (type === "multipart/form-data" && MULTIPART_ROUTES.has(c.req.path));
+      if (!allowed) {
+        return c.json(
+          { error: "unsupported media type", message: "Content-Type must be application/json" },
+          415,
+        );
+      }
+      if (credential.kind === "cookie") {
+        const refusal = csrfRefusal(c, credential.session);
+        if (refusal) return c.json({ error: "forbidden", message: refusal }, 403);
+      }
+    }
+    await next();
+  };
+}
+
+/**
+ * Guards a WebSocket upgrade: the token, or a session from a page of this host. A socket carries every
+ * method, and browsers let any page open one with the cookie attached, so the `Origin` is the check.
+ */
+export function requireSocketAuth(auth: Authenticator): MiddlewareHandler {
+  return async (c, next) => {
+    const credential = auth.identify(c);
+    if (!credential) return c.json({ error: "unauthorized" }, 401);
+    if (credential.kind === "cookie" && c.req.header("origin") !== ownOrigin(c)) {
+      return c.json({ error: "forbidden", message: "WebSocket from another origin" }, 403);
+    }
+    await next();
+  };
+}
+
+function csrfRefusal(c: Context, session: Session): string | null {
+  if (!isSameOrigin(c)) return "cross-origin request refused: Origin must be this host's own origin";
+  const given = c.req.header(CSRF_HEADER);
+  if (given === undefined || !sameText(given, session.csrf)) {
+    return `missing or wrong ${CSRF_HEADER} header (the page has it in <meta name="lodge-csrf">)`;
+  }
+  return null;
+}
+
+/** `type/subtype` of a Content-Type header, lower case, without parameters. */
+function mediaType(header: string | undefined): string {
+  if (!header) return "";
+  const semi = header.indexOf(";");
+  return (semi === -1 ? header : header.slice(0, semi)).trim().toLowerCase();
 }
 
 /** Refuses requests whose `Host` is not one the server is bound to. */
@@ -46,23 +151,18 @@ export function hostCheck(allowed: () => ReadonlySet<string> | null): Middleware
   };
 }
 
-/** Requires the token or session cookie. */
-export function requireAuth(token: string): MiddlewareHandler {
-  return async (c, next) => {
-    if (!(await isAuthorized(c.req, token, getCookie(c, SESSION_COOKIE)))) {
-      return c.json({ error: "unauthorized" }, 401);
-    }
-    await next();
-  };
-}
-
-/** On `/?token=...` with the right token, sets the session cookie and redirects to `/`. */
-export function tokenLogin(token: string): MiddlewareHandler {
+/**
+ * On `/?token=...` with the right token, starts a new session (its own cookie, HttpOnly, SameSite=Strict)
+ * and redirects to `/`, so the token leaves the address bar and history.
+ */
+export function tokenLogin(auth: Authenticator): MiddlewareHandler {
   return async (c, next) => {
     const given = c.req.query("token");
     if (given === undefined) return await next();
-    if (!constantTimeEqual(given, token)) return c.json({ error: "unauthorized" }, 401);
-    setCookie(c, SESSION_COOKIE, await sessionValue(token), {
+    c.header("referrer-policy", "no-referrer");
+    c.header("cache-control", "no-store");
+    if (!auth.isToken(given)) return c.json({ error: "unauthorized" }, 401);
+    setCookie(c, SESSION_COOKIE, auth.sessions.create().cookie, {
       httpOnly: true,
       sameSite: "Strict",
       path: "/",

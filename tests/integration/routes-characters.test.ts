@@ -16,8 +16,11 @@ Deno.test("character routes /api/characters/*", async (t) => {
       const res = await h.post("/api/characters/all", {});
       assert.equal(res.status, 200);
       assert.deepEqual(res.body.map((c: { avatar: string }) => c.avatar), ["Lodge Guide.png"]);
-      // An empty body works the same as {}.
-      const bare = await h.request("/api/characters/all", { method: "POST" });
+      // An empty body works the same as {} (the JSON content type is still required of every POST).
+      const bare = await h.request("/api/characters/all", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+      });
       assert.equal(bare.status, 200);
     });
 

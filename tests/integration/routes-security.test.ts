@@ -6,6 +6,7 @@
 
 import assert from "node:assert/strict";
 import { assertError, assertRefusedUnchanged } from "../support/asserts.ts";
+import { csrfOf } from "../support/browser.ts";
 import { post, rawHttp, request, startTestHost } from "../support/host.ts";
 
 Deno.test("auth, Host check, body limit, unsafe names and paths", async (t) => {
@@ -61,12 +62,16 @@ Deno.test("auth, Host check, body limit, unsafe names and paths", async (t) => {
       assert.match(setCookie, /SameSite=Strict/i);
       assert.ok(!setCookie.includes(h.token), "the cookie must not be the token itself");
       const cookie = setCookie.split(";")[0];
-      const res = await post(h.url, "/api/chats/get", T, { headers: { cookie } });
+      // What the signed-in page sends: the cookie, its own Origin and the CSRF value from its meta tag.
+      const csrf = csrfOf(String((await request(h.url, "/", { headers: { cookie } })).body));
+      assert.ok(csrf);
+      const page = { cookie, origin: h.url, "x-lodge-csrf": csrf };
+      const res = await post(h.url, "/api/chats/get", T, { headers: page });
       assert.equal(res.status, 200);
       assert.equal(res.body[1].mes, "secret");
       // A forged cookie and a wrong login token get nothing.
       assertError(
-        await post(h.url, "/api/chats/get", T, { headers: { cookie: "lodge_session=forged" } }),
+        await post(h.url, "/api/chats/get", T, { headers: { ...page, cookie: "lodge_session=forged" } }),
         401,
       );
       const bad = await request(h.url, "/?token=wrong");

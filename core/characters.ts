@@ -3,32 +3,10 @@
  * @module
  */
 
-import { z } from "zod";
 import { conflict, notFound } from "./errors.ts";
 import { safeName } from "./names.ts";
+import { type CardFields, CardSchema, checkStored, GroupSchema } from "./schema/mod.ts";
 import type { CharacterCard, Store } from "./store.ts";
-
-/** The V2 card fields Lodge knows; anything else is kept as is. */
-export const CardFieldsSchema = z.object({
-  name: z.string().min(1).max(255),
-  description: z.string().optional(),
-  personality: z.string().optional(),
-  scenario: z.string().optional(),
-  first_mes: z.string().optional(),
-  mes_example: z.string().optional(),
-  alternate_greetings: z.array(z.string()).optional(),
-  creator_notes: z.string().optional(),
-  system_prompt: z.string().optional(),
-  post_history_instructions: z.string().optional(),
-  tags: z.array(z.string()).optional(),
-  creator: z.string().optional(),
-  character_version: z.string().optional(),
-  extensions: z.record(z.string(), z.unknown()).optional(),
-  character_book: z.record(z.string(), z.unknown()).nullable().optional(),
-}).loose();
-
-/** Input of a card create or edit. */
-export type CardFields = z.infer<typeof CardFieldsSchema>;
 
 const V2_FIELDS = [
   "name",
@@ -115,6 +93,7 @@ export class CharacterService {
         ...fields,
         create_date: new Date().toISOString(),
       };
+      checkStored(CardSchema, card, { what: "character" });
       this.#store.putCharacter(chosen, card);
       return view(chosen, card);
     }));
@@ -126,6 +105,7 @@ export class CharacterService {
       const card = this.#store.getCharacter(avatar);
       if (!card) throw notFound(`character ${avatar} not found`);
       const next = { ...card, ...fields };
+      checkStored(CardSchema, next, { what: "character" });
       this.#store.putCharacter(avatar, next);
       return view(avatar, next);
     }));
@@ -169,6 +149,7 @@ export class CharacterService {
       const id = `${Date.now()}${Math.floor(Math.random() * 1000)}`;
       const chatId = `${id}-chat`;
       const group = { ...fields, id, chat_id: chatId, chats: [chatId] };
+      checkStored(GroupSchema, group, { what: "group" });
       this.#store.putDoc("group", id, group);
       return group;
     }));
@@ -183,6 +164,7 @@ export class CharacterService {
       const next: Record<string, unknown> = { ...current, ...fields, id: current.id };
       const chats = new Set([...(current.chats as string[] ?? []), String(next.chat_id)]);
       next.chats = [...chats].map((c) => safeName(c, "group chat id"));
+      checkStored(GroupSchema, next, { what: "group" });
       this.#store.putDoc("group", String(current.id), next);
       return next;
     }));

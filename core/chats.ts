@@ -9,6 +9,7 @@ import { conflict, invalid, LodgeError, notFound } from "./errors.ts";
 import { deepEqual, escapeSegment, isObject } from "./json.ts";
 import { safeName } from "./names.ts";
 import { applyPatch, parsePointer, type PatchOp } from "./patch.ts";
+import { assertStorable, checkMessage, syncSwipes } from "./schema/mod.ts";
 import type { ChatKey, ChatMessage, ChatRecord, Store } from "./store.ts";
 
 /** A chat named as Luker names it: a character chat by avatar and file, or a group chat by id. */
@@ -106,6 +107,8 @@ export class ChatService {
     header: { userName: string; characterName: string; metadata?: Record<string, unknown> },
     messages: ChatMessage[] = [],
   ): ChatRecord {
+    messages = messages.map((m, i) => syncSwipes(checkMessage(m, { what: `message ${i}` }), null));
+    if (header.metadata) assertStorable(header.metadata, "chat_metadata");
     return this.#store.transaction(() => {
       if (this.#store.findChat(key)) throw new LodgeError("conflict", "chat already exists");
       const chat = this.#store.createChat(key, {
@@ -138,10 +141,11 @@ export class ChatService {
   /** Full save: replaces header metadata and every message. Creates the chat if needed. */
   save(target: ChatTarget, chat: unknown[], options: WriteOptions = {}): { ok: true; integrity: string } {
     const key = chatKey(target);
-    const [header, ...messages] = chat;
+    const [header, ...lines] = chat;
     if (!isObject(header)) throw invalid("chat[0] must be the header object");
-    if (!messages.every(isObject)) throw invalid("every message must be an object");
+    const messages = lines.map((m, i) => syncSwipes(checkMessage(m, { what: `chat[${i + 1}]` }), null));
     const metadata = isObject(header.chat_metadata) ? { ...header.chat_metadata } : {};
+    assertStorable(metadata, "chat[0].chat_metadata");
     const result = this.#store.transaction(() => {
       let record = this.#store.findChat(key);
       if (record) {
@@ -157,7 +161,7 @@ export class ChatService {
           characterName: String(header.character_name ?? ""),
         });
       }
-      this.#store.replaceMessages(record.id, messages as ChatMessage[]);
+      this.#store.replaceMessages(record.id, messages);
       const integrity = crypto.randomUUID();
       this.#store.updateChatHeader(record.id, {
         metadata: { ...metadata, integrity },
@@ -195,14 +199,16 @@ export class ChatService {
       if ((op.op === "add" || op.op === "replace" || op.op === "test") && !("value" in op)) {
         throw invalid(`operation ${i}: "${op.op}" needs a value`);
       }
-      if (segments.length === 1 && (op.op === "add" || op.op === "replace") && !isObject(op.value)) {
-        throw invalid(`operation ${i}: a message must be an object`);
+      if (segments.length === 1 && (op.op === "add" || op.op === "replace")) {
+        if (!isObject(op.value)) throw invalid(`operation ${i}: a message must be an object`);
+        checkMessage(op.value, { what: `operation ${i}`, path: op.path });
       }
       if (segments[0] === "-" && !(op.op === "add" && segments.length === 1)) {
         throw invalid(`operation ${i}: "/-" is only valid for add`);
       }
       return { op, segments };
     });
+    if (options.chat_metadata) assertStorable(options.chat_metadata, "chat_metadata");
     const result = this.#store.transaction(() => {
       const chat = this.require(target);
       this.#checkIntegrity(chat, options.integrity, options.force);
@@ -211,9 +217,10 @@ export class ChatService {
       for (const [i, { op, segments }] of parsed.entries()) {
         const [head, ...rest] = segments;
         if (head === "-") {
-          this.#store.appendMessages(chat.id, [op.value as ChatMessage]);
+          const value = syncSwipes(op.value as ChatMessage, null);
+          this.#store.appendMessages(chat.id, [value]);
           count++;
-          effective.push(op);
+          effective.push({ ...op, value });
           applied++;
           continue;
         }
@@ -226,16 +233,20 @@ export class ChatService {
             case "test":
               if (!deepEqual(existing, op.value)) throw conflict(`operation ${i}: test failed at ${op.path}`);
               break;
-            case "add":
+            case "add": {
               if (existing && deepEqual(existing, op.value)) break; // an idempotent retry
-              this.#store.insertMessage(chat.id, index, op.value as ChatMessage);
+              const value = syncSwipes(op.value as ChatMessage, null);
+              this.#store.insertMessage(chat.id, index, value);
               count++;
-              effective.push(op);
+              effective.push({ ...op, value });
               break;
-            case "replace":
-              this.#store.setMessage(chat.id, index, op.value as ChatMessage);
-              effective.push(op);
+            }
+            case "replace": {
+              const value = syncSwipes(op.value as ChatMessage, existing);
+              this.#store.setMessage(chat.id, index, value);
+              effective.push({ ...op, value });
               break;
+            }
             case "remove":
               this.#store.removeMessage(chat.id, index);
               count--;
@@ -244,10 +255,13 @@ export class ChatService {
         } else {
           const message = this.#store.getMessage(chat.id, index)!;
           const subPath = "/" + rest.map(escapeSegment).join("/");
-          const next = applyPatch(message, [{ ...op, path: subPath }], "strict");
+          const patched = applyPatch(message, [{ ...op, path: subPath }], "strict");
           if (op.op !== "test") {
+            // The message as it will be stored is checked whole: the cost is one message, not the chat.
+            checkMessage(patched, { what: `operation ${i}`, path: `/${index}` });
+            const next = syncSwipes(patched, message);
             this.#store.setMessage(chat.id, index, next);
-            effective.push(op);
+            effective.push(next === patched ? op : { op: "replace", path: `/${index}`, value: next });
           }
         }
         applied++;
@@ -271,7 +285,7 @@ export class ChatService {
     messages: ChatMessage[],
     options: WriteOptions = {},
   ): { ok: true; appended: number; skipped: number; integrity: string; first_index: number } {
-    if (!messages.every(isObject)) throw invalid("every message must be an object");
+    messages = messages.map((m, i) => syncSwipes(checkMessage(m, { what: `message ${i}` }), null));
     const result = this.#store.transaction(() => {
       const chat = this.require(target);
       this.#checkIntegrity(chat, options.integrity, options.force);
@@ -318,6 +332,7 @@ export class ChatService {
       this.#checkIntegrity(chat, options.integrity, options.force);
       const next = applyPatch(chat.metadata, ops, "lenient");
       if (!isObject(next)) throw invalid("chat_metadata must stay an object");
+      assertStorable(next, "chat_metadata");
       return { chat, metadata: this.#touch(chat.id, next) };
     });
     this.#emit({ chatId: result.chat.id, type: "metadata", metadata: result.metadata });

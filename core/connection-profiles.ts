@@ -16,6 +16,7 @@ import { eventTypes } from "./event-types.ts";
 import { type ConnectionInfo, connectionOf, type Settings, SOURCES } from "./llm/settings.ts";
 import { nameKey } from "./names.ts";
 import type { PresetService } from "./presets.ts";
+import { assertStorable } from "./schema/mod.ts";
 import type { Store } from "./store.ts";
 
 /** A profile as stored, with SillyTavern's field names; unknown fields are kept. */
@@ -74,6 +75,7 @@ export class ConnectionProfiles {
     const parsed = ConnectionProfileSchema.parse(input);
     const before = parsed.id ? this.#store.getDoc<ConnectionProfile>(KIND, parsed.id) : null;
     const profile: ConnectionProfile = { ...parsed, id: parsed.id ?? crypto.randomUUID() };
+    assertStorable(profile, "connection profile");
     const clash = this.find(profile.name);
     if (clash && clash.id !== profile.id) throw conflict(`a connection profile named ${clash.name} exists`);
     this.#store.putDoc(KIND, profile.id, profile);

@@ -193,14 +193,7 @@ export class ChatContext {
     if (list.length === 0) return [];
     const record = this.resolveTarget();
     const first = this.#chat.length;
-    const messages = list.map((m) => ({
-      name: m.is_user ? this.#name1() : this.#name2(),
-      is_user: false,
-      is_system: false,
-      send_date: humanDate(),
-      mes: "",
-      ...m,
-    }));
+    const messages = list.map((m) => withStoredShape(m, m.is_user ? this.#name1() : this.#name2()));
     this.#deps.chats.patch(record.key, messages.map((value) => ({ op: "add", path: "/-", value })));
     const indexes = messages.map((_, i) => first + i);
     if (!options.silent) {
@@ -470,6 +463,30 @@ export class ChatContext {
   async #emit(event: string, ...args: unknown[]): Promise<void> {
     await this.#deps.events.emit(event, ...args);
   }
+}
+
+/**
+ * A message in the shape SillyTavern writes it: name, flags, `send_date` and `extra`; a character's
+ * message also starts its swipes (`swipes: [mes]`, `swipe_id: 0`, `swipe_info`). Given fields win.
+ */
+function withStoredShape(m: ChatMessage, name: string): ChatMessage {
+  const message: ChatMessage = {
+    name,
+    is_user: false,
+    is_system: false,
+    send_date: humanDate(),
+    mes: "",
+    extra: {},
+    ...m,
+  };
+  if (!message.is_user && !message.is_system && message.swipes === undefined) {
+    message.swipes = [message.mes];
+    message.swipe_id = 0;
+    const info: Record<string, unknown> = { send_date: message.send_date };
+    for (const key of ["gen_started", "gen_finished"]) if (key in message) info[key] = message[key];
+    message.swipe_info = [{ ...info, extra: {} }];
+  }
+  return message;
 }
 
 /** 1-based positions among playable (non-system) and assistant messages of the deleted range. */

@@ -72,8 +72,8 @@ export class Lodge {
     this.characters = new CharacterService(store);
     this.chatState = new ChatStateService(store);
     this.characterState = new CharacterStateService(store);
-    this.settings = new SettingsService(store);
-    this.worldInfo = new WorldInfoService(store);
+    this.settings = new SettingsService(store, this.events);
+    this.worldInfo = new WorldInfoService(store, this.events);
     const models = createModelServices(store, this.events, options.dataDir ?? null, options.llm);
     this.presets = models.presets;
     this.connections = models.connections;

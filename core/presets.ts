@@ -12,6 +12,7 @@
  * @module
  */
 
+import { z } from "zod";
 import { conflict, invalid, notFound } from "./errors.ts";
 import type { EventBus } from "./events.ts";
 import { eventTypes } from "./event-types.ts";
@@ -19,6 +20,7 @@ import { deepEqual, isObject } from "./json.ts";
 import { CONNECTION_FIELDS, type ConnectionInfo, connectionOf, pickFields } from "./llm/settings.ts";
 import { nameKey, normalizeNamespace, safeName } from "./names.ts";
 import { applyPatch, type PatchOp } from "./patch.ts";
+import { assertOpsStorable, checkStored, OpenAiPresetSchema } from "./schema/mod.ts";
 import type { Store } from "./store.ts";
 
 /** Preset collections, by SillyTavern's API ids. */
@@ -145,6 +147,7 @@ export class PresetService {
   ): Promise<PresetRef> {
     const collection = target.collection ?? "openai";
     if (!isObject(body)) throw invalid("a preset body must be an object");
+    checkPreset(collection, body);
     const name = this.find(collection, target.name)?.name ?? safeName(target.name.trim(), "preset name");
     this.#store.transaction(() => {
       let saved = body;
@@ -174,6 +177,7 @@ export class PresetService {
       const before = this.#stored(collection, found.name)!;
       const next = applyPatch(before, ops, "lenient");
       if (!isObject(next)) throw invalid("a preset body must stay an object");
+      checkPreset(collection, next);
       this.#store.putDoc(kindOf(collection), found.name, next);
       const live = this.#live(collection);
       if (live?.name === found.name && deepEqual(live.body, before)) {
@@ -192,6 +196,7 @@ export class PresetService {
       if (!live) throw notFound(`collection ${collection} has no live preset`);
       const body = applyPatch(live.body, ops, "lenient");
       if (!isObject(body)) throw invalid("a preset body must stay an object");
+      checkPreset(collection, body);
       this.#store.putDoc(LIVE_KIND, collection, { name: live.name, body } satisfies LiveDoc);
     });
     this.#changed();
@@ -305,6 +310,7 @@ export class PresetStateService {
     target?: PresetTarget,
   ): { ok: true; applied: number; created: boolean } {
     const key = stateKey(this.#resolve(target), normalizeNamespace(namespace));
+    assertOpsStorable(ops, "preset state");
     return this.#store.transaction(() => {
       const current = this.#store.getDoc(STATE_KIND, key);
       const next = applyPatch(current ?? {}, ops, "lenient");
@@ -333,6 +339,13 @@ export class PresetStateService {
     });
   }
 }
+
+/** An `openai` preset is typed as SillyTavern saves it; every preset stays within the storage limits. */
+function checkPreset(collection: string, body: PresetBody): void {
+  checkStored(collection === "openai" ? OpenAiPresetSchema : AnyObject, body, { what: "preset" });
+}
+
+const AnyObject = z.record(z.string(), z.unknown());
 
 /**
  * Seeds the default `openai` preset and selects it on first run (no `openai` preset and no live copy);

@@ -21,7 +21,12 @@ export const DEFAULT_CHARACTER = {
 export function seedDefaults(lodge: Lodge): boolean {
   if (lodge.characters.all().length > 0) return false;
   lodge.store.transaction(() => {
-    lodge.settings.save({ username: "User", user_avatar: "user-default.png", ...lodge.settings.get() });
+    // Before anything listens: stored directly, like the seeded presets.
+    lodge.store.putDoc("settings", "main", {
+      username: "User",
+      user_avatar: "user-default.png",
+      ...lodge.settings.get(),
+    });
     lodge.characters.create(DEFAULT_CHARACTER);
   });
   return true;

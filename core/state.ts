@@ -8,6 +8,7 @@ import { invalid, notFound } from "./errors.ts";
 import { isObject } from "./json.ts";
 import { normalizeNamespace } from "./names.ts";
 import { applyPatch, type PatchOp } from "./patch.ts";
+import { assertOpsStorable, assertStorable } from "./schema/mod.ts";
 import type { Store } from "./store.ts";
 
 /** Result of a state patch. */
@@ -41,6 +42,7 @@ export class ChatStateService {
   /** Applies ops starting from `{}` when there is no state yet. */
   patch(chatId: number, namespace: string, ops: PatchOp[]): StatePatchResult {
     const ns = normalizeNamespace(namespace);
+    assertOpsStorable(ops, "chat state");
     return this.#store.transaction(() => {
       const current = this.#store.getChatState(chatId, ns);
       const next = objectResult(applyPatch(current ?? {}, ops, "lenient"));
@@ -77,6 +79,7 @@ export class CharacterStateService {
     if (typeof data !== "object" || data === undefined) {
       throw invalid("character state must be an object or null");
     }
+    assertStorable(data, "character state");
     this.#store.putCharacterState(avatar, ns, data);
     return { ok: true };
   }
@@ -84,6 +87,7 @@ export class CharacterStateService {
   /** Applies ops starting from `{}` when there is no state yet. */
   patch(avatar: string, namespace: string, ops: PatchOp[]): StatePatchResult {
     const ns = normalizeNamespace(namespace);
+    assertOpsStorable(ops, "character state");
     return this.#store.transaction(() => {
       this.#requireCharacter(avatar);
       const current = this.#store.getCharacterState(avatar, ns);

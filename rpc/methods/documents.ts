@@ -5,7 +5,6 @@
  */
 
 import { z } from "zod";
-import { eventTypes } from "../../core/event-types.ts";
 import { PatchOpsSchema } from "../../core/patch.ts";
 import { notFound } from "../../core/errors.ts";
 import { defineMethod } from "../method.ts";
@@ -38,8 +37,7 @@ export const documentMethods = [
     result: z.null(),
     capability: "plugin",
     handler: async ({ lodge }, name, data) => {
-      lodge.worldInfo.save(name, data);
-      await lodge.events.emit(eventTypes.WORLDINFO_UPDATED, name, data);
+      await lodge.worldInfo.save(name, data);
       return null;
     },
   }),
@@ -53,8 +51,7 @@ export const documentMethods = [
     result: z.null(),
     capability: "plugin",
     handler: async ({ lodge }, name, ops) => {
-      const data = lodge.worldInfo.patch(name, ops);
-      await lodge.events.emit(eventTypes.WORLDINFO_UPDATED, name, data);
+      await lodge.worldInfo.patch(name, ops);
       return null;
     },
   }),
@@ -90,8 +87,7 @@ export const documentMethods = [
     result: z.null(),
     capability: "admin",
     handler: async ({ lodge }, doc) => {
-      lodge.settings.save(doc);
-      await lodge.events.emit(eventTypes.SETTINGS_UPDATED);
+      await lodge.settings.save(doc);
       return null;
     },
   }),
@@ -102,8 +98,7 @@ export const documentMethods = [
     result: z.null(),
     capability: "admin",
     handler: async ({ lodge }, ops) => {
-      lodge.settings.patch(ops);
-      await lodge.events.emit(eventTypes.SETTINGS_UPDATED);
+      await lodge.settings.patch(ops);
       return null;
     },
   }),

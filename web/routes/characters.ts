@@ -5,13 +5,15 @@
 
 import { Hono } from "hono";
 import { z } from "zod";
-import { CardFieldsSchema } from "../../core/characters.ts";
 import type { Lodge } from "../../core/lodge.ts";
 import { safeName } from "../../core/names.ts";
 import { PatchOpsSchema } from "../../core/patch.ts";
+import { CardFieldsSchema } from "../../core/schema/mod.ts";
 import { readBody } from "../body.ts";
 
 const Avatar = z.object({ avatar_url: z.string() });
+const Create = CardFieldsSchema.extend({ avatar_url: z.string().optional() });
+const Edit = CardFieldsSchema.partial().extend(Avatar.shape);
 
 /** Character routes, to mount at `/api/characters`. */
 export function charactersApi(lodge: Lodge): Hono {
@@ -21,13 +23,13 @@ export function charactersApi(lodge: Lodge): Hono {
   app.post("/all", (c) => c.json(lodge.characters.all()));
   app.post("/get", async (c) => c.json(lodge.characters.require(avatar(await readBody(c, Avatar)))));
   app.post("/create", async (c) => {
-    const b = await readBody(c, CardFieldsSchema.extend({ avatar_url: z.string().optional() }));
+    const b = await readBody(c, Create);
     const { avatar_url, ...fields } = b;
     const created = lodge.characters.create(fields, avatar_url);
     return c.json({ ok: true, avatar: created.avatar });
   });
   app.post("/edit", async (c) => {
-    const b = await readBody(c, CardFieldsSchema.partial().extend(Avatar.shape));
+    const b = await readBody(c, Edit);
     const { avatar_url, ...fields } = b;
     return c.json({ ok: true, character: lodge.characters.edit(avatar({ avatar_url }), fields) });
   });

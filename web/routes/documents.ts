@@ -23,11 +23,11 @@ export function settingsApi(lodge: Lodge): Hono {
       world_names: lodge.worldInfo.names(),
     }));
   app.post("/save", async (c) => {
-    lodge.settings.save(await readBody(c, z.record(z.string(), z.unknown())));
+    await lodge.settings.save(await readBody(c, z.record(z.string(), z.unknown())));
     return c.json({ ok: true });
   });
   app.post("/patch", async (c) => {
-    lodge.settings.patch((await readBody(c, Ops)).operations);
+    await lodge.settings.patch((await readBody(c, Ops)).operations);
     return c.json({ ok: true });
   });
   return app;
@@ -49,12 +49,12 @@ export function worldInfoApi(lodge: Lodge): Hono {
   });
   app.post("/edit", async (c) => {
     const b = await readBody(c, Name.extend({ data: Entries }));
-    lodge.worldInfo.save(b.name, b.data);
+    await lodge.worldInfo.save(b.name, b.data);
     return c.json({ ok: true });
   });
   app.post("/patch", async (c) => {
     const b = await readBody(c, Name.extend(Ops.shape));
-    lodge.worldInfo.patch(b.name, b.operations);
+    await lodge.worldInfo.patch(b.name, b.operations);
     return c.json({ ok: true });
   });
   app.post("/delete", async (c) => {

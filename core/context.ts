@@ -263,6 +263,24 @@ export class ChatContext {
     return Array.isArray(input) ? deleted : deleted[0];
   }
 
+  /**
+   * Shows fields of a message as a generation writes them, without storing them: the in-memory copy
+   * and every mirror get the new values (`fields` maps a pointer relative to the message, such as `mes`
+   * or `swipes/2`, to its value). The generation stores the message with a normal write, now and then
+   * and when it ends. Ignored unless the chat is open and has that message.
+   */
+  previewMessage(chatId: number, index: number, fields: Record<string, unknown>): void {
+    if (this.#record?.id !== chatId || !this.#chat[index]) return;
+    const ops: PatchOp[] = Object.entries(fields).map(([pointer, value]) => ({
+      // an array slot is replaced in place; `add` there would insert
+      op: /\/\d+$/.test(pointer) ? "replace" : "add",
+      path: `/${index}/${pointer}`,
+      value,
+    }));
+    for (const op of ops) applyToArray(this.#chat, op);
+    this.#publish(ops.map((op) => ({ ...op, path: `/chat${op.path}` })));
+  }
+
   /** Merges `withMetadata` into the open chat's metadata and saves it. */
   saveChatMetadata(withMetadata?: Record<string, unknown>): boolean {
     const record = this.resolveTarget();

@@ -38,6 +38,17 @@ export interface ListenerMeta {
   listenerName: string | null;
 }
 
+/**
+ * Watches the listener calls of one emit (the generation trace records each listener's time and edits
+ * with it). Both callbacks run synchronously around each listener; they must not throw.
+ */
+export interface EmitObserver {
+  /** Before a listener runs, with the arguments as the listeners before it left them. */
+  before?(meta: ListenerMeta, args: unknown[]): void;
+  /** After it returned or threw, with its run time in milliseconds. */
+  after?(meta: ListenerMeta, ms: number, args: unknown[], error?: unknown): void;
+}
+
 /** Per-event ordering configuration accepted by {@link EventBus.setOrderConfig}. */
 export type OrderConfig = Record<string, { pluginOrder?: string[] }>;
 
@@ -133,7 +144,12 @@ export class EventBus {
    * Arguments are passed by reference so listeners may edit them for the ones after. Resolves with the
    * argument list as the listeners left it.
    */
-  async emit(event: string, ...args: unknown[]): Promise<unknown[]> {
+  emit(event: string, ...args: unknown[]): Promise<unknown[]> {
+    return this.emitObserved(event, args);
+  }
+
+  /** {@link emit} with the argument list given as one array, reporting each listener call to `observer`. */
+  async emitObserved(event: string, args: unknown[], observer?: EmitObserver): Promise<unknown[]> {
     if (REPLAYED.has(event)) this.#fired.set(event, args);
     const ordered = this.#ordered(event);
     for (let i = 0; i < ordered.length; i++) {
@@ -141,11 +157,17 @@ export class EventBus {
       const list = this.#listeners.get(event);
       if (!list?.includes(entry)) continue; // removed by an earlier listener
       if (entry.once) list.splice(list.indexOf(entry), 1);
+      const info = observer && meta(entry, i);
+      const started = observer ? performance.now() : 0;
+      let failure: unknown;
+      if (info) observer.before?.(info, args);
       try {
         await call(entry, args);
       } catch (error) {
+        failure = error;
         this.#onError(event, error, meta(entry, i));
       }
+      if (info) observer.after?.(info, performance.now() - started, args, failure);
     }
     return args;
   }

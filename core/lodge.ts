@@ -10,6 +10,7 @@ import { ChatContext } from "./context.ts";
 import { SettingsService, WorldInfoService } from "./documents.ts";
 import { EventBus } from "./events.ts";
 import { ExtensionRegistry } from "./extension-registry.ts";
+import { GenerationService } from "./generation/mod.ts";
 import type { ConnectionProfiles } from "./connection-profiles.ts";
 import { createModelServices } from "./llm/host.ts";
 import type { LlmOptions, LlmService } from "./llm/service.ts";
@@ -60,6 +61,8 @@ export class Lodge {
   readonly tools: ToolRegistry;
   /** LLM requests (`sendOpenAIRequest`, the tool loop). */
   readonly llm: LlmService;
+  /** The generation pipeline (replies, swipes, traces). */
+  readonly generation: GenerationService;
   /** Extension APIs plugins offer each other. */
   readonly extensions: ExtensionRegistry = new ExtensionRegistry();
   /** The plugin runtime, attached by `plugins/` when it starts; `null` while there is none. */
@@ -86,6 +89,13 @@ export class Lodge {
       settings: this.settings,
       events: this.events,
       presets: this.presets,
+      llm: this.llm,
+    });
+    this.generation = new GenerationService({
+      chats: this.chats,
+      context: this.context,
+      characters: this.characters,
+      events: this.events,
       llm: this.llm,
     });
   }

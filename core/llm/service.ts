@@ -10,7 +10,7 @@
 import type { ConnectionProfiles } from "../connection-profiles.ts";
 import { z } from "zod";
 import { LodgeError, notFound } from "../errors.ts";
-import type { EventBus } from "../events.ts";
+import type { EmitObserver, EventBus } from "../events.ts";
 import { eventTypes } from "../event-types.ts";
 import type { PresetService } from "../presets.ts";
 import type { Secrets } from "../secrets.ts";
@@ -66,6 +66,10 @@ export interface LlmOptions {
 export interface HostSendOptions extends SendOptions {
   /** Receives streamed deltas (text after the plain-text gate) when the request streams. */
   onDelta?: (delta: StreamDelta) => void;
+  /** Sees the request body as it goes out (after `CHAT_COMPLETION_SETTINGS_READY`), e.g. for a trace. */
+  onRequest?: (body: GenerateBody) => void;
+  /** Watches the listeners of `CHAT_COMPLETION_SETTINGS_READY`. */
+  settingsObserver?: EmitObserver;
 }
 
 /** What {@link LlmService.runWithTools} returns. */
@@ -157,7 +161,11 @@ export class LlmService {
     type: string,
     messages: ChatMessage[],
     signal?: AbortSignal,
-    options: HostSendOptions & { maxRounds?: number } = {},
+    options: HostSendOptions & {
+      maxRounds?: number;
+      /** After each round of tool runs, with the round's reported calls (stealth tools left out). */
+      onRound?: (invocations: ToolInvocation[]) => void | Promise<void>;
+    } = {},
   ): Promise<ToolRunResult> {
     const { tools: registry } = this.#deps;
     const tools = this.canPerformToolCalls(type) ? await registry.definitions(type) : [];
@@ -169,7 +177,11 @@ export class LlmService {
       request: (conversation, { toolsAllowed }) =>
         this.#complete(type, conversation, signal, { ...options, tools: toolsAllowed ? tools : undefined }),
       execute: (call, runSignal) => registry.invoke(call, runSignal),
-      onRound: async (runs) => void invocations.push(...await registry.reportPerformed(runs)),
+      onRound: async (runs) => {
+        const reported = await registry.reportPerformed(runs);
+        invocations.push(...reported);
+        await options.onRound?.(reported);
+      },
     });
     return { response: toCompletionResponse(result.completion), messages: result.messages, invocations };
   }
@@ -197,7 +209,11 @@ export class LlmService {
       jsonSchema: options.jsonSchema ?? undefined,
     });
     if (options.requestScope !== "extension_internal") {
-      await this.#deps.events.emit(eventTypes.CHAT_COMPLETION_SETTINGS_READY, body);
+      await this.#deps.events.emitObserved(
+        eventTypes.CHAT_COMPLETION_SETTINGS_READY,
+        [body],
+        options.settingsObserver,
+      );
     }
     // listeners may have edited the body: check it as any other caller's
     const checked = GenerateBodySchema.safeParse(body);
@@ -206,6 +222,7 @@ export class LlmService {
     }
     const request = checked.data;
     this.#checkEndpoint(request);
+    options.onRequest?.(request);
     if (!plainText) return await this.#run(request, signal, options.onDelta);
 
     const trigger = newTrigger();

@@ -8,6 +8,7 @@ import { chatMethods } from "./chat.ts";
 import { documentMethods } from "./documents.ts";
 import { eventMethods } from "./events.ts";
 import { extensionMethods } from "./extensions.ts";
+import { generationMethods } from "./generation.ts";
 import { llmMethods } from "./llm.ts";
 import { pluginMethods } from "./plugins.ts";
 import { presetMethods } from "./presets.ts";
@@ -22,6 +23,7 @@ export const methods = [
   ...presetMethods,
   ...llmMethods,
   ...toolMethods,
+  ...generationMethods,
   ...secretMethods,
   ...extensionMethods,
   ...pluginMethods,

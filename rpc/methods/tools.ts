@@ -48,7 +48,8 @@ const ToolInfo = z.object({
 /** The tools each connection registered, so they go when it closes. */
 const registered = new WeakMap<Peer, Map<string, FunctionTool>>();
 
-function ownerOf(ctx: CallContext): string {
+/** Who owns what a caller registers: its plugin id, or `client:<connection>` for other callers. */
+export function ownerOf(ctx: CallContext): string {
   return ctx.caller.kind === "plugin" ? ctx.caller.pluginId : `client:${ctx.caller.connectionId}`;
 }
 

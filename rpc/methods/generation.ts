@@ -50,7 +50,10 @@ export const generationMethods = [
     name: "sendMessage",
     summary: "The user's turn: writes the user's message to the open chat, then generates a reply " +
       "unless { generate: false }. Refused while a generation runs in the chat.",
-    params: z.tuple([z.string().max(1_000_000), SendOptions.optional()]),
+    params: z.tuple([
+      z.string().max(1_000_000).meta({ title: "text" }),
+      SendOptions.optional().meta({ title: "options" }),
+    ]),
     result: z.object({ index: z.number(), generation: Result.nullable() }),
     capability: "plugin",
     handler: ({ lodge }, text, options) => lodge.generation.sendMessage(text, options),
@@ -60,7 +63,10 @@ export const generationMethods = [
     summary: "Runs a generation of the open chat: normal, regenerate, swipe, continue, impersonate or " +
       "quiet; { dryRun: true } runs every hook up to the request and returns the prompt. One " +
       "generation per chat at a time.",
-    params: z.tuple([z.enum(GENERATION_TYPES), Options.optional()]),
+    params: z.tuple([
+      z.enum(GENERATION_TYPES).meta({ title: "type" }),
+      Options.optional().meta({ title: "options" }),
+    ]),
     result: Result,
     capability: "plugin",
     handler: ({ lodge }, type, options) => lodge.generation.generate(type, options),
@@ -92,7 +98,7 @@ export const generationMethods = [
   defineMethod({
     name: "swipeRight",
     summary: "Shows the next swipe of the last reply; past the last one, generates a new swipe.",
-    params: z.tuple([Options.optional()]),
+    params: z.tuple([Options.optional().meta({ title: "options" })]),
     result: z.object({ swipeId: z.number(), generation: Result.nullable() }),
     capability: "plugin",
     handler: ({ lodge }, options) => lodge.generation.swipeRight(options),
@@ -109,8 +115,9 @@ export const generationMethods = [
           skipWIAN: z.boolean(),
           responseLength: z.number().int().min(1),
         }).partial(),
-      ]),
-      z.object({ skipWIAN: z.boolean(), responseLength: z.number().int().min(1) }).partial().optional(),
+      ]).meta({ title: "prompt" }),
+      z.object({ skipWIAN: z.boolean(), responseLength: z.number().int().min(1) }).partial().optional()
+        .meta({ title: "options" }),
     ]),
     result: z.string(),
     capability: "plugin",
@@ -128,7 +135,7 @@ export const generationMethods = [
           systemPrompt: z.string().max(1_000_000).optional(),
           responseLength: z.number().int().min(1).optional(),
         }),
-      ]),
+      ]).meta({ title: "input" }),
     ]),
     result: z.string(),
     capability: "plugin",
@@ -139,7 +146,7 @@ export const generationMethods = [
     summary: "A generation's trace (hooks with each listener's time and payload diff, World Info " +
       "activations, the prompt with token counts, the requests sent with secrets redacted, timings); " +
       "without an id, the open chat's latest.",
-    params: z.tuple([z.string().min(1).max(128).optional()]),
+    params: z.tuple([z.string().min(1).max(128).optional().meta({ title: "id" })]),
     result: Trace,
     capability: "plugin",
     handler: ({ lodge }, id) => lodge.generation.getGenerationTrace(id) as unknown as Record<string, unknown>,
@@ -171,7 +178,7 @@ export const generationMethods = [
     name: "takeover.update",
     summary: "Sends a takeover handle's buffers (text, reasoning); answers whether the generation was " +
       "stopped.",
-    params: z.tuple([TakeoverId, Buffers]),
+    params: z.tuple([TakeoverId.meta({ title: "id" }), Buffers.meta({ title: "buffers" })]),
     result: z.object({ aborted: z.boolean() }),
     capability: "plugin",
     handler: (ctx, id, buffers) => {
@@ -184,7 +191,11 @@ export const generationMethods = [
     name: "takeover.settle",
     summary: "Settles a takeover handle: committed (the reply is final), aborted (kept as it is) or " +
       "discarded (the chat goes back to how it was).",
-    params: z.tuple([TakeoverId, z.enum(["committed", "aborted", "discarded"]), Buffers]),
+    params: z.tuple([
+      TakeoverId.meta({ title: "id" }),
+      z.enum(["committed", "aborted", "discarded"]).meta({ title: "status" }),
+      Buffers.meta({ title: "buffers" }),
+    ]),
     result: z.null(),
     capability: "plugin",
     handler: (ctx, id, status, buffers) => {

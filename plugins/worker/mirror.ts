@@ -2,6 +2,20 @@
  * The worker's read-only copy of the host's context data (`chat`, `characters`, names, ids, metadata,
  * presets), kept current by RFC 6902 ops the host sends in order with its answers, so synchronous reads
  * are never behind an awaited write.
+ *
+ * The copy is deeply frozen: a plugin cannot change it at any depth, so it can never drift from the
+ * host's (a `ctx.chat.push(x)` that "worked" would leave every later index off by one). Reads are plain
+ * property reads on plain objects and arrays, as fast as on unfrozen data. The mirror applies the
+ * host's ops copy-on-write, when the copy is next read: the containers on the ops' paths are copied
+ * once, changed, and frozen again, and everything else is shared with the previous copy. So
+ * `context.chat` after a change is a new array; a plugin that keeps an old reference keeps a
+ * consistent, older copy.
+ *
+ * Every write fails with a `TypeError`. `push`, `splice`, `sort` and the other mutating methods of
+ * `chat`, `characters` and `groups`, and every write at any depth through a {@link Mirror.message} view
+ * (`getMessage()`), throw {@link READ_ONLY}. Other writes (an assignment, `delete`,
+ * `Object.defineProperty` on the frozen data) throw the engine's own `TypeError`: only a proxy could say
+ * more, and a proxy in front of every read makes reading several times slower.
  * @module
  */
 
@@ -30,62 +44,204 @@ export type MirrorSection = "presets";
 /** A `mirror` notification: ops against the current copy, or a whole new copy. */
 export type MirrorUpdate = { ops: jsonpatch.Operation[] } | { snapshot: Record<string, unknown> };
 
+/** What every refused write through the context data says. */
+export const READ_ONLY =
+  "context data is read-only: change messages with context.updateMessages() and chat metadata with " +
+  "context.saveChatMetadata()";
+
+function refuse(): never {
+  throw new TypeError(READ_ONLY);
+}
+
+/** The array methods that change an array in place. */
+const MUTATORS = ["copyWithin", "fill", "pop", "push", "reverse", "shift", "sort", "splice", "unshift"];
+
+/**
+ * Gives a top-level array (`chat`, `characters`, `groups`) mutating methods of its own that throw
+ * {@link READ_ONLY}. Own non-enumerable properties, not another prototype: an array whose prototype is
+ * not `Array.prototype` leaves V8's fast paths (`map` and spreading it run several times slower).
+ * Nested arrays keep the plain methods, which fail on the frozen array with the engine's TypeError,
+ * and save the per-array properties (a few MB over a 100,000-message chat).
+ */
+function guide(doc: Record<string, unknown>): void {
+  for (const value of Object.values(doc)) {
+    if (!Array.isArray(value) || Object.isFrozen(value)) continue;
+    for (const name of MUTATORS) Object.defineProperty(value, name, { value: refuse });
+  }
+}
+
+/**
+ * How many received ops may wait for a read. Ops are applied when the copy is next read, so a burst of
+ * changes (a streamed reply) costs one copy of the chat array, not one per change; the bound keeps a
+ * plugin that never reads from holding every op of a session.
+ */
+const MAX_PENDING_OPS = 1000;
+
 /** The local copy. */
 export class Mirror {
   #doc: Record<string, unknown>;
+  #pending: jsonpatch.Operation[] = [];
   #stale = false;
   #onStale: (error: unknown) => void;
   #views = new WeakMap<object, object>();
 
   /**
-   * @param snapshot the host's snapshot when the plugin loaded
+   * @param snapshot the host's snapshot when the plugin loaded (frozen in place: the mirror owns it)
    * @param onStale called once when ops fail to apply; the owner asks the host for a new snapshot
    */
   constructor(snapshot: Record<string, unknown>, onStale: (error: unknown) => void) {
-    this.#doc = snapshot;
+    guide(snapshot);
+    this.#doc = freezeDeep(snapshot);
     this.#onStale = onStale;
   }
 
-  /** The current value of a field or section (live: treat as read-only). */
+  /** The current value of a field or section (deeply frozen), with every received update applied. */
   get(field: MirrorField | MirrorSection): unknown {
+    if (this.#pending.length > 0) this.#apply();
     return this.#doc[field];
   }
 
-  /** Applies a host update. While a copy is stale, ops are skipped until the next snapshot. */
+  /**
+   * Takes a host update: a snapshot replaces the copy; ops are applied, in order and all together,
+   * by the next read (or once {@link MAX_PENDING_OPS} wait). When they fail to apply, none is and the
+   * copy is stale: ops are skipped until the next snapshot.
+   */
   update(update: MirrorUpdate): void {
     if ("snapshot" in update) {
-      this.#doc = update.snapshot;
+      guide(update.snapshot);
+      this.#doc = freezeDeep(update.snapshot);
+      this.#pending = [];
       this.#stale = false;
       return;
     }
     if (this.#stale) return;
+    for (const op of update.ops) this.#pending.push(op);
+    if (this.#pending.length >= MAX_PENDING_OPS) this.#apply();
+  }
+
+  #apply(): void {
+    const ops = this.#pending;
+    this.#pending = [];
     try {
-      for (const op of update.ops) {
-        checkIndexes(this.#doc, op.path);
-        this.#doc = jsonpatch.applyOperation(this.#doc, op, true, true).newDocument;
+      const copies: object[] = [];
+      const added: unknown[] = [];
+      let doc: unknown = this.#doc;
+      for (const original of ops) {
+        let op = original;
+        checkIndexes(doc, op.path);
+        if (op.op === "copy") {
+          // a frozen value is shared, not cloned; one this batch changed is cloned
+          const value = jsonpatch.getValueByPointer(doc, op.from);
+          op = { op: "add", path: op.path, value: Object.isFrozen(value) ? value : structuredClone(value) };
+        }
+        if (op.op !== "test") doc = thaw(doc, op.path, copies);
+        if (op.op === "move") doc = thaw(doc, op.from, copies);
+        if (op.op === "add" || op.op === "replace") added.push(op.value);
+        doc = jsonpatch.applyOperation(doc, op, true, true).newDocument;
       }
+      // Only copies and added values are unfrozen: the rest is shared with the previous copy.
+      const next = doc as Record<string, unknown>;
+      guide(next);
+      for (const value of added) freezeDeep(value);
+      for (const copy of copies) Object.freeze(copy);
+      this.#doc = freezeDeep(next); // a new root (a root replace) is an added value
     } catch (error) {
       this.#stale = true;
       this.#onStale(error);
     }
   }
 
-  /** Message `index` as a view whose top-level writes and deletes throw, or `null`. */
+  /**
+   * Message `index` as a view where every write, at any depth, throws {@link READ_ONLY}, or `null`.
+   * The view shows the message as it is now; read it again after a change.
+   */
   message(index: number): Readonly<Record<string, unknown>> | null {
-    const chat = this.#doc.chat;
+    const chat = this.get("chat");
     if (!Array.isArray(chat) || !Number.isInteger(index)) return null;
     const message = chat[index];
     if (typeof message !== "object" || message === null) return null;
-    let view = this.#views.get(message);
-    if (!view) this.#views.set(message, view = readOnly(message));
-    return view as Readonly<Record<string, unknown>>;
+    return this.#view(message) as Readonly<Record<string, unknown>>;
   }
 
   /** The number of messages of the open chat. */
   messageCount(): number {
-    const chat = this.#doc.chat;
+    const chat = this.get("chat");
     return Array.isArray(chat) ? chat.length : 0;
   }
+
+  /**
+   * A proxy that reads through to frozen `real` and refuses every write with the guiding error. Its
+   * target is an empty stand-in, not `real`: a proxy over a frozen object must report its frozen
+   * properties exactly, which would leave nested objects unwrapped.
+   */
+  #view(real: object): object {
+    const known = this.#views.get(real);
+    if (known) return known;
+    const wrap = (value: unknown) => typeof value === "object" && value !== null ? this.#view(value) : value;
+    const view = new Proxy(Array.isArray(real) ? [] : {}, {
+      get: (_target, key) => wrap(Reflect.get(real, key)),
+      has: (_target, key) => Reflect.has(real, key),
+      ownKeys: () => Reflect.ownKeys(real),
+      getOwnPropertyDescriptor(_target, key) {
+        const descriptor = Reflect.getOwnPropertyDescriptor(real, key);
+        if (!descriptor) return undefined;
+        // reported as the stand-in can hold it: an array's `length` is its one non-configurable property
+        if ("value" in descriptor) descriptor.writable = true;
+        descriptor.configurable = !(Array.isArray(real) && key === "length");
+        return { ...descriptor, value: wrap(descriptor.value) };
+      },
+      getPrototypeOf: () => Reflect.getPrototypeOf(real),
+      set: refuse,
+      deleteProperty: refuse,
+      defineProperty: refuse,
+      setPrototypeOf: refuse,
+      preventExtensions: refuse,
+    });
+    this.#views.set(real, view);
+    return view;
+  }
+}
+
+/** Freezes `value` and everything under it that is not frozen yet (shared parts already are). */
+function freezeDeep<T>(value: T): T {
+  if (typeof value !== "object" || value === null || Object.isFrozen(value)) return value;
+  for (const item of Array.isArray(value) ? value : Object.values(value)) freezeDeep(item);
+  return Object.freeze(value);
+}
+
+/**
+ * `doc` with every container on the way to the parent of `path` writable: a frozen container is
+ * replaced by a shallow copy, listed in `copies` (once: a copy stays unfrozen until the update ends).
+ * Stops where the path leaves the document; the op then fails as it would have.
+ */
+function thaw(doc: unknown, path: string, copies: object[]): unknown {
+  const root = writable(doc, copies);
+  let node = root;
+  for (const raw of path.split("/").slice(1, -1)) {
+    if (typeof node !== "object" || node === null) break;
+    const key = unescapeKey(raw);
+    const parent = node as Record<string, unknown>;
+    if (!Object.hasOwn(parent, key)) break;
+    node = parent[key] = writable(parent[key], copies);
+  }
+  return root;
+}
+
+function writable(value: unknown, copies: object[]): unknown {
+  if (typeof value !== "object" || value === null || !Object.isFrozen(value)) return value;
+  let copy: object;
+  if (Array.isArray(value)) {
+    // an element loop: slicing a frozen array takes a slow path several times longer
+    const items: unknown[] = [];
+    for (let i = 0; i < value.length; i++) items.push(value[i]);
+    copy = items;
+  } else copy = { ...value };
+  copies.push(copy);
+  return copy;
+}
+
+function unescapeKey(raw: string): string {
+  return raw.replaceAll("~1", "/").replaceAll("~0", "~");
 }
 
 /** fast-json-patch accepts array indexes such as "01"; RFC 6901 does not. */
@@ -94,18 +250,6 @@ function checkIndexes(doc: unknown, path: string): void {
   for (const raw of path.split("/").slice(1)) {
     if (Array.isArray(node) && /^0\d/.test(raw)) throw new Error(`array index with a leading zero: ${path}`);
     if (typeof node !== "object" || node === null) return;
-    node = (node as Record<string, unknown>)[raw.replaceAll("~1", "/").replaceAll("~0", "~")];
+    node = (node as Record<string, unknown>)[unescapeKey(raw)];
   }
-}
-
-function readOnly(message: object): object {
-  const refuse = (): never => {
-    throw new TypeError("messages are read-only: change them with context.updateMessages()");
-  };
-  return new Proxy(message, {
-    set: refuse,
-    deleteProperty: refuse,
-    defineProperty: refuse,
-    setPrototypeOf: refuse,
-  });
 }

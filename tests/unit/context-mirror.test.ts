@@ -1,7 +1,8 @@
 /**
  * The context's patch stream must let a mirror that starts from `snapshot()` stay equal to a fresh
  * snapshot (its presets section built anew from the services) after every kind of write, applying the
- * ops with validation on.
+ * ops with validation on; a plugin worker's frozen, copy-on-write {@link Mirror} fed the same ops (as
+ * JSON, as the worker gets them) stays equal too, frozen throughout, never stale.
  */
 
 import assert from "node:assert/strict";
@@ -11,17 +12,29 @@ import { applyPatch, type PatchOp } from "../../core/patch.ts";
 import { DEFAULT_PRESET, seedPresets } from "../../core/presets.ts";
 import { seedDefaults } from "../../core/seed.ts";
 import { openSqliteStore } from "../../core/sqlite-store.ts";
+import { Mirror, MIRROR_FIELDS } from "../../plugins/worker/mirror.ts";
 
 Deno.test("context mirror follows every write", async (t) => {
   const lodge = new Lodge(openSqliteStore(":memory:"));
   seedDefaults(lodge);
   await lodge.context.selectCharacterById(0);
   let mirror = JSON.parse(JSON.stringify(lodge.context.snapshot()));
+  let stale = 0;
+  const worker = new Mirror(JSON.parse(JSON.stringify(mirror)), () => stale++);
   lodge.context.onPatch((ops: PatchOp[]) => {
     mirror = applyPatch(mirror, ops, "strict");
+    worker.update({ ops: JSON.parse(JSON.stringify(ops)) });
   });
   const fresh = () => ({ ...lodge.context.snapshot(), presets: presetsView(lodge.presets, lodge.llm) });
-  const same = () => assert.deepEqual(mirror, JSON.parse(JSON.stringify(fresh())));
+  const fields = [...MIRROR_FIELDS, "presets"] as const;
+  const same = () => {
+    const expected = JSON.parse(JSON.stringify(fresh()));
+    assert.deepEqual(mirror, expected);
+    assert.equal(stale, 0, "the worker's copy went stale");
+    const copy = Object.fromEntries(fields.map((f) => [f, worker.get(f)]).filter(([, v]) => v !== undefined));
+    assert.deepEqual(JSON.parse(JSON.stringify(copy)), expected);
+    for (const f of ["chat", "characters", "chat_metadata"] as const) assert.ok(frozenDeep(worker.get(f)), f);
+  };
   const key = () => lodge.context.record!.key;
 
   await t.step("message API", async () => {
@@ -114,3 +127,8 @@ Deno.test("context mirror follows every write", async (t) => {
   });
   lodge.close();
 });
+
+function frozenDeep(value: unknown): boolean {
+  if (typeof value !== "object" || value === null) return true;
+  return Object.isFrozen(value) && Object.values(value).every(frozenDeep);
+}

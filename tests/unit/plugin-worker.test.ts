@@ -11,7 +11,7 @@ import { Channel } from "../../plugins/worker/channel.ts";
 import { RpcError } from "../../rpc/errors.ts";
 import { CHAT_STATE, guardedDiff, MAX_DIFF_OPS, updateState } from "../../plugins/worker/state-update.ts";
 import { callHost, createRpcEndpoint } from "../../plugins/worker/endpoint.ts";
-import { Mirror } from "../../plugins/worker/mirror.ts";
+import { Mirror, READ_ONLY } from "../../plugins/worker/mirror.ts";
 import { createRemoteSurface, overRemote } from "../../plugins/worker/remote.ts";
 
 /** A channel whose host side is a function answering each request frame. */
@@ -141,13 +141,76 @@ Deno.test("the mirror applies ops, refuses leading-zero indexes and asks for a r
   assert.throws(() => delete (message as Record<string, unknown>).mes, TypeError);
   assert.equal(mirror.message(5), null);
   mirror.update({ ops: [{ op: "remove", path: "/chat/01" }] });
+  assert.equal(stale, 0, "ops wait for the next read");
+  assert.equal(mirror.messageCount(), 2); // the read applies them: they fail, the copy is as it was
   assert.equal(stale, 1);
   mirror.update({ ops: [{ op: "remove", path: "/chat/9" }] }); // skipped while stale: no second request
+  mirror.get("chat");
   assert.equal(stale, 1);
   mirror.update({ snapshot: { chat: [] } });
   assert.equal(mirror.messageCount(), 0);
   mirror.update({ ops: [{ op: "remove", path: "/chat/0" }] });
+  mirror.get("chat");
   assert.equal(stale, 2);
+});
+
+Deno.test("ops wait for a read, up to a bound: a burst costs one copy, a plugin that never reads holds few", () => {
+  let stale = 0;
+  const mirror = new Mirror({ chat: [{ mes: "" }] }, () => stale++);
+  const first = mirror.get("chat");
+  for (let i = 0; i < 999; i++) {
+    mirror.update({ ops: [{ op: "replace", path: "/chat/0/mes", value: `${i}` }] });
+  }
+  mirror.update({ ops: [{ op: "remove", path: "/chat/5" }] }); // the thousandth op applies the batch
+  assert.equal(stale, 1);
+  assert.equal(mirror.get("chat"), first, "nothing of a failed batch is applied");
+  mirror.update({ snapshot: { chat: [{ mes: "" }] } });
+  for (let i = 0; i < 999; i++) {
+    mirror.update({ ops: [{ op: "replace", path: "/chat/0/mes", value: `${i}` }] });
+  }
+  assert.deepEqual(mirror.get("chat"), [{ mes: "998" }]);
+  assert.equal(stale, 1);
+});
+
+Deno.test("the mirror applies every op kind copy-on-write: shared where unchanged, frozen, all or nothing", () => {
+  let stale = 0;
+  const mirror = new Mirror({
+    chat: [{ mes: "a", extra: { n: 1 } }, { mes: "b" }],
+    chat_metadata: { x: { y: 1 } },
+    characters: [{ name: "C" }],
+  }, () => stale++);
+  const before = mirror.get("chat") as Record<string, unknown>[];
+  const characters = mirror.get("characters");
+  mirror.update({
+    ops: [
+      { op: "add", path: "/chat/0/extra/m", value: { deep: [1] } },
+      { op: "replace", path: "/chat/0/mes", value: "A" },
+      { op: "copy", from: "/chat/0/extra", path: "/chat_metadata/copied" },
+      { op: "move", from: "/chat_metadata/x", path: "/chat_metadata/moved" },
+      { op: "test", path: "/chat/1/mes", value: "b" },
+      { op: "remove", path: "/chat/0/extra/n" },
+      { op: "add", path: "/chat/-", value: { mes: "c" } },
+    ],
+  });
+  const chat = mirror.get("chat") as Record<string, unknown>[];
+  assert.deepEqual(chat, [{ mes: "A", extra: { m: { deep: [1] } } }, { mes: "b" }, { mes: "c" }]);
+  assert.deepEqual(mirror.get("chat_metadata"), { copied: { n: 1, m: { deep: [1] } }, moved: { y: 1 } });
+  assert.equal(stale, 0);
+  // the old copy is intact; what no op touched is the same object
+  assert.deepEqual(before, [{ mes: "a", extra: { n: 1 } }, { mes: "b" }]);
+  assert.equal(chat[1], before[1]);
+  assert.equal(mirror.get("characters"), characters);
+  const deep = (chat[0].extra as { m: { deep: number[] } }).m.deep;
+  assert.ok(Object.isFrozen(chat) && Object.isFrozen(chat[2]) && Object.isFrozen(deep));
+  assert.throws(() => chat.push({ mes: "x" }), { name: "TypeError", message: READ_ONLY });
+  assert.throws(() => deep.push(2), TypeError);
+  assert.deepEqual(chat.map((m) => m.mes).concat("d"), ["A", "b", "c", "d"]); // results are ordinary arrays
+  // a batch whose last op fails changes nothing and asks for a snapshot
+  mirror.update({
+    ops: [{ op: "replace", path: "/chat/1/mes", value: "B" }, { op: "remove", path: "/chat/7" }],
+  });
+  assert.equal((mirror.get("chat") as Record<string, unknown>[])[1].mes, "b");
+  assert.equal(stale, 1);
 });
 
 Deno.test("the Comlink endpoint sends method calls as JSON-RPC and refuses everything else", async (t) => {

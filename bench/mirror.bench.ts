@@ -1,0 +1,127 @@
+/**
+ * The plugin worker's synchronous reads of its context copy, and what keeping that copy current costs.
+ * The context is built as a worker builds it (`createContext` over a real {@link Mirror}, remote
+ * surface and channel), in this thread, so only the read path is timed, not a worker round trip:
+ * - `read`: one pass of `ctx.chat[i].mes` over every message, for 10,000 and 100,000 messages, beside
+ *   `for (const m of ctx.chat)` and `ctx.getMessage(i).mes` over 10,000;
+ * - `update`: the mirror applying one message edit (`replace /chat/<i>/mes`) and one append at 10,000
+ *   and 100,000 messages.
+ * @module
+ */
+
+import * as Comlink from "comlink";
+import { Channel } from "../plugins/worker/channel.ts";
+import { createContext } from "../plugins/worker/context.ts";
+import { callHost, createRpcEndpoint } from "../plugins/worker/endpoint.ts";
+import { WorkerEventSource } from "../plugins/worker/events.ts";
+import { WorkerExtensions } from "../plugins/worker/extensions.ts";
+import { createSendOpenAIRequest } from "../plugins/worker/llm.ts";
+import { Mirror } from "../plugins/worker/mirror.ts";
+import { createRemoteSurface } from "../plugins/worker/remote.ts";
+import { WorkerTools } from "../plugins/worker/tools.ts";
+import { Samples } from "./samples.ts";
+
+const samples = new Samples();
+addEventListener("unload", () => console.error(["mirror:", ...samples.lines()].join("\n")));
+
+function message(i: number): Record<string, unknown> {
+  const mes = `message ${i}: ${"lorem ipsum ".repeat(8)}`;
+  return {
+    name: i % 2 ? "Assistant" : "User",
+    is_user: i % 2 === 0,
+    send_date: 1_700_000_000_000 + i,
+    mes,
+    swipes: [mes],
+    swipe_id: 0,
+    extra: { model: "bench" },
+  };
+}
+
+/** A context over a mirror of a chat of `count` messages, wired as the worker bootstrap wires one. */
+function contextOf(count: number) {
+  const channel = new Channel(() => {}); // the reads send nothing
+  const report = (error: unknown) => console.error(error);
+  const mirror = new Mirror({
+    chat: Array.from({ length: count }, (_, i) => message(i)),
+    characters: [],
+    groups: [],
+    chat_metadata: {},
+    presets: { toolCalling: { supported: false } },
+  }, report);
+  const remote = createRemoteSurface(
+    Comlink.wrap(createRpcEndpoint(channel)),
+    [],
+    (method, args) => callHost(channel, method, args),
+  );
+  const ctx = createContext({
+    channel,
+    mirror,
+    eventSource: new WorkerEventSource(channel, report),
+    eventTypes: {},
+    extensions: new WorkerExtensions(channel, {}, report),
+    presets: {},
+    tools: new WorkerTools(channel, () => ({ supported: false }) as never),
+    sendOpenAIRequest: createSendOpenAIRequest(channel, report),
+    remote,
+  }) as { chat: { mes: string }[]; getMessage(i: number): { mes: string } };
+  return { ctx, mirror };
+}
+
+let sink = 0;
+for (const count of [10_000, 100_000]) {
+  const { ctx } = contextOf(count);
+  const label = count.toLocaleString("en");
+  const name = `ctx.chat[i].mes over ${label} messages`;
+  Deno.bench({
+    name,
+    group: `read ${label}`,
+    baseline: true,
+    fn: samples.timed(name, () => {
+      for (let i = 0; i < ctx.chat.length; i++) sink += ctx.chat[i].mes.length;
+    }),
+  });
+  if (count !== 10_000) continue;
+  const ofName = `for (const m of ctx.chat) m.mes over ${label} messages`;
+  Deno.bench({
+    name: ofName,
+    group: `read ${label}`,
+    fn: samples.timed(ofName, () => {
+      for (const m of ctx.chat) sink += m.mes.length;
+    }),
+  });
+  const viewName = `ctx.getMessage(i).mes over ${label} messages`;
+  Deno.bench({
+    name: viewName,
+    group: `read ${label}`,
+    fn: samples.timed(viewName, () => {
+      for (let i = 0; i < count; i++) sink += ctx.getMessage(i).mes.length;
+    }),
+  });
+}
+
+for (const count of [10_000, 100_000]) {
+  const { mirror } = contextOf(count);
+  const label = count.toLocaleString("en");
+  let n = 0;
+  const editName = `mirror applies one message edit at ${label} messages`;
+  Deno.bench({
+    name: editName,
+    group: "update",
+    fn: samples.timed(editName, () => {
+      mirror.update({ ops: [{ op: "replace", path: `/chat/${n++ % count}/mes`, value: `edit ${n}` }] });
+    }),
+  });
+  const appendName = `mirror applies one append at ${label} messages`;
+  const appended = contextOf(count).mirror;
+  Deno.bench({
+    name: appendName,
+    group: "update",
+    fn: samples.timed(appendName, () => {
+      appended.update({ ops: [{ op: "add", path: "/chat/-", value: message(n++) }] });
+    }),
+  });
+}
+
+addEventListener("unload", () => {
+  if (sink < 0) console.log(sink); // keeps the reads from being optimised away
+});

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { hasMacros, parseDecorators, parseRegexKey, type RegexRefusal, stringHash } from "./keys.ts";
+import { cyrb53, hasMacros, parseDecorators, parseRegexKey, type RegexRefusal } from "./keys.ts";
 import { PatternMatcher } from "./matcher.ts";
 import {
   type CharacterFilter,
@@ -49,6 +49,39 @@ export interface CompiledEntry {
   scanDepth: number | null;
   /** Character filter, when it restricts anything. */
   characterFilter: CharacterFilter | null;
+  /** Generation types it is limited to, or null for all. */
+  triggers: string[] | null;
+  /** Bit f set: the entry also scans scan-data field f (see {@link scanDataFlags}). */
+  scanFields: number;
+  // The fields every scan step reads, copied from `entry` so that reading them stays fast.
+  /** `entry.content` without decorators. */
+  content: string;
+  /** `entry.order`. */
+  order: number;
+  /** `entry.disable`. */
+  disable: boolean;
+  /** `entry.constant`. */
+  constant: boolean;
+  /** `entry.excludeRecursion`. */
+  excludeRecursion: boolean;
+  /** `entry.preventRecursion`. */
+  preventRecursion: boolean;
+  /** `entry.useProbability`. */
+  useProbability: boolean;
+  /** `entry.probability`. */
+  probability: number;
+  /** `entry.selectiveLogic`. */
+  selectiveLogic: number;
+  /** `entry.caseSensitive`. */
+  caseSensitive: boolean | null;
+  /** `entry.matchWholeWords`. */
+  matchWholeWords: boolean | null;
+  /** `entry.useGroupScoring`. */
+  useGroupScoring: boolean | null;
+  /** `entry.groupOverride`. */
+  groupOverride: boolean;
+  /** `entry.groupWeight`. */
+  groupWeight: number;
 }
 
 /** A key refused at compile time. */
@@ -159,7 +192,7 @@ function entryHash(
   content: string,
 ) {
   const { uid: _uid, ...rest } = raw;
-  return stringHash(JSON.stringify({ uid, world, ...rest, decorators, content }));
+  return cyrb53(JSON.stringify({ uid, world, ...rest, decorators, content }));
 }
 
 /**
@@ -217,12 +250,26 @@ export function compileBook(name: string, data: WorldInfoBook): CompiledBook {
       delayLevel: entry.delayUntilRecursion === true ? 1 : Number(entry.delayUntilRecursion) || 0,
       scanDepth: entry.scanDepth === null ? null : Math.min(entry.scanDepth, MAX_SCAN_DEPTH),
       characterFilter: filter && (filter.names?.length || filter.tags?.length) ? filter : null,
+      triggers: Array.isArray(entry.triggers) && entry.triggers.length ? stringList(entry.triggers) : null,
+      scanFields: scanDataFlags.reduce((bits, flag, f) => entry[flag] ? bits | (1 << f) : bits, 0),
+      content,
+      order: entry.order,
+      disable: entry.disable,
+      constant: entry.constant,
+      excludeRecursion: entry.excludeRecursion,
+      preventRecursion: entry.preventRecursion,
+      useProbability: entry.useProbability,
+      probability: entry.probability,
+      selectiveLogic: entry.selectiveLogic,
+      caseSensitive: entry.caseSensitive,
+      matchWholeWords: entry.matchWholeWords,
+      useGroupScoring: entry.useGroupScoring,
+      groupOverride: entry.groupOverride,
+      groupWeight: entry.groupWeight,
     });
   }
   // Stable: equal orders keep the book's own order.
-  const order = entries.map((_, i) => i).sort((a, b) =>
-    entries[b].entry.order - entries[a].entry.order || a - b
-  );
+  const order = entries.map((_, i) => i).sort((a, b) => entries[b].order - entries[a].order || a - b);
   const sorted = order.map((i) => entries[i]);
   const slotEntry = new Int32Array(slots.length);
   sorted.forEach((e, index) => {
@@ -278,7 +325,7 @@ function buildMatchers(
     exact: new PatternMatcher([...exact.keys()]),
     slotPattern,
     entriesOf: lists.map((l) => Int32Array.from(l)),
-    caseSensitive: Uint8Array.from(entries, (e) => (e.entry.caseSensitive ?? globalCaseSensitive) ? 1 : 0),
+    caseSensitive: Uint8Array.from(entries, (e) => (e.caseSensitive ?? globalCaseSensitive) ? 1 : 0),
   };
 }
 
@@ -310,6 +357,8 @@ export interface BookSet {
   byHash: Map<number, number>;
   /** Book (index into `books`) of each entry. */
   bookOf: Int32Array;
+  /** Entries with a `delay`. */
+  delayed: Int32Array;
   /** Entries every step must look at: constant, `@@activate`, or with regex or macro primary keys. */
   alwaysCandidates: Int32Array;
   /** For each `match*` scan-data flag (persona, description, personality, depth prompt, scenario, notes), whether any entry sets it. */
@@ -332,9 +381,7 @@ function sortedRefs(books: number[], all: CompiledBook[]): Ref[] {
   const refs: Ref[] = [];
   for (const b of books) all[b].entries.forEach((_, index) => refs.push({ book: b, index }));
   // Each book is already sorted, so a stable sort of the concatenation is a merge.
-  return refs.sort((x, y) =>
-    all[y.book].entries[y.index].entry.order - all[x.book].entries[x.index].entry.order
-  );
+  return refs.sort((x, y) => all[y.book].entries[y.index].order - all[x.book].entries[x.index].order);
 }
 
 /**
@@ -371,6 +418,7 @@ export function combineBooks(sources: BookSources, strategy: number): BookSet {
     return books[r.book].entries[r.index];
   });
   const always: number[] = [];
+  const delayed: number[] = [];
   const fieldUsers = scanDataFlags.map(() => false);
   const byHash = new Map<number, number>();
   let maxScanDepth = 0;
@@ -384,8 +432,9 @@ export function combineBooks(sources: BookSources, strategy: number): BookSet {
     ) {
       always.push(i);
     }
-    scanDataFlags.forEach((flag, f) => {
-      if (e.entry[flag]) fieldUsers[f] = true;
+    if (e.entry.delay) delayed.push(i);
+    scanDataFlags.forEach((_, f) => {
+      if (e.scanFields & (1 << f)) fieldUsers[f] = true;
     });
   });
   return {
@@ -397,6 +446,7 @@ export function combineBooks(sources: BookSources, strategy: number): BookSet {
     byHash,
     bookOf,
     alwaysCandidates: Int32Array.from(always),
+    delayed: Int32Array.from(delayed),
     fieldUsers,
   };
 }

@@ -1,5 +1,5 @@
 /**
- * Scan inputs: the chat lines the scanner reads (newest first) and a seedable random source.
+ * The scan input: the chat lines the scanner reads, newest first.
  * @module
  */
 
@@ -52,23 +52,4 @@ export function buildWorldInfoChatInput(
     lines.push(includeNames && name ? `${name}: ${text}` : text);
   }
   return lines.reverse();
-}
-
-/**
- * A seedable random source in [0, 1) (mulberry32), for reproducible probability and group rolls.
- * @example
- * ```ts
- * const random = seededRandom(42);
- * random(); // the same sequence for the same seed
- * ```
- */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

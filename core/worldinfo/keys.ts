@@ -43,12 +43,16 @@ export function testRegex(regex: RegExp, text: string): boolean {
 
 const WORD_CHAR = /[\p{L}\p{N}\p{M}_]/u;
 
+function asciiWord(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
+}
+
 /** True when the code point ending just before `index` is a letter, digit, mark or underscore. */
 export function isWordBefore(text: string, index: number): boolean {
   if (index <= 0) return false;
-  let start = index - 1;
-  const c = text.charCodeAt(start);
-  if (c >= 0xdc00 && c <= 0xdfff && start > 0) start--;
+  const c = text.charCodeAt(index - 1);
+  if (c < 128) return asciiWord(c);
+  const start = c >= 0xdc00 && c <= 0xdfff && index > 1 ? index - 2 : index - 1;
   return WORD_CHAR.test(text.slice(start, index));
 }
 
@@ -56,8 +60,8 @@ export function isWordBefore(text: string, index: number): boolean {
 export function isWordAt(text: string, index: number): boolean {
   if (index >= text.length) return false;
   const c = text.charCodeAt(index);
-  const end = c >= 0xd800 && c <= 0xdbff ? index + 2 : index + 1;
-  return WORD_CHAR.test(text.slice(index, end));
+  if (c < 128) return asciiWord(c);
+  return WORD_CHAR.test(text.slice(index, c >= 0xd800 && c <= 0xdbff ? index + 2 : index + 1));
 }
 
 /**
@@ -107,7 +111,7 @@ export function parseDecorators(content: string): [string[], string] {
  * The 53-bit string hash (cyrb53) SillyTavern uses for entry hashes, so timed effects stored by
  * SillyTavern still find their entries.
  */
-export function stringHash(str: string, seed = 0): number {
+export function cyrb53(str: string, seed = 0): number {
   let h1 = 0xdeadbeef ^ seed, h2 = 0x41c6ce57 ^ seed;
   for (let i = 0; i < str.length; i++) {
     const ch = str.charCodeAt(i);

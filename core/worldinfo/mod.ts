@@ -29,5 +29,6 @@ export {
 } from "./compile.ts";
 export { type ScanDeps, type ScanRequest, type ScanResult, scanWorldInfo } from "./scan.ts";
 export { buildSlots, type ContentTransform } from "./slots.ts";
-export { buildWorldInfoChatInput, type ScanMessage, seededRandom } from "./input.ts";
+export { buildWorldInfoChatInput, type ScanMessage } from "./input.ts";
+export { seededRandom } from "../macros/random.ts";
 export { MAX_REGEX_KEY_LENGTH, parseDecorators, parseRegexKey } from "./keys.ts";

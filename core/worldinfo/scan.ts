@@ -86,28 +86,105 @@ const globalFields = [
   [scanDataFlags[5], "creatorNotes"],
 ] as const;
 
-/** Where each pattern of one book has occurred so far. */
-class BookHits {
-  readonly depthAny: Int32Array;
-  readonly depthWord: Int32Array;
-  readonly injectAny: Uint8Array;
-  readonly injectWord: Uint8Array;
-  readonly recurseAny: Uint8Array;
-  readonly recurseWord: Uint8Array;
-  readonly fieldAny: Uint8Array[];
-  readonly fieldWord: Uint8Array[];
-  readonly seen: Uint8Array;
+// Bits of `BookHits.flags`: where a pattern occurred besides the chat messages.
+const INJECT_ANY = 1, INJECT_WORD = 2, RECURSE_ANY = 4, RECURSE_WORD = 8, SEEN = 16;
+const FIELD_ANY = 32; // then one bit per scan-data field, then the whole-word ones
+const FIELD_WORD = FIELD_ANY << globalFields.length;
+
+/**
+ * Arrays reused from scan to scan (a scan allocates nothing in proportion to the book): a slot counts
+ * only when its stamp is the current scan's generation.
+ */
+class Stamped {
+  readonly stamp: Int32Array;
+  gen = 0;
+  busy = false;
   constructor(size: number) {
-    this.depthAny = new Int32Array(size).fill(FAR);
-    this.depthWord = new Int32Array(size).fill(FAR);
-    this.injectAny = new Uint8Array(size);
-    this.injectWord = new Uint8Array(size);
-    this.recurseAny = new Uint8Array(size);
-    this.recurseWord = new Uint8Array(size);
-    this.fieldAny = globalFields.map(() => new Uint8Array(size));
-    this.fieldWord = globalFields.map(() => new Uint8Array(size));
-    this.seen = new Uint8Array(size);
+    this.stamp = new Int32Array(size);
   }
+  begin(): void {
+    this.busy = true;
+    if (++this.gen === 0x7fffffff) {
+      this.stamp.fill(0);
+      this.gen = 1;
+    }
+  }
+}
+
+/** Where each pattern of one book has occurred in the current scan. */
+class BookHits extends Stamped {
+  /** Smallest message index with an occurrence. */
+  readonly depthAny: Int32Array;
+  /** Smallest message index with a whole-word occurrence. */
+  readonly depthWord: Int32Array;
+  /** Occurrence bits outside the messages. */
+  readonly flags: Uint32Array;
+  constructor(size: number) {
+    super(size);
+    this.depthAny = new Int32Array(size);
+    this.depthWord = new Int32Array(size);
+    this.flags = new Uint32Array(size);
+  }
+  /** Makes `p` current, reset if it was not. */
+  touch(p: number): void {
+    if (this.stamp[p] === this.gen) return;
+    this.stamp[p] = this.gen;
+    this.depthAny[p] = FAR;
+    this.depthWord[p] = FAR;
+    this.flags[p] = 0;
+  }
+  depthOf(p: number, word: boolean): number {
+    return this.stamp[p] !== this.gen ? FAR : word ? this.depthWord[p] : this.depthAny[p];
+  }
+  flagsOf(p: number): number {
+    return this.stamp[p] === this.gen ? this.flags[p] : 0;
+  }
+}
+
+const CANDIDATE = 1, ACTIVATED = 2, FAILED = 4;
+
+/** Per-entry marks of the current scan, and the step that last considered each entry. */
+class EntryMarks extends Stamped {
+  readonly bits: Uint8Array;
+  readonly considered: Int32Array;
+  step = 0;
+  constructor(size: number) {
+    super(size);
+    this.bits = new Uint8Array(size);
+    this.considered = new Int32Array(size);
+  }
+  has(i: number, bit: number): boolean {
+    return this.stamp[i] === this.gen && (this.bits[i] & bit) !== 0;
+  }
+  set(i: number, bit: number): void {
+    if (this.stamp[i] !== this.gen) {
+      this.stamp[i] = this.gen;
+      this.bits[i] = 0;
+    }
+    this.bits[i] |= bit;
+  }
+  /** Starts a step; returns its id (unique across scans). */
+  nextStep(): number {
+    if (++this.step === 0x7fffffff) {
+      this.considered.fill(0);
+      this.step = 1;
+    }
+    return this.step;
+  }
+}
+
+const hitPool = new WeakMap<object, BookHits>();
+const markPool = new WeakMap<object, EntryMarks>();
+
+function borrow<T extends Stamped>(pool: WeakMap<object, T>, owner: object, make: () => T): T {
+  let item = pool.get(owner);
+  if (!item || item.busy) {
+    const fresh = make();
+    if (!item) pool.set(owner, fresh);
+    item = fresh;
+  }
+  item.begin();
+  return item;
 }
 
 type Segment = { kind: "depth"; depth: number } | { kind: "inject" } | { kind: "recurse" } | {
@@ -155,298 +232,299 @@ export function scanWorldInfo(request: ScanRequest, deps: ScanDeps): ScanResult 
   if (entries.length === 0) return done([], false, 0);
 
   const matchers = books.books.map((b) => b.matchers(globalCase));
-  const hits = matchers.map((m) => new BookHits(m.folded.size + m.exact.size));
-  const messages = chat.slice(0, MAX_SCAN_DEPTH).map((m) =>
-    (typeof m === "string" ? m : String(m ?? "")).trim()
-  );
-  const injections = (request.injections ?? []).filter((t) => typeof t === "string" && t);
-  const recursion: string[] = [];
+  const hits = matchers.map((m) => borrow(hitPool, m, () => new BookHits(m.folded.size + m.exact.size)));
+  const marks = borrow(markPool, books, () => new EntryMarks(entries.length));
+  try {
+    const messages = chat.slice(0, MAX_SCAN_DEPTH).map((m) =>
+      (typeof m === "string" ? m : String(m ?? "")).trim()
+    );
+    const injections = (request.injections ?? []).filter((t) => typeof t === "string" && t);
+    const recursion: string[] = [];
 
-  const candidate = new Uint8Array(entries.length);
-  const candidates: number[] = [];
-  const activatedFlag = new Uint8Array(entries.length);
-  const failedFlag = new Uint8Array(entries.length);
-  const forced = new Set<number>();
-  for (const f of request.forceActivate ?? []) {
-    const i = entries.findIndex((e) => e.world === f.world && e.uid === Number(f.uid));
-    if (i >= 0) forced.add(i);
-  }
-  const always = [...books.alwaysCandidates, ...effects.sticky, ...forced];
+    const candidates: number[] = [];
+    const forced = new Set<number>();
+    for (const f of request.forceActivate ?? []) {
+      const i = entries.findIndex((e) => e.world === f.world && e.uid === Number(f.uid));
+      if (i >= 0) forced.add(i);
+    }
+    const always = [...books.alwaysCandidates, ...effects.sticky, ...forced];
 
-  const record =
-    (segment: Segment, text: string, book: number, offset: number) => (pattern: number, end: number) => {
-      const h = hits[book];
-      const p = pattern + offset;
-      const start = end - (offset ? matchers[book].exact : matchers[book].folded).lengths[pattern];
-      const word = !isWordBefore(text, start) && !isWordAt(text, end);
-      switch (segment.kind) {
-        case "depth":
-          if (h.depthAny[p] > segment.depth) h.depthAny[p] = segment.depth;
-          if (word && h.depthWord[p] > segment.depth) h.depthWord[p] = segment.depth;
-          break;
-        case "inject":
-          h.injectAny[p] = 1;
-          if (word) h.injectWord[p] = 1;
-          break;
-        case "recurse":
-          h.recurseAny[p] = 1;
-          if (word) h.recurseWord[p] = 1;
-          break;
-        case "field":
-          h.fieldAny[segment.field][p] = 1;
-          if (word) h.fieldWord[segment.field][p] = 1;
-          break;
-      }
-      if (!h.seen[p]) {
-        h.seen[p] = 1;
-        const index = books.indexOf[book];
-        for (const owner of matchers[book].entriesOf[p]) {
-          const i = index[owner];
-          if (!candidate[i]) {
-            candidate[i] = 1;
-            candidates.push(i);
+    const record =
+      (segment: Segment, text: string, book: number, offset: number) => (pattern: number, end: number) => {
+        const h = hits[book];
+        const p = pattern + offset;
+        const start = end - (offset ? matchers[book].exact : matchers[book].folded).lengths[pattern];
+        const word = !isWordBefore(text, start) && !isWordAt(text, end);
+        switch (segment.kind) {
+          case "depth":
+            h.touch(p);
+            if (h.depthAny[p] > segment.depth) h.depthAny[p] = segment.depth;
+            if (word && h.depthWord[p] > segment.depth) h.depthWord[p] = segment.depth;
+            break;
+          case "inject":
+            h.touch(p);
+            h.flags[p] |= word ? INJECT_ANY | INJECT_WORD : INJECT_ANY;
+            break;
+          case "recurse":
+            h.touch(p);
+            h.flags[p] |= word ? RECURSE_ANY | RECURSE_WORD : RECURSE_ANY;
+            break;
+          case "field":
+            h.touch(p);
+            h.flags[p] |= (FIELD_ANY << segment.field) | (word ? FIELD_WORD << segment.field : 0);
+            break;
+        }
+        if (!(h.flags[p] & SEEN)) {
+          h.flags[p] |= SEEN;
+          const index = books.indexOf[book];
+          for (const owner of matchers[book].entriesOf[p]) {
+            const i = index[owner];
+            if (!marks.has(i, CANDIDATE)) {
+              marks.set(i, CANDIDATE);
+              candidates.push(i);
+            }
           }
         }
-      }
-    };
-  const scanSegment = (segment: Segment, text: string) => {
-    if (!text) return;
-    const lower = text.toLowerCase();
-    matchers.forEach((m, b) => {
-      if (m.folded.size) m.folded.scan(lower, record(segment, lower, b, 0));
-      if (m.exact.size) m.exact.scan(text, record(segment, text, b, m.folded.size));
-    });
-  };
-
-  let scannedDepth = 0;
-  const scanDepthTo = (depth: number) => {
-    const target = Math.min(depth, messages.length);
-    for (; scannedDepth < target; scannedDepth++) {
-      scanSegment({ kind: "depth", depth: scannedDepth }, messages[scannedDepth]);
-    }
-  };
-  for (const text of injections) scanSegment({ kind: "inject" }, text);
-  globalFields.forEach(([, field], f) => {
-    if (books.fieldUsers[f]) scanSegment({ kind: "field", field: f }, scan[field]);
-  });
-
-  let scanState = INITIAL;
-  let skew = 0;
-  let haystacks = new Map<string, string>();
-  const macroKeys = new Map<string, string>();
-  const macroRegexes = new Map<string, RegExp | string | null>();
-
-  const entryDepth = (e: CompiledEntry) =>
-    Math.min(e.scanDepth ?? settings.world_info_depth + skew, MAX_SCAN_DEPTH);
-  const haystackFor = (e: CompiledEntry, depth: number): string => {
-    const withRecursion = scanState !== MIN_ACTIVATIONS;
-    const flags = globalFields.map(([flag]) => e.entry[flag] ? 1 : 0).join("");
-    const key = `${depth}|${withRecursion}|${flags}`;
-    let text = haystacks.get(key);
-    if (text === undefined) {
-      const parts = messages.slice(0, depth).filter(Boolean).concat(injections);
-      if (withRecursion) parts.push(...recursion);
-      globalFields.forEach(([flag, field]) => {
-        if (e.entry[flag] && scan[field]) parts.push(scan[field]);
+      };
+    const scanSegment = (segment: Segment, text: string) => {
+      if (!text) return;
+      const lower = text.toLowerCase();
+      matchers.forEach((m, b) => {
+        if (m.folded.size) m.folded.scan(lower, record(segment, lower, b, 0));
+        if (m.exact.size) m.exact.scan(text, record(segment, text, b, m.folded.size));
       });
-      haystacks.set(key, text = parts.join("\n"));
-    }
-    return text;
-  };
-  const keyMatches = (e: CompiledEntry, key: KeyRef, book: number, depth: number): boolean => {
-    if (key.kind === "regex") return testRegex(key.regex, haystackFor(e, depth));
-    const caseSensitive = e.entry.caseSensitive ?? globalCase;
-    const whole = e.entry.matchWholeWords ?? globalWhole;
-    if (key.kind === "macro") {
-      let text = macroKeys.get(key.source);
-      if (text === undefined) macroKeys.set(key.source, text = substitute(key.source).trim());
-      if (!text) return false;
-      let regex = macroRegexes.get(text);
-      if (regex === undefined) macroRegexes.set(text, regex = parseRegexKey(text));
-      if (regex instanceof RegExp) return testRegex(regex, haystackFor(e, depth));
-      if (typeof regex === "string") return false;
-      const hay = haystackFor(e, depth);
-      return caseSensitive
-        ? matchPlain(hay, text, whole)
-        : matchPlain(hay.toLowerCase(), text.toLowerCase(), whole);
-    }
-    const m = matchers[book];
-    const h = hits[book];
-    const p = m.slotPattern[key.slot];
-    const word = whole && !key.multiWord;
-    if ((word ? h.depthWord : h.depthAny)[p] < depth) return true;
-    if ((word ? h.injectWord : h.injectAny)[p]) return true;
-    if (scanState !== MIN_ACTIVATIONS && (word ? h.recurseWord : h.recurseAny)[p]) return true;
-    for (let f = 0; f < globalFields.length; f++) {
-      if (e.entry[globalFields[f][0]] && (word ? h.fieldWord : h.fieldAny)[f][p]) return true;
-    }
-    return false;
-  };
-
-  const bookOf = books.bookOf;
-  const countMatches = (e: CompiledEntry, i: number, keys: KeyRef[], depth: number) =>
-    keys.reduce((n, k) => n + (keyMatches(e, k, bookOf[i], depth) ? 1 : 0), 0);
-  const score = (i: number): number => {
-    const e = entries[i];
-    const depth = entryDepth(e);
-    if (!e.primary.length || depth <= 0) return 0;
-    const primary = countMatches(e, i, e.primary, depth);
-    if (e.secondary.length) {
-      const secondary = countMatches(e, i, e.secondary, depth);
-      if (e.entry.selectiveLogic === selectiveLogic.AND_ANY) return primary + secondary;
-      if (e.entry.selectiveLogic === selectiveLogic.AND_ALL) {
-        return secondary === e.secondary.length ? primary + secondary : primary;
-      }
-    }
-    return primary;
-  };
-
-  const trigger = scan.trigger;
-  const filename = request.character?.filename;
-  const tags = request.character?.tags;
-  const levels = [...books.delayLevels];
-  let currentLevel = levels.shift() ?? 0;
-  const activated: number[] = [];
-  const contents = new Map<number, string>();
-  let activatedText = "";
-  let overflowed = false;
-  let steps = 0;
-  const stamp = new Int32Array(entries.length);
-
-  const passesFilters = (i: number): boolean => {
-    const e = entries[i];
-    const entry = e.entry;
-    if (entry.disable) return false;
-    if (Array.isArray(entry.triggers) && entry.triggers.length && !entry.triggers.includes(trigger)) {
-      return false;
-    }
-    const filter = e.characterFilter;
-    if (filter?.names?.length) {
-      const included = filename !== undefined && filter.names.includes(filename);
-      if (filter.isExclude ? included : !included) return false;
-    }
-    if (filter?.tags?.length && tags) {
-      const included = tags.some((t) => filter.tags!.includes(t));
-      if (filter.isExclude ? included : !included) return false;
-    }
-    const sticky = effects.sticky.has(i);
-    if (effects.delay.has(i)) return false;
-    if (effects.cooldown.has(i) && !sticky) return false;
-    if (!sticky && e.delayLevel) {
-      if (scanState !== RECURSION) return false;
-      if (e.delayLevel > currentLevel) return false;
-    }
-    if (scanState === RECURSION && settings.world_info_recursive && entry.excludeRecursion && !sticky) {
-      return false;
-    }
-    return true;
-  };
-
-  const activates = (i: number): boolean => {
-    if (!passesFilters(i)) return false;
-    const e = entries[i];
-    if (e.decorators.includes("@@activate")) return true;
-    if (e.decorators.includes("@@dont_activate")) return false;
-    if (e.entry.constant || forced.has(i) || effects.sticky.has(i)) return true;
-    if (!e.primary.length) return false;
-    const depth = entryDepth(e);
-    if (depth <= 0) return false;
-    const book = bookOf[i];
-    if (!e.primary.some((k) => keyMatches(e, k, book, depth))) return false;
-    if (!e.secondary.length) return true;
-    const logic = e.entry.selectiveLogic;
-    let any = false, all = true;
-    for (const k of e.secondary) {
-      const hit = keyMatches(e, k, book, depth);
-      if (hit) any = true;
-      else all = false;
-      if (logic === selectiveLogic.AND_ANY && hit) return true;
-      if (logic === selectiveLogic.NOT_ALL && !hit) return true;
-    }
-    if (logic === selectiveLogic.NOT_ANY && !any) return true;
-    if (logic === selectiveLogic.AND_ALL && all) return true;
-    return false;
-  };
-
-  while (scanState) {
-    if (settings.world_info_max_recursion_steps && settings.world_info_max_recursion_steps <= steps) break;
-    steps++;
-    haystacks = new Map();
-    scanDepthTo(Math.max(settings.world_info_depth + skew, books.maxScanDepth));
-
-    const now: number[] = [];
-    const consider = (i: number) => {
-      if (stamp[i] === steps || activatedFlag[i] || failedFlag[i]) return;
-      stamp[i] = steps;
-      if (activates(i)) now.push(i);
     };
-    for (const i of always) consider(i);
-    for (let c = 0; c < candidates.length; c++) consider(candidates[c]);
-    now.sort((a, b) => (effects.sticky.has(b) ? 1 : 0) - (effects.sticky.has(a) ? 1 : 0) || a - b);
 
-    const fresh = filterByGroups(now, activated, {
-      entries,
-      sticky: effects.sticky,
-      blocked: (i) => effects.cooldown.has(i) || effects.delay.has(i),
-      globalScoring: settings.world_info_use_group_scoring,
-      score,
-      random,
+    let scannedDepth = 0;
+    const scanDepthTo = (depth: number) => {
+      const target = Math.min(depth, messages.length);
+      for (; scannedDepth < target; scannedDepth++) {
+        scanSegment({ kind: "depth", depth: scannedDepth }, messages[scannedDepth]);
+      }
+    };
+    for (const text of injections) scanSegment({ kind: "inject" }, text);
+    globalFields.forEach(([, field], f) => {
+      if (books.fieldUsers[f]) scanSegment({ kind: "field", field: f }, scan[field]);
     });
 
-    const previousTokens = deps.countTokens(activatedText);
-    let newContent = "";
-    const thisStep: number[] = [];
-    for (const i of fresh) {
-      const entry = entries[i].entry;
-      if (entry.useProbability && entry.probability !== 100 && !effects.sticky.has(i)) {
-        if (!(random() * 100 <= entry.probability)) {
-          failedFlag[i] = 1;
-          continue;
+    let scanState = INITIAL;
+    let skew = 0;
+    let haystacks = new Map<string, string>();
+    const macroKeys = new Map<string, string>();
+    const macroRegexes = new Map<string, RegExp | string | null>();
+
+    const entryDepth = (e: CompiledEntry) =>
+      Math.min(e.scanDepth ?? settings.world_info_depth + skew, MAX_SCAN_DEPTH);
+    const haystackFor = (e: CompiledEntry, depth: number): string => {
+      const withRecursion = scanState !== MIN_ACTIVATIONS;
+      const key = `${depth}|${withRecursion}|${e.scanFields}`;
+      let text = haystacks.get(key);
+      if (text === undefined) {
+        const parts = messages.slice(0, depth).filter(Boolean).concat(injections);
+        if (withRecursion) parts.push(...recursion);
+        globalFields.forEach(([, field], f) => {
+          if (e.scanFields & (1 << f) && scan[field]) parts.push(scan[field]);
+        });
+        haystacks.set(key, text = parts.join("\n"));
+      }
+      return text;
+    };
+    const keyMatches = (e: CompiledEntry, key: KeyRef, book: number, depth: number): boolean => {
+      if (key.kind === "regex") return testRegex(key.regex, haystackFor(e, depth));
+      const caseSensitive = e.caseSensitive ?? globalCase;
+      const whole = e.matchWholeWords ?? globalWhole;
+      if (key.kind === "macro") {
+        let text = macroKeys.get(key.source);
+        if (text === undefined) macroKeys.set(key.source, text = substitute(key.source).trim());
+        if (!text) return false;
+        let regex = macroRegexes.get(text);
+        if (regex === undefined) macroRegexes.set(text, regex = parseRegexKey(text));
+        if (regex instanceof RegExp) return testRegex(regex, haystackFor(e, depth));
+        if (typeof regex === "string") return false;
+        const hay = haystackFor(e, depth);
+        return caseSensitive
+          ? matchPlain(hay, text, whole)
+          : matchPlain(hay.toLowerCase(), text.toLowerCase(), whole);
+      }
+      const m = matchers[book];
+      const h = hits[book];
+      const p = m.slotPattern[key.slot];
+      const word = whole && !key.multiWord;
+      if (h.depthOf(p, word) < depth) return true;
+      const flags = h.flagsOf(p);
+      if (flags & (word ? INJECT_WORD : INJECT_ANY)) return true;
+      if (scanState !== MIN_ACTIVATIONS && flags & (word ? RECURSE_WORD : RECURSE_ANY)) return true;
+      const fields = e.scanFields;
+      return fields !== 0 && (flags & ((word ? FIELD_WORD : FIELD_ANY) * fields)) !== 0;
+    };
+
+    const bookOf = books.bookOf;
+    const countMatches = (e: CompiledEntry, i: number, keys: KeyRef[], depth: number) =>
+      keys.reduce((n, k) => n + (keyMatches(e, k, bookOf[i], depth) ? 1 : 0), 0);
+    const score = (i: number): number => {
+      const e = entries[i];
+      const depth = entryDepth(e);
+      if (!e.primary.length || depth <= 0) return 0;
+      const primary = countMatches(e, i, e.primary, depth);
+      if (e.secondary.length) {
+        const secondary = countMatches(e, i, e.secondary, depth);
+        if (e.selectiveLogic === selectiveLogic.AND_ANY) return primary + secondary;
+        if (e.selectiveLogic === selectiveLogic.AND_ALL) {
+          return secondary === e.secondary.length ? primary + secondary : primary;
         }
       }
-      const content = substitute(entry.content);
-      newContent += `${content}\n`;
-      if (previousTokens + deps.countTokens(newContent) >= budget) {
-        overflowed = true;
-        break;
-      }
-      contents.set(i, content);
-      activatedFlag[i] = 1;
-      activated.push(i);
-      thisStep.push(i);
-    }
-    const forRecursion = thisStep.filter((i) => !entries[i].entry.preventRecursion);
+      return primary;
+    };
 
-    let next = NONE;
-    if (!overflowed && settings.world_info_recursive) {
-      if (forRecursion.length) next = RECURSION;
-      if (scanState === MIN_ACTIVATIONS && recursion.length) next = RECURSION;
-    }
-    const min = settings.world_info_min_activations;
-    if (!next && !overflowed && min > 0 && activated.length < min) {
-      const depth = settings.world_info_depth + skew;
-      const depthMax = settings.world_info_min_activations_depth_max;
-      const overMax = (depthMax > 0 && depth > depthMax) || depth > chat.length;
-      if (!overMax) {
-        next = MIN_ACTIVATIONS;
-        skew++;
+    const trigger = scan.trigger;
+    const filename = request.character?.filename;
+    const tags = request.character?.tags;
+    const levels = [...books.delayLevels];
+    let currentLevel = levels.shift() ?? 0;
+    const activated: number[] = [];
+    const contents = new Map<number, string>();
+    let activatedText = "";
+    let overflowed = false;
+    let steps = 0;
+
+    const passesFilters = (i: number): boolean => {
+      const e = entries[i];
+      if (e.disable) return false;
+      if (e.triggers && !e.triggers.includes(trigger)) {
+        return false;
+      }
+      const filter = e.characterFilter;
+      if (filter?.names?.length) {
+        const included = filename !== undefined && filter.names.includes(filename);
+        if (filter.isExclude ? included : !included) return false;
+      }
+      if (filter?.tags?.length && tags) {
+        const included = tags.some((t) => filter.tags!.includes(t));
+        if (filter.isExclude ? included : !included) return false;
+      }
+      const sticky = effects.sticky.has(i);
+      if (effects.delay.has(i)) return false;
+      if (effects.cooldown.has(i) && !sticky) return false;
+      if (!sticky && e.delayLevel) {
+        if (scanState !== RECURSION) return false;
+        if (e.delayLevel > currentLevel) return false;
+      }
+      if (scanState === RECURSION && settings.world_info_recursive && e.excludeRecursion && !sticky) {
+        return false;
+      }
+      return true;
+    };
+
+    const activates = (i: number): boolean => {
+      if (!passesFilters(i)) return false;
+      const e = entries[i];
+      if (e.decorators.includes("@@activate")) return true;
+      if (e.decorators.includes("@@dont_activate")) return false;
+      if (e.constant || forced.has(i) || effects.sticky.has(i)) return true;
+      if (!e.primary.length) return false;
+      const depth = entryDepth(e);
+      if (depth <= 0) return false;
+      const book = bookOf[i];
+      if (!e.primary.some((k) => keyMatches(e, k, book, depth))) return false;
+      if (!e.secondary.length) return true;
+      const logic = e.selectiveLogic;
+      let any = false, all = true;
+      for (const k of e.secondary) {
+        const hit = keyMatches(e, k, book, depth);
+        if (hit) any = true;
+        else all = false;
+        if (logic === selectiveLogic.AND_ANY && hit) return true;
+        if (logic === selectiveLogic.NOT_ALL && !hit) return true;
+      }
+      if (logic === selectiveLogic.NOT_ANY && !any) return true;
+      if (logic === selectiveLogic.AND_ALL && all) return true;
+      return false;
+    };
+
+    while (scanState) {
+      if (settings.world_info_max_recursion_steps && settings.world_info_max_recursion_steps <= steps) break;
+      steps++;
+      haystacks = new Map();
+      scanDepthTo(Math.max(settings.world_info_depth + skew, books.maxScanDepth));
+
+      const step = marks.nextStep();
+      const now: number[] = [];
+      const consider = (i: number) => {
+        if (marks.considered[i] === step || marks.has(i, ACTIVATED | FAILED)) return;
+        marks.considered[i] = step;
+        if (activates(i)) now.push(i);
+      };
+      for (const i of always) consider(i);
+      for (let c = 0; c < candidates.length; c++) consider(candidates[c]);
+      now.sort((a, b) => (effects.sticky.has(b) ? 1 : 0) - (effects.sticky.has(a) ? 1 : 0) || a - b);
+
+      const fresh = filterByGroups(now, activated, {
+        entries,
+        sticky: effects.sticky,
+        blocked: (i) => effects.cooldown.has(i) || effects.delay.has(i),
+        globalScoring: settings.world_info_use_group_scoring,
+        score,
+        random,
+      });
+
+      const previousTokens = deps.countTokens(activatedText);
+      let newContent = "";
+      const thisStep: number[] = [];
+      for (const i of fresh) {
+        const entry = entries[i];
+        if (entry.useProbability && entry.probability !== 100 && !effects.sticky.has(i)) {
+          if (!(random() * 100 <= entry.probability)) {
+            marks.set(i, FAILED);
+            continue;
+          }
+        }
+        const content = substitute(entry.content);
+        newContent += `${content}\n`;
+        if (previousTokens + deps.countTokens(newContent) >= budget) {
+          overflowed = true;
+          break;
+        }
+        contents.set(i, content);
+        marks.set(i, ACTIVATED);
+        activated.push(i);
+        thisStep.push(i);
+      }
+      const forRecursion = thisStep.filter((i) => !entries[i].preventRecursion);
+
+      let next = NONE;
+      if (!overflowed && settings.world_info_recursive) {
+        if (forRecursion.length) next = RECURSION;
+        if (scanState === MIN_ACTIVATIONS && recursion.length) next = RECURSION;
+      }
+      const min = settings.world_info_min_activations;
+      if (!next && !overflowed && min > 0 && activated.length < min) {
+        const depth = settings.world_info_depth + skew;
+        const depthMax = settings.world_info_min_activations_depth_max;
+        const overMax = (depthMax > 0 && depth > depthMax) || depth > chat.length;
+        if (!overMax) {
+          next = MIN_ACTIVATIONS;
+          skew++;
+        }
+      }
+      if (next === NONE && !overflowed && levels.length) {
+        next = RECURSION;
+        currentLevel = levels.shift()!;
+      }
+      scanState = next;
+      if (scanState) {
+        const text = forRecursion.map((i) => contents.get(i)!).join("\n");
+        recursion.push(text);
+        scanSegment({ kind: "recurse" }, text);
+        activatedText = `${thisStep.map((i) => contents.get(i)!).join("\n")}\n${activatedText}`;
       }
     }
-    if (next === NONE && !overflowed && levels.length) {
-      next = RECURSION;
-      currentLevel = levels.shift()!;
-    }
-    scanState = next;
-    if (scanState) {
-      const text = forRecursion.map((i) => contents.get(i)!).join("\n");
-      recursion.push(text);
-      scanSegment({ kind: "recurse" }, text);
-      activatedText = `${thisStep.map((i) => contents.get(i)!).join("\n")}\n${activatedText}`;
-    }
+
+    if (!request.dryRun) setTimedEffects(state, activated.map((i) => entries[i]), chat.length);
+    return done(activated.map((i) => toActivated(entries[i], contents.get(i)!)), overflowed, steps);
+  } finally {
+    for (const h of hits) h.busy = false;
+    marks.busy = false;
   }
-
-  if (!request.dryRun) setTimedEffects(state, activated.map((i) => entries[i]), chat.length);
-  return done(activated.map((i) => toActivated(entries[i], contents.get(i)!)), overflowed, steps);
 }
 
 function toActivated(e: CompiledEntry, content: string): ActivatedEntry {
@@ -513,8 +591,8 @@ function filterByGroups(candidates: number[], activated: number[], g: GroupConte
   for (const [label, list] of groups) {
     if (hasSticky.has(label)) continue;
     const group = members(list);
-    const scored = (i: number) => g.entries[i].entry.useGroupScoring ?? g.globalScoring;
-    if (!g.globalScoring && !group.some((i) => g.entries[i].entry.useGroupScoring)) continue;
+    const scored = (i: number) => g.entries[i].useGroupScoring ?? g.globalScoring;
+    if (!g.globalScoring && !group.some((i) => g.entries[i].useGroupScoring)) continue;
     const scores = group.map(g.score);
     const best = Math.max(...scores);
     group.forEach((i, k) => {
@@ -529,12 +607,12 @@ function filterByGroups(candidates: number[], activated: number[], g: GroupConte
       continue;
     }
     if (group.length <= 1) continue;
-    const overriding = group.filter((i) => g.entries[i].entry.groupOverride);
+    const overriding = group.filter((i) => g.entries[i].groupOverride);
     let winner: number | undefined;
     if (overriding.length) {
-      winner = overriding.reduce((w, i) => g.entries[i].entry.order > g.entries[w].entry.order ? i : w);
+      winner = overriding.reduce((w, i) => g.entries[i].order > g.entries[w].order ? i : w);
     } else {
-      const weight = (i: number) => g.entries[i].entry.groupWeight ?? DEFAULT_WEIGHT;
+      const weight = (i: number) => g.entries[i].groupWeight ?? DEFAULT_WEIGHT;
       const total = group.reduce((sum, i) => sum + weight(i), 0);
       const roll = g.random() * total;
       let sum = 0;

@@ -86,10 +86,9 @@ export function checkTimedEffects(state: TimedWorldInfo, set: BookSet, chatLengt
       active[type].add(index!);
     }
   }
-  set.entries.forEach((e, i) => {
-    const delay = e.entry.delay;
-    if (delay && chatLength < delay) active.delay.add(i);
-  });
+  for (const i of set.delayed) {
+    if (chatLength < Number(set.entries[i].entry.delay)) active.delay.add(i);
+  }
   return active;
 }
 

@@ -13,6 +13,7 @@ import {
   type ScanRequest,
   scanWorldInfo,
   seededRandom,
+  type TimedWorldInfo,
   type WorldInfoEntry,
 } from "../../core/worldinfo/mod.ts";
 import { PatternMatcher } from "../../core/worldinfo/matcher.ts";
@@ -74,7 +75,7 @@ Deno.test("differential fixtures from SillyTavern's checkWorldInfo", async (t) =
 
 Deno.test("sticky and cooldown over a sequence of scans, kept in the timed state", () => {
   const entry = { uid: 0, key: ["cat"], content: "C", sticky: 2, cooldown: 2 };
-  let state: unknown = undefined;
+  let state = null as TimedWorldInfo | null;
   const step = (messages: string[]) => {
     const r = scan([entry], messages, { timedState: state });
     state = r.timedState;
@@ -82,16 +83,16 @@ Deno.test("sticky and cooldown over a sequence of scans, kept in the timed state
   };
   assert.deepEqual(step(["cat"]), ["L.0"]);
   assert.deepEqual(state, {
-    sticky: { "L.0": { hash: (state as any).sticky["L.0"].hash, start: 1, end: 3, protected: false } },
-    cooldown: { "L.0": { hash: (state as any).sticky["L.0"].hash, start: 1, end: 3, protected: false } },
+    sticky: { "L.0": { hash: state!.sticky["L.0"].hash, start: 1, end: 3, protected: false } },
+    cooldown: { "L.0": { hash: state!.sticky["L.0"].hash, start: 1, end: 3, protected: false } },
   });
   assert.deepEqual(step(["dog", "x"]), ["L.0"], "sticky keeps it active without a key");
   assert.deepEqual(step(["cat", "dog", "x"]), [], "sticky ended: the cooldown starts and blocks the key");
-  assert.equal((state as any).cooldown["L.0"].protected, true);
-  assert.deepEqual((state as any).cooldown["L.0"].end, 5);
+  assert.equal(state!.cooldown["L.0"].protected, true);
+  assert.deepEqual(state!.cooldown["L.0"].end, 5);
   assert.deepEqual(step(["cat", "cat", "dog", "x"]), [], "still cooling down");
   assert.deepEqual(step(["cat", "cat", "cat", "dog", "x"]), ["L.0"], "cooldown over");
-  assert.equal((state as any).sticky["L.0"].start, 5);
+  assert.equal(state!.sticky["L.0"].start, 5);
 });
 
 Deno.test("a rescan at the same chat length (swipe, regenerate) drops the effects it set", () => {

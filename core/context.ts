@@ -97,10 +97,15 @@ export class ChatContext {
 
   // ---- reading ----
 
-  /** A JSON-safe copy of everything `getContext()` reads. */
-  snapshot(): ContextSnapshot {
+  /**
+   * A JSON-safe copy of everything `getContext()` reads. With `{ chat: false }` the message array is
+   * left empty (clients that page messages in need not copy a long chat).
+   */
+  snapshot(options: { chat?: boolean } = {}): ContextSnapshot {
     this.#presets ??= presetsView(this.#deps.presets, this.#deps.llm);
-    return structuredClone({ ...this.#chatFields(), presets: this.#presets });
+    const fields = this.#chatFields();
+    if (options.chat === false) fields.chat = [];
+    return structuredClone({ ...fields, presets: this.#presets });
   }
 
   /** Subscribes to snapshot patches. Returns an unsubscribe function. */

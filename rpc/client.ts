@@ -81,6 +81,9 @@ export interface HttpClientOptions {
 }
 
 type Json = Record<string, unknown>;
+
+/** Deno's and Node's WebSocket constructor, which takes handshake headers (the DOM typing has no such form). */
+type HeaderWebSocket = new (url: URL, options: { headers: Record<string, string> }) => WebSocket;
 type Id = number;
 
 interface Waiter {
@@ -225,7 +228,9 @@ export function createSocketClient<T extends MethodTable = MethodTable>(
   const target = new URL(url);
   target.protocol = target.protocol.replace(/^http/, "ws");
   const socket = options.token
-    ? new WebSocket(target, { headers: { authorization: `Bearer ${options.token}` } })
+    ? new (WebSocket as unknown as HeaderWebSocket)(target, {
+      headers: { authorization: `Bearer ${options.token}` },
+    })
     : new WebSocket(target);
   const onError = options.onError ?? ((error) => console.error("rpc client:", error));
   const pending = new Map<Id, Waiter>();

@@ -29,7 +29,7 @@ import { settingsApi, worldInfoApi } from "./routes/documents.ts";
 import { groupsApi } from "./routes/groups.ts";
 import { presetsApi } from "./routes/presets.ts";
 import { secretsApi } from "./routes/secrets.ts";
-import { appPageHtml } from "./ui/page.ts";
+import { APP_CSP, appPageHtml, uiAssets } from "./ui/page.ts";
 
 /** Options of {@link createApp}. */
 export interface AppOptions {
@@ -59,8 +59,10 @@ export function createApp(options: AppOptions): Hono {
     setPageHeaders(c);
     const session = auth.sessions.verify(getCookie(c, SESSION_COOKIE));
     if (!session) return c.html(SIGN_IN_HTML);
+    c.header("content-security-policy", APP_CSP);
     return c.html(withCsrfMeta(await page(), session.csrf));
   });
+  app.route("/ui", uiAssets());
 
   let connections = 0;
   // The transport checks the media type of POST /rpc itself and answers with a JSON-RPC error.

@@ -8,7 +8,9 @@
  * `\n`; comments and other fields are skipped; CRLF and LF line ends are both accepted.
  */
 export async function* readSseData(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  // typed through the plain stream pair so the module also checks under the DOM library (web UI)
+  const decoder = new TextDecoderStream() as unknown as ReadableWritablePair<string, Uint8Array>;
+  const reader = body.pipeThrough(decoder).getReader();
   let buffer = "";
   let data: string[] = [];
   try {

@@ -10,6 +10,7 @@ import { eventMethods } from "./events.ts";
 import { extensionMethods } from "./extensions.ts";
 import { generationMethods } from "./generation.ts";
 import { llmMethods } from "./llm.ts";
+import { mirrorMethods } from "./mirror.ts";
 import { pluginMethods } from "./plugins.ts";
 import { presetMethods } from "./presets.ts";
 import { secretMethods } from "./secrets.ts";
@@ -20,6 +21,7 @@ export const methods = [
   ...chatMethods,
   ...documentMethods,
   ...eventMethods,
+  ...mirrorMethods,
   ...presetMethods,
   ...llmMethods,
   ...toolMethods,

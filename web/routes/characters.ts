@@ -1,5 +1,5 @@
 /**
- * Character routes: `/api/characters/all|get|create|edit|delete` and character state.
+ * Character routes: `/api/characters/all|get|create|edit|delete|chats` and character state.
  * @module
  */
 
@@ -38,6 +38,20 @@ export function charactersApi(lodge: Lodge): Hono {
     const name = avatar(b);
     lodge.characters.require(name);
     return c.json({ ok: lodge.characters.delete(name, { deleteChats: b.delete_chats }) });
+  });
+
+  // SillyTavern's list of a character's chats, newest first (`chat_items` is its name for the count).
+  app.post("/chats", async (c) => {
+    const name = avatar(await readBody(c, Avatar));
+    lodge.characters.require(name);
+    return c.json(
+      lodge.chats.list({ kind: "character", owner: name }).map((chat) => ({
+        file_name: chat.key.file,
+        chat_items: chat.messageCount,
+        message_count: chat.messageCount,
+        last_mes: chat.updatedAt,
+      })),
+    );
   });
 
   const State = Avatar.extend({ namespace: z.string() });

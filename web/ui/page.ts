@@ -1,14 +1,49 @@
 /**
- * The HTML of the app page a signed-in browser gets at `/`. The host adds the session's CSRF meta tag
- * to it (see `web/page.ts`); the page itself needs no server-side templating.
+ * The HTML of the app page a signed-in browser gets at `/` (`web/ui/index.html`), and the built assets
+ * it loads from `/ui/` (`web/ui/dist/`, made by `deno task build-ui`). Both are read once and kept.
  * @module
  */
 
+import { Hono } from "hono";
+
+const here = new URL("./", import.meta.url);
+let page: string | undefined;
+
 /** The app page. */
 export function appPageHtml(): string {
-  return APP_HTML;
+  return page ??= Deno.readTextFileSync(new URL("index.html", here));
 }
 
-const APP_HTML = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Lodge</title></head>
-<body><h1>Lodge</h1><p>The host is running. The API is at <code>/api</code> and JSON-RPC at <code>/rpc</code>.</p></body></html>`;
+/**
+ * The app page's Content Security Policy: scripts, styles, images and connections from the host only,
+ * no plugins or base rewrites, never framed. A message that slipped past sanitizing still could not load
+ * a script or send data elsewhere.
+ */
+export const APP_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; " +
+  "connect-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; " +
+  "frame-ancestors 'none'";
+
+const ASSETS: Record<string, string> = {
+  "app.js": "text/javascript; charset=utf-8",
+  "app.css": "text/css; charset=utf-8",
+};
+const cache = new Map<string, Uint8Array<ArrayBuffer>>();
+
+/** Serves the built assets at `/ui/<file>`; they hold no data, so they need no session. */
+export function uiAssets(): Hono {
+  const app = new Hono();
+  app.get("/:file", (c) => {
+    const file = c.req.param("file");
+    const type = Object.hasOwn(ASSETS, file) ? ASSETS[file] : undefined;
+    if (!type) return c.json({ error: "not found" }, 404);
+    let body = cache.get(file);
+    if (!body) cache.set(file, body = Deno.readFileSync(new URL(`dist/${file}`, here)));
+    return c.body(body, 200, {
+      "content-type": type,
+      "cache-control": "no-cache",
+      "x-content-type-options": "nosniff",
+    });
+  });
+  return app;
+}

@@ -1,0 +1,13 @@
+/**
+ * The web UI's entry: starts the connection and renders the shell.
+ * @module
+ */
+
+import { render } from "preact";
+import { connect, setErrorReporter } from "./api.ts";
+import { reportError } from "./state.ts";
+import { Shell } from "./views/Shell.tsx";
+
+setErrorReporter(reportError);
+render(<Shell />, document.getElementById("app")!);
+connect();

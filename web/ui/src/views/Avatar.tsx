@@ -1,0 +1,23 @@
+/** An avatar image with an initial letter as fallback (before upload or when the image fails). */
+import { useState } from "preact/hooks";
+
+/** Props of {@link Avatar}. */
+export interface AvatarProps {
+  src?: string;
+  name: string;
+  size?: number;
+}
+
+/** A round avatar; decorative (the name is always written beside it). */
+export function Avatar({ src, name, size = 40 }: AvatarProps) {
+  const [failed, setFailed] = useState(false);
+  const style = { width: `${size}px`, height: `${size}px` };
+  if (!src || failed) {
+    return (
+      <span class="avatar avatar-letter" style={style} aria-hidden="true">
+        {(name || "?").slice(0, 1).toUpperCase()}
+      </span>
+    );
+  }
+  return <img class="avatar" style={style} src={src} alt="" loading="lazy" onError={() => setFailed(true)} />;
+}

@@ -97,6 +97,7 @@ export class Lodge {
       characters: this.characters,
       events: this.events,
       llm: this.llm,
+      settings: this.settings,
     });
   }
 

@@ -32,7 +32,11 @@ import type { ChatMessage, ChatRecord } from "../store.ts";
 import { enabledMembers, GenerationMode, selectSpeakers } from "./groups.ts";
 import { assemblePrompt, type PromptPart } from "./prompt.ts";
 import { type Takeover, TakeoverRegistry } from "./takeover.ts";
-import { type GenerationTrace, TraceRecorder, TraceStore } from "./trace.ts";
+import { type GenerationTrace, TraceRecorder, TraceStore, type TraceWorldInfoEntry } from "./trace.ts";
+import type { WorldInfoActivation } from "../worldinfo/mod.ts";
+import { isObject } from "../json.ts";
+import { countTokensAsync, type TokenizerChoice, tokenizerOf } from "../tokens/mod.ts";
+import type { SettingsService } from "../documents.ts";
 import {
   type GenerateOptions,
   GENERATION_TYPES,
@@ -49,6 +53,7 @@ export interface GenerationDeps {
   characters: CharacterService;
   events: EventBus;
   llm: LlmService;
+  settings: SettingsService;
   /** The random source of group activation (tests pass a seeded one). */
   random?: () => number;
 }
@@ -100,11 +105,6 @@ interface TurnOutcome {
 
 /** The takeover owner of host listeners (no plugin id or connection can spell it). */
 export const HOST_OWNER = "\u0000host";
-
-/** The token estimate of SillyTavern's tokenizer setting 0: ceil(characters / 3.35). */
-function estimateTokens(text: string): number {
-  return Math.ceil(text.length / 3.35);
-}
 
 /** The pipeline; see the module documentation. */
 export class GenerationService {
@@ -438,7 +438,7 @@ export class GenerationService {
       const finalized = { type, dryRun, worldInfo };
       await hook(eventTypes.GENERATION_WORLD_INFO_FINALIZED, finalized);
       worldInfo = normalizeWorldInfo(finalized.worldInfo);
-      recorder.trace.worldInfo.activated = worldInfo.activated;
+      recorder.trace.worldInfo.activated = activationTrace(worldInfo);
 
       const parts = this.#assemble(turn, chat, worldInfo);
       let messages = parts.map((p) => p.message);
@@ -451,7 +451,12 @@ export class GenerationService {
       const generateData: Record<string, unknown> = { prompt: asMessages(promptReady.chat, messages), type };
       await hook(eventTypes.GENERATE_AFTER_DATA, generateData, dryRun);
       messages = asMessages(generateData.prompt, messages);
-      recorder.trace.prompt = promptTrace(parts, messages);
+      const live = llm.resolveSettings();
+      recorder.trace.prompt = await promptTrace(
+        parts,
+        messages,
+        tokenizerOf(this.#deps.settings.get(), modelOf(live)),
+      );
       if (dryRun) {
         recorder.end("dry_run");
         return {
@@ -707,8 +712,8 @@ export class GenerationService {
       character,
       userName: snapshot.name1,
       charName: turn.charName,
-      worldInfoBefore: worldInfo.before,
-      worldInfoAfter: worldInfo.after,
+      worldInfoBefore: slotText(worldInfo, "worldInfoBefore"),
+      worldInfoAfter: slotText(worldInfo, "worldInfoAfter"),
       preset: this.#deps.llm.resolveSettings(),
       quietPrompt: turn.options.quiet_prompt,
       names: turn.isGroup,
@@ -788,25 +793,53 @@ export class GenerationService {
   }
 }
 
-/** World Info as the pipeline uses it: text before and after the character parts, and why. */
-interface WorldInfoResult {
-  before: string;
-  after: string;
-  activated: GenerationTrace["worldInfo"]["activated"];
-}
+/**
+ * World Info as hooks see it: Luker's `runtimeWorldInfo` fields (`worldInfoBeforeEntries`,
+ * `worldInfoAfterEntries`, `worldInfoDepth`, `activatedEntries`, ...); a listener may replace or edit it.
+ */
+type WorldInfoResult = Partial<WorldInfoActivation> & Record<string, unknown>;
 
 function emptyWorldInfo(): WorldInfoResult {
-  return { before: "", after: "", activated: [] };
+  return {
+    worldInfoBeforeEntries: [],
+    worldInfoAfterEntries: [],
+    worldInfoExamples: [],
+    worldInfoDepth: [],
+    anBefore: [],
+    anAfter: [],
+    outletEntries: {},
+    activatedEntries: [],
+  };
 }
 
-/** A listener's World Info (override) in the pipeline's shape; anything unusable counts as none. */
+/** A listener's World Info (or override) as an object; anything else counts as none. */
 function normalizeWorldInfo(value: unknown): WorldInfoResult {
-  const v = (value ?? {}) as Record<string, unknown>;
-  return {
-    before: typeof v.before === "string" ? v.before : "",
-    after: typeof v.after === "string" ? v.after : "",
-    activated: Array.isArray(v.activated) ? v.activated : [],
-  };
+  return isObject(value) ? value as WorldInfoResult : emptyWorldInfo();
+}
+
+/** The text of a World Info slot: its joined form, else its entries joined by newlines. */
+function slotText(worldInfo: WorldInfoResult, joined: "worldInfoBefore" | "worldInfoAfter"): string {
+  if (typeof worldInfo[joined] === "string") return worldInfo[joined] as string;
+  const entries = worldInfo[`${joined}Entries`];
+  return Array.isArray(entries) ? entries.filter((e) => typeof e === "string").join("\n") : "";
+}
+
+/** The trace's account of the activated entries. */
+function activationTrace(worldInfo: WorldInfoResult): TraceWorldInfoEntry[] {
+  const entries = Array.isArray(worldInfo.activatedEntries) ? worldInfo.activatedEntries : [];
+  return entries.filter(isObject).map((e) => {
+    const entry = e as Record<string, unknown>;
+    const why = isObject(entry.activation) ? entry.activation : {};
+    const out: TraceWorldInfoEntry = {
+      world: typeof entry.world === "string" ? entry.world : null,
+      uid: entry.uid,
+      comment: String(entry.comment ?? ""),
+      reason: typeof why.reason === "string" ? why.reason : entry.constant === true ? "constant" : "key",
+    };
+    if (typeof why.key === "string") out.key = why.key;
+    if (why.where !== undefined) out.where = why.where;
+    return out;
+  });
 }
 
 /** A listener's replacement prompt when it is a message list, else the prompt as it was. */
@@ -817,14 +850,21 @@ function asMessages(value: unknown, fallback: LlmMessage[]): LlmMessage[] {
 }
 
 /** The final prompt with token counts per part (messages a listener added or changed count as `edited`). */
-function promptTrace(parts: PromptPart[], messages: LlmMessage[]): NonNullable<GenerationTrace["prompt"]> {
+async function promptTrace(
+  parts: PromptPart[],
+  messages: LlmMessage[],
+  choice: TokenizerChoice,
+): Promise<NonNullable<GenerationTrace["prompt"]>> {
   const known = new Map<string, string>();
   for (const part of parts) known.set(JSON.stringify(part.message), part.name);
-  const counted = messages.map((m) => ({
+  const counted = await Promise.all(messages.map(async (m) => ({
     name: known.get(JSON.stringify(m)) ?? "edited",
     role: m.role,
-    tokens: estimateTokens(contentText(m.content) + (m.tool_calls ? JSON.stringify(m.tool_calls) : "")),
-  }));
+    tokens: await countTokensAsync(
+      contentText(m.content) + (m.tool_calls ? JSON.stringify(m.tool_calls) : ""),
+      choice,
+    ),
+  })));
   return {
     messages: structuredClone(messages),
     parts: counted,

@@ -23,6 +23,7 @@ import { Mirror, type MirrorUpdate } from "./mirror.ts";
 import { createPresets } from "./presets.ts";
 import { createRemoteSurface } from "./remote.ts";
 import { callHost, createRpcEndpoint } from "./endpoint.ts";
+import { createEditorHandles } from "./takeover.ts";
 import { WorkerTools } from "./tools.ts";
 import { PeerMethod } from "../../rpc/peer-methods.ts";
 
@@ -109,6 +110,7 @@ channel.onRequest(PeerMethod.LOAD, async (params) => {
     presets: createPresets(channel, mirror, remote),
     tools,
     sendOpenAIRequest: createSendOpenAIRequest(channel, report),
+    createMessageEditorHandle: createEditorHandles(channel, report),
     remote,
   });
   const entry = Object.freeze({ getContext: () => context });

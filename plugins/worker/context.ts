@@ -13,6 +13,7 @@ import type { SendOpenAIRequest } from "./llm.ts";
 import { Mirror, MIRROR_FIELDS } from "./mirror.ts";
 import { overRemote, type RemoteSurface } from "./remote.ts";
 import { CHAT_STATE, type UpdateOptions, type UpdaterInfo, updateState } from "./state-update.ts";
+import type { EditorOptions, MessageEditorHandle } from "./takeover.ts";
 import type { ToolSpec, WorkerTools } from "./tools.ts";
 
 /** The parts the context is made of. */
@@ -26,6 +27,8 @@ export interface ContextParts {
   presets: object;
   tools: WorkerTools;
   sendOpenAIRequest: SendOpenAIRequest;
+  /** `context.createMessageEditorHandle` (message takeover). */
+  createMessageEditorHandle: (options: EditorOptions) => MessageEditorHandle;
   remote: RemoteSurface;
 }
 
@@ -50,6 +53,7 @@ export function createContext(parts: ContextParts): Record<string, unknown> {
     isToolCallingSupported: () => tools.isToolCallingSupported(),
     canPerformToolCalls: (type: string) => tools.canPerformToolCalls(type),
     sendOpenAIRequest: parts.sendOpenAIRequest,
+    createMessageEditorHandle: parts.createMessageEditorHandle,
   };
   for (const field of MIRROR_FIELDS) {
     Object.defineProperty(local, field, { get: () => mirror.get(field), enumerable: true });

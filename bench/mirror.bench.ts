@@ -16,6 +16,7 @@ import { callHost, createRpcEndpoint } from "../plugins/worker/endpoint.ts";
 import { WorkerEventSource } from "../plugins/worker/events.ts";
 import { WorkerExtensions } from "../plugins/worker/extensions.ts";
 import { createSendOpenAIRequest } from "../plugins/worker/llm.ts";
+import { createEditorHandles } from "../plugins/worker/takeover.ts";
 import { Mirror } from "../plugins/worker/mirror.ts";
 import { createRemoteSurface } from "../plugins/worker/remote.ts";
 import { WorkerTools } from "../plugins/worker/tools.ts";
@@ -62,6 +63,7 @@ function contextOf(count: number) {
     presets: {},
     tools: new WorkerTools(channel, () => ({ supported: false }) as never),
     sendOpenAIRequest: createSendOpenAIRequest(channel, report),
+    createMessageEditorHandle: createEditorHandles(channel, report),
     remote,
   }) as { chat: { mes: string }[]; getMessage(i: number): { mes: string } };
   return { ctx, mirror };

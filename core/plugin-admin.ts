@@ -4,14 +4,47 @@
  * @module
  */
 
+/**
+ * The states of a plugin. `crashed`: stopped by a fault and waiting for its retry; `quarantined`: crashed
+ * too often, not retried until enabled again; `refused`: its folder or manifest cannot run (the reason
+ * says why); `pending`: waits for its grants to be accepted.
+ */
+export const PLUGIN_STATES = [
+  "running",
+  "starting",
+  "stopped",
+  "pending",
+  "disabled",
+  "crashed",
+  "quarantined",
+  "refused",
+] as const;
+
+/** One plugin state. */
+export type PluginState = typeof PLUGIN_STATES[number];
+
 /** One plugin as listed by `plugins.list`. */
 export interface PluginInfo {
   id: string;
   displayName: string;
-  state: "running" | "starting" | "disabled" | "crashed" | "refused" | "stopped";
+  state: PluginState;
   reason: string | null;
   grants: { net: string[]; read: string[]; env: string[] };
   version: string | null;
+  /** Crashes since the host started or the plugin was last enabled or reloaded. */
+  crashes: number;
+  /** The latest crash (kept across enable and reload), or `null` when it never crashed. */
+  lastCrash: { time: number; reason: string } | null;
+}
+
+/** What `plugins.rescan` found. */
+export interface RescanResult {
+  /** Folders seen for the first time (a renamed folder is one of these), in load order. */
+  added: string[];
+  /** Plugins whose folder is gone (their worker is stopped). */
+  removed: string[];
+  /** Every plugin after the scan, as `plugins.list` gives them. */
+  plugins: PluginInfo[];
 }
 
 /** One kept log line of a plugin. */
@@ -28,4 +61,5 @@ export interface PluginAdmin {
   disable(id: string): Promise<PluginInfo>;
   reload(id: string): Promise<PluginInfo>;
   logs(id: string, options?: { limit?: number }): PluginLogEntry[];
+  rescan(): Promise<RescanResult>;
 }

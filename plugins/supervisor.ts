@@ -7,14 +7,16 @@
  * flight and calls per second. A plugin that stops answering, exhausts its heap, floods the host or
  * throws while loading is stopped (its process killed by PID when its worker cannot be stopped alone),
  * marked `crashed` with the reason, and retried after an exponential back-off in a process of its own,
- * until it is quarantined. The other plugins of a killed process restart at once in a fresh one.
+ * until it is `quarantined`. The other plugins of a killed process restart at once in a fresh one. Each
+ * plugin that becomes refused, crashed or quarantined is reported in one line with the reason
+ * ({@link SupervisorOptions.notice}).
  * @module
  */
 
 import { LodgeError, notFound } from "../core/errors.ts";
 import { eventTypes } from "../core/event-types.ts";
 import type { Lodge } from "../core/lodge.ts";
-import type { PluginAdmin, PluginInfo, PluginLogEntry } from "../core/plugin-admin.ts";
+import type { PluginAdmin, PluginInfo, PluginLogEntry, RescanResult } from "../core/plugin-admin.ts";
 import { ErrorCode, RpcError } from "../rpc/errors.ts";
 import type { Caller, Dispatcher } from "../rpc/method.ts";
 import { type DiscoveredPlugin, discoverPlugins, inspectPlugin } from "./discovery.ts";
@@ -58,6 +60,11 @@ export interface SupervisorOptions {
   logLimit?: number;
   /** The `deno` executable. Default: the one running the host. */
   denoPath?: string;
+  /**
+   * Receives one line each time a plugin becomes refused, crashed or quarantined, with the reason.
+   * Default: the host's console (stderr).
+   */
+  notice?: (line: string) => void;
 }
 
 type Settings = Required<Omit<SupervisorOptions, "limits" | "backoff">> & {
@@ -88,6 +95,7 @@ interface Plugin {
   state: PluginInfo["state"];
   reason: string | null;
   crashes: number;
+  lastCrash: PluginInfo["lastCrash"];
   /** Runs in a process of its own: asked for by the manifest, or on probation after a crash. */
   isolated: boolean;
   retry: ReturnType<typeof setTimeout> | undefined;
@@ -137,6 +145,7 @@ export class PluginSupervisor implements PluginAdmin {
       loadTimeoutMs: 10_000,
       logLimit: 1000,
       denoPath: Deno.execPath(),
+      notice: (line) => console.error(line),
       ...options,
       limits: { ...defaultLimits, ...options.limits },
       backoff: { baseMs: 1000, maxMs: 60_000, quarantineAfter: 5, ...options.backoff },
@@ -147,6 +156,7 @@ export class PluginSupervisor implements PluginAdmin {
   /** Discovers the plugins and starts every enabled one; resolves when each has loaded or failed. */
   async start(): Promise<void> {
     this.#o.dataDir = await Deno.realPath(this.#o.dataDir);
+    await Deno.mkdir(`${this.#o.dataDir}/plugins`, { recursive: true });
     this.#workDir = await makeWorkDir();
     await Deno.mkdir(`${this.#workDir}/sockets`, { mode: 0o700 });
     await Deno.mkdir(`${this.#workDir}/plugins`, { mode: 0o700 });
@@ -155,6 +165,7 @@ export class PluginSupervisor implements PluginAdmin {
     for (const found of await discoverPlugins(this.#o.dataDir)) {
       this.#plugins.set(found.id, this.#record(found));
     }
+    for (const p of this.#plugins.values()) if (p.state === "refused") this.#notice(p);
     const { lodge } = this.#o;
     const registry = lodge.extensions;
     this.#cleanup.push(
@@ -220,6 +231,48 @@ export class PluginSupervisor implements PluginAdmin {
     return this.#get(id).logs.slice(-(options?.limit ?? 200));
   }
 
+  /**
+   * Reads `<data>/plugins/` again without a restart: a folder seen for the first time (a renamed one
+   * too) becomes a plugin and starts, a plugin whose folder is gone is stopped and forgotten, and a
+   * refused one is checked again (and starts when it now can). Running, crashed, quarantined and
+   * disabled plugins are left as they are: `reload` restarts one from its folder.
+   */
+  async rescan(): Promise<RescanResult> {
+    if (this.#stopping) throw new LodgeError("unavailable", "the plugin runtime is shutting down");
+    const found = await discoverPlugins(this.#o.dataDir);
+    const present = new Set(found.map((f) => f.id));
+    const removed: string[] = [];
+    for (const [id, p] of this.#plugins) {
+      if (present.has(id)) continue;
+      clearTimeout(p.retry);
+      if (p.host) this.#stopWorker(p);
+      this.#plugins.delete(id);
+      removed.push(id);
+      this.#changed(id);
+    }
+    const added: Plugin[] = [];
+    const retried: Plugin[] = [];
+    for (const f of found) {
+      const known = this.#plugins.get(f.id);
+      if (!known) {
+        const p = this.#record(f);
+        this.#plugins.set(f.id, p);
+        added.push(p);
+        if (p.state === "refused") this.#notice(p);
+        this.#changed(f.id);
+      } else if (known.state === "refused") {
+        known.found = f;
+        if (f.refused) this.#setState(known, "refused", f.refused);
+        else this.#setState(known, this.#disabled.has(f.id) ? "disabled" : "stopped", null);
+        retried.push(known);
+      }
+    }
+    // the list stays in load order
+    this.#plugins = new Map(found.map((f) => [f.id, this.#plugins.get(f.id)!]));
+    await this.#launch([...added, ...retried].filter((p) => p.state === "stopped"), true);
+    return { added: added.map((p) => p.found.id), removed, plugins: this.list() };
+  }
+
   // ---- for the host and tests ----
 
   /** Calls `fn` with a plugin id whenever that plugin's state changes or it logs. */
@@ -267,6 +320,7 @@ export class PluginSupervisor implements PluginAdmin {
       state: found.refused ? "refused" : this.#disabled.has(found.id) ? "disabled" : "stopped",
       reason: found.refused,
       crashes: 0,
+      lastCrash: null,
       isolated: found.manifest?.isolation === "process",
       retry: undefined,
       logs: [],
@@ -651,11 +705,12 @@ export class PluginSupervisor implements PluginAdmin {
 
   #crashed(p: Plugin, reason: string): void {
     p.crashes++;
+    p.lastCrash = { time: Date.now(), reason };
     p.isolated = true; // on probation: a second crash harms no one else
     this.#log(p, "error", `crashed: ${reason}`);
     const { baseMs, maxMs, quarantineAfter } = this.#o.backoff;
     if (p.crashes >= quarantineAfter) {
-      this.#setState(p, "crashed", `quarantined after ${p.crashes} crashes; last: ${reason}`);
+      this.#setState(p, "quarantined", `${p.crashes} crashes; last: ${reason}`);
       return;
     }
     this.#setState(p, "crashed", reason);
@@ -715,13 +770,23 @@ export class PluginSupervisor implements PluginAdmin {
       reason: p.reason,
       grants: { net: [...grants.net], read: [...grants.read], env: [...grants.env] },
       version: manifest?.version ?? null,
+      crashes: p.crashes,
+      lastCrash: p.lastCrash && { ...p.lastCrash },
     };
   }
 
   #setState(p: Plugin, state: PluginInfo["state"], reason: string | null): void {
+    const same = p.state === state && p.reason === reason;
     p.state = state;
     p.reason = reason;
+    if (!same) this.#notice(p);
     this.#changed(p.found.id);
+  }
+
+  /** The host's one line for a plugin that became refused, crashed or quarantined. */
+  #notice(p: Plugin): void {
+    if (p.state !== "refused" && p.state !== "crashed" && p.state !== "quarantined") return;
+    this.#o.notice(`plugin ${p.found.id} ${p.state}: ${p.reason}`);
   }
 
   #log(p: Plugin, level: PluginLogEntry["level"], text: string): void {

@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { LodgeError } from "../../core/errors.ts";
 import type { Lodge } from "../../core/lodge.ts";
-import type { PluginAdmin } from "../../core/plugin-admin.ts";
+import { PLUGIN_STATES, type PluginAdmin } from "../../core/plugin-admin.ts";
 import { defineMethod } from "../method.ts";
 
 const Id = z.string().min(1).max(64);
@@ -15,10 +15,12 @@ const Id = z.string().min(1).max(64);
 const PluginInfoSchema = z.object({
   id: z.string(),
   displayName: z.string(),
-  state: z.enum(["running", "starting", "disabled", "crashed", "refused", "stopped"]),
+  state: z.enum(PLUGIN_STATES),
   reason: z.string().nullable(),
   grants: z.object({ net: z.array(z.string()), read: z.array(z.string()), env: z.array(z.string()) }),
   version: z.string().nullable(),
+  crashes: z.number(),
+  lastCrash: z.object({ time: z.number(), reason: z.string() }).nullable(),
 });
 
 const LogEntrySchema = z.object({
@@ -36,7 +38,8 @@ function admin(lodge: Lodge): PluginAdmin {
 export const pluginMethods = [
   defineMethod({
     name: "plugins.list",
-    summary: "Every plugin found: id, display name, state, reason, grants, version.",
+    summary: "Every plugin found: id, display name, state, reason, grants, version, crashes and the " +
+      "last crash { time, reason }.",
     params: z.tuple([]),
     result: z.array(PluginInfoSchema),
     capability: "admin",
@@ -78,5 +81,18 @@ export const pluginMethods = [
     result: z.array(LogEntrySchema),
     capability: "admin",
     handler: ({ lodge }, id, options) => admin(lodge).logs(id, options),
+  }),
+  defineMethod({
+    name: "plugins.rescan",
+    summary: "Reads <data>/plugins/ again: starts new folders (a renamed one is new), stops and forgets " +
+      "plugins whose folder is gone, retries refused ones; returns { added, removed, plugins }.",
+    params: z.tuple([]),
+    result: z.object({
+      added: z.array(z.string()),
+      removed: z.array(z.string()),
+      plugins: z.array(PluginInfoSchema),
+    }),
+    capability: "admin",
+    handler: ({ lodge }) => admin(lodge).rescan(),
   }),
 ];

@@ -10,6 +10,7 @@ import { Lodge } from "../../core/lodge.ts";
 import { openSqliteStore } from "../../core/sqlite-store.ts";
 import { startPlugins } from "../../plugins/supervisor.ts";
 import { createDispatcher } from "../../rpc/dispatcher.ts";
+import type { PluginInfo } from "../../core/plugin-admin.ts";
 import type { RpcError } from "../../rpc/errors.ts";
 import { startSandboxHarness } from "../support/sandbox-harness.ts";
 
@@ -60,27 +61,28 @@ Luker.getContext().registerExtensionApi("sleepy", { never: () => new Promise(() 
   });
 
   await t.step("a plugin that throws at load is retried, then quarantined", async () => {
-    const first = h.info("thrower");
-    assert.ok(["crashed", "starting"].includes(first.state));
-    const info = await h.waitForState("thrower", "crashed");
-    assert.match(info.reason!, /failed to load: .*bad plugin/);
-    const quarantined = await new Promise<string>((resolve) => {
-      const check = () => {
-        const reason = h.info("thrower").reason ?? "";
-        if (reason.startsWith("quarantined")) resolve(reason);
-        else setTimeout(check, 50);
-      };
-      check();
-    });
-    assert.match(quarantined, /quarantined after 3 crashes; last: failed to load: .*bad plugin/);
+    // crashed, retried, crashed, retried, then quarantined: the notices below show each step
+    const quarantined = await h.waitForState("thrower", "quarantined");
+    assert.match(quarantined.reason!, /^3 crashes; last: failed to load: .*bad plugin/);
+    assert.equal(quarantined.crashes, 3);
+    assert.match(quarantined.lastCrash!.reason, /^failed to load: .*bad plugin/);
+    assert.ok(Math.abs(Date.now() - quarantined.lastCrash!.time) < 60_000);
     assert.equal(h.logs("thrower").filter((e) => e.text.startsWith("crashed:")).length, 3);
+    // the host's console: one line per state change, with the reason
+    const lines = h.notices().filter((line) => line.startsWith("plugin thrower "));
+    assert.equal(lines.length, 3);
+    assert.match(lines[0], /^plugin thrower crashed: failed to load: .*bad plugin/);
+    assert.match(lines[1], /^plugin thrower crashed: failed to load: .*bad plugin/);
+    assert.match(lines[2], /^plugin thrower quarantined: 3 crashes; last: failed to load: .*bad plugin/);
     assert.equal(h.info("steady").state, "running");
   });
 
   await t.step("enable clears the quarantine; reload runs the new code", async () => {
     await h.writePlugin({ id: "thrower", files: { "index.js": `console.log("fixed", "1");` } });
-    const enabled = await h.call("plugins.enable", "thrower") as { state: string };
+    const enabled = await h.call("plugins.enable", "thrower") as PluginInfo;
     assert.equal(enabled.state, "running");
+    assert.equal(enabled.crashes, 0); // enable starts the count again; the last crash stays on record
+    assert.match(enabled.lastCrash!.reason, /bad plugin/);
     assert.equal(await h.result("thrower", "fixed"), 1);
     await h.writePlugin({ id: "thrower", files: { "index.js": `console.log("version", "2");` } });
     assert.equal((await h.call("plugins.reload", "thrower") as { state: string }).state, "running");
@@ -117,14 +119,19 @@ Luker.getContext().registerExtensionApi("sleepy", { never: () => new Promise(() 
     assert.notEqual(processOf("spinner"), processOf("steady"));
   });
 
-  await t.step("plugins.list reports each plugin; a plugin may not call it", async () => {
-    const list = await h.call("plugins.list") as { id: string; state: string; grants: unknown }[];
-    assert.deepEqual(list.map((p) => [p.id, p.state]).sort(), [
-      ["loner", "running"],
-      ["spinner", "running"],
-      ["steady", "running"],
-      ["thrower", "running"],
+  await t.step("plugins.list reports each plugin with its crashes; a plugin may not call it", async () => {
+    const list = await h.call("plugins.list") as PluginInfo[];
+    assert.deepEqual(list.map((p) => [p.id, p.state, p.crashes]).sort(), [
+      ["loner", "running", 0],
+      ["spinner", "running", 1], // crashed and restarted: visible without reading its logs
+      ["steady", "running", 0], // restarted because of another plugin: no crash of its own
+      ["thrower", "running", 0],
     ]);
+    const spinner = list.find((p) => p.id === "spinner")!;
+    assert.match(spinner.lastCrash!.reason, /stopped responding/);
+    assert.equal(list.find((p) => p.id === "steady")!.lastCrash, null);
+    assert.ok(h.notices().some((line) => /^plugin spinner crashed: stopped responding/.test(line)));
+    assert.ok(!h.notices().some((line) => line.startsWith("plugin steady ")));
     await assert.rejects(
       h.callAs({ kind: "plugin", pluginId: "steady" }, "plugins.list"),
       (e: RpcError) => e.code === -32002,

@@ -89,6 +89,8 @@ export interface SandboxHarness extends AsyncDisposable {
   callAs(caller: Caller, method: string, ...params: unknown[]): Promise<unknown>;
   /** PIDs of the sandbox processes alive now. */
   pids(): number[];
+  /** The supervisor's one-line notices so far (refused, crashed, quarantined), oldest first. */
+  notices(): string[];
   /** Stops the supervisor (every sandbox process), closes the store and removes the data dir. Idempotent. */
   close(): Promise<void>;
 }
@@ -127,8 +129,16 @@ export async function startSandboxHarness(options: HarnessOptions = {}): Promise
   ];
   const dispatcher = createDispatcher(methods, lodge, { maxInflight: 1024, onInternalError: () => {} });
   let supervisor: PluginSupervisor;
+  const notices: string[] = [];
   try {
-    supervisor = await startPlugins({ lodge, dispatcher, methods, dataDir, ...options.supervisor });
+    supervisor = await startPlugins({
+      lodge,
+      dispatcher,
+      methods,
+      dataDir,
+      notice: (line) => notices.push(line),
+      ...options.supervisor,
+    });
   } catch (error) {
     lodge.close();
     await Deno.remove(dataDir, { recursive: true });
@@ -214,6 +224,7 @@ export async function startSandboxHarness(options: HarnessOptions = {}): Promise
     call: (method, ...params) => callAs({ kind: "client", connectionId: "harness" }, method, ...params),
     callAs,
     pids: () => supervisor.processes().map((p) => p.pid),
+    notices: () => [...notices],
     close() {
       stopped ??= (async () => {
         await supervisor.stop();

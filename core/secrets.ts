@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { LodgeError, notFound } from "./errors.ts";
 import type { EventBus } from "./events.ts";
 import { eventTypes } from "./event-types.ts";
+import { Redactor } from "./redact.ts";
 
 /** Key names as SillyTavern spells them, for the providers Lodge talks to. */
 export const SECRET_KEYS = Object.freeze({
@@ -38,6 +39,8 @@ export class Secrets {
   readonly #path: string | null;
   readonly #events: EventBus | undefined;
   #entries: Map<string, Entry[]> | null = null;
+  /** Built from `#entries` on demand; dropped whenever they change. */
+  #redactor: Redactor | null = null;
   #queue: Promise<unknown> = Promise.resolve();
 
   /**
@@ -107,6 +110,16 @@ export class Secrets {
     return chosen?.value ?? null;
   }
 
+  /**
+   * A scrubber for text that may echo any stored secret (an upstream error body): it removes every
+   * 8-character or longer piece of every value. For the LLM client's error messages.
+   */
+  async redactor(): Promise<Redactor> {
+    const entries = await this.#load();
+    if (!this.#redactor) this.#redactor = new Redactor([...entries.values()].flat().map((e) => e.value));
+    return this.#redactor;
+  }
+
   /** Keeps values out of `console.log(secrets)` and of any serialisation. */
   [Symbol.for("Deno.customInspect")](): string {
     return "Secrets { [values hidden] }";
@@ -126,6 +139,7 @@ export class Secrets {
       change(draft);
       await this.#write(draft);
       this.#entries = draft;
+      this.#redactor = null;
     });
     this.#queue = run.catch(() => {});
     return run;

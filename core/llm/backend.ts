@@ -69,6 +69,7 @@ export class ChatBackend {
       timeoutMs: this.#timeoutMs,
       retry: { ...DEFAULT_RETRY, retries: body.max_request_retries ?? DEFAULT_RETRY.retries },
       limiter: this.#limiter(`${source}\n${baseUrl}\n${secretId ?? ""}`, body.requests_per_minute ?? 0),
+      redactor: await this.#secrets.redactor(),
     });
     return { provider, request };
   }

@@ -7,6 +7,7 @@
  */
 
 import { LodgeError } from "../errors.ts";
+import { Redactor } from "../redact.ts";
 import {
   DEFAULT_RETRY,
   parseRetryAfter,
@@ -41,7 +42,14 @@ export interface EndpointOptions {
   retry?: RetryPolicy;
   /** Shared pacing for every client of the same connection. */
   limiter?: RateLimiter;
+  /** Scrubs error text of every stored secret; default: of `apiKey` only. */
+  redactor?: Redactor;
 }
+
+/** Longest piece of an upstream error body quoted in an error message. */
+const MAX_DETAIL = 300;
+/** How much of an error body is read for the message at all (scrubbing is linear in it). */
+const MAX_SCRUBBED = 16 * 1024;
 
 const DEFAULT_TIMEOUT_MS = 120_000;
 const RETRYABLE = (status: number) => status === 429 || status >= 500;
@@ -51,6 +59,7 @@ export class OpenAICompatibleClient implements ChatProvider {
   readonly #url: string;
   readonly #host: string;
   readonly #key: string | null;
+  readonly #redactor: Redactor;
   readonly #headers: Record<string, string>;
   readonly #timeoutMs: number;
   readonly #retry: RetryPolicy;
@@ -69,6 +78,7 @@ export class OpenAICompatibleClient implements ChatProvider {
     this.#url = options.baseUrl.replace(/\/+$/, "") + "/chat/completions";
     this.#host = base.host;
     this.#key = options.apiKey || null;
+    this.#redactor = options.redactor ?? new Redactor([this.#key]);
     this.#headers = { ...options.headers };
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#retry = options.retry ?? DEFAULT_RETRY;
@@ -227,7 +237,7 @@ export class OpenAICompatibleClient implements ChatProvider {
     try {
       detail = this.#errorText(JSON.parse(text));
     } catch {
-      detail = this.#scrub(text.trim().slice(0, 300));
+      detail = this.#quote(text.trim());
     }
     const suffix = detail ? `: ${detail}` : "";
     if (status === 429) {
@@ -247,16 +257,21 @@ export class OpenAICompatibleClient implements ChatProvider {
     const text = typeof error === "string"
       ? error
       : String(error?.message ?? json.message ?? JSON.stringify(json));
-    return this.#scrub(text.slice(0, 300));
+    return this.#quote(text);
+  }
+
+  /** A short, scrubbed quote of upstream text: scrubbed first, so a cut never leaves part of a key. */
+  #quote(text: string): string {
+    return this.#scrub(text.slice(0, MAX_SCRUBBED)).slice(0, MAX_DETAIL);
   }
 
   #timeoutError(): LodgeError {
     return new LodgeError("timeout", `${this.#host} did not answer within ${this.#timeoutMs / 1000} s`);
   }
 
-  /** Removes the key from text that may echo it. */
+  /** Removes secrets, and pieces of them, from text that may echo them. */
   #scrub(text: string): string {
-    return this.#key ? text.replaceAll(this.#key, "[redacted]") : text;
+    return this.#redactor.scrub(text);
   }
 }
 

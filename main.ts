@@ -47,21 +47,41 @@ export interface RunningHost {
 const HELP = `Usage: deno task start [--host 127.0.0.1] [--port 8000] [--data ./data]
 
   --host   address to listen on (default 127.0.0.1)
-  --port   port to listen on (default 8000; 0 picks a free one)
+  --port   port to listen on, a decimal integer 0-65535 (default 8000; 0 picks a free one)
   --data   data folder (default ./data; created with a default character, chat and preset)
   --help   show this text
 
 The API token comes from the LODGE_TOKEN environment variable, or is generated once into <data>/token.`;
 
-/** Starts a host and resolves once it is listening. */
+/**
+ * Starts a host and resolves once it is listening. The port is bound first, so a port in use is
+ * reported before anything is created in the data folder; until the host is ready the port answers 503.
+ */
 export async function startHost(options: HostOptions = {}): Promise<RunningHost> {
   const hostname = options.hostname ?? "127.0.0.1";
   const dataDir = resolve(options.dataDir ?? "./data");
-  await Deno.mkdir(dataDir, { recursive: true, mode: 0o700 });
-  const lock = takeLock(dataDir);
+  const port = options.port ?? 8000;
+  let ready: ((request: Request) => Response | Promise<Response>) | null = null;
+  const listening = Promise.withResolvers<Deno.NetAddr>();
+  let server: Deno.HttpServer;
+  try {
+    server = Deno.serve(
+      { hostname, port, onListen: (addr) => listening.resolve(addr as Deno.NetAddr) },
+      (request) => ready ? ready(request) : new Response("starting", { status: 503 }),
+    );
+  } catch (error) {
+    if (error instanceof Deno.errors.AddrInUse) {
+      throw new Error(`port ${port} on ${hostname} is already in use; nothing was started or created`);
+    }
+    throw error;
+  }
+  const addr = await listening.promise;
+  let lock: DatabaseSync | undefined;
   let lodge: Lodge | undefined;
   let plugins: PluginSupervisor | undefined;
   try {
+    await makeDataDir(dataDir);
+    lock = takeLock(dataDir);
     const token = options.token ?? await loadToken(dataDir);
     lodge = new Lodge(openSqliteStore(join(dataDir, "lodge.db")), { dataDir });
     seedPresets(lodge.store);
@@ -71,7 +91,7 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     const dispatcher = createDispatcher(methods, lodge, { maxInflight: 128 });
     const started = plugins = await startPlugins({ lodge, dispatcher, methods, dataDir });
     lodge.plugins = started;
-    let hosts: Set<string> | null = null;
+    const hosts = allowedHosts(hostname, addr.port);
     const app = createApp({
       lodge,
       dispatcher,
@@ -79,18 +99,12 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
       maxBodyBytes: options.maxBodyBytes,
       allowedHosts: () => hosts,
     });
-    const listening = Promise.withResolvers<Deno.NetAddr>();
-    const server = Deno.serve({
-      hostname,
-      port: options.port ?? 8000,
-      onListen: (addr) => listening.resolve(addr as Deno.NetAddr),
-    }, app.fetch);
-    const addr = await listening.promise;
-    hosts = allowedHosts(hostname, addr.port);
+    ready = app.fetch;
     // Replayed by the bus to listeners that subscribe later (plugins enabled afterwards, sockets).
     await lodge.events.emit(eventTypes.APP_READY);
     const shown = hostname.includes(":") ? `[${hostname}]` : hostname;
     const opened = lodge;
+    const held = lock;
     return {
       lodge: opened,
       url: `http://${shown}:${addr.port}`,
@@ -100,15 +114,31 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
         await server.shutdown();
         await started.stop();
         opened.close();
-        lock.close();
+        held.close();
       },
     };
   } catch (error) {
+    await server.shutdown();
     await plugins?.stop();
     lodge?.close();
-    lock.close();
+    lock?.close();
     throw error;
   }
+}
+
+/** Creates the data folder (mode 0700) when missing, with an error that names it when it cannot. */
+async function makeDataDir(dataDir: string): Promise<void> {
+  try {
+    await Deno.mkdir(dataDir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw new Error(`cannot create the data folder ${dataDir}: ${reason(error)}`);
+  }
+}
+
+/** The OS's reason without Deno's "(os error N): op 'path'" tail. */
+function reason(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.replace(/\s*\(os error \d+\).*$/s, "").toLowerCase();
 }
 
 /**
@@ -116,7 +146,14 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
  * the process dies, so a crash never leaves a stale lock.
  */
 function takeLock(dataDir: string): DatabaseSync {
-  const db = new DatabaseSync(join(dataDir, "lodge.lock"));
+  const path = join(dataDir, "lodge.lock");
+  try {
+    // Opening for writing first tells "cannot write here" apart from "another host holds the lock".
+    Deno.openSync(path, { read: true, write: true, create: true }).close();
+  } catch (error) {
+    throw new Error(`the data folder ${dataDir} cannot be written: ${reason(error)}`);
+  }
+  const db = new DatabaseSync(path);
   try {
     db.exec("PRAGMA locking_mode = EXCLUSIVE");
     db.exec("BEGIN EXCLUSIVE");
@@ -143,6 +180,15 @@ async function loadToken(dataDir: string): Promise<string> {
   return token;
 }
 
+/** A port as the command line takes it: a decimal integer from 0 to 65535, nothing else. */
+export function parsePort(text: string): number {
+  const port = /^[0-9]{1,5}$/.test(text) ? Number(text) : NaN;
+  if (!(port <= 65535)) {
+    throw new Error(`invalid --port ${JSON.stringify(text)}: expected a decimal integer from 0 to 65535`);
+  }
+  return port;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     args: Deno.args,
@@ -158,9 +204,7 @@ async function main(): Promise<void> {
     console.log(HELP);
     return;
   }
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port ${values.port}`);
-  const host = await startHost({ hostname: values.host, port, dataDir: values.data });
+  const host = await startHost({ hostname: values.host, port: parsePort(values.port), dataDir: values.data });
   console.log(`Lodge listening on ${host.url}/?token=${host.token}`);
   let stopping = false;
   const stop = async () => {

@@ -16,7 +16,7 @@ import type { PresetService } from "../presets.ts";
 import type { Secrets } from "../secrets.ts";
 import type { ToolInvocation, ToolRegistry } from "../tools.ts";
 import { ChatBackend } from "./backend.ts";
-import { type OfflineOptions, OfflineProvider } from "./offline.ts";
+import { OFFLINE_MODEL, type OfflineOptions, OfflineProvider } from "./offline.ts";
 import {
   completeWithPlainTextTools,
   DEFAULT_PARSE_RETRIES,
@@ -133,6 +133,15 @@ export class LlmService {
   async generate(body: GenerateBody, signal?: AbortSignal): Promise<Completion> {
     const { provider, request } = await this.#backend.open(this.#withLiveConnection(body));
     return await provider.complete(request, { signal });
+  }
+
+  /**
+   * The model name a route body is sent with: its own `model`, else the live connection's when it names
+   * no source; the offline model's name for the offline source.
+   */
+  modelFor(body: GenerateBody): string {
+    const sent = this.#withLiveConnection(body);
+    return sent.chat_completion_source === "offline" ? OFFLINE_MODEL : sent.model ?? "";
   }
 
   /** Runs a route body streamed. */

@@ -5,6 +5,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { healthDuring } from "../support/browser.ts";
 import { runCli, spawnHost, startTestHost } from "../support/host.ts";
 
 Deno.test("CLI", async (t) => {
@@ -110,5 +111,67 @@ Deno.test("CLI", async (t) => {
     });
   } finally {
     await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("CLI refusals name the cause and create nothing", async (t) => {
+  const root = await Deno.makeTempDir({ prefix: "lodge-cli-refuse-" });
+  try {
+    await t.step("--port takes a decimal integer from 0 to 65535 only", async () => {
+      const dataDir = join(root, "never");
+      for (const port of ["", "0x6CB9", "1e4", "-1", "65536", "99999", "80.0", " 80", "+80", "٨٠"]) {
+        const res = await runCli([`--port=${port}`, "--data", dataDir]);
+        assert.equal(res.code, 1, `--port=${JSON.stringify(port)} was accepted`);
+        assert.match(res.stderr, /invalid --port .*decimal integer from 0 to 65535/);
+      }
+      await assert.rejects(Deno.stat(dataDir), Deno.errors.NotFound);
+    });
+
+    await t.step("a port in use is named, before anything is created in the data folder", async () => {
+      const running = await startTestHost();
+      try {
+        const dataDir = join(root, "second");
+        const { result, p99Ms } = await healthDuring(
+          running.url,
+          () => runCli(["--port", String(running.host.port), "--data", dataDir]),
+        );
+        assert.equal(result.code, 1);
+        assert.match(
+          result.stderr,
+          new RegExp(`port ${running.host.port} on 127\\.0\\.0\\.1 is already in use`),
+        );
+        await assert.rejects(Deno.stat(dataDir), Deno.errors.NotFound);
+        // An existing data folder gets nothing new either.
+        const existing = join(root, "existing");
+        await Deno.mkdir(existing);
+        const again = await runCli(["--port", String(running.host.port), "--data", existing]);
+        assert.equal(again.code, 1);
+        assert.deepEqual([...Deno.readDirSync(existing)], []);
+        assert.ok(p99Ms < 100, `/healthz p99 ${p99Ms.toFixed(1)} ms`);
+      } finally {
+        await running.close();
+      }
+    });
+
+    await t.step("a data folder that cannot be written is named as such", async () => {
+      // root may write anywhere a mode allows, but not where the kernel refuses (sysfs)
+      const isRoot = Deno.uid() === 0;
+      const readOnly = isRoot ? "/sys/kernel" : join(root, "read-only");
+      if (!isRoot) await Deno.mkdir(readOnly, { mode: 0o500 });
+      const res = await runCli(["--port", "0", "--data", readOnly]);
+      assert.equal(res.code, 1);
+      assert.match(
+        res.stderr,
+        new RegExp(`the data folder ${readOnly} cannot be written: permission denied`),
+      );
+      assert.doesNotMatch(res.stderr, /lodge\.lock|another Lodge host/);
+      const below = join(readOnly, "data");
+      const nested = await runCli(["--port", "0", "--data", below]);
+      assert.equal(nested.code, 1);
+      assert.match(nested.stderr, new RegExp(`cannot create the data folder ${below}: `));
+      if (!isRoot) await Deno.chmod(readOnly, 0o700);
+    });
+  } finally {
+    await Deno.remove(root, { recursive: true });
   }
 });

@@ -43,7 +43,7 @@ export function chatCompletionsApi(lodge: Lodge): Hono {
       throw error;
     }
     const id = `chatcmpl-${crypto.randomUUID()}`;
-    const model = body.model ?? "";
+    const model = llm.modelFor(body);
     return streamSSE(c, async (sse) => {
       sse.onAbort(stop);
       try {

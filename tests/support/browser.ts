@@ -39,9 +39,13 @@ export function csrfOf(html: string): string | null {
   return /<meta name="lodge-csrf" content="([^"]*)">/.exec(html)?.[1] ?? null;
 }
 
+/** Fewest health checks a measurement takes, so its p99 is not simply the slowest sample. */
+const MIN_SAMPLES = 100;
+
 /**
- * Runs `attack` while polling `GET /healthz` back to back, and returns the attack's result and the
- * p99 of the health checks' latency in milliseconds (at least 20 samples, so a p99 exists).
+ * Runs `attack` while polling `GET /healthz` back to back, and returns the attack's result and the p99
+ * (nearest rank) of the health checks' latency in milliseconds, over at least {@link MIN_SAMPLES}
+ * checks: polling goes on after a quick attack until there are enough.
  */
 export async function healthDuring<T>(
   baseUrl: string,
@@ -50,7 +54,7 @@ export async function healthDuring<T>(
   const times: number[] = [];
   let done = false;
   const poll = (async () => {
-    while (!done || times.length < 20) {
+    while (!done || times.length < MIN_SAMPLES) {
       const start = performance.now();
       const res = await fetch(`${baseUrl}/healthz`);
       await res.body?.cancel();
@@ -58,19 +62,13 @@ export async function healthDuring<T>(
       times.push(performance.now() - start);
     }
   })();
+  let result: T;
   try {
-    return { result: await attack(), ...(await finish()) };
+    result = await attack();
   } finally {
     done = true;
-    await poll.catch(() => {});
-  }
-  async function finish() {
-    done = true;
     await poll;
-    times.sort((a, b) => a - b);
-    return {
-      p99Ms: times[Math.min(times.length - 1, Math.floor(times.length * 0.99))],
-      samples: times.length,
-    };
   }
+  times.sort((a, b) => a - b);
+  return { result, p99Ms: times[Math.ceil(times.length * 0.99) - 1], samples: times.length };
 }

@@ -17,6 +17,9 @@ import type { LlmService } from "./llm/service.ts";
 import { escapeSegment, isObject, jsonDiff } from "./json.ts";
 import type { PatchOp } from "./patch.ts";
 import type { PresetService } from "./presets.ts";
+import type { PromptState } from "./prompt/state.ts";
+import type { PromptSources, PromptView } from "./prompt/types.ts";
+import { promptView } from "./prompt/view.ts";
 import type { ChatKey, ChatMessage, ChatRecord } from "./store.ts";
 
 /**
@@ -39,10 +42,12 @@ export interface ContextSnapshot {
   online_status: string;
   /** What `context.presets` and the tool-calling checks read in a worker. */
   presets: PresetsView;
+  /** What prompt assembly, macros and token counting read besides the above (settings parts, runtime). */
+  prompt: PromptView;
 }
 
 /** The chat part of the snapshot: everything a chat switch replaces. */
-type ChatFields = Omit<ContextSnapshot, "presets">;
+type ChatFields = Omit<ContextSnapshot, "presets" | "prompt">;
 
 /** Options of `addMessages`. */
 export interface AddOptions {
@@ -71,6 +76,8 @@ export interface ChatContextDeps {
   presets: PresetService;
   /** Answers whether the live connection calls tools. */
   llm: LlmService;
+  /** Extension prompts and registered macros. */
+  promptState: PromptState;
 }
 
 /** The open chat and the message API over it. */
@@ -85,6 +92,8 @@ export class ChatContext {
   #groupId: string | null = null;
   /** The presets section as mirrors have it; built at the first snapshot (nobody mirrors it before). */
   #presets: PresetsView | null = null;
+  /** The prompt section as mirrors have it; built at the first use. */
+  #prompt: PromptView | null = null;
 
   constructor(deps: ChatContextDeps) {
     this.#deps = deps;
@@ -93,6 +102,8 @@ export class ChatContext {
     deps.chats.onChange((change) => this.#onChatChange(change));
     deps.characters.onChange(() => this.#onCharactersChange());
     deps.presets.onChange(() => this.#onPresetsChange());
+    deps.settings.onChange(() => this.#onPromptChange());
+    deps.promptState.onChange(() => this.#onPromptChange());
   }
 
   // ---- reading ----
@@ -102,10 +113,18 @@ export class ChatContext {
    * left empty (clients that page messages in need not copy a long chat).
    */
   snapshot(options: { chat?: boolean } = {}): ContextSnapshot {
+    const sources = this.promptSources();
+    return structuredClone(options.chat === false ? { ...sources, chat: [] } : sources);
+  }
+
+  /**
+   * The same data without the copy, for prompt assembly on the host: read-only (the engines never
+   * write to their sources).
+   */
+  promptSources(): ContextSnapshot & PromptSources {
     this.#presets ??= presetsView(this.#deps.presets, this.#deps.llm);
-    const fields = this.#chatFields();
-    if (options.chat === false) fields.chat = [];
-    return structuredClone({ ...fields, presets: this.#presets });
+    this.#prompt ??= promptView(this.#deps.settings.get(), this.#deps.promptState);
+    return { ...this.#chatFields(), presets: this.#presets, prompt: this.#prompt };
   }
 
   /** Subscribes to snapshot patches. Returns an unsubscribe function. */
@@ -439,6 +458,15 @@ export class ChatContext {
     const next = presetsView(this.#deps.presets, this.#deps.llm);
     const ops = jsonDiff(this.#presets, next).map((op) => ({ ...op, path: `/presets${op.path}` }));
     this.#presets = next;
+    this.#publish(ops);
+  }
+
+  /** Publishes the prompt section's change (settings saved, an extension prompt or macro changed). */
+  #onPromptChange(): void {
+    if (!this.#prompt) return;
+    const next = promptView(this.#deps.settings.get(), this.#deps.promptState);
+    const ops = jsonDiff(this.#prompt, next).map((op) => ({ ...op, path: `/prompt${op.path}` }));
+    this.#prompt = next;
     this.#publish(ops);
   }
 

@@ -18,6 +18,8 @@ import type { PresetService } from "./presets.ts";
 import type { Secrets } from "./secrets.ts";
 import type { ToolRegistry } from "./tools.ts";
 import type { PluginAdmin } from "./plugin-admin.ts";
+import { PromptService } from "./prompt/service.ts";
+import { PromptState } from "./prompt/state.ts";
 import { CharacterStateService, ChatStateService } from "./state.ts";
 import type { Store } from "./store.ts";
 
@@ -63,6 +65,8 @@ export class Lodge {
   readonly llm: LlmService;
   /** The generation pipeline (replies, swipes, traces). */
   readonly generation: GenerationService;
+  /** Prompt assembly, macros, extension prompts and token counting over the open chat. */
+  readonly prompt: PromptService;
   /** Extension APIs plugins offer each other. */
   readonly extensions: ExtensionRegistry = new ExtensionRegistry();
   /** The plugin runtime, attached by `plugins/` when it starts; `null` while there is none. */
@@ -83,6 +87,7 @@ export class Lodge {
     this.secrets = models.secrets;
     this.tools = models.tools;
     this.llm = models.llm;
+    const promptState = new PromptState();
     this.context = new ChatContext({
       chats: this.chats,
       characters: this.characters,
@@ -90,6 +95,13 @@ export class Lodge {
       events: this.events,
       presets: this.presets,
       llm: this.llm,
+      promptState,
+    });
+    this.prompt = new PromptService({
+      context: this.context,
+      chats: this.chats,
+      settings: this.settings,
+      state: promptState,
     });
     this.generation = new GenerationService({
       chats: this.chats,

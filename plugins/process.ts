@@ -24,6 +24,7 @@ const WORKER_DIR = `${ROOT}/plugins/worker`;
  */
 const SHARED_MODULES = [
   "core/macros",
+  "core/prompt",
   "core/tokens",
   "core/errors.ts",
   "core/json.ts",

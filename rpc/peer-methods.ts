@@ -21,6 +21,8 @@ export const PeerMethod = Object.freeze({
   TOOL_FORMAT_MESSAGE: "tool.formatMessage",
   /** A tool's `shouldRegister()` `{ name }`. */
   TOOL_SHOULD_REGISTER: "tool.shouldRegister",
+  /** A registered function macro's value `{ name }` → its text. */
+  MACRO_INVOKE: "macro.invoke",
   /** Load the plugin module (worker only). */
   LOAD: "load",
   /** Heartbeat; answers the worker's memory use (worker only). */

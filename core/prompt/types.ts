@@ -7,6 +7,7 @@
 
 import type { PresetsView } from "../llm/presets-view.ts";
 import type { ChatMessage } from "../store.ts";
+import type { WorldInfoSlots } from "../worldinfo/types.ts";
 
 /** SillyTavern's `extension_prompt_types`. */
 export const ExtensionPromptPosition = Object.freeze({
@@ -86,21 +87,11 @@ export interface PromptSources {
   prompt: PromptView;
 }
 
-/** World Info results as `resolveWorldInfoForMessages` returns them (the fields assembly uses). */
-export interface RuntimeWorldInfo {
-  worldInfoBeforeEntries?: string[];
-  worldInfoAfterEntries?: string[];
-  /** Example-message entries: `position` 0 before the card's examples, 1 after. */
-  worldInfoExamples?: { position: number; content: string }[];
-  /** Entries at a depth: `role` is 0 system, 1 user, 2 assistant. */
-  worldInfoDepth?: { depth: number; role: number; entries: string[] }[];
-  /** Author's Note top and bottom entries (they go in only when the note does). */
-  anBefore?: string[];
-  anAfter?: string[];
-  /** Outlet entries by outlet name, put in where `{{outlet::name}}` stands. */
-  outletEntries?: Record<string, string[]>;
-  [key: string]: unknown;
-}
+/**
+ * World Info results as `resolveWorldInfoForMessages` returns them (Luker's `runtimeWorldInfo`); assembly
+ * reads the slots and ignores the rest.
+ */
+export type RuntimeWorldInfo = Partial<WorldInfoSlots> & Record<string, unknown>;
 
 /** A message of an assembled prompt. */
 export interface PromptMessage {

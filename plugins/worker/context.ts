@@ -14,6 +14,7 @@ import { Mirror, MIRROR_FIELDS } from "./mirror.ts";
 import { overRemote, type RemoteSurface } from "./remote.ts";
 import { CHAT_STATE, type UpdateOptions, type UpdaterInfo, updateState } from "./state-update.ts";
 import type { EditorOptions, MessageEditorHandle } from "./takeover.ts";
+import type { PromptApi } from "./prompt.ts";
 import type { ToolSpec, WorkerTools } from "./tools.ts";
 
 /** The parts the context is made of. */
@@ -29,6 +30,8 @@ export interface ContextParts {
   sendOpenAIRequest: SendOpenAIRequest;
   /** `context.createMessageEditorHandle` (message takeover). */
   createMessageEditorHandle: (options: EditorOptions) => MessageEditorHandle;
+  /** The local prompt, macro and token methods. */
+  prompt: PromptApi;
   remote: RemoteSurface;
 }
 
@@ -54,6 +57,7 @@ export function createContext(parts: ContextParts): Record<string, unknown> {
     canPerformToolCalls: (type: string) => tools.canPerformToolCalls(type),
     sendOpenAIRequest: parts.sendOpenAIRequest,
     createMessageEditorHandle: parts.createMessageEditorHandle,
+    ...parts.prompt,
   };
   for (const field of MIRROR_FIELDS) {
     Object.defineProperty(local, field, { get: () => mirror.get(field), enumerable: true });

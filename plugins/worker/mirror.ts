@@ -39,7 +39,7 @@ export const MIRROR_FIELDS = [
 export type MirrorField = typeof MIRROR_FIELDS[number];
 
 /** Sections of the snapshot read through APIs of their own (`context.presets`), not exposed as fields. */
-export type MirrorSection = "presets";
+export type MirrorSection = "presets" | "prompt";
 
 /** A `mirror` notification: ops against the current copy, or a whole new copy. */
 export type MirrorUpdate = { ops: jsonpatch.Operation[] } | { snapshot: Record<string, unknown> };

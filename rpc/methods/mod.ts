@@ -13,6 +13,7 @@ import { llmMethods } from "./llm.ts";
 import { mirrorMethods } from "./mirror.ts";
 import { pluginMethods } from "./plugins.ts";
 import { presetMethods } from "./presets.ts";
+import { promptMethods } from "./prompt.ts";
 import { secretMethods } from "./secrets.ts";
 import { toolMethods } from "./tools.ts";
 
@@ -23,6 +24,7 @@ export const methods = [
   ...eventMethods,
   ...mirrorMethods,
   ...presetMethods,
+  ...promptMethods,
   ...llmMethods,
   ...toolMethods,
   ...generationMethods,

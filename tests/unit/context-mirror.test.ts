@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { presetsView } from "../../core/llm/presets-view.ts";
 import { Lodge } from "../../core/lodge.ts";
+import { promptView } from "../../core/prompt/view.ts";
 import { applyPatch, type PatchOp } from "../../core/patch.ts";
 import { DEFAULT_PRESET, seedPresets } from "../../core/presets.ts";
 import { seedDefaults } from "../../core/seed.ts";
@@ -25,8 +26,12 @@ Deno.test("context mirror follows every write", async (t) => {
     mirror = applyPatch(mirror, ops, "strict");
     worker.update({ ops: JSON.parse(JSON.stringify(ops)) });
   });
-  const fresh = () => ({ ...lodge.context.snapshot(), presets: presetsView(lodge.presets, lodge.llm) });
-  const fields = [...MIRROR_FIELDS, "presets"] as const;
+  const fresh = () => ({
+    ...lodge.context.snapshot(),
+    presets: presetsView(lodge.presets, lodge.llm),
+    prompt: promptView(lodge.settings.get(), lodge.prompt.state),
+  });
+  const fields = [...MIRROR_FIELDS, "presets", "prompt"] as const;
   const same = () => {
     const expected = JSON.parse(JSON.stringify(fresh()));
     assert.deepEqual(mirror, expected);
@@ -124,6 +129,23 @@ Deno.test("context mirror follows every write", async (t) => {
     assert.equal(mirror.presets.connections.live.secretId, id);
     const text = JSON.stringify(lodge.context.snapshot());
     assert.ok(text.includes(id) && !text.includes(value));
+  });
+  await t.step("prompt settings, extension prompts and registered macros", async () => {
+    await lodge.settings.save({
+      ...lodge.settings.get(),
+      power_user: { tokenizer: 0, persona_description: "A hunter." },
+      extension_settings: { variables: { global: { runs: 1 } }, note: { default: "Note." } },
+    });
+    same();
+    lodge.prompt.state.setExtensionPrompt("memory/x~y", "Remember.", 1, 2, true, 0);
+    same();
+    lodge.prompt.state.registerMacro("weather", { owner: "p", value: "rain" });
+    lodge.prompt.state.registerMacro("mood", { owner: "p", value: () => Promise.resolve("calm") });
+    same();
+    assert.deepEqual(mirror.prompt.macros, { weather: "rain", mood: null });
+    lodge.prompt.state.dropOwner("p");
+    same();
+    assert.deepEqual(mirror.prompt.extensionPrompts["memory/x~y"].depth, 2);
   });
   lodge.close();
 });

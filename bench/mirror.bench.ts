@@ -20,6 +20,7 @@ import { createEditorHandles } from "../plugins/worker/takeover.ts";
 import { Mirror } from "../plugins/worker/mirror.ts";
 import { createRemoteSurface } from "../plugins/worker/remote.ts";
 import { WorkerTools } from "../plugins/worker/tools.ts";
+import { createPromptApi } from "../plugins/worker/prompt.ts";
 import { Samples } from "./samples.ts";
 
 const samples = new Samples();
@@ -64,6 +65,7 @@ function contextOf(count: number) {
     tools: new WorkerTools(channel, () => ({ supported: false }) as never),
     sendOpenAIRequest: createSendOpenAIRequest(channel, report),
     createMessageEditorHandle: createEditorHandles(channel, report),
+    prompt: createPromptApi(channel, mirror, (method, args) => callHost(channel, method, args), report),
     remote,
   }) as { chat: { mes: string }[]; getMessage(i: number): { mes: string } };
   return { ctx, mirror };

@@ -111,8 +111,10 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
       port: addr.port,
       token,
       async close() {
-        await server.shutdown();
+        const serving = server.shutdown();
+        // Plugins first: a request waiting on a plugin's listener is released when the plugin stops.
         await started.stop();
+        await serving;
         opened.close();
         held.close();
       },
@@ -189,6 +191,9 @@ export function parsePort(text: string): number {
   return port;
 }
 
+/** Longest a SIGINT/SIGTERM shutdown may take before the process exits regardless, ms. */
+const SHUTDOWN_MS = 4000;
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     args: Deno.args,
@@ -210,7 +215,13 @@ async function main(): Promise<void> {
   const stop = async () => {
     if (stopping) return;
     stopping = true;
+    // Whatever plugins or open requests do, the process ends within the shutdown deadline.
+    const deadline = setTimeout(() => {
+      console.error(`lodge: shutdown took over ${SHUTDOWN_MS} ms, exiting anyway`);
+      Deno.exit(0);
+    }, SHUTDOWN_MS);
     await host.close();
+    clearTimeout(deadline);
     Deno.exit(0);
   };
   Deno.addSignalListener("SIGINT", stop);

@@ -76,6 +76,8 @@ type Settings = Required<Omit<SupervisorOptions, "limits" | "backoff">> & {
 const INTERNAL_PREFIX = '{"jsonrpc":"2.0","method":"$/';
 const LEVELS = new Set(["log", "info", "warn", "error", "debug"]);
 const MAX_LOG_TEXT = 8192;
+/** Shortest pause between two context snapshots sent to one worker; resyncs asked meanwhile coalesce. */
+const RESYNC_INTERVAL_MS = 1000;
 
 /** A sandbox process and the plugins in it. */
 interface Host {
@@ -115,6 +117,10 @@ interface Plugin {
   heap: number;
   /** Withdraws `read` grants of files swapped while the plugin has a worker. */
   guard: GrantGuard | null;
+  /** The snapshot a `$/resync` asked for, while it waits its turn (it holds an in-flight slot). */
+  resync: ReturnType<typeof setTimeout> | undefined;
+  /** When the last snapshot was sent for a `$/resync`. */
+  resyncedAt: number;
 }
 
 /** Runs and supervises the plugins of one host. Build it with {@link startPlugins}. */
@@ -333,6 +339,8 @@ export class PluginSupervisor implements PluginAdmin {
       pingSince: null,
       heap: 0,
       guard: null,
+      resync: undefined,
+      resyncedAt: -Infinity,
     };
   }
 
@@ -531,7 +539,8 @@ export class PluginSupervisor implements PluginAdmin {
     const now = performance.now();
     const internal = frame.startsWith(INTERNAL_PREFIX);
     const limiter = p.limiter!;
-    const refusal = limiter.admit(now, !internal);
+    // every frame pays its rate token and its bytes; a call also holds an in-flight slot until answered
+    const refusal = limiter.admit(now, !internal, frame.length);
     if (refusal) {
       if (!internal) this.#refuse(p, frame, refusal);
       if (limiter.strike(now)) {
@@ -558,16 +567,13 @@ export class PluginSupervisor implements PluginAdmin {
       if (typeof msg !== "object" || msg === null || !Object.hasOwn(msg, "id")) return; // notification
       id = msg.id;
     } catch { /* answered with id null, as for any unparsable frame */ }
-    const { inFlight, perSecond } = this.#o.limits;
-    const error = refusal === "inflight"
-      ? new RpcError(ErrorCode.LIMIT_EXCEEDED, "Too many calls in flight", {
-        limit: "inflight",
-        max: inFlight,
-      })
-      : new RpcError(ErrorCode.LIMIT_EXCEEDED, "Too many calls per second", {
-        limit: "rate",
-        max: perSecond,
-      });
+    const { inFlight, perSecond, bytesPerSecond } = this.#o.limits;
+    const [message, max] = refusal === "inflight"
+      ? ["Too many calls in flight", inFlight]
+      : refusal === "rate"
+      ? ["Too many calls per second", perSecond]
+      : ["Too many bytes per second", bytesPerSecond];
+    const error = new RpcError(ErrorCode.LIMIT_EXCEEDED, message, { limit: refusal, max });
     p.host!.sandbox.send(p.found.id, JSON.stringify({ jsonrpc: "2.0", error: error.toJSON(), id }));
   }
 
@@ -584,8 +590,31 @@ export class PluginSupervisor implements PluginAdmin {
         this.#log(p, level as PluginLogEntry["level"], text);
       }
     } else if (msg.method === "$/resync") {
-      p.peer!.notify(PeerMethod.MIRROR, { snapshot: this.#o.lodge.context.snapshot() });
+      this.#resync(p);
     }
+  }
+
+  /**
+   * Sends a worker a fresh context snapshot, at most one per {@link RESYNC_INTERVAL_MS}: resyncs asked
+   * while one waits are the same request (a snapshot of a large chat is costly to build). The waiting
+   * snapshot holds an in-flight slot, so resyncs and calls share one budget.
+   */
+  #resync(p: Plugin): void {
+    if (p.resync !== undefined) return;
+    const now = performance.now();
+    const limiter = p.limiter!;
+    if (!limiter.hold()) {
+      if (limiter.strike(now)) this.#fault(p, "flooded the host with resync requests", true);
+      return;
+    }
+    const peer = p.peer!;
+    p.resync = setTimeout(() => {
+      p.resync = undefined;
+      limiter.done();
+      if (p.peer !== peer) return;
+      p.resyncedAt = performance.now();
+      peer.notify(PeerMethod.MIRROR, { snapshot: this.#o.lodge.context.snapshot() });
+    }, Math.max(0, p.resyncedAt + RESYNC_INTERVAL_MS - now));
   }
 
   /** Sends one notification to every loading or running worker, serialized once per process. */
@@ -738,6 +767,8 @@ export class PluginSupervisor implements PluginAdmin {
     p.snapshot = null;
     p.guard?.close();
     p.guard = null;
+    clearTimeout(p.resync);
+    p.resync = undefined;
     this.#mirrored.delete(p);
     p.peer?.close(reason);
     this.#o.lodge.events.removePlugin(p.found.id);

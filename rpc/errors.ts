@@ -118,7 +118,7 @@ export function internalError(): RpcError {
 }
 
 /** Which limit a {@link limitExceeded} error reports. */
-export type LimitName = "frameBytes" | "batchLength" | "depth" | "inflight";
+export type LimitName = "frameBytes" | "batchLength" | "depth" | "inflight" | "listeners";
 
 /** -32006 naming the limit and its value, so a caller knows what to shrink. */
 export function limitExceeded(limit: LimitName, max: number, message: string): RpcError {

@@ -4,6 +4,13 @@
  * `SillyTavern` and `st` globals, and loads the plugin with a dynamic `import()` so the plugin's whole
  * module graph is checked against this worker's own permissions.
  *
+ * Everything the bootstrap relies on after plugin code starts (`postMessage`, `Deno.memoryUsage`, `JSON`,
+ * `Object.hasOwn`) is taken before that code runs, and the heartbeat's answer is put together from
+ * primitives: a plugin that replaces globals or prototypes cannot make its memory look smaller than it
+ * is (and get a neighbour blamed). Its message listener is the first, so it answers each heartbeat
+ * before any plugin code could (a later answer with the same id is dropped by the host). Host paths and
+ * the host's process id (`Deno.cwd()`, `Deno.execPath()`, `Deno.ppid`, `Deno.mainModule`) are hidden.
+ *
  * Host → worker requests: `ping` (heartbeat; answers `[heapUsed, external, rss]`), `load`, `event`,
  * `extensions.invoke`, `tool.invoke`, `tool.formatMessage`, `tool.shouldRegister`. Host → worker
  * notifications: `mirror`, `extensions`, `revoke`. Worker → host notifications besides method calls:
@@ -45,6 +52,8 @@ interface LoadParams {
 // Bound now: plugin code may replace the globals later, the bootstrap keeps talking to the host.
 const scope = globalThis as unknown as { postMessage(frame: string): void };
 const post = scope.postMessage.bind(scope);
+const memoryUsage = Deno.memoryUsage;
+hideHostPaths();
 const channel = new Channel(post);
 globalThis.addEventListener("message", (event) => {
   const data = (event as MessageEvent).data;
@@ -62,9 +71,10 @@ globalThis.addEventListener("error", (event) => {
   console.error("Uncaught error:", event.error ?? event.message);
 });
 
-channel.onRequest(PeerMethod.PING, () => {
-  const { heapUsed, external, rss } = Deno.memoryUsage();
-  return [heapUsed, external, rss];
+channel.onRawRequest(PeerMethod.PING, () => {
+  const { heapUsed, external, rss } = memoryUsage.call(Deno);
+  // template literals turn primitive numbers into text without calling anything replaceable
+  return `[${+heapUsed},${+external},${+rss}]`;
 });
 
 // The host withdraws read grants whose files were replaced after the plugin started.
@@ -126,3 +136,20 @@ channel.onRequest(PeerMethod.LOAD, async (params) => {
   await Promise.all([eventSource.settled(), extensions.settled(), tools.settled()]);
   return { ok: true };
 });
+
+/** Makes the members that reveal host paths or the host's process id throw a clear error. */
+function hideHostPaths(): void {
+  const hidden = (what: string) => () => {
+    throw new Deno.errors.NotCapable(`${what} is not available to plugins: the host's paths are hidden`);
+  };
+  for (const name of ["cwd", "execPath"]) {
+    Object.defineProperty(Deno, name, {
+      value: hidden(`Deno.${name}()`),
+      configurable: false,
+      writable: false,
+    });
+  }
+  for (const name of ["ppid", "mainModule"]) {
+    Object.defineProperty(Deno, name, { get: hidden(`Deno.${name}`), configurable: false });
+  }
+}

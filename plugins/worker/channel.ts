@@ -10,12 +10,20 @@ import { RpcError } from "../../rpc/errors.ts";
 /** Handles one request or notification from the host; may return a promise. */
 export type Handler = (params: unknown) => unknown;
 
+/** Answers a host request with the JSON text of its result, built without any code a plugin can replace. */
+export type RawHandler = (params: unknown) => string;
+
+// Taken when the bootstrap loads, before any plugin code runs: a plugin that replaces them later changes
+// nothing here.
+const { parse, stringify } = JSON;
+const hasOwn = Object.hasOwn;
+
 /** -32603: what a handler that throws a plain error answers with (its message is kept). */
 const HANDLER_FAILED = -32603;
 
 /** Turns a value into JSON text; a function anywhere inside is a caller mistake, never silently dropped. */
 export function toJson(value: unknown): string {
-  return JSON.stringify(value, (key, v) => {
+  return stringify(value, (key, v) => {
     if (typeof v === "function") {
       throw new TypeError(`a function cannot be sent to the host${key ? ` (at "${key}")` : ""}`);
     }
@@ -42,6 +50,7 @@ export class Channel {
   #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
   #requests: Record<string, Handler> = Object.create(null);
   #notifications: Record<string, Handler> = Object.create(null);
+  #raw: Record<string, RawHandler> = Object.create(null);
 
   /** @param post sends one frame to the host (the worker's own `postMessage`, bound before plugin code runs) */
   constructor(post: (frame: string) => void) {
@@ -68,6 +77,14 @@ export class Channel {
     this.#requests[method] = handler;
   }
 
+  /**
+   * Serves a host request whose answer must not pass through anything a plugin can reach (`toJSON`
+   * hooks, replaced prototypes): the frame is put together from strings and the handler's JSON text.
+   */
+  onRawRequest(method: string, handler: RawHandler): void {
+    this.#raw[method] = handler;
+  }
+
   /** Serves a host notification method. */
   onNotification(method: string, handler: Handler): void {
     this.#notifications[method] = handler;
@@ -77,13 +94,17 @@ export class Channel {
   receive(frame: string): void {
     let msg: Record<string, unknown>;
     try {
-      msg = JSON.parse(frame);
+      msg = parse(frame);
     } catch {
       return; // the host only sends JSON; anything else is noise
     }
     if (typeof msg.method === "string") {
-      if (Object.hasOwn(msg, "id")) void this.#answer(msg.id as string, msg.method, msg.params);
-      else if (Object.hasOwn(this.#notifications, msg.method)) this.#notifications[msg.method](msg.params);
+      const { method, id } = msg;
+      if (typeof id === "string" && hasOwn(this.#raw, method)) {
+        // primitives only: JSON.stringify consults no `toJSON` for them
+        this.#post(`{"jsonrpc":"2.0","id":${stringify(id)},"result":${this.#raw[method](msg.params)}}`);
+      } else if (hasOwn(msg, "id")) void this.#answer(id as string, method, msg.params);
+      else if (hasOwn(this.#notifications, method)) this.#notifications[method](msg.params);
       return;
     }
     const pending = this.#pending.get(msg.id as number);
@@ -98,7 +119,7 @@ export class Channel {
   async #answer(id: string, method: string, params: unknown): Promise<void> {
     let frame: string;
     try {
-      if (!Object.hasOwn(this.#requests, method)) {
+      if (!hasOwn(this.#requests, method)) {
         throw new RpcError(-32601, "Method not found");
       }
       const result = await this.#requests[method](params);
@@ -108,7 +129,7 @@ export class Channel {
       try {
         frame = toJson({ jsonrpc: "2.0", id, error: wire });
       } catch {
-        frame = JSON.stringify({ jsonrpc: "2.0", id, error: { code: wire.code, message: wire.message } });
+        frame = stringify({ jsonrpc: "2.0", id, error: { code: wire.code, message: wire.message } });
       }
     }
     this.#post(frame);

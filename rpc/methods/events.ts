@@ -12,14 +12,23 @@ import { eventTypes } from "../../core/event-types.ts";
 import type { EventBus, Listener } from "../../core/events.ts";
 import { mergeJson } from "../../core/json.ts";
 import { applyPatch, type PatchOp, PatchOpsSchema } from "../../core/patch.ts";
+import { limitExceeded } from "../errors.ts";
 import { type CallContext, defineMethod, type Peer } from "../method.ts";
 import { PeerMethod } from "../peer-methods.ts";
 
 /** Options of {@link createEventMethods}. */
 export interface EventMethodsOptions {
-  /** How long the chain waits for an awaited remote listener before going on. Default 10 s. */
+  /**
+   * How long one emit waits for the awaited listeners of one connection, all of them together, before
+   * the chain goes on without the rest of them. Default 10 s.
+   */
   deadlineMs?: number;
+  /** Most listeners one plugin may have on one event. Default {@link MAX_LISTENERS_PER_EVENT}. */
+  maxListeners?: number;
 }
+
+/** Most listeners one plugin may have on one event: more only multiplies what one emit waits for. */
+export const MAX_LISTENERS_PER_EVENT = 32;
 
 /** What a connection sends to subscribe. */
 const SubscribeOptions = z.object({
@@ -61,7 +70,10 @@ type PeerSubscriptions = Map<string, Map<string, Subscription>>;
  */
 export function createEventMethods(options: EventMethodsOptions = {}) {
   const deadlineMs = options.deadlineMs ?? 10_000;
+  const maxListeners = options.maxListeners ?? MAX_LISTENERS_PER_EVENT;
   const registry = new WeakMap<Peer, PeerSubscriptions>();
+  // One emit's argument list → when each connection's share of that emit runs out.
+  const deadlines = new WeakMap<unknown[], Map<Peer, number>>();
 
   /** The caller's own listeners of an event; other connections' ids are out of reach. */
   function listenersOf(ctx: CallContext, event: string): Map<string, Subscription> | undefined {
@@ -88,10 +100,17 @@ export function createEventMethods(options: EventMethodsOptions = {}) {
     let byId = subs.get(event);
     if (!byId) subs.set(event, byId = new Map());
     const previous = byId.get(listenerId);
+    if (!previous && ctx.caller.kind === "plugin" && byId.size >= maxListeners) {
+      throw limitExceeded(
+        "listeners",
+        maxListeners,
+        `a plugin may have at most ${maxListeners} listeners of one event (${event}); remove one first`,
+      );
+    }
     if (previous) previous.bus.off(event, previous.fn); // the same id again replaces the listener
 
     const deliver = options.awaited
-      ? awaitedDelivery(peer, listenerId, event, deadlineMs)
+      ? awaitedDelivery(peer, listenerId, event, (args) => remaining(args, peer))
       : (args: unknown[]) => peer.notify(PeerMethod.EVENT, { listenerId, event, args });
     const fn: Listener = once
       ? (args: unknown[]) => {
@@ -114,6 +133,16 @@ export function createEventMethods(options: EventMethodsOptions = {}) {
     // microtask) and undoes the registration above instead of leaving a listener for a dead peer.
     if (firstOfPeer) peer.onClose(() => unsubscribeAll(peer, subs));
     return null;
+  }
+
+  /** What is left of a connection's shared deadline in the emit `args` belongs to, ms. */
+  function remaining(args: unknown[], peer: Peer): number {
+    let byPeer = deadlines.get(args);
+    if (!byPeer) deadlines.set(args, byPeer = new Map());
+    const now = performance.now();
+    let until = byPeer.get(peer);
+    if (until === undefined) byPeer.set(peer, until = now + deadlineMs);
+    return until - now;
   }
 
   function unsubscribeAll(peer: Peer, subs: PeerSubscriptions): void {
@@ -219,14 +248,26 @@ export function createEventMethods(options: EventMethodsOptions = {}) {
 export const eventMethods = createEventMethods();
 
 /**
- * A stand-in that asks the peer and waits (up to the deadline) before the chain goes on. A `{ patch }`
- * answer is validated and applied to the payload; any failure throws, which the bus reports and skips.
+ * A stand-in that asks the peer and waits (up to what is left of the peer's deadline for this emit)
+ * before the chain goes on; once that is spent, the peer's later listeners of the emit are skipped. A
+ * `{ patch }` answer is validated and applied to the payload; any failure throws, which the bus reports
+ * and skips.
  */
-function awaitedDelivery(peer: Peer, listenerId: string, event: string, deadlineMs: number): Listener {
+function awaitedDelivery(
+  peer: Peer,
+  listenerId: string,
+  event: string,
+  budget: (args: unknown[]) => number,
+): Listener {
   return async (args: unknown[]) => {
-    const answer = await peer.request(PeerMethod.EVENT, { listenerId, event, args }, {
-      timeoutMs: deadlineMs,
-    });
+    const timeoutMs = Math.floor(budget(args));
+    if (timeoutMs <= 0) {
+      throw new LodgeError(
+        "timeout",
+        `listener ${listenerId} skipped: its connection spent its time on ${event}`,
+      );
+    }
+    const answer = await peer.request(PeerMethod.EVENT, { listenerId, event, args }, { timeoutMs });
     if (typeof answer !== "object" || answer === null || !Object.hasOwn(answer, "patch")) return;
     const ops = PatchOpsSchema.safeParse((answer as { patch: unknown }).patch);
     if (!ops.success) throw new LodgeError("invalid", `listener ${listenerId} answered a malformed patch`);

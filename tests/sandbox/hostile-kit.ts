@@ -13,6 +13,7 @@ import {
   type SandboxHarness,
   startSandboxHarness,
 } from "../support/sandbox-harness.ts";
+import { createApp } from "../../web/app.ts";
 
 /** What the probe recorded for one attempt. */
 export interface Attempt {
@@ -260,4 +261,98 @@ export class CountingServer {
   async close(): Promise<void> {
     await this.#server.shutdown();
   }
+}
+
+/** Latency of `GET /healthz` sampled while an attack runs. */
+export interface HealthStats {
+  samples: number;
+  /** 99th percentile, ms. */
+  p99: number;
+  /** Slowest answer, ms. */
+  max: number;
+  /** Requests that failed or answered other than 200. */
+  failures: number;
+}
+
+/** Budget of the 99th percentile of `/healthz` during an attack, ms. */
+export const HEALTH_P99_MS = 100;
+
+/**
+ * Samples `GET <url>/healthz` back to back (a pause of `gapMs` between answers) until `stop()`, which
+ * resolves with the latency figures. Each request has its own deadline, so a host that stops answering
+ * shows as failures, not as a probe that never ends.
+ */
+export function probeHealth(url: string, gapMs = 10): { stop(): Promise<HealthStats> } {
+  const times: number[] = [];
+  let failures = 0;
+  let over = false;
+  const running = (async () => {
+    while (!over) {
+      const started = performance.now();
+      try {
+        const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(5_000) });
+        await res.body?.cancel();
+        if (res.status !== 200) failures++;
+      } catch {
+        failures++;
+      }
+      times.push(performance.now() - started);
+      await new Promise((resolve) => setTimeout(resolve, gapMs));
+    }
+  })();
+  return {
+    async stop() {
+      over = true;
+      await running;
+      const sorted = [...times].sort((a, b) => a - b);
+      const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN;
+      return { samples: sorted.length, p99: at(0.99), max: sorted.at(-1) ?? NaN, failures };
+    },
+  };
+}
+
+/** Asserts the host answered `/healthz` every time during an attack, with the p99 within budget. */
+export function assertHealthy(stats: HealthStats, when: string): void {
+  assert.ok(stats.samples >= 5, `too few /healthz samples ${when}: ${JSON.stringify(stats)}`);
+  assert.equal(stats.failures, 0, `/healthz failed ${when}: ${JSON.stringify(stats)}`);
+  assert.ok(
+    stats.p99 < HEALTH_P99_MS,
+    `/healthz p99 ${stats.p99.toFixed(1)} ms over ${HEALTH_P99_MS} ms ${when}: ${JSON.stringify(stats)}`,
+  );
+}
+
+/**
+ * Serves the real web app over the harness's host on a loopback port (for `/healthz` during attacks);
+ * dispose the result to stop it.
+ */
+export function serveHarness(h: SandboxHarness): { url: string } & AsyncDisposable {
+  const app = createApp({
+    lodge: h.lodge,
+    dispatcher: h.dispatcher,
+    token: crypto.randomUUID(),
+    allowedHosts: () => null,
+  });
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, app.fetch);
+  return {
+    url: `http://127.0.0.1:${server.addr.port}`,
+    [Symbol.asyncDispose]: () => server.shutdown(),
+  };
+}
+
+/**
+ * Runs `attack` while sampling the harness's `/healthz`, asserts the host stayed healthy, and returns
+ * what the attack resolved with.
+ */
+export async function duringAttack<T>(h: SandboxHarness, what: string, attack: () => Promise<T>): Promise<T> {
+  await using served = serveHarness(h);
+  const probe = probeHealth(served.url);
+  let result: T;
+  try {
+    result = await attack();
+  } catch (error) {
+    await probe.stop();
+    throw error;
+  }
+  assertHealthy(await probe.stop(), `during ${what}`);
+  return result;
 }

@@ -602,19 +602,24 @@ export class PluginSupervisor implements PluginAdmin {
   #resync(p: Plugin): void {
     if (p.resync !== undefined) return;
     const now = performance.now();
+    const peer = p.peer!;
+    const send = () => {
+      p.resyncedAt = performance.now();
+      peer.notify(PeerMethod.MIRROR, { snapshot: this.#o.lodge.context.snapshot() });
+    };
+    const wait = p.resyncedAt + RESYNC_INTERVAL_MS - now;
+    // at once when the last one is long past: ahead of whatever the worker sent after asking
+    if (wait <= 0) return send();
     const limiter = p.limiter!;
     if (!limiter.hold()) {
       if (limiter.strike(now)) this.#fault(p, "flooded the host with resync requests", true);
       return;
     }
-    const peer = p.peer!;
     p.resync = setTimeout(() => {
       p.resync = undefined;
       limiter.done();
-      if (p.peer !== peer) return;
-      p.resyncedAt = performance.now();
-      peer.notify(PeerMethod.MIRROR, { snapshot: this.#o.lodge.context.snapshot() });
-    }, Math.max(0, p.resyncedAt + RESYNC_INTERVAL_MS - now));
+      if (p.peer === peer) send();
+    }, wait);
   }
 
   /** Sends one notification to every loading or running worker, serialized once per process. */

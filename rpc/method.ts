@@ -80,6 +80,11 @@ export interface MethodSpec<P extends z.ZodTuple = z.ZodTuple, R = unknown, N ex
   result: z.ZodType<R>;
   /** Who may call it. */
   capability: Capability;
+  /**
+   * A short example of a plugin's call, shown in `docs/api.md` (`ctx` is `Luker.getContext()`). Without
+   * one the docs show a call naming the parameters.
+   */
+  example?: string;
   /** Runs the call; throws `LodgeError` for domain errors. */
   handler: (ctx: CallContext, ...params: z.output<P>) => R | Promise<R>;
 }

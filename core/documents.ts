@@ -67,6 +67,7 @@ export class SettingsService {
 export class WorldInfoService {
   #store: Store;
   #events: EventBus;
+  #revisions = new Map<string, number>();
 
   constructor(store: Store, events: EventBus) {
     this.#store = store;
@@ -83,6 +84,18 @@ export class WorldInfoService {
     return this.#store.getDoc<Record<string, unknown>>("world", safeName(name, "world name"));
   }
 
+  /**
+   * A number that changes whenever the book of that name is saved, patched or deleted through this
+   * service (the one write path), so compiled forms can be cached per revision.
+   */
+  revision(name: string): number {
+    return this.#revisions.get(name) ?? 0;
+  }
+
+  #bump(name: string): void {
+    this.#revisions.set(name, this.revision(name) + 1);
+  }
+
   /** Several books keyed by name (null when absent). */
   getBatch(names: string[]): Record<string, Record<string, unknown> | null> {
     return Object.fromEntries(names.map((n) => [n, this.get(n)]));
@@ -93,6 +106,7 @@ export class WorldInfoService {
     if (!isObject(data) || !isObject(data.entries)) throw invalid("world info data needs an entries object");
     checkStored(WorldInfoBookSchema, data, { what: "world info" });
     this.#store.putDoc("world", safeName(name, "world name"), data);
+    this.#bump(name);
     await this.#events.emit(eventTypes.WORLDINFO_UPDATED, name, data);
     return data;
   }
@@ -110,6 +124,7 @@ export class WorldInfoService {
       this.#store.putDoc("world", safeName(name, "world name"), next);
       return next;
     });
+    this.#bump(name);
     await this.#events.emit(eventTypes.WORLDINFO_UPDATED, name, next);
     return next;
   }
@@ -118,6 +133,7 @@ export class WorldInfoService {
   delete(name: string): boolean {
     const deleted = this.#store.deleteDoc("world", safeName(name, "world name"));
     if (!deleted) throw notFound(`world info ${name} not found`);
+    this.#bump(name);
     return deleted;
   }
 }

@@ -22,6 +22,7 @@ import { PromptService } from "./prompt/service.ts";
 import { PromptState } from "./prompt/state.ts";
 import { CharacterStateService, ChatStateService } from "./state.ts";
 import type { Store } from "./store.ts";
+import { WorldInfoActivationService } from "./worldinfo/service.ts";
 
 /** Options for {@link Lodge}. */
 export interface LodgeOptions {
@@ -67,6 +68,8 @@ export class Lodge {
   readonly generation: GenerationService;
   /** Prompt assembly, macros, extension prompts and token counting over the open chat. */
   readonly prompt: PromptService;
+  /** World Info activation: bound books, scans, timed effects. */
+  readonly worldInfoActivation: WorldInfoActivationService;
   /** Extension APIs plugins offer each other. */
   readonly extensions: ExtensionRegistry = new ExtensionRegistry();
   /** The plugin runtime, attached by `plugins/` when it starts; `null` while there is none. */
@@ -102,6 +105,15 @@ export class Lodge {
       chats: this.chats,
       settings: this.settings,
       state: promptState,
+    });
+    this.worldInfoActivation = new WorldInfoActivationService({
+      worldInfo: this.worldInfo,
+      settings: this.settings,
+      characters: this.characters,
+      chats: this.chats,
+      context: this.context,
+      events: this.events,
+      liveSettings: () => this.llm.resolveSettings(),
     });
     this.generation = new GenerationService({
       chats: this.chats,

@@ -32,3 +32,4 @@ export { buildSlots, type ContentTransform } from "./slots.ts";
 export { buildWorldInfoChatInput, type ScanMessage } from "./input.ts";
 export { seededRandom } from "../macros/random.ts";
 export { MAX_REGEX_KEY_LENGTH, parseDecorators, parseRegexKey } from "./keys.ts";
+export { blankScanData, emptyActivation, mergeActivation } from "./activation.ts";

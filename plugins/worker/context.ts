@@ -1,7 +1,7 @@
 /**
  * The object `Luker.getContext()` returns inside a worker: local parts (the mirror's synchronous reads,
  * `context.presets`, `updateChatState`, `eventSource`, `eventTypes`, the extension API registry, function
- * tools, `sendOpenAIRequest` with its abort signal) over the remote surface (every other method of the
+ * tools, `sendOpenAIRequest` with its abort signal, the World Info members of `worldinfo.ts`) over the remote surface (every other method of the
  * host's table, through Comlink and JSON-RPC).
  * @module
  */
@@ -16,6 +16,7 @@ import { CHAT_STATE, type UpdateOptions, type UpdaterInfo, updateState } from ".
 import type { EditorOptions, MessageEditorHandle } from "./takeover.ts";
 import type { PromptApi } from "./prompt.ts";
 import type { ToolSpec, WorkerTools } from "./tools.ts";
+import { createWorldInfo } from "./worldinfo.ts";
 
 /** The parts the context is made of. */
 export interface ContextParts {
@@ -58,6 +59,7 @@ export function createContext(parts: ContextParts): Record<string, unknown> {
     sendOpenAIRequest: parts.sendOpenAIRequest,
     createMessageEditorHandle: parts.createMessageEditorHandle,
     ...parts.prompt,
+    ...createWorldInfo(channel, mirror),
   };
   for (const field of MIRROR_FIELDS) {
     Object.defineProperty(local, field, { get: () => mirror.get(field), enumerable: true });

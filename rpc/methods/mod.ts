@@ -16,11 +16,13 @@ import { presetMethods } from "./presets.ts";
 import { promptMethods } from "./prompt.ts";
 import { secretMethods } from "./secrets.ts";
 import { toolMethods } from "./tools.ts";
+import { worldInfoMethods } from "./worldinfo.ts";
 
 /** Every method, in one table. */
 export const methods = [
   ...chatMethods,
   ...documentMethods,
+  ...worldInfoMethods,
   ...eventMethods,
   ...mirrorMethods,
   ...presetMethods,

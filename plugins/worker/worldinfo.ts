@@ -1,0 +1,71 @@
+/**
+ * The World Info members of `getContext()` that run inside the worker: `resolveWorldInfoForMessages`
+ * with its `postActivationHook` (the host scans, the hook runs here on the full payload, the edit is
+ * merged by the same pure merge the host would use), `loadWorldInfoBatch` as a `Map`, the synchronous
+ * `buildWorldInfoChatInput`, `worldInfoEntry.template` and `constants.wiPosition` / `wiAnchor`.
+ * @module
+ */
+
+import { emptyActivation, mergeActivation } from "../../core/worldinfo/activation.ts";
+import { buildWorldInfoChatInput, type ScanMessage } from "../../core/worldinfo/input.ts";
+import {
+  wiAnchor,
+  wiPosition,
+  type WorldInfoActivation,
+  worldInfoEntryTemplate,
+} from "../../core/worldinfo/types.ts";
+import type { Channel } from "./channel.ts";
+import type { Mirror } from "./mirror.ts";
+
+/** Options of `resolveWorldInfoForMessages`. */
+export interface ResolveOptions {
+  type?: string;
+  fallbackToCurrentChat?: boolean;
+  /** Receives the full activation payload; returns the edited payload (or edits it in place). */
+  postActivationHook?: (payload: WorldInfoActivation) => unknown;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object") {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Builds the local World Info members. */
+export function createWorldInfo(channel: Channel, mirror: Mirror): Record<string, unknown> {
+  return {
+    async resolveWorldInfoForMessages(messages: ScanMessage[], options: ResolveOptions = {}) {
+      const { postActivationHook, ...data } = options ?? {};
+      if (postActivationHook !== undefined && typeof postActivationHook !== "function") {
+        throw new TypeError("postActivationHook must be a function");
+      }
+      const result = await channel.request("resolveWorldInfoForMessages", [
+        messages,
+        data,
+      ]) as WorldInfoActivation;
+      if (!postActivationHook) return result;
+      try {
+        const payload = structuredClone(result);
+        const edited = await postActivationHook(payload);
+        return mergeActivation(result, edited ?? payload);
+      } catch (error) {
+        console.error("postActivationHook failed:", error);
+        return emptyActivation([], 0, { ...result.globalScanData });
+      }
+    },
+    async loadWorldInfoBatch(names: string[]) {
+      const books = await channel.request("loadWorldInfoBatch", [names]) as Record<string, unknown>;
+      return new Map(Object.entries(books));
+    },
+    buildWorldInfoChatInput(messages: ScanMessage[], includeNames = true) {
+      return buildWorldInfoChatInput(messages, includeNames, {
+        user: String(mirror.get("name1") ?? ""),
+        char: String(mirror.get("name2") ?? ""),
+      });
+    },
+    worldInfoEntry: deepFreeze({ template: structuredClone(worldInfoEntryTemplate) }),
+    constants: deepFreeze({ wiPosition: { ...wiPosition }, wiAnchor: { ...wiAnchor } }),
+  };
+}

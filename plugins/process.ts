@@ -26,6 +26,7 @@ const SHARED_MODULES = [
   "core/macros",
   "core/prompt",
   "core/tokens",
+  "core/worldinfo",
   "core/errors.ts",
   "core/json.ts",
   "core/names.ts",

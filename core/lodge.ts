@@ -113,6 +113,7 @@ export class Lodge {
       chats: this.chats,
       context: this.context,
       events: this.events,
+      prompt: this.prompt,
       liveSettings: () => this.llm.resolveSettings(),
     });
     this.generation = new GenerationService({

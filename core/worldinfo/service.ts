@@ -14,8 +14,11 @@ import type { SettingsService, WorldInfoService } from "../documents.ts";
 import { eventTypes } from "../event-types.ts";
 import type { EventBus } from "../events.ts";
 import { isObject } from "../json.ts";
-import { evaluateMacros } from "../macros/mod.ts";
-import { countTokens, loadTokenizer, type TokenizerChoice, tokenizerOf } from "../tokens/mod.ts";
+import { RecordingVariables } from "../macros/mod.ts";
+import { tokenizerChoice } from "../prompt/build.ts";
+import type { PromptService } from "../prompt/service.ts";
+import { chatVariables, createSubstituter } from "../prompt/substitute.ts";
+import { countTokens, loadTokenizer } from "../tokens/mod.ts";
 import { type BookSet, combineBooks, compileBook, type CompiledBook } from "./compile.ts";
 import { buildWorldInfoChatInput, type ScanMessage } from "./input.ts";
 import { scanWorldInfo } from "./scan.ts";
@@ -66,7 +69,9 @@ export interface WorldInfoHostDeps {
   chats: ChatService;
   context: ChatContext;
   events: EventBus;
-  /** The live chat-completion settings (`openai_max_context`, `openai_model`). */
+  /** Macros, the token counter and the extension prompts marked `scan`. */
+  prompt: PromptService;
+  /** The live chat-completion settings (`openai_max_context`). */
   liveSettings: () => Record<string, unknown>;
 }
 
@@ -237,9 +242,16 @@ export class WorldInfoActivationService {
     const books = this.bookSet(avatar);
     const dryRun = request.dryRun === true;
     const record = this.#deps.context.record;
-    const choice = this.#tokenizer(live);
+    const prompt = this.#deps.prompt;
+    const sources = prompt.sources();
+    const choice = tokenizerChoice(sources);
     await loadTokenizer(choice);
-    const env = this.#macroEnv(chatForWI);
+    // Variable macros in contents write to a recording copy, saved after a real run only.
+    const variables = new RecordingVariables(chatVariables(sources), sources.prompt.globalVariables);
+    // Plugin macros are asked for only when some key or content names them (read lazily, if at all).
+    const lore = { toJSON: () => books.entries.map((e) => [e.content, e.entry.key, e.entry.keysecondary]) };
+    const macros = await prompt.resolveMacros(sources, lore);
+    const substitute = createSubstituter(sources, { macros, variables });
     const result = scanWorldInfo({
       chat: chatForWI,
       maxContext,
@@ -247,13 +259,13 @@ export class WorldInfoActivationService {
       settings,
       dryRun,
       timedState: record?.metadata?.timedWorldInfo,
-      injections: request.injections,
+      injections: request.injections ?? prompt.scanTexts(),
       globalScanData,
       character: { filename: avatar?.replace(/\.[^.]+$/, ""), tags: this.#tags(avatar) },
       forceActivate: this.#forced,
     }, {
       countTokens: (t) => countTokens(t, choice),
-      substitute: (t) => evaluateMacros(t, env),
+      substitute: (t) => substitute(t),
     });
     const activation: WorldInfoActivation = {
       ...result.slots,
@@ -264,6 +276,7 @@ export class WorldInfoActivationService {
     };
     if (!dryRun) {
       this.#forced = [];
+      await prompt.persistVariables(variables);
       if (record && result.timedState) {
         this.#deps.context.saveChatMetadata({ timedWorldInfo: result.timedState });
       }
@@ -335,19 +348,5 @@ export class WorldInfoActivationService {
     const card: CharacterView | null = this.#deps.characters.get(avatar);
     const tags = card?.tags ?? card?.data?.tags;
     return Array.isArray(tags) ? tags.map(String) : undefined;
-  }
-
-  #tokenizer(live: Record<string, unknown>): TokenizerChoice {
-    return tokenizerOf(this.#deps.settings.get(), String(live.openai_model ?? ""));
-  }
-
-  #macroEnv(chatForWI: string[]) {
-    const { user, char } = this.#names();
-    const record = this.#deps.context.record;
-    return {
-      values: { user, char, group: char },
-      chat: record ? this.#deps.chats.messages(record.id) : [],
-      chatSeed: record?.key.file ?? chatForWI.length,
-    };
   }
 }

@@ -112,6 +112,23 @@ Deno.test("World Info activation over RPC", async (t) => {
       assert.equal(prompt.worldInfoBefore, "New.\nK\nC", "equal orders: later activations first");
     });
 
+    await t.step("macros in keys and contents use the open chat's names", async () => {
+      const ctx = await rpc.call("getContext");
+      await rpc.call("saveWorldInfo", "Macro", {
+        entries: { 0: { uid: 0, key: ["{{char}}"], content: "{{user}} knows {{char}}." } },
+      });
+      await rpc.call("settings.patch", [{
+        op: "replace",
+        path: "/world_info_settings/world_info/globalSelect",
+        value: ["Macro"],
+      }]);
+      const wi = await rpc.call("simulateWorldInfoActivation", {
+        chatForWI: [`I met ${ctx.name2}`],
+        dryRun: true,
+      });
+      assert.ok(wi.worldInfoBeforeEntries.includes(`${ctx.name1} knows ${ctx.name2}.`));
+    });
+
     await t.step("batch loading and the entry template", async () => {
       const books = await rpc.call("loadWorldInfoBatch", ["Lore", "Missing"]);
       assert.deepEqual(Object.keys(books), ["Lore", "Missing"]);

@@ -25,6 +25,8 @@ export const chatMethods = [
     params: z.tuple([]),
     result: z.record(z.string(), z.unknown()),
     capability: "plugin",
+    example:
+      "const { chatId, name2 } = await ctx.getContext(); // a plugin reads ctx.chatId and ctx.name2 directly",
     handler: ({ lodge }) => lodge.context.snapshot() as unknown as Record<string, unknown>,
   }),
   defineMethod({
@@ -33,6 +35,7 @@ export const chatMethods = [
     params: z.tuple([]),
     result: z.string().nullable(),
     capability: "plugin",
+    example: "const chatId = await ctx.getCurrentChatId(); // the same as ctx.chatId",
     handler: ({ lodge }) => lodge.context.currentChatId() ?? null,
   }),
   defineMethod({
@@ -41,6 +44,7 @@ export const chatMethods = [
     params: z.tuple([z.number().int().min(0).meta({ title: "characterId" })]),
     result: z.string(),
     capability: "plugin",
+    example: "const chatId = await ctx.selectCharacterById(0); // opens the first character's latest chat",
     handler: ({ lodge }, id) => lodge.context.selectCharacterById(id),
   }),
   defineMethod({
@@ -49,6 +53,7 @@ export const chatMethods = [
     params: z.tuple([z.string().min(1).meta({ title: "fileName" })]),
     result: z.string(),
     capability: "plugin",
+    example: "await ctx.openCharacterChat(ctx.chatId); // the chat file name, as in ctx.chatId",
     handler: ({ lodge }, file) => lodge.context.openCharacterChat(file),
   }),
   defineMethod({
@@ -60,6 +65,7 @@ export const chatMethods = [
     ]),
     result: z.string(),
     capability: "plugin",
+    example: "await ctx.openGroupChat(ctx.groups[0].id);",
     handler: ({ lodge }, groupId, chatId) => lodge.context.openGroupChat(groupId, chatId),
   }),
   defineMethod({
@@ -71,6 +77,10 @@ export const chatMethods = [
     ]),
     result: z.union([z.number(), z.array(z.number())]),
     capability: "plugin",
+    example: [
+      'const index = await ctx.addMessages({ name: "System", mes: "A note", is_system: true });',
+      'const indexes = await ctx.addMessages([{ name: "User", mes: "Hi", is_user: true }, { name: "Bot", mes: "Hello!" }]);',
+    ].join("\n"),
     handler: ({ lodge }, messages, options) => lodge.context.addMessages(messages, options),
   }),
   defineMethod({
@@ -84,6 +94,10 @@ export const chatMethods = [
     ]),
     result: z.null(),
     capability: "plugin",
+    example: [
+      'await ctx.updateMessages({ index: 0, patch: { mes: "Edited text" } });',
+      'await ctx.updateMessages([{ index: 1, patch: { extra: { note: "checked" } } }], { silent: true });',
+    ].join("\n"),
     handler: async ({ lodge }, updates, options) => {
       await lodge.context.updateMessages(updates, options);
       return null;
@@ -100,6 +114,10 @@ export const chatMethods = [
     ]),
     result: z.union([Message, z.array(Message), z.null()]),
     capability: "plugin",
+    example: [
+      "const deleted = await ctx.deleteMessages(ctx.chat.length - 1);",
+      "await ctx.deleteMessages(0, { swipe: 1 }); // only swipe 1 of message 0",
+    ].join("\n"),
     handler: ({ lodge }, index, options) => lodge.context.deleteMessages(index, options),
   }),
   defineMethod({
@@ -108,6 +126,7 @@ export const chatMethods = [
     params: z.tuple([z.number().int().meta({ title: "index" })]),
     result: Message.nullable(),
     capability: "plugin",
+    example: "const message = ctx.getMessage(0); // answered in the worker, synchronously",
     handler: ({ lodge }, index) => lodge.context.getMessage(index),
   }),
   defineMethod({
@@ -116,6 +135,7 @@ export const chatMethods = [
     params: z.tuple([]),
     result: z.number(),
     capability: "plugin",
+    example: "const count = ctx.getMessageCount(); // answered in the worker, synchronously",
     handler: ({ lodge }) => lodge.context.getMessageCount(),
   }),
   defineMethod({
@@ -124,6 +144,10 @@ export const chatMethods = [
     params: z.tuple([z.record(z.string(), z.unknown()).optional().meta({ title: "withMetadata" })]),
     result: z.boolean(),
     capability: "plugin",
+    example: [
+      "await ctx.saveChatMetadata({ my_plugin_seen: true });",
+      "ctx.chat_metadata.my_plugin_seen; // true",
+    ].join("\n"),
     handler: ({ lodge }, metadata) => lodge.context.saveChatMetadata(metadata),
   }),
   defineMethod({
@@ -132,6 +156,7 @@ export const chatMethods = [
     params: z.tuple([Namespace.meta({ title: "namespace" }), TargetOption.meta({ title: "options" })]),
     result: z.unknown(),
     capability: "plugin",
+    example: 'const state = await ctx.getChatState("my-plugin"); // null until something is stored',
     handler: ({ lodge }, ns, options) =>
       lodge.chatState.get(lodge.context.resolveTarget(options?.target).id, ns),
   }),
@@ -144,6 +169,8 @@ export const chatMethods = [
     ]),
     result: z.record(z.string(), z.unknown()),
     capability: "plugin",
+    example:
+      'const { "my-plugin": mine, "other-plugin": theirs } = await ctx.getChatStateBatch(["my-plugin", "other-plugin"]);',
     handler: ({ lodge }, nss, options) =>
       lodge.chatState.getBatch(lodge.context.resolveTarget(options?.target).id, nss),
   }),
@@ -158,6 +185,10 @@ export const chatMethods = [
     ]),
     result: StateResult,
     capability: "plugin",
+    example: [
+      'await ctx.patchChatState("my-plugin", [{ op: "add", path: "/seen", value: true }]);',
+      '// read-modify-write: ctx.updateChatState("my-plugin", (state) => ({ ...state, seen: true }))',
+    ].join("\n"),
     handler: ({ lodge }, ns, ops, options) => {
       const { data: _data, ...result } = lodge.chatState.patch(
         lodge.context.resolveTarget(options?.target).id,
@@ -173,6 +204,7 @@ export const chatMethods = [
     params: z.tuple([Namespace.meta({ title: "namespace" }), TargetOption.meta({ title: "options" })]),
     result: z.object({ ok: z.boolean(), deleted: z.boolean() }),
     capability: "plugin",
+    example: 'const { deleted } = await ctx.deleteChatState("my-plugin");',
     handler: ({ lodge }, ns, options) =>
       lodge.chatState.delete(lodge.context.resolveTarget(options?.target).id, ns),
   }),
@@ -182,6 +214,7 @@ export const chatMethods = [
     params: z.tuple([Namespace.meta({ title: "namespace" })]),
     result: z.unknown(),
     capability: "plugin",
+    example: 'const notes = await ctx.getCharacterState("my-plugin"); // of the selected character',
     handler: ({ lodge }, ns) => lodge.characterState.get(lodge.context.currentAvatar(), ns),
   }),
   defineMethod({
@@ -193,6 +226,10 @@ export const chatMethods = [
     ]),
     result: z.null(),
     capability: "plugin",
+    example: [
+      'await ctx.setCharacterState("my-plugin", { mood: "cheerful" });',
+      'await ctx.setCharacterState("my-plugin", null); // deletes it',
+    ].join("\n"),
     handler: ({ lodge }, ns, data) => {
       lodge.characterState.set(lodge.context.currentAvatar(), ns, data);
       return null;
@@ -208,6 +245,8 @@ export const chatMethods = [
     ]),
     result: z.number(),
     capability: "plugin",
+    example:
+      'const index = await ctx.addOneMessage({ name: "User", mes: "Hi", is_user: true }); // prefer addMessages',
     handler: async ({ lodge }, message) => await lodge.context.addMessages(message) as number,
   }),
   defineMethod({
@@ -216,6 +255,7 @@ export const chatMethods = [
     params: z.tuple([]),
     result: Message.nullable(),
     capability: "plugin",
+    example: "await ctx.deleteLastMessage(); // prefer ctx.deleteMessages(ctx.chat.length - 1)",
     handler: async ({ lodge }) => {
       const count = lodge.context.getMessageCount();
       return count ? await lodge.context.deleteMessages(count - 1) as Record<string, unknown> : null;
@@ -227,6 +267,7 @@ export const chatMethods = [
     params: z.tuple([z.number().int().meta({ title: "index" })]),
     result: Message.nullable(),
     capability: "plugin",
+    example: "await ctx.deleteMessage(3); // prefer ctx.deleteMessages(3)",
     handler: async ({ lodge }, index) => await lodge.context.deleteMessages(index) as Record<string, unknown>,
   }),
   defineMethod({
@@ -243,6 +284,8 @@ export const chatMethods = [
       integrity: z.string(),
     }),
     capability: "plugin",
+    example:
+      'const { integrity } = await ctx.patchChatMessages([{ op: "replace", path: "/0/mes", value: "Edited" }]);',
     handler: ({ lodge }, ops, options) => lodge.chats.patch(lodge.context.resolveTarget().key, ops, options),
   }),
   defineMethod({
@@ -255,6 +298,8 @@ export const chatMethods = [
     result: z.object({ ok: z.boolean(), appended: z.number(), skipped: z.number(), integrity: z.string() })
       .loose(),
     capability: "plugin",
+    example:
+      'const { appended } = await ctx.appendChatMessages([{ name: "User", mes: "Hi", is_user: true }]);',
     handler: ({ lodge }, messages, options) =>
       lodge.chats.append(lodge.context.resolveTarget().key, messages, options),
   }),

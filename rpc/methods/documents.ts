@@ -20,6 +20,7 @@ export const documentMethods = [
     params: z.tuple([]),
     result: z.array(z.string()),
     capability: "plugin",
+    example: "const names = await ctx.getWorldInfoNames();",
     handler: ({ lodge }) => lodge.worldInfo.names(),
   }),
   defineMethod({
@@ -28,6 +29,7 @@ export const documentMethods = [
     params: z.tuple([z.string().min(1).meta({ title: "name" })]),
     result: Json.nullable(),
     capability: "plugin",
+    example: 'const book = await ctx.loadWorldInfo("My World"); // { entries: { ... } } or null',
     handler: ({ lodge }, name) => lodge.worldInfo.get(name),
   }),
   defineMethod({
@@ -36,6 +38,8 @@ export const documentMethods = [
     params: z.tuple([z.string().min(1).meta({ title: "name" }), WorldData.meta({ title: "data" })]),
     result: z.null(),
     capability: "plugin",
+    example:
+      'await ctx.saveWorldInfo("My World", { entries: { 0: { uid: 0, key: ["dragon"], content: "Dragons are rare." } } });',
     handler: async ({ lodge }, name, data) => {
       await lodge.worldInfo.save(name, data);
       return null;
@@ -50,6 +54,8 @@ export const documentMethods = [
     ]),
     result: z.null(),
     capability: "plugin",
+    example:
+      'await ctx.patchWorldInfo("My World", [{ op: "replace", path: "/entries/0/content", value: "Dragons are everywhere." }]);',
     handler: async ({ lodge }, name, ops) => {
       await lodge.worldInfo.patch(name, ops);
       return null;
@@ -65,6 +71,10 @@ export const documentMethods = [
     ]),
     result: z.null(),
     capability: "plugin",
+    example: [
+      'await ctx.writeExtensionField(ctx.characterId, "my-plugin", { enabled: true });',
+      'ctx.characters[ctx.characterId].data.extensions["my-plugin"]; // { enabled: true }',
+    ].join("\n"),
     handler: ({ lodge }, characterId, key, value) => {
       const character = lodge.characters.all()[characterId];
       if (!character) throw notFound(`no character with id ${characterId}`);

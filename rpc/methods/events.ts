@@ -158,6 +158,10 @@ export function createEventMethods(options: EventMethodsOptions = {}) {
       params: z.tuple([EventName.meta({ title: "event" }), SubscribeOptions.meta({ title: "listener" })]),
       result: z.null(),
       capability: "plugin",
+      example: [
+        "// the worker's ctx.eventSource.on(event, handler) sends this with a listener id of its own",
+        "ctx.eventSource.on(ctx.eventTypes.MESSAGE_RECEIVED, (index) => console.log(ctx.getMessage(index)?.mes));",
+      ].join("\n"),
       handler: (ctx, event, options) => subscribe(ctx, event, options, false),
     }),
     defineMethod({
@@ -166,6 +170,8 @@ export function createEventMethods(options: EventMethodsOptions = {}) {
       params: z.tuple([EventName.meta({ title: "event" }), SubscribeOptions.meta({ title: "listener" })]),
       result: z.null(),
       capability: "plugin",
+      example:
+        'ctx.eventSource.once(ctx.eventTypes.CHAT_CHANGED, (chatId) => console.log("opened", chatId));',
       handler: (ctx, event, options) => subscribe(ctx, event, options, true),
     }),
     defineMethod({
@@ -174,6 +180,11 @@ export function createEventMethods(options: EventMethodsOptions = {}) {
       params: z.tuple([EventName.meta({ title: "event" }), ListenerRef.meta({ title: "listener" })]),
       result: z.boolean(),
       capability: "plugin",
+      example: [
+        "const onSent = (index) => console.log(index);",
+        "ctx.eventSource.on(ctx.eventTypes.MESSAGE_SENT, onSent);",
+        "ctx.eventSource.off(ctx.eventTypes.MESSAGE_SENT, onSent);",
+      ].join("\n"),
       handler: (ctx, event, { listenerId }) => {
         const byId = listenersOf(ctx, event);
         const sub = byId?.get(listenerId);
@@ -189,6 +200,11 @@ export function createEventMethods(options: EventMethodsOptions = {}) {
       params: z.tuple([EventName.meta({ title: "event" }), ListenerRef.meta({ title: "listener" })]),
       result: z.boolean(),
       capability: "plugin",
+      example: [
+        'const first = (data) => console.log("before everyone else", data);',
+        "ctx.eventSource.on(ctx.eventTypes.CHAT_COMPLETION_PROMPT_READY, first);",
+        "await ctx.eventSource.makeFirst(ctx.eventTypes.CHAT_COMPLETION_PROMPT_READY, first);",
+      ].join("\n"),
       handler: (ctx, event, { listenerId }) => {
         const sub = listenersOf(ctx, event)?.get(listenerId);
         return sub ? sub.bus.makeFirst(event, sub.fn) : false;
@@ -200,6 +216,11 @@ export function createEventMethods(options: EventMethodsOptions = {}) {
       params: z.tuple([EventName.meta({ title: "event" }), ListenerRef.meta({ title: "listener" })]),
       result: z.boolean(),
       capability: "plugin",
+      example: [
+        'const last = (data) => console.log("after everyone else", data);',
+        "ctx.eventSource.on(ctx.eventTypes.CHAT_COMPLETION_PROMPT_READY, last);",
+        "await ctx.eventSource.makeLast(ctx.eventTypes.CHAT_COMPLETION_PROMPT_READY, last);",
+      ].join("\n"),
       handler: (ctx, event, { listenerId }) => {
         const sub = listenersOf(ctx, event)?.get(listenerId);
         return sub ? sub.bus.makeLast(event, sub.fn) : false;
@@ -211,6 +232,10 @@ export function createEventMethods(options: EventMethodsOptions = {}) {
       params: z.tuple([EventName.meta({ title: "event" })]),
       result: z.array(ListenerMetaSchema),
       capability: "plugin",
+      example: [
+        "const listeners = await ctx.eventSource.getListenersMeta(ctx.eventTypes.MESSAGE_SENT);",
+        "console.log(listeners.map((l) => l.pluginId));",
+      ].join("\n"),
       handler: (ctx, event) => ctx.lodge.events.getListenersMeta(event),
     }),
     defineMethod({
@@ -219,6 +244,10 @@ export function createEventMethods(options: EventMethodsOptions = {}) {
       params: z.tuple([OrderConfigSchema.meta({ title: "config" })]),
       result: z.null(),
       capability: "plugin",
+      example: [
+        '// needs "permissions": { "orderConfig": true } in the manifest',
+        'await ctx.eventSource.setOrderConfig({ message_sent: { pluginOrder: ["my-plugin", "other-plugin"] } });',
+      ].join("\n"),
       handler: (ctx, config) => {
         ctx.lodge.events.setOrderConfig(config);
         return null;
@@ -231,6 +260,10 @@ export function createEventMethods(options: EventMethodsOptions = {}) {
       params: z.tuple([EventName.meta({ title: "event" })], z.unknown().meta({ title: "args" })),
       result: z.array(z.unknown()),
       capability: "plugin",
+      example: [
+        'const payload = { text: "hello" };',
+        'await ctx.eventSource.emit("my_plugin_event", payload); // resolves after every listener ran',
+      ].join("\n"),
       handler: (ctx, event, ...args) => ctx.lodge.events.emit(event, ...args),
     }),
     defineMethod({
@@ -239,6 +272,7 @@ export function createEventMethods(options: EventMethodsOptions = {}) {
       params: z.tuple([]),
       result: z.record(z.string(), z.string()),
       capability: "plugin",
+      example: 'ctx.eventTypes.MESSAGE_SENT; // "message_sent", answered in the worker',
       handler: (): Record<string, string> => eventTypes,
     }),
   ];

@@ -28,6 +28,10 @@ export const extensionMethods = [
     params: z.tuple([Name.meta({ title: "name" }), z.array(MethodName).max(1000).meta({ title: "methods" })]),
     result: z.null(),
     capability: "plugin",
+    example: [
+      "// the worker's ctx.registerExtensionApi(name, api) sends the API's method names",
+      'ctx.registerExtensionApi("my-plugin", { hello: (name) => `Hello, ${name}` });',
+    ].join("\n"),
     handler: (ctx, name, methods) => {
       const owner = pluginOf(ctx);
       const registry = ctx.lodge.extensions;
@@ -43,6 +47,7 @@ export const extensionMethods = [
     params: z.tuple([Name.meta({ title: "name" })]),
     result: z.boolean(),
     capability: "plugin",
+    example: 'await ctx.extensions.unregister("my-plugin");',
     handler: (ctx, name) => ctx.lodge.extensions.unregister(name, pluginOf(ctx)),
   }),
   defineMethod({
@@ -51,6 +56,7 @@ export const extensionMethods = [
     params: z.tuple([]),
     result: z.record(z.string(), z.object({ owner: z.string(), methods: z.array(z.string()) })),
     capability: "plugin",
+    example: 'const apis = await ctx.extensions.list(); // { "my-plugin": { owner, methods } }',
     handler: (ctx) => ctx.lodge.extensions.list(),
   }),
   defineMethod({
@@ -63,6 +69,10 @@ export const extensionMethods = [
     ]),
     result: z.unknown(),
     capability: "plugin",
+    example: [
+      'const api = ctx.getExtensionApi("my-plugin"); // wraps extensions.call',
+      'const text = await api?.hello("Ada");',
+    ].join("\n"),
     handler: async (ctx, name, method, args) => {
       const entry = ctx.lodge.extensions.get(name);
       if (!entry) throw notFound(`no extension API ${name}`);

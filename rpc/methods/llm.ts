@@ -77,6 +77,10 @@ export const llmMethods = [
     ]),
     result: Response,
     capability: "plugin",
+    example: [
+      'const reply = await ctx.sendOpenAIRequest("quiet", [{ role: "user", content: "Hi" }], null, { requestScope: "extension_internal" });',
+      "console.log(reply.choices[0].message.content);",
+    ].join("\n"),
     handler: async (ctx, type, messages, signal, options) => {
       const llm = ctx.lodge.llm;
       if (!signal) return await llm.sendOpenAIRequest(type, messages, null, options);
@@ -111,6 +115,12 @@ export const llmMethods = [
     params: z.tuple([RequestId.meta({ title: "requestId" })]),
     result: z.object({ aborted: z.boolean() }),
     capability: "plugin",
+    example: [
+      "// sent by the worker when the AbortSignal given to sendOpenAIRequest fires",
+      "const controller = new AbortController();",
+      'const pending = ctx.sendOpenAIRequest("quiet", [{ role: "user", content: "Hi" }], controller.signal);',
+      "controller.abort();",
+    ].join("\n"),
     handler: (ctx, requestId) => {
       const controller = ctx.peer ? open.get(ctx.peer)?.get(keyOf(ctx, requestId)) : undefined;
       controller?.abort(new DOMException("aborted by the caller", "AbortError"));

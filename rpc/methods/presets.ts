@@ -53,6 +53,7 @@ export const presetMethods = [
     params: z.tuple([Collection.meta({ title: "collection" })]),
     result: z.array(Ref),
     capability: "plugin",
+    example: "const names = ctx.presets.list().map((ref) => ref.name); // answered in the worker",
     handler: ({ lodge }, collection) => lodge.presets.list(collection),
   }),
   defineMethod({
@@ -61,6 +62,7 @@ export const presetMethods = [
     params: z.tuple([Collection.meta({ title: "collection" })]),
     result: Ref.nullable(),
     capability: "plugin",
+    example: "const selected = ctx.presets.getSelected(); // { collection, name, origin } or null",
     handler: ({ lodge }, collection) => lodge.presets.getSelected(collection),
   }),
   defineMethod({
@@ -69,6 +71,7 @@ export const presetMethods = [
     params: z.tuple([Collection.meta({ title: "collection" })]),
     result: Live.nullable(),
     capability: "plugin",
+    example: "const { body, stored } = ctx.presets.getLive(); // stored is false with unsaved edits",
     handler: ({ lodge }, collection) => lodge.presets.getLive(collection),
   }),
   defineMethod({
@@ -77,6 +80,7 @@ export const presetMethods = [
     params: z.tuple([Target.meta({ title: "ref" })]),
     result: Body.nullable(),
     capability: "plugin",
+    example: 'const body = ctx.presets.getStored({ collection: "openai", name: "Default" });',
     handler: ({ lodge }, target) => lodge.presets.getStored(target),
   }),
   defineMethod({
@@ -90,6 +94,10 @@ export const presetMethods = [
     ]),
     result: z.null(),
     capability: "plugin",
+    example: [
+      'const body = ctx.presets.getStored({ name: "Default" });',
+      'await ctx.presets.save({ collection: "openai", name: "Warm" }, { ...body, temperature: 1.1 });',
+    ].join("\n"),
     handler: async ({ lodge, caller }, target, body, options) => {
       const plugin = caller.kind === "plugin";
       if (plugin && options?.select) throw new LodgeError("forbidden", "plugins cannot select presets");
@@ -110,6 +118,8 @@ export const presetMethods = [
     ]),
     result: Connection,
     capability: "plugin",
+    example:
+      'const { requestApi, requestModel, requestUrl, secretId } = ctx.presets.resolve({ name: "Default" });',
     handler: ({ lodge }, target) => lodge.presets.resolve(target),
   }),
   defineMethod({
@@ -118,6 +128,8 @@ export const presetMethods = [
     params: z.tuple([Namespace.meta({ title: "namespace" }), TargetOption.meta({ title: "options" })]),
     result: z.unknown(),
     capability: "plugin",
+    example:
+      'const state = await ctx.presets.state.get("my-plugin", { target: { collection: "openai", name: "Default" } });',
     handler: ({ lodge }, ns, options) => lodge.presets.state.get(ns, options?.target),
   }),
   defineMethod({
@@ -129,6 +141,7 @@ export const presetMethods = [
     ]),
     result: z.record(z.string(), z.unknown()),
     capability: "plugin",
+    example: 'const states = await ctx.presets.state.getBatch(["my-plugin", "other-plugin"]);',
     handler: ({ lodge }, nss, options) => lodge.presets.state.getBatch(nss, options?.target),
   }),
   defineMethod({
@@ -142,6 +155,10 @@ export const presetMethods = [
     ]),
     result: StatePatched,
     capability: "plugin",
+    example: [
+      "// the worker's ctx.presets.state.update(namespace, updater, options) sends the updater's diff",
+      'await ctx.presets.state.update("my-plugin", (state = {}) => ({ ...state, runs: (state.runs ?? 0) + 1 }));',
+    ].join("\n"),
     handler: ({ lodge }, ns, ops, options) => lodge.presets.state.patch(ns, ops, options?.target),
   }),
   defineMethod({
@@ -154,6 +171,7 @@ export const presetMethods = [
     ]),
     result: StatePatched,
     capability: "plugin",
+    example: 'await ctx.presets.state.patch("my-plugin", [{ op: "add", path: "/enabled", value: true }]);',
     handler: ({ lodge }, ns, ops, options) => lodge.presets.state.patch(ns, ops, options?.target),
   }),
   defineMethod({
@@ -162,6 +180,7 @@ export const presetMethods = [
     params: z.tuple([Namespace.meta({ title: "namespace" }), TargetOption.meta({ title: "options" })]),
     result: z.object({ ok: z.literal(true), deleted: z.boolean() }),
     capability: "plugin",
+    example: 'await ctx.presets.state.delete("my-plugin");',
     handler: ({ lodge }, ns, options) => lodge.presets.state.delete(ns, options?.target),
   }),
   defineMethod({
@@ -170,6 +189,8 @@ export const presetMethods = [
     params: z.tuple([TargetOption.meta({ title: "options" })]),
     result: z.object({ ok: z.literal(true), deleted: z.number() }),
     capability: "plugin",
+    example:
+      'const { deleted } = await ctx.presets.state.deleteAll({ target: { collection: "openai", name: "Default" } });',
     handler: ({ lodge }, options) => lodge.presets.state.deleteAll(options?.target),
   }),
   defineMethod({
@@ -216,6 +237,7 @@ export const presetMethods = [
     params: z.tuple([]),
     result: z.array(Profile),
     capability: "plugin",
+    example: "const profiles = await ctx.connectionProfiles.list();",
     handler: ({ lodge }) => lodge.connections.list(),
   }),
   defineMethod({
@@ -224,6 +246,7 @@ export const presetMethods = [
     params: z.tuple([Name.meta({ title: "name" })]),
     result: Connection,
     capability: "plugin",
+    example: 'const { requestApi, requestModel } = await ctx.connectionProfiles.resolve("Local");',
     handler: ({ lodge }, name) => lodge.connections.resolve(name),
   }),
   defineMethod({

@@ -88,6 +88,14 @@ export const toolMethods = [
     params: z.tuple([ToolSpec.meta({ title: "tool" })]),
     result: z.null(),
     capability: "plugin",
+    example: [
+      "await ctx.registerFunctionTool({",
+      '  name: "get_time",',
+      '  description: "The current time",',
+      '  parameters: { type: "object", properties: {} },',
+      "  action: () => new Date().toISOString(),",
+      "});",
+    ].join("\n"),
     handler: (ctx, spec) => {
       const peer = ctx.peer;
       if (!peer) {
@@ -124,6 +132,7 @@ export const toolMethods = [
     params: z.tuple([ToolName.meta({ title: "name" })]),
     result: z.null(),
     capability: "plugin",
+    example: 'await ctx.unregisterFunctionTool("get_time");',
     handler: (ctx, name) => {
       const owner = ctx.caller.kind === "plugin" ? ctx.caller.pluginId : undefined;
       if (!ctx.lodge.tools.unregister(name, owner)) {
@@ -139,6 +148,8 @@ export const toolMethods = [
     params: z.tuple([]),
     result: z.boolean(),
     capability: "plugin",
+    example:
+      'if (ctx.isToolCallingSupported()) console.log("the model may call tools"); // answered in the worker',
     handler: ({ lodge }) => lodge.llm.isToolCallingSupported(),
   }),
   defineMethod({
@@ -147,6 +158,7 @@ export const toolMethods = [
     params: z.tuple([z.string().min(1).max(64).meta({ title: "type" })]),
     result: z.boolean(),
     capability: "plugin",
+    example: 'ctx.canPerformToolCalls("quiet"); // false: tools never run for quiet, impersonate or continue',
     handler: ({ lodge }, type) => lodge.llm.canPerformToolCalls(type),
   }),
   defineMethod({
@@ -155,6 +167,10 @@ export const toolMethods = [
     params: z.tuple([]),
     result: z.array(ToolInfo),
     capability: "plugin",
+    example: [
+      "const tools = await ctx.tools.list();",
+      "console.log(tools.map((t) => `${t.name} (${t.owner})`));",
+    ].join("\n"),
     handler: ({ lodge }) => lodge.tools.list(),
   }),
 ];

@@ -61,5 +61,7 @@ export interface PluginAdmin {
   disable(id: string): Promise<PluginInfo>;
   reload(id: string): Promise<PluginInfo>;
   logs(id: string, options?: { limit?: number }): PluginLogEntry[];
+  /** Adds a line of the host's to a plugin's log (what it refused or dropped of the plugin's doing). */
+  note(id: string, level: PluginLogEntry["level"], text: string): void;
   rescan(): Promise<RescanResult>;
 }

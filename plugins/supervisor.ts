@@ -237,6 +237,12 @@ export class PluginSupervisor implements PluginAdmin {
     return this.#get(id).logs.slice(-(options?.limit ?? 200));
   }
 
+  /** Adds a host line to a plugin's log; unknown ids are ignored (the plugin may be gone). */
+  note(id: string, level: PluginLogEntry["level"], text: string): void {
+    const p = this.#plugins.get(id);
+    if (p) this.#log(p, level, `[host] ${text}`);
+  }
+
   /**
    * Reads `<data>/plugins/` again without a restart: a folder seen for the first time (a renamed one
    * too) becomes a plugin and starts, a plugin whose folder is gone is stopped and forgotten, and a

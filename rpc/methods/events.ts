@@ -8,6 +8,7 @@
 
 import { z } from "zod";
 import { LodgeError } from "../../core/errors.ts";
+import { guardPayloadEdit } from "../../core/event-guards.ts";
 import { eventTypes } from "../../core/event-types.ts";
 import type { EventBus, Listener } from "../../core/events.ts";
 import { mergeJson } from "../../core/json.ts";
@@ -109,8 +110,16 @@ export function createEventMethods(options: EventMethodsOptions = {}) {
     }
     if (previous) previous.bus.off(event, previous.fn); // the same id again replaces the listener
 
+    const pluginId = ctx.caller.kind === "plugin" ? ctx.caller.pluginId : null;
+    const lodge = ctx.lodge;
     const deliver = options.awaited
-      ? awaitedDelivery(peer, listenerId, event, (args) => remaining(args, peer))
+      ? awaitedDelivery(
+        peer,
+        listenerId,
+        event,
+        (args) => remaining(args, peer),
+        pluginId === null ? null : { pluginId, note: (text) => lodge.plugins?.note(pluginId, "warn", text) },
+      )
       : (args: unknown[]) => peer.notify(PeerMethod.EVENT, { listenerId, event, args });
     const fn: Listener = once
       ? (args: unknown[]) => {
@@ -292,6 +301,7 @@ function awaitedDelivery(
   listenerId: string,
   event: string,
   budget: (args: unknown[]) => number,
+  plugin: GuardedEditor | null,
 ): Listener {
   return async (args: unknown[]) => {
     const timeoutMs = Math.floor(budget(args));
@@ -305,17 +315,32 @@ function awaitedDelivery(
     if (typeof answer !== "object" || answer === null || !Object.hasOwn(answer, "patch")) return;
     const ops = PatchOpsSchema.safeParse((answer as { patch: unknown }).patch);
     if (!ops.success) throw new LodgeError("invalid", `listener ${listenerId} answered a malformed patch`);
-    if (ops.data.length > 0) patchArgs(args, ops.data);
+    if (ops.data.length > 0) patchArgs(args, ops.data, event, plugin);
   };
+}
+
+/** A plugin whose edits of host payloads pass the event's guard, and where dropped edits are noted. */
+interface GuardedEditor {
+  pluginId: string;
+  note: (text: string) => void;
 }
 
 /**
  * Applies ops to the JSON form the peer saw, then writes only what changed back into the live payload,
  * in place: objects keep their identity (the emitter holds them) and values JSON cannot carry
- * (functions, handles) survive untouched.
+ * (functions, handles) survive untouched. A plugin's edit first passes the event's payload guard.
  */
-function patchArgs(args: unknown[], ops: PatchOp[]): void {
+function patchArgs(args: unknown[], ops: PatchOp[], event: string, plugin: GuardedEditor | null): void {
   const before = JSON.parse(JSON.stringify(args));
-  const after = applyPatch(before, ops, "strict"); // a copy: a failing op leaves nothing half-applied
+  const after = applyPatch(before, ops, "strict") as unknown[]; // a copy: a failing op leaves nothing half-applied
+  if (plugin) {
+    const dropped = guardPayloadEdit(event, before, after);
+    if (dropped.length > 0) {
+      plugin.note(
+        `its edit of ${event} was dropped at ${dropped.map((p) => p || "(the whole payload)").join(", ")}: ` +
+          "plugins may not change these values through an event",
+      );
+    }
+  }
   mergeJson(args, before, after);
 }

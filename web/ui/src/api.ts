@@ -112,6 +112,19 @@ export function handleHost(method: string, handler: (params: unknown) => unknown
   client?.handle(method, handler);
 }
 
+/**
+ * Listens to a host event on every connection (the subscription is renewed after a reconnect).
+ * @example
+ * ```ts
+ * onHostEvent(eventTypes.GENERATION_ENDED, () => (generating.value = false));
+ * ```
+ */
+export function onHostEvent(event: string, listener: (...args: unknown[]) => void): void {
+  whenConnected(async (c) => {
+    await c.on(event, listener);
+  });
+}
+
 /** The open client, waiting for the (re)connection when there is none. */
 function ready(): Promise<Rpc> {
   return client ? Promise.resolve(client) : new Promise((resolve) => waiters.push(resolve));

@@ -11,6 +11,7 @@ import type { ChatMessage } from "../../../../core/store.ts";
 import { call } from "../api.ts";
 import { characterAvatar, personaAvatar } from "../avatars.ts";
 import { branchChat } from "../chats.ts";
+import { generating } from "../generation.ts";
 import { renderMarkdown } from "../markdown.ts";
 import {
   attempt,
@@ -217,12 +218,7 @@ function Message(props: MessageProps) {
   const swipeId = Number(message.swipe_id ?? 0);
   const time = timeOf(message.send_date);
   const text = String(message.mes ?? "");
-  const swipe = (step: number) =>
-    attempt(async () => {
-      const next = swipeId + step;
-      if (next < 0 || next >= swipes.length) return;
-      await call("updateMessages", { index, patch: { swipe_id: next, mes: swipes[next] } });
-    });
+  const canGenerate = props.isLast && !message.is_user && !message.is_system;
   return (
     <article
       class={`message ${message.is_user ? "from-user" : "from-character"} ${
@@ -249,28 +245,45 @@ function Message(props: MessageProps) {
           : <div class="message-text" dangerouslySetInnerHTML={{ __html: renderMarkdown(text) }} />}
         {!props.editing && (
           <footer class="message-actions">
-            {swipes.length > 1 && (
-              <span class="swipes" aria-label="Swipes">
-                <button
-                  type="button"
-                  class="icon-button"
-                  aria-label="Previous swipe"
-                  disabled={swipeId <= 0}
-                  onClick={() => swipe(-1)}
-                >
-                  ‹
-                </button>
-                <span class="swipe-counter">{swipeId + 1}/{swipes.length}</span>
-                <button
-                  type="button"
-                  class="icon-button"
-                  aria-label="Next swipe"
-                  disabled={swipeId >= swipes.length - 1}
-                  onClick={() => swipe(1)}
-                >
-                  ›
-                </button>
-              </span>
+            {canGenerate
+              ? (
+                <span class="swipes" aria-label="Swipes">
+                  <button
+                    type="button"
+                    class="icon-button"
+                    aria-label="Previous swipe"
+                    disabled={swipeId <= 0 || generating.value}
+                    onClick={() => attempt(() => call("swipeLeft"))}
+                  >
+                    ‹
+                  </button>
+                  <span
+                    class="swipe-counter"
+                    aria-label={`Swipe ${swipeId + 1} of ${Math.max(1, swipes.length)}`}
+                  >
+                    {swipeId + 1}/{Math.max(1, swipes.length)}
+                  </span>
+                  <button
+                    type="button"
+                    class="icon-button"
+                    aria-label={swipeId >= swipes.length - 1 ? "Generate a new swipe" : "Next swipe"}
+                    disabled={generating.value}
+                    onClick={() => attempt(() => call("swipeRight"))}
+                  >
+                    ›
+                  </button>
+                </span>
+              )
+              : swipes.length > 1 && <span class="swipe-counter">{swipeId + 1}/{swipes.length}</span>}
+            {canGenerate && (
+              <button
+                type="button"
+                class="link-button"
+                disabled={generating.value}
+                onClick={() => attempt(() => call("generate", "regenerate"))}
+              >
+                Regenerate
+              </button>
             )}
             <button type="button" class="link-button" onClick={() => props.onEdit(index)}>Edit</button>
             <button

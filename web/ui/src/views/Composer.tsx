@@ -8,7 +8,9 @@
 import { useSignal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
 import { call } from "../api.ts";
+import { generating } from "../generation.ts";
 import { attempt, mirror } from "../state.ts";
+import { PromptPreviewDialog } from "./PromptPreview.tsx";
 
 /** Takes the input's text before it is sent; answers true when it handled it (nothing is sent then). */
 export type InputHandler = (text: string) => Promise<boolean>;
@@ -31,6 +33,7 @@ export function Composer() {
   const m = mirror.value!;
   const text = useSignal("");
   const busy = useSignal(false);
+  const preview = useSignal(false);
   const ref = useRef<HTMLTextAreaElement>(null);
   const key = draftKey();
   useEffect(() => {
@@ -51,37 +54,74 @@ export function Composer() {
         for (const handler of handlers) {
           if (await handler(value)) return setText("");
         }
-        await call("addMessages", { is_user: true, name: m.name1, mes: value });
         setText("");
+        try {
+          await call("sendMessage", value);
+        } catch (error) {
+          if (!text.value) setText(value); // nothing was sent: give the text back
+          throw error;
+        }
       } finally {
         busy.value = false;
         ref.current?.focus();
       }
     });
+  const impersonate = () =>
+    attempt(async () => {
+      const result = await call("generate", "impersonate") as { text?: string };
+      if (result.text) setText(result.text);
+      ref.current?.focus();
+    });
   return (
-    <form
-      class="composer"
-      onSubmit={(e) => {
-        e.preventDefault();
-        send();
-      }}
-    >
-      <label for="composer-input" class="visually-hidden">Message to {m.name2}</label>
-      <textarea
-        id="composer-input"
-        ref={ref}
-        placeholder={`Message ${m.name2 || ""}`.trim()}
-        rows={Math.min(8, Math.max(1, text.value.split("\n").length))}
-        value={text.value}
-        onInput={(e) => setText(e.currentTarget.value)}
-        onKeyDown={(e) => {
-          if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
-            e.preventDefault();
-            send();
-          }
+    <div class="composer-wrap">
+      <div class="composer-tools" role="toolbar" aria-label="Generation">
+        {generating.value && (
+          <span class="typing" role="status">{m.name2 || "The character"} is writing…</span>
+        )}
+        <button
+          type="button"
+          class="link-button"
+          disabled={generating.value}
+          onClick={() => attempt(() => call("generate", "continue"))}
+        >
+          Continue
+        </button>
+        <button type="button" class="link-button" disabled={generating.value} onClick={impersonate}>
+          Impersonate
+        </button>
+        <button type="button" class="link-button" onClick={() => preview.value = true}>Prompt preview</button>
+      </div>
+      <form
+        class="composer"
+        onSubmit={(e) => {
+          e.preventDefault();
+          send();
         }}
-      />
-      <button type="submit" class="primary" disabled={busy.value || !text.value.trim()}>Send</button>
-    </form>
+      >
+        <label for="composer-input" class="visually-hidden">Message to {m.name2}</label>
+        <textarea
+          id="composer-input"
+          ref={ref}
+          placeholder={`Message ${m.name2 || ""}`.trim()}
+          rows={Math.min(8, Math.max(1, text.value.split("\n").length))}
+          value={text.value}
+          onInput={(e) => setText(e.currentTarget.value)}
+          onKeyDown={(e) => {
+            if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+              e.preventDefault();
+              send();
+            }
+          }}
+        />
+        {generating.value
+          ? (
+            <button type="button" class="danger" onClick={() => attempt(() => call("stopGeneration"))}>
+              Stop
+            </button>
+          )
+          : <button type="submit" class="primary" disabled={busy.value || !text.value.trim()}>Send</button>}
+      </form>
+      {preview.value && <PromptPreviewDialog onClose={() => (preview.value = false)} />}
+    </div>
   );
 }

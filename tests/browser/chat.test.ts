@@ -9,6 +9,7 @@ import { createSocketClient } from "../../rpc/client.ts";
 import type { methods } from "../../rpc/methods/mod.ts";
 import { type RunningHost, startHost } from "../../main.ts";
 import { startTestHost } from "../support/host.ts";
+import { until } from "../support/llm-host.ts";
 import { writePluginFolder } from "../support/sandbox-harness.ts";
 import { browserTest, openUi, screenshot } from "./browser.ts";
 
@@ -50,6 +51,10 @@ browserTest("chat: send with Enter, edit in place, reload, delete", async ({ bro
     await page.keyboard.press("Enter");
     await page.waitForSelector(messageText(1));
     assert.equal(host.host.lodge.context.getMessage(1)?.mes, "First line\nsecond line");
+    const lodge = host.host.lodge;
+    await page.waitForSelector(messageText(2));
+    await page.waitForSelector(".composer button.primary", { timeout: 20_000 }); // Send is back: the reply ended
+    await until(() => lodge.context.getMessageCount() === 3 && !lodge.generation.isGenerating(), "the reply");
     assert.equal(await page.inputValue("#composer-input"), "");
 
     await page.locator('[data-message-index="1"] >> text=Edit').click();
@@ -65,8 +70,9 @@ browserTest("chat: send with Enter, edit in place, reload, delete", async ({ bro
 
     page.once("dialog", (dialog) => dialog.accept());
     await page.locator('[data-message-index="1"] >> text=Delete').click();
-    await page.waitForSelector('[data-message-index="1"]', { state: "detached" });
-    assert.equal(host.host.lodge.context.getMessageCount(), 1);
+    await page.waitForSelector('[data-message-index="2"]', { state: "detached" });
+    assert.equal(lodge.context.getMessageCount(), 2);
+    assert.equal(lodge.context.getMessage(1)?.is_user, false, "the reply moved up");
   } finally {
     await host.close();
   }

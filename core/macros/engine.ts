@@ -55,6 +55,7 @@ const EMPTY_STORE: VariableStore = { get: () => undefined, set: () => {} };
  */
 export function evaluateMacros(content: string, env: MacroEnvironment = {}): string {
   if (typeof content !== "string" || !content) return "";
+  if (!content.includes("{{") && !content.includes("<")) return content;
   const raw = content;
   const values = { ...env.values };
   const call = (key: string) => valueText(values[key], "");

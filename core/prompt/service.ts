@@ -45,6 +45,11 @@ export interface ChatPromptOptions {
   worldInfo?: RuntimeWorldInfo | null;
   /** The messages to send as history instead of the whole open chat (e.g. without the swiped reply). */
   chat?: readonly ChatMessage[];
+  /**
+   * The history as prompt messages, already converted (e.g. with tool calls and results); wins over
+   * `chat`. Macros in it are expanded as in the chat's.
+   */
+  history?: PromptMessage[];
   /** A quiet generation's instruction. */
   quietPrompt?: string;
   /** A saved preset instead of the live one. */
@@ -118,7 +123,7 @@ export class PromptService {
     const variables = this.#variables(sources);
     const macros = await this.resolveMacros(sources, options);
     const result = assemblePrompt(sources, {
-      history: chatHistory(sources, options.chat ?? sources.chat, options.presetName),
+      history: options.history ?? chatHistory(sources, options.chat ?? sources.chat, options.presetName),
       substituteHistory: true,
       includeCharacterCard: options.includeCharacterCard,
       presetName: options.presetName,

@@ -79,6 +79,8 @@ export function createSubstituter(sources: PromptSources, base: SubstituteOption
 
   const substitute = (content: string, overrides: SubstituteOptions = {}): string => {
     if (typeof content !== "string" || !content) return "";
+    // most texts (chat messages) hold no macro: skip building the environment
+    if (!content.includes("{{") && !content.includes("<")) return content;
     const o = { ...base, ...overrides };
     const name1 = o.name1 ?? sources.name1;
     const name2 = o.name2 ?? sources.name2;

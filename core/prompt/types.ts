@@ -91,7 +91,7 @@ export interface PromptSources {
  * World Info results as `resolveWorldInfoForMessages` returns them (Luker's `runtimeWorldInfo`); assembly
  * reads the slots and ignores the rest.
  */
-export type RuntimeWorldInfo = Partial<WorldInfoSlots> & Record<string, unknown>;
+export type RuntimeWorldInfo = Partial<WorldInfoSlots>;
 
 /** A message of an assembled prompt. */
 export interface PromptMessage {

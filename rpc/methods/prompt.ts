@@ -11,7 +11,7 @@
 import { z } from "zod";
 import { LodgeError } from "../../core/errors.ts";
 import { roleNumber } from "../../core/prompt/mod.ts";
-import { type CallContext, defineMethod } from "../method.ts";
+import { type CallContext, defineMethod, type Peer } from "../method.ts";
 import { PeerMethod } from "../peer-methods.ts";
 
 const Text = z.string().max(10_000_000);
@@ -42,6 +42,9 @@ const BuildOptions = z.object({
   runtimeWorldInfo: z.record(z.string(), z.unknown()).nullable().optional(),
 });
 const Variables = z.record(z.string().min(1).max(256), z.unknown());
+
+/** Connections whose macros are dropped when they close (one close callback each). */
+const closing = new WeakSet<Peer>();
 
 function ownerOf(ctx: CallContext): string {
   return ctx.caller.kind === "plugin" ? ctx.caller.pluginId : `client:${ctx.caller.connectionId}`;
@@ -161,18 +164,20 @@ export const promptMethods = [
     handler: (ctx, name, value) => {
       const owner = ownerOf(ctx);
       const state = ctx.lodge.prompt.state;
-      if (value === true) {
-        const peer = ctx.peer;
-        if (!peer) {
-          throw new LodgeError("unavailable", "a function macro needs a connection the host can call back");
-        }
-        state.registerMacro(name, {
-          owner,
-          value: () => peer.request(PeerMethod.MACRO_INVOKE, { name }, { timeoutMs: 5_000 }),
-        });
+      const peer = ctx.peer;
+      if (value === true && !peer) {
+        throw new LodgeError("unavailable", "a function macro needs a connection the host can call back");
+      }
+      state.registerMacro(name, {
+        owner,
+        value: value === true
+          ? () => peer!.request(PeerMethod.MACRO_INVOKE, { name }, { timeoutMs: 5_000 })
+          : value,
+      });
+      // a connection's macros go with it (an HTTP caller's stay until unregistered)
+      if (peer && !closing.has(peer)) {
+        closing.add(peer);
         peer.onClose(() => state.dropOwner(owner));
-      } else {
-        state.registerMacro(name, { owner, value });
       }
       return null;
     },

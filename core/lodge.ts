@@ -123,6 +123,7 @@ export class Lodge {
       events: this.events,
       llm: this.llm,
       settings: this.settings,
+      prompt: this.prompt,
     });
   }
 

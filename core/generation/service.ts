@@ -30,13 +30,13 @@ import { type ChatMessage as LlmMessage, contentText } from "../llm/types.ts";
 import type { ToolInvocation } from "../tools.ts";
 import type { ChatMessage, ChatRecord } from "../store.ts";
 import { enabledMembers, GenerationMode, selectSpeakers } from "./groups.ts";
-import { assemblePrompt, type PromptPart } from "./prompt.ts";
 import { type Takeover, TakeoverRegistry } from "./takeover.ts";
 import { type GenerationTrace, TraceRecorder, TraceStore, type TraceWorldInfoEntry } from "./trace.ts";
 import type { WorldInfoActivation } from "../worldinfo/mod.ts";
 import { isObject } from "../json.ts";
 import { countTokensAsync, type TokenizerChoice, tokenizerOf } from "../tokens/mod.ts";
 import type { SettingsService } from "../documents.ts";
+import type { PromptService } from "../prompt/service.ts";
 import {
   type GenerateOptions,
   GENERATION_TYPES,
@@ -54,6 +54,7 @@ export interface GenerationDeps {
   events: EventBus;
   llm: LlmService;
   settings: SettingsService;
+  prompt: PromptService;
   /** The random source of group activation (tests pass a seeded one). */
   random?: () => number;
 }
@@ -101,6 +102,12 @@ interface TurnOutcome {
   index: number | null;
   name: string;
   prompt?: LlmMessage[];
+}
+
+/** One message of the assembled prompt and the part it came from. */
+interface PromptPart {
+  name: string;
+  message: LlmMessage;
 }
 
 /** The takeover owner of host listeners (no plugin id or connection can spell it). */
@@ -440,7 +447,7 @@ export class GenerationService {
       worldInfo = normalizeWorldInfo(finalized.worldInfo);
       recorder.trace.worldInfo.activated = activationTrace(worldInfo);
 
-      const parts = this.#assemble(turn, chat, worldInfo);
+      const parts = await this.#assemble(turn, chat, worldInfo);
       let messages = parts.map((p) => p.message);
       const beforeCombine = { type, dryRun, messages };
       await hook(eventTypes.GENERATE_BEFORE_COMBINE_PROMPTS, beforeCombine);
@@ -697,27 +704,26 @@ export class GenerationService {
     return new ReplyWriter({ chats, context }, turn.record, target);
   }
 
-  /** The prompt of a turn. */
-  #assemble(turn: Turn, chat: ChatMessage[], worldInfo: WorldInfoResult): PromptPart[] {
-    const snapshot = this.#deps.context.snapshot();
+  /** The prompt of a turn, from the prompt engine; each message labelled with its part. */
+  async #assemble(turn: Turn, chat: ChatMessage[], worldInfo: WorldInfoResult): Promise<PromptPart[]> {
     const [first, ...others] = turn.cards;
-    const character = first
-      ? others.length
-        ? { ...first, description: turn.cards.map((c) => c.description).filter(Boolean).join("\n") }
-        : first
-      : null;
-    return assemblePrompt({
+    // a solo turn speaks as the open chat's character; a group turn as its member (cards joined if asked)
+    let character: Record<string, unknown> | undefined = turn.isGroup ? first : undefined;
+    if (character && others.length) {
+      const description = turn.cards.map((c) => c.description).filter(Boolean).join("\n");
+      character = { ...character, description, data: { ...first.data, description } };
+    }
+    const result = await this.#deps.prompt.assembleChat({
       type: turn.type,
       chat,
-      character,
-      userName: snapshot.name1,
-      charName: turn.charName,
-      worldInfoBefore: slotText(worldInfo, "worldInfoBefore"),
-      worldInfoAfter: slotText(worldInfo, "worldInfoAfter"),
-      preset: this.#deps.llm.resolveSettings(),
+      worldInfo,
       quietPrompt: turn.options.quiet_prompt,
-      names: turn.isGroup,
+      character,
     });
+    return result.messages.map((message, i) => ({
+      name: result.parts[i]?.identifier ?? "prompt",
+      message: message as LlmMessage,
+    }));
   }
 
   /** World Info for the turn. */
@@ -815,13 +821,6 @@ function emptyWorldInfo(): WorldInfoResult {
 /** A listener's World Info (or override) as an object; anything else counts as none. */
 function normalizeWorldInfo(value: unknown): WorldInfoResult {
   return isObject(value) ? value as WorldInfoResult : emptyWorldInfo();
-}
-
-/** The text of a World Info slot: its joined form, else its entries joined by newlines. */
-function slotText(worldInfo: WorldInfoResult, joined: "worldInfoBefore" | "worldInfoAfter"): string {
-  if (typeof worldInfo[joined] === "string") return worldInfo[joined] as string;
-  const entries = worldInfo[`${joined}Entries`];
-  return Array.isArray(entries) ? entries.filter((e) => typeof e === "string").join("\n") : "";
 }
 
 /** The trace's account of the activated entries. */

@@ -63,6 +63,8 @@ export interface AssembleInput {
 /** What assembly gives back. */
 export interface AssembleResult {
   messages: PromptMessage[];
+  /** Per message: the prompt part it came from (`main`, `charDescription`, `chatHistory`, ...) and its tokens. */
+  parts: { identifier: string; tokens: number }[];
   tokens: { maxContext: number; maxTokens: number; budget: number; used: number };
   /** History messages (injections included) sent and left out for the budget. */
   history: { included: number; dropped: number };
@@ -377,6 +379,7 @@ export function assemblePrompt(
   if (input.squash ?? preset.squash_system_messages === true) messages = squash(messages);
   return {
     messages: messages.map((i) => i.message),
+    parts: messages.map((i) => ({ identifier: i.identifier, tokens: i.tokens })),
     tokens: { maxContext, maxTokens, budget, used },
     history: historyStats,
     examples: exampleStats,

@@ -104,8 +104,8 @@ export function buildPresetAwarePromptMessages(
 }
 
 /**
- * The open chat as prompt history (SillyTavern's `setOpenAIMessages`): system messages left out,
- * narrator messages as system, names by the preset's `names_behavior`, `wrap_in_quotes` for the user.
+ * The open chat as prompt history (SillyTavern's `setOpenAIMessages`): system messages left out (a
+ * message of tool invocations becomes the assistant's calls and their results), narrator messages as system, names by the preset's `names_behavior`, `wrap_in_quotes` for the user.
  */
 export function chatHistory(
   sources: PromptSources,
@@ -114,7 +114,9 @@ export function chatHistory(
 ): PromptMessage[] {
   const preset = promptPreset(sources, presetName);
   const names = Number(preset.names_behavior ?? 0);
-  return chat.filter((m) => !m.is_system).map((m) => {
+  return chat.filter((m) => !m.is_system || toolInvocations(m).length).flatMap((m): PromptMessage[] => {
+    const invocations = toolInvocations(m);
+    if (invocations.length) return toolMessages(invocations);
     const extra = m.extra as Record<string, unknown> | undefined;
     const narrator = extra?.type === "narrator";
     const role = narrator ? "system" : m.is_user ? "user" : "assistant";
@@ -126,6 +128,32 @@ export function chatHistory(
     if (prefixed) content = `${name}: ${content}`;
     content = content.replace(/\r/g, "");
     if (role === "user" && preset.wrap_in_quotes === true) content = `"${content}"`;
-    return name ? { role, content, name } : { role, content };
+    return name ? [{ role, content, name }] : [{ role, content }];
   });
+}
+
+/** A stored message's tool calls (`extra.tool_invocations`, as later SillyTavern versions store them). */
+function toolInvocations(message: ChatMessage): Record<string, unknown>[] {
+  const list = (message.extra as Record<string, unknown> | undefined)?.tool_invocations;
+  return Array.isArray(list) ? list.filter((i) => i && typeof i === "object") : [];
+}
+
+/** Tool invocations as the model saw them: the assistant's calls, then one tool message per result. */
+function toolMessages(invocations: Record<string, unknown>[]): PromptMessage[] {
+  return [
+    {
+      role: "assistant",
+      content: "",
+      tool_calls: invocations.map((i) => ({
+        id: String(i.id),
+        type: "function",
+        function: { name: String(i.name), arguments: String(i.parameters ?? "{}") },
+      })),
+    },
+    ...invocations.map((i) => ({
+      role: "tool",
+      tool_call_id: String(i.id),
+      content: String(i.result ?? ""),
+    })),
+  ];
 }

@@ -56,6 +56,8 @@ export interface ChatPromptOptions {
   presetName?: string;
   /** Whether to leave the card out (default: in). */
   includeCharacterCard?: boolean;
+  /** The card that speaks instead of the open chat's character (a group's drafted member, or joined cards). */
+  character?: Record<string, unknown>;
 }
 
 /** The host's prompt door. */
@@ -118,7 +120,15 @@ export class PromptService {
    * the budget. The generation pipeline sends `messages`; the rest tells what the budget kept.
    */
   async assembleChat(options: ChatPromptOptions = {}): Promise<AssembleResult> {
-    const sources = this.sources();
+    const open = this.sources();
+    const sources: PromptSources = options.character
+      ? {
+        ...open,
+        characters: [options.character],
+        characterId: 0,
+        name2: String(options.character.name ?? ""),
+      }
+      : open;
     await loadTokenizer(tokenizerChoice(sources));
     const variables = this.#variables(sources);
     const macros = await this.resolveMacros(sources, options);

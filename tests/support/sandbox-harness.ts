@@ -19,6 +19,7 @@
  */
 
 import { Lodge } from "../../core/lodge.ts";
+import type { LlmOptions } from "../../core/llm/service.ts";
 import type { PluginInfo, PluginLogEntry } from "../../core/plugin-admin.ts";
 import { seedDefaults } from "../../core/seed.ts";
 import { openSqliteStore } from "../../core/sqlite-store.ts";
@@ -53,6 +54,8 @@ export interface HarnessOptions {
   supervisor?: Partial<Omit<SupervisorOptions, "lodge" | "dispatcher" | "dataDir" | "methods">>;
   /** Extra methods added to the table (e.g. a test-only method a plugin calls). */
   methods?: readonly MethodSpec[];
+  /** LLM options of the host (e.g. the offline model's pace). */
+  llm?: LlmOptions;
 }
 
 /** A running host with plugins. Dispose it (or call `close`) to end every process and remove the data dir. */
@@ -117,7 +120,7 @@ export async function startSandboxHarness(options: HarnessOptions = {}): Promise
   for (const plugin of options.plugins ?? []) await writePluginFolder(dataDir, plugin);
   await options.setup?.(dataDir);
 
-  const lodge = new Lodge(openSqliteStore(":memory:"), { onListenerError: () => {} });
+  const lodge = new Lodge(openSqliteStore(":memory:"), { onListenerError: () => {}, llm: options.llm });
   seedDefaults(lodge);
   await lodge.context.selectCharacterById(0);
   // the lead's table may already list the plugin and extension methods

@@ -21,6 +21,7 @@ import { Mirror } from "../plugins/worker/mirror.ts";
 import { createRemoteSurface } from "../plugins/worker/remote.ts";
 import { WorkerTools } from "../plugins/worker/tools.ts";
 import { createPromptApi } from "../plugins/worker/prompt.ts";
+import { createRegexProviders } from "../plugins/worker/regex.ts";
 import { Samples } from "./samples.ts";
 
 const samples = new Samples();
@@ -66,6 +67,7 @@ function contextOf(count: number) {
     sendOpenAIRequest: createSendOpenAIRequest(channel, report),
     createMessageEditorHandle: createEditorHandles(channel, report),
     prompt: createPromptApi(channel, mirror, (method, args) => callHost(channel, method, args), report),
+    registerManagedRegexProvider: createRegexProviders(channel),
     remote,
   }) as { chat: { mes: string }[]; getMessage(i: number): { mes: string } };
   return { ctx, mirror };

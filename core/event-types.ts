@@ -106,6 +106,8 @@ export const eventTypes = Object.freeze({
   PERSONA_CHANGED: "persona_changed",
   MAIN_API_CHANGED: "main_api_changed",
   WORLDINFO_ENTRIES_LOADED: "worldinfo_entries_loaded",
+  REGEX_SCRIPT_CUT_OFF: "regex_script_cut_off",
+  REGEX_SCRIPTS_CHANGED: "regex_scripts_changed",
 });
 
 /** A key of {@link eventTypes}. */

@@ -20,6 +20,7 @@ import type { ToolRegistry } from "./tools.ts";
 import type { PluginAdmin } from "./plugin-admin.ts";
 import { PromptService } from "./prompt/service.ts";
 import { PromptState } from "./prompt/state.ts";
+import { RegexService } from "./regex/mod.ts";
 import { CharacterStateService, ChatStateService } from "./state.ts";
 import type { Store } from "./store.ts";
 import { WorldInfoActivationService } from "./worldinfo/service.ts";
@@ -70,6 +71,8 @@ export class Lodge {
   readonly prompt: PromptService;
   /** World Info activation: bound books, scans, timed effects. */
   readonly worldInfoActivation: WorldInfoActivationService;
+  /** Regex scripts (global, the character's, plugins') and their bounded runner. */
+  readonly regex: RegexService;
   /** Extension APIs plugins offer each other. */
   readonly extensions: ExtensionRegistry = new ExtensionRegistry();
   /** The plugin runtime, attached by `plugins/` when it starts; `null` while there is none. */
@@ -116,6 +119,12 @@ export class Lodge {
       prompt: this.prompt,
       liveSettings: () => this.llm.resolveSettings(),
     });
+    this.regex = new RegexService({
+      settings: this.settings,
+      context: this.context,
+      events: this.events,
+      substitute: (text, name2) => this.prompt.substituteParams(text, name2 === undefined ? {} : { name2 }),
+    });
     this.generation = new GenerationService({
       chats: this.chats,
       context: this.context,
@@ -127,8 +136,9 @@ export class Lodge {
     });
   }
 
-  /** Closes the store. */
+  /** Stops the regex runner and closes the store. */
   close(): void {
+    this.regex.close();
     this.store.close();
   }
 }

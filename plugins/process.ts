@@ -5,7 +5,7 @@
  * @module
  */
 
-import { LineWriter, readLines } from "./lines.ts";
+import { LineWriter, readLines } from "../core/lines.ts";
 import {
   type HostEnvelope,
   MAX_FRAME_CHARS,

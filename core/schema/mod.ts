@@ -16,4 +16,5 @@ export { checkStored, type Place } from "./validate.ts";
 export { ChatMessageSchema, checkMessage, syncSwipes } from "./message.ts";
 export { type CardFields, CardFieldsSchema, CardSchema, GroupSchema } from "./character.ts";
 export { OpenAiPresetSchema } from "./preset.ts";
+export { RegexScriptSchema } from "./regex.ts";
 export { WorldInfoBookSchema, WorldInfoEntrySchema } from "./worldinfo.ts";

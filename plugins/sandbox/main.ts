@@ -10,7 +10,7 @@
  * @module
  */
 
-import { LineWriter, readLines } from "../lines.ts";
+import { LineWriter, readLines } from "../../core/lines.ts";
 import { type HostEnvelope, MAX_FRAME_CHARS, type WorkerPermissions } from "./protocol.ts";
 
 const BOOTSTRAP = new URL("../worker/bootstrap.ts", import.meta.url);

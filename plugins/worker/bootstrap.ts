@@ -23,6 +23,7 @@ import type { PresetsView } from "../../core/llm/presets-view.ts";
 import { Channel } from "./channel.ts";
 import { captureConsole } from "./console.ts";
 import { createContext } from "./context.ts";
+import { createRegexProviders } from "./regex.ts";
 import { WorkerEventSource } from "./events.ts";
 import { type ExtensionEntry, WorkerExtensions } from "./extensions.ts";
 import { createSendOpenAIRequest } from "./llm.ts";
@@ -123,6 +124,7 @@ channel.onRequest(PeerMethod.LOAD, async (params) => {
     sendOpenAIRequest: createSendOpenAIRequest(channel, report),
     createMessageEditorHandle: createEditorHandles(channel, report),
     prompt: createPromptApi(channel, mirror, (method, args) => callHost(channel, method, args), report),
+    registerManagedRegexProvider: createRegexProviders(channel),
     remote,
   });
   const entry = Object.freeze({ getContext: () => context });

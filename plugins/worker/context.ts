@@ -15,6 +15,7 @@ import { overRemote, type RemoteSurface } from "./remote.ts";
 import { CHAT_STATE, type UpdateOptions, type UpdaterInfo, updateState } from "./state-update.ts";
 import type { EditorOptions, MessageEditorHandle } from "./takeover.ts";
 import type { PromptApi } from "./prompt.ts";
+import type { createRegexProviders } from "./regex.ts";
 import type { ToolSpec, WorkerTools } from "./tools.ts";
 import { createWorldInfo } from "./worldinfo.ts";
 
@@ -33,6 +34,8 @@ export interface ContextParts {
   createMessageEditorHandle: (options: EditorOptions) => MessageEditorHandle;
   /** The local prompt, macro and token methods. */
   prompt: PromptApi;
+  /** `context.registerManagedRegexProvider`. */
+  registerManagedRegexProvider: ReturnType<typeof createRegexProviders>;
   remote: RemoteSurface;
 }
 
@@ -58,6 +61,7 @@ export function createContext(parts: ContextParts): Record<string, unknown> {
     canPerformToolCalls: (type: string) => tools.canPerformToolCalls(type),
     sendOpenAIRequest: parts.sendOpenAIRequest,
     createMessageEditorHandle: parts.createMessageEditorHandle,
+    registerManagedRegexProvider: parts.registerManagedRegexProvider,
     ...parts.prompt,
     ...createWorldInfo(channel, mirror),
   };

@@ -15,6 +15,7 @@ import { pluginMethods } from "./plugins.ts";
 import { presetMethods } from "./presets.ts";
 import { promptMethods } from "./prompt.ts";
 import { secretMethods } from "./secrets.ts";
+import { regexMethods } from "./regex.ts";
 import { toolMethods } from "./tools.ts";
 import { worldInfoMethods } from "./worldinfo.ts";
 
@@ -30,6 +31,7 @@ export const methods = [
   ...llmMethods,
   ...toolMethods,
   ...generationMethods,
+  ...regexMethods,
   ...secretMethods,
   ...extensionMethods,
   ...pluginMethods,

@@ -1,7 +1,8 @@
 /**
- * Newline-delimited framing for the host ↔ sandbox-process socket. Each line is one JSON envelope; JSON
- * text never holds a raw newline, so lines need no escaping. Reads and writes go straight to the
- * connection (no web streams): on this path every microsecond of a round trip counts.
+ * Newline-delimited framing between the host and its helper processes (the plugin sandbox's socket, the
+ * regex runner's pipes). Each line is one JSON envelope; JSON text never holds a raw newline, so lines
+ * need no escaping. Reads and writes go straight to the connection (no web streams): on these paths every
+ * microsecond of a round trip counts.
  * @module
  */
 
@@ -89,4 +90,48 @@ export class LineWriter {
       this.#flushing = false;
     }
   }
+}
+
+/**
+ * A {@link ByteReader} over a byte stream (a child process's stdout), for {@link readLines}.
+ *
+ * @example
+ * ```ts
+ * await readLines(streamReader(child.stdout), (line) => console.log(line), 1 << 20);
+ * ```
+ */
+export function streamReader(stream: ReadableStream<Uint8Array>): ByteReader {
+  const reader = stream.getReader();
+  let rest: Uint8Array | null = null;
+  return {
+    async read(buffer: Uint8Array): Promise<number | null> {
+      if (!rest) {
+        const next = await reader.read();
+        if (next.done) return null;
+        rest = next.value;
+      }
+      const n = Math.min(buffer.length, rest.length);
+      buffer.set(rest.subarray(0, n));
+      rest = n < rest.length ? rest.subarray(n) : null;
+      return n;
+    },
+  };
+}
+
+/**
+ * A {@link ByteWriter} over a byte stream (a child process's stdin), for {@link LineWriter}.
+ *
+ * @example
+ * ```ts
+ * new LineWriter(streamWriter(child.stdin)).write("{}");
+ * ```
+ */
+export function streamWriter(stream: WritableStream<Uint8Array>): ByteWriter {
+  const writer = stream.getWriter();
+  return {
+    async write(bytes: Uint8Array): Promise<number> {
+      await writer.write(bytes);
+      return bytes.length;
+    },
+  };
 }

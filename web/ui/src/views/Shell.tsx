@@ -10,11 +10,13 @@ import { connection } from "../api.ts";
 import { dismiss, mirror, toasts } from "../state.ts";
 import { ChatView } from "./Chat.tsx";
 import { CharactersView } from "./Characters.tsx";
+import { PluginsView } from "./Plugins.tsx";
 import { Sidebar } from "./Sidebar.tsx";
 
 const VIEWS = {
   chat: { label: "Chat", render: () => <ChatView /> },
   characters: { label: "Characters", render: () => <CharactersView /> },
+  plugins: { label: "Plugins", render: () => <PluginsView /> },
 } satisfies Record<string, { label: string; render: () => ComponentChildren }>;
 type ViewName = keyof typeof VIEWS;
 

@@ -4,6 +4,8 @@
  */
 
 import { conflict, notFound } from "./errors.ts";
+import type { EventBus } from "./events.ts";
+import { eventTypes } from "./event-types.ts";
 import { safeName } from "./names.ts";
 import { type CardFields, CardSchema, checkStored, GroupSchema } from "./schema/mod.ts";
 import type { CharacterCard, Store } from "./store.ts";
@@ -32,10 +34,12 @@ export type CharacterView = CharacterCard & { avatar: string; data: Record<strin
 /** Characters and groups. */
 export class CharacterService {
   #store: Store;
+  #events: EventBus;
   #listeners = new Set<() => void>();
 
-  constructor(store: Store) {
+  constructor(store: Store, events: EventBus) {
     this.#store = store;
+    this.#events = events;
   }
 
   /** Observes every committed change to characters or groups. Returns an unsubscribe function. */
@@ -99,9 +103,9 @@ export class CharacterService {
     }));
   }
 
-  /** Merges fields into a card. */
-  edit(avatar: string, fields: Partial<CardFields>): CharacterView {
-    return this.#changed(this.#store.transaction(() => {
+  /** Merges fields into a card; emits `CHARACTER_EDITED({ detail: { id, character } })`. */
+  async edit(avatar: string, fields: Partial<CardFields>): Promise<CharacterView> {
+    const edited = this.#changed(this.#store.transaction(() => {
       const card = this.#store.getCharacter(avatar);
       if (!card) throw notFound(`character ${avatar} not found`);
       const next = { ...card, ...fields };
@@ -109,25 +113,38 @@ export class CharacterService {
       this.#store.putCharacter(avatar, next);
       return view(avatar, next);
     }));
+    const id = this.all().findIndex((c) => c.avatar === avatar);
+    await this.#events.emit(eventTypes.CHARACTER_EDITED, { detail: { id, character: edited } });
+    return edited;
   }
 
   /** Replaces `extensions[key]` on a card. */
-  writeExtensionField(avatar: string, key: string, value: unknown): CharacterView {
+  writeExtensionField(avatar: string, key: string, value: unknown): Promise<CharacterView> {
     const card = this.require(avatar);
     const extensions = { ...(card.extensions as Record<string, unknown> ?? {}), [key]: value };
     return this.edit(avatar, { extensions });
   }
 
-  /** Deletes a card, its state and, when asked, its chats. */
-  delete(avatar: string, options: { deleteChats?: boolean } = {}): boolean {
-    return this.#changed(this.#store.transaction(() => {
+  /**
+   * Deletes a card, its state and, when asked, its chats; emits `CHAT_DELETED(file)` for each chat, then
+   * `CHARACTER_DELETED({ id, character })`.
+   */
+  async delete(avatar: string, options: { deleteChats?: boolean } = {}): Promise<boolean> {
+    const id = this.all().findIndex((c) => c.avatar === avatar);
+    const character = this.get(avatar);
+    const chats: string[] = [];
+    const deleted = this.#changed(this.#store.transaction(() => {
       if (options.deleteChats) {
         for (const chat of this.#store.listChats({ kind: "character", owner: avatar })) {
           this.#store.deleteChat(chat.id);
+          chats.push(chat.key.file);
         }
       }
       return this.#store.deleteCharacter(avatar);
     }));
+    for (const file of chats) await this.#events.emit(eventTypes.CHAT_DELETED, file);
+    if (deleted) await this.#events.emit(eventTypes.CHARACTER_DELETED, { id, character });
+    return deleted;
   }
 
   /** Every group (`{ id, name, members: avatar[], chat_id, chats: string[] }`). */
@@ -140,11 +157,11 @@ export class CharacterService {
     return this.#store.getDoc("group", safeName(id, "group id"));
   }
 
-  /** Creates a group of existing characters with a first (empty) chat id; returns it. */
-  createGroup(
+  /** Creates a group of existing characters with a first (empty) chat id; emits `GROUP_UPDATED`. */
+  async createGroup(
     fields: { name: string; members: string[] } & Record<string, unknown>,
-  ): Record<string, unknown> {
-    return this.#changed(this.#store.transaction(() => {
+  ): Promise<Record<string, unknown>> {
+    return await this.#groupChanged(this.#store.transaction(() => {
       this.#requireMembers(fields.members);
       const id = `${Date.now()}${Math.floor(Math.random() * 1000)}`;
       const chatId = `${id}-chat`;
@@ -155,9 +172,12 @@ export class CharacterService {
     }));
   }
 
-  /** Merges fields into a group (its id stays); `chat_id` is added to `chats` when new. */
-  editGroup(id: string, fields: Record<string, unknown>): Record<string, unknown> {
-    return this.#changed(this.#store.transaction(() => {
+  /**
+   * Merges fields into a group (its id stays); `chat_id` is added to `chats` when new. Emits
+   * `GROUP_UPDATED`.
+   */
+  async editGroup(id: string, fields: Record<string, unknown>): Promise<Record<string, unknown>> {
+    return await this.#groupChanged(this.#store.transaction(() => {
       const current = this.group(id);
       if (!current) throw notFound(`group ${id} not found`);
       if (fields.members !== undefined) this.#requireMembers(fields.members as string[]);
@@ -170,17 +190,31 @@ export class CharacterService {
     }));
   }
 
-  /** Deletes a group and its chats. */
-  deleteGroup(id: string): boolean {
-    return this.#changed(this.#store.transaction(() => {
+  /** Deletes a group and its chats; emits `GROUP_CHAT_DELETED(id)` for each chat, then `GROUP_UPDATED`. */
+  async deleteGroup(id: string): Promise<boolean> {
+    const chats: string[] = [];
+    const deleted = this.#changed(this.#store.transaction(() => {
       const group = this.group(id);
       if (!group) return false;
       for (const chatId of group.chats as string[] ?? []) {
         const chat = this.#store.findChat({ kind: "group", owner: "", file: chatId });
-        if (chat) this.#store.deleteChat(chat.id);
+        if (chat) {
+          this.#store.deleteChat(chat.id);
+          chats.push(chatId);
+        }
       }
       return this.#store.deleteDoc("group", String(group.id));
     }));
+    for (const chatId of chats) await this.#events.emit(eventTypes.GROUP_CHAT_DELETED, chatId);
+    if (deleted) await this.#events.emit(eventTypes.GROUP_UPDATED);
+    return deleted;
+  }
+
+  /** Brings observers up to date, then tells listeners. */
+  async #groupChanged<T>(group: T): Promise<T> {
+    this.#changed(group);
+    await this.#events.emit(eventTypes.GROUP_UPDATED);
+    return group;
   }
 
   #requireMembers(members: string[]): void {

@@ -7,9 +7,17 @@
  */
 
 import { type CharacterService, type CharacterView } from "./characters.ts";
-import { type ChatChange, type ChatService, type ChatTarget, humanDate } from "./chats.ts";
+import { type ChatEffects, effectEvents, noEffects, recordEffect } from "./chat-events.ts";
+import {
+  type ChatChange,
+  chatKey,
+  type ChatService,
+  type ChatTarget,
+  humanDate,
+  type WriteOptions,
+} from "./chats.ts";
 import type { SettingsService } from "./documents.ts";
-import { invalid, notFound } from "./errors.ts";
+import { invalid, LodgeError, notFound } from "./errors.ts";
 import type { EventBus } from "./events.ts";
 import { eventTypes } from "./event-types.ts";
 import { type PresetsView, presetsView } from "./llm/presets-view.ts";
@@ -20,6 +28,7 @@ import type { PresetService } from "./presets.ts";
 import type { PromptState } from "./prompt/state.ts";
 import type { PromptSources, PromptView } from "./prompt/types.ts";
 import { promptView } from "./prompt/view.ts";
+import type { ChatStateService } from "./state.ts";
 import type { ChatKey, ChatMessage, ChatRecord } from "./store.ts";
 
 /**
@@ -70,6 +79,7 @@ export interface DeleteOptions {
 /** Dependencies of {@link ChatContext}. */
 export interface ChatContextDeps {
   chats: ChatService;
+  chatState: ChatStateService;
   characters: CharacterService;
   settings: SettingsService;
   events: EventBus;
@@ -90,6 +100,8 @@ export class ChatContext {
   #groups: Record<string, unknown>[] = [];
   #avatar: string | null = null;
   #groupId: string | null = null;
+  /** What the write running now does to the open chat (set only while a write runs). */
+  #effects: ChatEffects | null = null;
   /** The presets section as mirrors have it; built at the first snapshot (nobody mirrors it before). */
   #presets: PresetsView | null = null;
   /** The prompt section as mirrors have it; built at the first use. */
@@ -104,6 +116,11 @@ export class ChatContext {
     deps.presets.onChange(() => this.#onPresetsChange());
     deps.settings.onChange(() => this.#onPromptChange());
     deps.promptState.onChange(() => this.#onPromptChange());
+    let name1 = this.#name1();
+    deps.settings.onChange(() => {
+      if (name1 === (name1 = this.#name1())) return;
+      this.#publishFields(["name1"]);
+    });
   }
 
   // ---- reading ----
@@ -218,18 +235,10 @@ export class ChatContext {
     const record = this.resolveTarget();
     const first = this.#chat.length;
     const messages = list.map((m) => withStoredShape(m, m.is_user ? this.#name1() : this.#name2()));
-    this.#deps.chats.patch(record.key, messages.map((value) => ({ op: "add", path: "/-", value })));
+    await this.patchChat(record.key, messages.map((value) => ({ op: "add", path: "/-", value })), {
+      silent: options.silent,
+    });
     const indexes = messages.map((_, i) => first + i);
-    if (!options.silent) {
-      for (const [i, m] of messages.entries()) {
-        const index = indexes[i];
-        await this.#emit(m.is_user ? eventTypes.MESSAGE_SENT : eventTypes.MESSAGE_RECEIVED, index);
-        await this.#emit(
-          m.is_user ? eventTypes.USER_MESSAGE_RENDERED : eventTypes.CHARACTER_MESSAGE_RENDERED,
-          index,
-        );
-      }
-    }
     return Array.isArray(input) ? indexes : indexes[0];
   }
 
@@ -251,15 +260,11 @@ export class ChatContext {
     for (const u of valid) {
       merged.set(u.index, { ...(merged.get(u.index) ?? this.#chat[u.index]), ...u.patch });
     }
-    this.#deps.chats.patch(
+    await this.patchChat(
       record.key,
       [...merged].map(([index, value]) => ({ op: "replace", path: `/${index}`, value })),
+      { silent: options.silent },
     );
-    if (options.silent) return;
-    for (const index of merged.keys()) {
-      await this.#emit(eventTypes.MESSAGE_EDITED, index);
-      await this.#emit(eventTypes.MESSAGE_UPDATED, index);
-    }
   }
 
   /** Deletes messages (or one swipe of one message) from the open chat. */
@@ -276,14 +281,12 @@ export class ChatContext {
     if (list.length === 0) return [];
     const ascending = [...list].sort((a, b) => a - b);
     const deleted = ascending.map((i) => structuredClone(this.#chat[i]));
-    const seq = sequenceRange(this.#chat, ascending);
-    this.#deps.chats.patch(
+    // Descending, so each index still names the message the caller meant.
+    await this.patchChat(
       record.key,
       [...ascending].reverse().map((i) => ({ op: "remove", path: `/${i}` })),
+      { silent: options.silent },
     );
-    if (!options.silent) {
-      await this.#emit(eventTypes.MESSAGE_DELETED, this.#chat.length, { kind: "delete", ...seq });
-    }
     return Array.isArray(input) ? deleted : deleted[0];
   }
 
@@ -306,7 +309,7 @@ export class ChatContext {
   }
 
   /** Merges `withMetadata` into the open chat's metadata and saves it. */
-  saveChatMetadata(withMetadata?: Record<string, unknown>): boolean {
+  async saveChatMetadata(withMetadata?: Record<string, unknown>): Promise<boolean> {
     const record = this.resolveTarget();
     if (withMetadata !== undefined && !isObject(withMetadata)) throw invalid("metadata must be an object");
     const ops: PatchOp[] = Object.entries(withMetadata ?? {}).map(([k, value]) => ({
@@ -314,8 +317,125 @@ export class ChatContext {
       path: `/${escapeSegment(k)}`,
       value,
     }));
-    this.#deps.chats.patchMetadata(record.key, ops);
+    await this.patchChatMetadata(record.key, ops);
     return true;
+  }
+
+  // ---- chat writes: every door's, with their events ----
+
+  /** Full save of a chat (`/api/chats/save`); the open chat's listeners get `CHAT_LOADED`. */
+  saveChat(target: ChatTarget, chat: unknown[], options: WriteOptions = {}) {
+    const key = chatKey(target);
+    return this.#write(key, "save", false, () => this.#deps.chats.save(target, chat, options));
+  }
+
+  /** RFC 6902 ops on a chat's messages (`/api/chats/patch`), with the message events of the open chat. */
+  patchChat(
+    target: ChatTarget | ChatKey,
+    ops: PatchOp[],
+    options: WriteOptions & { chat_metadata?: Record<string, unknown>; silent?: boolean } = {},
+  ) {
+    return this.#write(
+      keyOf(target),
+      "patch",
+      options.silent,
+      () => this.#deps.chats.patch(target, ops, options),
+    );
+  }
+
+  /** Retry-safe append (`/api/chats/append`), with `MESSAGE_SENT`/`MESSAGE_RECEIVED` in the open chat. */
+  appendChat(target: ChatTarget | ChatKey, messages: ChatMessage[], options: WriteOptions = {}) {
+    return this.#write(
+      keyOf(target),
+      "append",
+      false,
+      () => this.#deps.chats.append(target, messages, options),
+    );
+  }
+
+  /** Lenient ops on a chat's metadata (`/api/chats/meta/patch`). */
+  patchChatMetadata(target: ChatTarget | ChatKey, ops: PatchOp[], options: WriteOptions = {}) {
+    return this.#write(
+      keyOf(target),
+      "meta/patch",
+      false,
+      () => this.#deps.chats.patchMetadata(target, ops, options),
+    );
+  }
+
+  /** Ops on a namespace's chat state; a failed `test` guard is a `CHAT_WRITE_CONFLICT` too. */
+  patchChatState(record: ChatRecord, namespace: string, ops: PatchOp[]) {
+    return this.#write(
+      record.key,
+      "state/patch",
+      false,
+      () => this.#deps.chatState.patch(record.id, namespace, ops),
+    );
+  }
+
+  /** Deletes a chat; emits `CHAT_DELETED(file)` or `GROUP_CHAT_DELETED(id)`. */
+  async deleteChat(target: ChatTarget | ChatKey): Promise<{ ok: true }> {
+    const key = keyOf(target);
+    const result = this.#deps.chats.delete(target);
+    await this.#emit(
+      key.kind === "group" ? eventTypes.GROUP_CHAT_DELETED : eventTypes.CHAT_DELETED,
+      key.file,
+    );
+    return result;
+  }
+
+  /** Renames a chat; emits `CHAT_RENAMED({ avatarId, groupId, oldFileName, newFileName })`. */
+  async renameChat(target: ChatTarget | ChatKey, newFile: string): Promise<ChatRecord> {
+    const before = keyOf(target);
+    const record = this.#deps.chats.rename(target, newFile);
+    const group = before.kind === "group";
+    const file = (name: string) => group ? name : `${name}.jsonl`;
+    await this.#emit(eventTypes.CHAT_RENAMED, {
+      avatarId: group ? null : before.owner,
+      groupId: group ? this.#groupOfChat(before.file) : null,
+      oldFileName: file(before.file),
+      newFileName: file(record.key.file),
+    });
+    return record;
+  }
+
+  /**
+   * Runs one synchronous chat write, then emits what it did to the open chat (unless `silent`); a
+   * conflict (stale integrity token, failed `test`, a path the stored chat does not have) emits
+   * `CHAT_WRITE_CONFLICT({ kind, endpoint, target, retryCount })` before the error reaches the caller.
+   */
+  async #write<T>(
+    key: ChatKey,
+    operation: string,
+    silent: boolean | undefined,
+    write: () => T,
+  ): Promise<T> {
+    const effects = this.#effects = noEffects();
+    let result: T;
+    try {
+      result = write();
+    } catch (error) {
+      this.#effects = null;
+      if (error instanceof LodgeError && (error.kind === "integrity" || error.kind === "conflict")) {
+        await this.#emit(eventTypes.CHAT_WRITE_CONFLICT, {
+          kind: error.kind === "integrity" ? "integrity" : "test",
+          endpoint: `/api/chats/${key.kind === "group" ? "group/" : ""}${operation}`,
+          target: key.kind === "group"
+            ? { is_group: true, id: key.file }
+            : { avatar_url: key.owner, file_name: key.file },
+          retryCount: 0,
+          message: error.message,
+        });
+      }
+      throw error;
+    }
+    this.#effects = null;
+    if (!silent && this.#record && sameKey(this.#record.key, key)) {
+      for (const [event, ...args] of effectEvents(effects, this.#chat, this.#record.key.file)) {
+        await this.#emit(event as string, ...args);
+      }
+    }
+    return result;
   }
 
   // ---- internals ----
@@ -341,7 +461,7 @@ export class ChatContext {
     const swipeId = Math.min(current > swipe ? current - 1 : current, swipes.length - 1);
     next.swipe_id = swipeId;
     next.mes = swipes[swipeId];
-    this.#deps.chats.patch(record.key, [{ op: "replace", path: `/${input}`, value: next }]);
+    await this.patchChat(record.key, [{ op: "replace", path: `/${input}`, value: next }], { silent: true });
     if (!options.silent) {
       await this.#emit(eventTypes.MESSAGE_SWIPE_DELETED, { messageId: input, swipeId: swipe });
     }
@@ -394,7 +514,10 @@ export class ChatContext {
     switch (change.type) {
       case "messages": {
         const ops = change.ops.map((op) => ({ ...op, path: `/chat${op.path}` }));
-        for (const op of change.ops) applyToArray(this.#chat, op);
+        for (const op of change.ops) {
+          if (this.#effects) recordEffect(this.#effects, this.#chat, op);
+          applyToArray(this.#chat, op);
+        }
         this.#publish(ops);
         break;
       }
@@ -403,6 +526,7 @@ export class ChatContext {
         this.#publish([{ op: "replace", path: "/chat_metadata", value: change.metadata }]);
         break;
       case "replaced":
+        if (this.#effects) this.#effects.replaced = true;
         this.#record = this.#deps.chats.byId(change.chatId);
         this.#chat = this.#deps.chats.messages(change.chatId);
         this.#publish([
@@ -424,8 +548,12 @@ export class ChatContext {
   #onCharactersChange(): void {
     this.#characters = this.#deps.characters.all();
     this.#groups = this.#deps.characters.groups();
-    if (this.#avatar && !this.#characters.some((c) => c.avatar === this.#avatar)) {
+    const gone = this.#avatar
+      ? !this.#characters.some((c) => c.avatar === this.#avatar)
+      : this.#groupId !== null && !this.#groups.some((g) => g.id === this.#groupId);
+    if (gone) {
       this.#avatar = null;
+      this.#groupId = null;
       this.#record = null;
       this.#chat = [];
       return this.#publishFields();
@@ -540,26 +668,12 @@ function withStoredShape(m: ChatMessage, name: string): ChatMessage {
   return message;
 }
 
-/** 1-based positions among playable (non-system) and assistant messages of the deleted range. */
-function sequenceRange(chat: ChatMessage[], indexes: number[]) {
-  let playable = 0, assistant = 0;
-  const p: number[] = [], a: number[] = [];
-  const wanted = new Set(indexes);
-  chat.forEach((m, i) => {
-    if (m.is_system) return;
-    playable++;
-    if (!m.is_user) assistant++;
-    if (wanted.has(i)) {
-      p.push(playable);
-      if (!m.is_user) a.push(assistant);
-    }
-  });
-  return {
-    deletedPlayableSeqFrom: p.length ? Math.min(...p) : null,
-    deletedPlayableSeqTo: p.length ? Math.max(...p) : null,
-    deletedAssistantSeqFrom: a.length ? Math.min(...a) : null,
-    deletedAssistantSeqTo: a.length ? Math.max(...a) : null,
-  };
+function keyOf(target: ChatTarget | ChatKey): ChatKey {
+  return "kind" in target ? target as ChatKey : chatKey(target as ChatTarget);
+}
+
+function sameKey(a: ChatKey, b: ChatKey): boolean {
+  return a.kind === b.kind && a.owner === b.owner && a.file === b.file;
 }
 
 /** Applies one already-validated chat op to the in-memory message array. */

@@ -82,7 +82,7 @@ export class Lodge {
     this.store = store;
     this.events = new EventBus(options.onListenerError);
     this.chats = new ChatService(store);
-    this.characters = new CharacterService(store);
+    this.characters = new CharacterService(store, this.events);
     this.chatState = new ChatStateService(store);
     this.characterState = new CharacterStateService(store);
     this.settings = new SettingsService(store, this.events);
@@ -96,6 +96,7 @@ export class Lodge {
     const promptState = new PromptState();
     this.context = new ChatContext({
       chats: this.chats,
+      chatState: this.chatState,
       characters: this.characters,
       settings: this.settings,
       events: this.events,

@@ -189,9 +189,9 @@ export const chatMethods = [
       'await ctx.patchChatState("my-plugin", [{ op: "add", path: "/seen", value: true }]);',
       '// read-modify-write: ctx.updateChatState("my-plugin", (state) => ({ ...state, seen: true }))',
     ].join("\n"),
-    handler: ({ lodge }, ns, ops, options) => {
-      const { data: _data, ...result } = lodge.chatState.patch(
-        lodge.context.resolveTarget(options?.target).id,
+    handler: async ({ lodge }, ns, ops, options) => {
+      const { data: _data, ...result } = await lodge.context.patchChatState(
+        lodge.context.resolveTarget(options?.target),
         ns,
         ops,
       );
@@ -250,6 +250,23 @@ export const chatMethods = [
     handler: async ({ lodge }, message) => await lodge.context.addMessages(message) as number,
   }),
   defineMethod({
+    name: "updateMessageBlock",
+    summary: "Deprecated: use updateMessages. Merges `message` into the message at `messageId` of the open " +
+      "chat (SillyTavern's re-render call; here the write itself, with MESSAGE_EDITED and MESSAGE_UPDATED).",
+    params: z.tuple([
+      z.number().int().meta({ title: "messageId" }),
+      Message.meta({ title: "message" }),
+      z.object({ rerenderMessage: z.boolean() }).partial().optional().meta({ title: "options" }),
+    ]),
+    result: z.null(),
+    capability: "plugin",
+    example: 'await ctx.updateMessageBlock(1, { mes: "Edited" }); // prefer updateMessages',
+    handler: async ({ lodge }, messageId, message) => {
+      await lodge.context.updateMessages({ index: messageId, patch: message });
+      return null;
+    },
+  }),
+  defineMethod({
     name: "deleteLastMessage",
     summary: "Deprecated: use deleteMessages(chat.length - 1).",
     params: z.tuple([]),
@@ -286,7 +303,8 @@ export const chatMethods = [
     capability: "plugin",
     example:
       'const { integrity } = await ctx.patchChatMessages([{ op: "replace", path: "/0/mes", value: "Edited" }]);',
-    handler: ({ lodge }, ops, options) => lodge.chats.patch(lodge.context.resolveTarget().key, ops, options),
+    handler: ({ lodge }, ops, options) =>
+      lodge.context.patchChat(lodge.context.resolveTarget().key, ops, options),
   }),
   defineMethod({
     name: "appendChatMessages",
@@ -301,6 +319,6 @@ export const chatMethods = [
     example:
       'const { appended } = await ctx.appendChatMessages([{ name: "User", mes: "Hi", is_user: true }]);',
     handler: ({ lodge }, messages, options) =>
-      lodge.chats.append(lodge.context.resolveTarget().key, messages, options),
+      lodge.context.appendChat(lodge.context.resolveTarget().key, messages, options),
   }),
 ] as const;

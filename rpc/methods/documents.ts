@@ -75,10 +75,10 @@ export const documentMethods = [
       'await ctx.writeExtensionField(ctx.characterId, "my-plugin", { enabled: true });',
       'ctx.characters[ctx.characterId].data.extensions["my-plugin"]; // { enabled: true }',
     ].join("\n"),
-    handler: ({ lodge }, characterId, key, value) => {
+    handler: async ({ lodge }, characterId, key, value) => {
       const character = lodge.characters.all()[characterId];
       if (!character) throw notFound(`no character with id ${characterId}`);
-      lodge.characters.writeExtensionField(character.avatar, key, value);
+      await lodge.characters.writeExtensionField(character.avatar, key, value);
       return null;
     },
   }),

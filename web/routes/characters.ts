@@ -31,13 +31,13 @@ export function charactersApi(lodge: Lodge): Hono {
   app.post("/edit", async (c) => {
     const b = await readBody(c, Edit);
     const { avatar_url, ...fields } = b;
-    return c.json({ ok: true, character: lodge.characters.edit(avatar({ avatar_url }), fields) });
+    return c.json({ ok: true, character: await lodge.characters.edit(avatar({ avatar_url }), fields) });
   });
   app.post("/delete", async (c) => {
     const b = await readBody(c, Avatar.extend({ delete_chats: z.boolean().optional() }));
     const name = avatar(b);
     lodge.characters.require(name);
-    return c.json({ ok: lodge.characters.delete(name, { deleteChats: b.delete_chats }) });
+    return c.json({ ok: await lodge.characters.delete(name, { deleteChats: b.delete_chats }) });
   });
 
   // SillyTavern's list of a character's chats, newest first (`chat_items` is its name for the count).

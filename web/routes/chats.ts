@@ -40,7 +40,7 @@ function chatRoutes(lodge: Lodge, kind: "character" | "group"): Hono {
       c,
       withTarget({ chat: z.array(z.record(z.string(), z.unknown())).min(1), ...Write }),
     );
-    return c.json(lodge.chats.save(target(b), b.chat, b));
+    return c.json(await lodge.context.saveChat(target(b), b.chat, b));
   });
 
   app.post("/patch", async (c) => {
@@ -48,7 +48,7 @@ function chatRoutes(lodge: Lodge, kind: "character" | "group"): Hono {
       c,
       withTarget({ ...Ops, chat_metadata: z.record(z.string(), z.unknown()).optional(), ...Write }),
     );
-    return c.json(lodge.chats.patch(target(b), b.operations, b));
+    return c.json(await lodge.context.patchChat(target(b), b.operations, b));
   });
 
   app.post("/append", async (c) => {
@@ -56,12 +56,12 @@ function chatRoutes(lodge: Lodge, kind: "character" | "group"): Hono {
       c,
       withTarget({ messages: z.array(z.record(z.string(), z.unknown())), ...Write }),
     );
-    return c.json(lodge.chats.append(target(b), b.messages, b));
+    return c.json(await lodge.context.appendChat(target(b), b.messages, b));
   });
 
   app.post("/meta/patch", async (c) => {
     const b = await readBody(c, withTarget({ ...Ops, ...Write }));
-    return c.json(lodge.chats.patchMetadata(target(b), b.operations, b));
+    return c.json(await lodge.context.patchChatMetadata(target(b), b.operations, b));
   });
 
   app.post("/get-delta", async (c) => {
@@ -77,7 +77,7 @@ function chatRoutes(lodge: Lodge, kind: "character" | "group"): Hono {
 
   app.post("/delete", async (c) => {
     const b = await readBody(c, Target);
-    return c.json(lodge.chats.delete(target(b)));
+    return c.json(await lodge.context.deleteChat(target(b)));
   });
 
   app.post("/rename", async (c) => {
@@ -91,7 +91,7 @@ function chatRoutes(lodge: Lodge, kind: "character" | "group"): Hono {
       Target.extend({ renamed_file: z.string() }),
     );
     const b = await readBody(c, Original);
-    const record = lodge.chats.rename(target(b), b.renamed_file);
+    const record = await lodge.context.renameChat(target(b), b.renamed_file);
     return c.json({ ok: true, sanitizedFileName: record.key.file });
   });
 
@@ -134,13 +134,14 @@ function stateRoutes(lodge: Lodge): Hono {
     avatar_url: z.string().optional(),
     file_name: z.string().optional(),
   }).loose();
-  const chatId = (b: z.infer<typeof Target>) => {
-    if (b.is_group) return lodge.chats.require({ is_group: true, id: String(b.id ?? "") }).id;
+  const chat = (b: z.infer<typeof Target>) => {
+    if (b.is_group) return lodge.chats.require({ is_group: true, id: String(b.id ?? "") });
     if (b.avatar_url === undefined || b.file_name === undefined) {
       throw invalid("chat target needs avatar_url and file_name, or is_group and id");
     }
-    return lodge.chats.require({ avatar_url: b.avatar_url, file_name: b.file_name }).id;
+    return lodge.chats.require({ avatar_url: b.avatar_url, file_name: b.file_name });
   };
+  const chatId = (b: z.infer<typeof Target>) => chat(b).id;
 
   app.post("/get", async (c) => {
     const b = await readBody(c, Target.extend({ namespace: z.string() }));
@@ -152,7 +153,7 @@ function stateRoutes(lodge: Lodge): Hono {
   });
   app.post("/patch", async (c) => {
     const b = await readBody(c, Target.extend({ namespace: z.string(), ...Ops }));
-    const { data: _data, ...result } = lodge.chatState.patch(chatId(b), b.namespace, b.operations);
+    const { data: _data, ...result } = await lodge.context.patchChatState(chat(b), b.namespace, b.operations);
     return c.json(result);
   });
   app.post("/delete", async (c) => {

@@ -1,18 +1,24 @@
 /**
  * Settings and world info routes: `/api/settings/get|save|patch` and
- * `/api/worldinfo/get|get-batch|edit|patch|delete`.
+ * `/api/worldinfo/get|get-batch|edit|patch|save|delete` (`save` is patch-first: `{ name, operations }`
+ * applies RFC 6902 ops, `{ name, data }` stores the whole book, both falls back to `data`).
  * @module
  */
 
 import { Hono } from "hono";
 import { z } from "zod";
-import { notFound } from "../../core/errors.ts";
+import { invalid, LodgeError, notFound } from "../../core/errors.ts";
 import type { Lodge } from "../../core/lodge.ts";
 import { PatchOpsSchema } from "../../core/patch.ts";
 import { readBody } from "../body.ts";
 
 const Ops = z.object({ operations: PatchOpsSchema });
 const Entries = z.object({ entries: z.record(z.string(), z.unknown()) }).loose();
+const Name = z.object({ name: z.string() });
+const Edit = Name.extend({ data: Entries });
+const Patch = Name.extend(Ops.shape);
+/** Patch-first: `operations` when given, `data` (the whole book) otherwise or as the fallback. */
+const Save = Name.extend({ operations: PatchOpsSchema.optional(), data: Entries.optional() });
 
 /** Settings routes, to mount at `/api/settings`. */
 export function settingsApi(lodge: Lodge): Hono {
@@ -36,7 +42,6 @@ export function settingsApi(lodge: Lodge): Hono {
 /** World info routes, to mount at `/api/worldinfo`. */
 export function worldInfoApi(lodge: Lodge): Hono {
   const app = new Hono();
-  const Name = z.object({ name: z.string() });
   app.post("/get", async (c) => {
     const { name } = await readBody(c, Name);
     const data = lodge.worldInfo.get(name);
@@ -48,13 +53,30 @@ export function worldInfoApi(lodge: Lodge): Hono {
     return c.json(lodge.worldInfo.getBatch(names));
   });
   app.post("/edit", async (c) => {
-    const b = await readBody(c, Name.extend({ data: Entries }));
+    const b = await readBody(c, Edit);
     await lodge.worldInfo.save(b.name, b.data);
     return c.json({ ok: true });
   });
   app.post("/patch", async (c) => {
-    const b = await readBody(c, Name.extend(Ops.shape));
+    const b = await readBody(c, Patch);
     await lodge.worldInfo.patch(b.name, b.operations);
+    return c.json({ ok: true });
+  });
+  app.post("/save", async (c) => {
+    const b = await readBody(c, Save);
+    if (b.operations) {
+      try {
+        await lodge.worldInfo.patch(b.name, b.operations);
+        return c.json({ ok: true });
+      } catch (error) {
+        // A book that is not there, or differs from what the ops expect, takes the whole copy if sent.
+        const stale = error instanceof LodgeError &&
+          (error.kind === "not_found" || error.kind === "conflict");
+        if (!b.data || !stale) throw error;
+      }
+    }
+    if (!b.data) throw invalid("expected operations (RFC 6902 ops on the book) or data (the whole book)");
+    await lodge.worldInfo.save(b.name, b.data);
     return c.json({ ok: true });
   });
   app.post("/delete", async (c) => {

@@ -19,17 +19,17 @@ const Fields = z.object({
 export function groupsApi(lodge: Lodge): Hono {
   const app = new Hono();
   app.post("/all", (c) => c.json(lodge.characters.groups()));
-  app.post("/create", async (c) => c.json(lodge.characters.createGroup(await readBody(c, Fields))));
+  app.post("/create", async (c) => c.json(await lodge.characters.createGroup(await readBody(c, Fields))));
   app.post("/edit", async (c) => {
     const { id, ...fields } = await readBody(
       c,
       Fields.partial().extend({ id: z.string(), chat_id: z.string().optional() }),
     );
-    return c.json(lodge.characters.editGroup(id, fields));
+    return c.json(await lodge.characters.editGroup(id, fields));
   });
   app.post("/delete", async (c) => {
     const { id } = await readBody(c, z.object({ id: z.string() }));
-    if (!lodge.characters.deleteGroup(id)) throw notFound(`group ${id} not found`);
+    if (!(await lodge.characters.deleteGroup(id))) throw notFound(`group ${id} not found`);
     return c.json({ ok: true });
   });
   return app;

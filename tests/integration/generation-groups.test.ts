@@ -21,7 +21,7 @@ async function openGroup(g: GenerationHost, fields: Record<string, unknown>, tal
       extensions: { talkativeness },
     }).avatar
   );
-  const group = g.lodge.characters.createGroup({ name: "Party", members: avatars, ...fields });
+  const group = await g.lodge.characters.createGroup({ name: "Party", members: avatars, ...fields });
   await g.lodge.context.openGroupChat(String(group.id));
   return { avatars, group };
 }
@@ -36,7 +36,7 @@ Deno.test("list order: every unmuted member once, in order, with the wrapper eve
     activation_strategy: ActivationStrategy.LIST,
     disabled_members: [],
   });
-  g.lodge.characters.editGroup(String(g.lodge.context.snapshot().groupId), {
+  await g.lodge.characters.editGroup(String(g.lodge.context.snapshot().groupId), {
     disabled_members: [avatars[1]],
   });
   const events: unknown[] = [];
@@ -70,7 +70,7 @@ Deno.test("natural order: a mentioned member answers; talkativeness drafts the r
   const result = await g.rpc.call("generate", "normal");
   assert.deepEqual(result.replies, []);
   for (const avatar of g.lodge.characters.all().map((c) => c.avatar)) {
-    g.lodge.characters.edit(avatar, { extensions: { talkativeness: 1 } });
+    await g.lodge.characters.edit(avatar, { extensions: { talkativeness: 1 } });
   }
   from = chat(g).length;
   await g.rpc.call("sendMessage", "Anyone?");

@@ -77,8 +77,8 @@ Deno.test("context data is read-only at every depth inside a worker", async (t) 
     plugins: [{ id: "scribbler", files: { "index.js": PLUGIN } }],
   });
   await h.lodge.context.updateMessages({ index: 0, patch: { extra: { kept: true } } });
-  h.lodge.context.saveChatMetadata({ seen: 1, nested: { x: 1 } });
-  h.lodge.characters.createGroup({ name: "G", members: [h.lodge.characters.all()[0].avatar] });
+  await h.lodge.context.saveChatMetadata({ seen: 1, nested: { x: 1 } });
+  await h.lodge.characters.createGroup({ name: "G", members: [h.lodge.characters.all()[0].avatar] });
   const hostChat = () => JSON.stringify(h.lodge.context.snapshot().chat);
   const before = hostChat();
 

@@ -122,7 +122,7 @@ Deno.test("the open chat's prompt follows the preset's order, card, persona, exa
 Deno.test("card overrides replace main and post-history instructions unless forbidden, with {{original}}", async () => {
   const lodge = await setup();
   const [card] = lodge.characters.all();
-  lodge.characters.edit(card.avatar, {
+  await lodge.characters.edit(card.avatar, {
     system_prompt: "{{original}} Also, {{char}} speaks in riddles.",
     post_history_instructions: "Reply in one line.",
   });

@@ -83,7 +83,6 @@ export class Mirror {
   #pending: jsonpatch.Operation[] = [];
   #stale = false;
   #onStale: (error: unknown) => void;
-  #views = new WeakMap<object, object>();
 
   /**
    * @param snapshot the host's snapshot when the plugin loaded (frozen in place: the mirror owns it)
@@ -160,7 +159,7 @@ export class Mirror {
     if (!Array.isArray(chat) || !Number.isInteger(index)) return null;
     const message = chat[index];
     if (typeof message !== "object" || message === null) return null;
-    return this.#view(message) as Readonly<Record<string, unknown>>;
+    return view(message) as Readonly<Record<string, unknown>>;
   }
 
   /** The number of messages of the open chat. */
@@ -168,38 +167,55 @@ export class Mirror {
     const chat = this.get("chat");
     return Array.isArray(chat) ? chat.length : 0;
   }
+}
 
-  /**
-   * A proxy that reads through to frozen `real` and refuses every write with the guiding error. Its
-   * target is an empty stand-in, not `real`: a proxy over a frozen object must report its frozen
-   * properties exactly, which would leave nested objects unwrapped.
-   */
-  #view(real: object): object {
-    const known = this.#views.get(real);
-    if (known) return known;
-    const wrap = (value: unknown) => typeof value === "object" && value !== null ? this.#view(value) : value;
-    const view = new Proxy(Array.isArray(real) ? [] : {}, {
-      get: (_target, key) => wrap(Reflect.get(real, key)),
-      has: (_target, key) => Reflect.has(real, key),
-      ownKeys: () => Reflect.ownKeys(real),
-      getOwnPropertyDescriptor(_target, key) {
-        const descriptor = Reflect.getOwnPropertyDescriptor(real, key);
-        if (!descriptor) return undefined;
-        // reported as the stand-in can hold it: an array's `length` is its one non-configurable property
-        if ("value" in descriptor) descriptor.writable = true;
-        descriptor.configurable = !(Array.isArray(real) && key === "length");
-        return { ...descriptor, value: wrap(descriptor.value) };
-      },
-      getPrototypeOf: () => Reflect.getPrototypeOf(real),
-      set: refuse,
-      deleteProperty: refuse,
-      defineProperty: refuse,
-      setPrototypeOf: refuse,
-      preventExtensions: refuse,
-    });
-    this.#views.set(real, view);
-    return view;
+/** A view's proxy target: an empty object or array of the value's kind, holding the value it shows. */
+type StandIn = { real: object };
+/** One view per frozen value, so `getMessage(i) === getMessage(i)` until the message changes. */
+const views = new WeakMap<object, object>();
+
+function viewOf(value: unknown): unknown {
+  return typeof value === "object" && value !== null ? view(value) : value;
+}
+
+/**
+ * The traps of every view: reads go through to the frozen value, each write throws {@link READ_ONLY}.
+ * One shared handler keeps the trap calls monomorphic, so reads through a view stay cheap.
+ */
+const VIEW_TRAPS: ProxyHandler<StandIn> = {
+  get: (target, key) => viewOf(Reflect.get(target.real, key)),
+  has: (target, key) => Reflect.has(target.real, key),
+  ownKeys: (target) => Reflect.ownKeys(target.real),
+  getOwnPropertyDescriptor(target, key) {
+    const real = target.real;
+    const descriptor = Reflect.getOwnPropertyDescriptor(real, key);
+    if (!descriptor) return undefined;
+    // reported as the stand-in can hold it: an array's `length` is its one non-configurable property
+    descriptor.writable = true;
+    descriptor.configurable = !(Array.isArray(real) && key === "length");
+    descriptor.value = viewOf(descriptor.value);
+    return descriptor;
+  },
+  getPrototypeOf: (target) => Reflect.getPrototypeOf(target.real),
+  set: refuse,
+  deleteProperty: refuse,
+  defineProperty: refuse,
+  setPrototypeOf: refuse,
+  preventExtensions: refuse,
+};
+
+/**
+ * A read-only view of frozen `real`. The proxy's target is a stand-in, not `real` itself: a proxy
+ * over a frozen object must report its properties exactly, which would leave nested objects unwrapped.
+ */
+function view(real: object): object {
+  let known = views.get(real);
+  if (!known) {
+    // `real` is a configurable property of the stand-in: a proxy need not report those
+    const standIn = Object.assign(Array.isArray(real) ? [] : {}, { real });
+    views.set(real, known = new Proxy(standIn, VIEW_TRAPS));
   }
+  return known;
 }
 
 /** Freezes `value` and everything under it that is not frozen yet (shared parts already are). */

@@ -35,6 +35,16 @@ export interface PluginInfo {
   crashes: number;
   /** The latest crash (kept across enable and reload), or `null` when it never crashed. */
   lastCrash: { time: number; reason: string } | null;
+  /** What the manifest's `ui` declares: a panel page (path in its folder) and action buttons. */
+  ui: PluginUi | null;
+}
+
+/** A plugin's UI declarations (manifest `ui`). */
+export interface PluginUi {
+  /** The panel page, relative to the plugin's folder, or null. */
+  panel: string | null;
+  /** Buttons on a message's action bar (`message`) or the input bar (`input`). */
+  actions: { id: string; label: string; where: "message" | "input" }[];
 }
 
 /** What `plugins.rescan` found. */
@@ -64,4 +74,6 @@ export interface PluginAdmin {
   /** Adds a line of the host's to a plugin's log (what it refused or dropped of the plugin's doing). */
   note(id: string, level: PluginLogEntry["level"], text: string): void;
   rescan(): Promise<RescanResult>;
+  /** The absolute folder holding a running plugin's panel page (its files may be served), or null. */
+  panelFolder(id: string): string | null;
 }

@@ -1,6 +1,6 @@
 /**
  * The plugin manifest (`<data>/plugins/<id>/manifest.json`): SillyTavern's fields plus Lodge's
- * `permissions` and `isolation`. Everything a manifest asks for is checked here; a manifest that fails is
+ * `permissions`, `isolation`, `ui` (a panel page and action buttons) and `settingsSchema`. Everything a manifest asks for is checked here; a manifest that fails is
  * refused with a readable reason, never half-honoured.
  *
  * Permission grants:
@@ -102,6 +102,12 @@ const entryModule = z.string().superRefine((path, ctx) => {
   }
 });
 
+/** A file of the plugin's own folder. */
+const relativeFile = z.string().superRefine((path, ctx) => {
+  const problem = relativePathProblem(path);
+  if (problem) ctx.addIssue({ code: "custom", message: `${problem}: ${JSON.stringify(path)}` });
+});
+
 const pluginRef = z.string().regex(PLUGIN_ID, "not a plugin id");
 
 /**
@@ -123,6 +129,15 @@ export const ManifestSchema = z.looseObject({
   i18n: z.record(z.string(), z.string()).optional(),
   permissions: PermissionsSchema.optional(),
   isolation: z.enum(["shared", "process"]).optional(),
+  ui: z.strictObject({
+    panel: relativeFile.optional(),
+    actions: z.array(z.strictObject({
+      id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "not an action id"),
+      label: z.string().min(1).max(60),
+      where: z.enum(["message", "input"]),
+    })).max(20).optional(),
+  }).optional(),
+  settingsSchema: relativeFile.optional(),
 });
 
 /** A validated manifest. */

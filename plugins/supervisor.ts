@@ -814,7 +814,19 @@ export class PluginSupervisor implements PluginAdmin {
       version: manifest?.version ?? null,
       crashes: p.crashes,
       lastCrash: p.lastCrash && { ...p.lastCrash },
+      ui: manifest?.ui
+        ? { panel: manifest.ui.panel ?? null, actions: (manifest.ui.actions ?? []).map((a) => ({ ...a })) }
+        : null,
     };
+  }
+
+  /** The folder of a running plugin's panel page, or null. */
+  panelFolder(id: string): string | null {
+    const p = this.#plugins.get(id);
+    const panel = p?.state === "running" ? p.found.manifest?.ui?.panel : undefined;
+    if (!panel) return null;
+    const dir = panel.includes("/") ? panel.slice(0, panel.lastIndexOf("/")) : "";
+    return `${this.#o.dataDir}/plugins/${id}${dir ? `/${dir}` : ""}`;
   }
 
   #setState(p: Plugin, state: PluginInfo["state"], reason: string | null): void {

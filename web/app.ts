@@ -21,6 +21,7 @@ import {
   tokenLogin,
 } from "./auth.ts";
 import { errorResponse } from "./errors.ts";
+import { pluginPanels } from "./plugin-panels.ts";
 import { type PageSource, setPageHeaders, SIGN_IN_HTML, withCsrfMeta } from "./page.ts";
 import { chatCompletionsApi } from "./routes/backends.ts";
 import { charactersApi } from "./routes/characters.ts";
@@ -63,6 +64,7 @@ export function createApp(options: AppOptions): Hono {
     return c.html(withCsrfMeta(await page(), session.csrf));
   });
   app.route("/ui", uiAssets());
+  app.route("/plugin-panel", pluginPanels(lodge));
 
   let connections = 0;
   // The transport checks the media type of POST /rpc itself and answers with a JSON-RPC error.

@@ -27,7 +27,7 @@ import {
 } from "../state.ts";
 import { useVirtualizer } from "../virtual.ts";
 import { Avatar } from "./Avatar.tsx";
-import { Composer } from "./Composer.tsx";
+import { Composer, PluginActions } from "./Composer.tsx";
 
 /** The chat view. */
 export function ChatView() {
@@ -286,6 +286,7 @@ function Message(props: MessageProps) {
               </button>
             )}
             <button type="button" class="link-button" onClick={() => props.onEdit(index)}>Edit</button>
+            <PluginActions where="message" messageIndex={index} />
             <button
               type="button"
               class="link-button"

@@ -9,6 +9,7 @@ import { useSignal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
 import { call } from "../api.ts";
 import { generating } from "../generation.ts";
+import { pluginUis, runAction } from "../plugin-ui.ts";
 import { attempt, mirror } from "../state.ts";
 import { PromptPreviewDialog } from "./PromptPreview.tsx";
 
@@ -90,6 +91,7 @@ export function Composer() {
           Impersonate
         </button>
         <button type="button" class="link-button" onClick={() => preview.value = true}>Prompt preview</button>
+        <PluginActions where="input" />
       </div>
       <form
         class="composer"
@@ -123,5 +125,28 @@ export function Composer() {
       </form>
       {preview.value && <PromptPreviewDialog onClose={() => (preview.value = false)} />}
     </div>
+  );
+}
+
+/** The buttons plugins declare for a place (manifest `ui.actions`); each calls its plugin's `onUiAction`. */
+export function PluginActions(
+  { where, messageIndex }: { where: "message" | "input"; messageIndex?: number },
+) {
+  return (
+    <>
+      {pluginUis.value.flatMap((p) =>
+        (p.ui?.actions ?? []).filter((a) => a.where === where).map((a) => (
+          <button
+            type="button"
+            class="link-button plugin-action"
+            key={`${p.id}/${a.id}`}
+            title={`${a.label} (${p.displayName})`}
+            onClick={() => attempt(() => runAction(p.id, a.id, messageIndex))}
+          >
+            {a.label}
+          </button>
+        ))
+      )}
+    </>
   );
 }

@@ -8,6 +8,7 @@
 import { useEffect, useState } from "preact/hooks";
 import type { PluginInfo, PluginLogEntry } from "../../../../core/plugin-admin.ts";
 import { call } from "../api.ts";
+import { refreshPluginUis } from "../plugin-ui.ts";
 import { attempt, toast } from "../state.ts";
 
 /** What each state means, in a few words. */
@@ -35,7 +36,11 @@ export function plainGrants(grants: PluginInfo["grants"]): string[] {
 export function PluginsView() {
   const [plugins, setPlugins] = useState<PluginInfo[] | null>(null);
   const [open, setOpen] = useState<string | null>(null);
-  const refresh = async () => setPlugins(await call("plugins.list") as PluginInfo[]);
+  const refresh = async () => {
+    const list = await call("plugins.list") as PluginInfo[];
+    setPlugins(list);
+    await refreshPluginUis(list);
+  };
   useEffect(() => {
     let live = true;
     const tick = () => live && refresh().catch(() => {});

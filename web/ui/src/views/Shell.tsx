@@ -10,6 +10,7 @@ import { connection } from "../api.ts";
 import { dismiss, mirror, toasts } from "../state.ts";
 import { ChatView } from "./Chat.tsx";
 import { CharactersView } from "./Characters.tsx";
+import { PanelsView } from "./Panels.tsx";
 import { PluginsView } from "./Plugins.tsx";
 import { Sidebar } from "./Sidebar.tsx";
 
@@ -17,6 +18,7 @@ const VIEWS = {
   chat: { label: "Chat", render: () => <ChatView /> },
   characters: { label: "Characters", render: () => <CharactersView /> },
   plugins: { label: "Plugins", render: () => <PluginsView /> },
+  panels: { label: "Panels", render: () => <PanelsView /> },
 } satisfies Record<string, { label: string; render: () => ComponentChildren }>;
 type ViewName = keyof typeof VIEWS;
 

@@ -120,6 +120,7 @@ Luker.getContext().registerExtensionApi("sleepy", { never: () => new Promise(() 
   });
 
   await t.step("plugins.list reports each plugin with its crashes; a plugin may not call it", async () => {
+    await h.waitForState("thrower", "running"); // restarted with the hung plugin's neighbours
     const list = await h.call("plugins.list") as PluginInfo[];
     assert.deepEqual(list.map((p) => [p.id, p.state, p.crashes]).sort(), [
       ["loner", "running", 0],

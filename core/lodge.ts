@@ -134,6 +134,7 @@ export class Lodge {
       llm: this.llm,
       settings: this.settings,
       prompt: this.prompt,
+      worldInfo: this.worldInfoActivation,
     });
   }
 

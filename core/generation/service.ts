@@ -32,7 +32,8 @@ import type { ChatMessage, ChatRecord } from "../store.ts";
 import { enabledMembers, GenerationMode, selectSpeakers } from "./groups.ts";
 import { type Takeover, TakeoverRegistry } from "./takeover.ts";
 import { type GenerationTrace, TraceRecorder, TraceStore, type TraceWorldInfoEntry } from "./trace.ts";
-import type { WorldInfoActivation } from "../worldinfo/mod.ts";
+import type { ScanMessage, WorldInfoActivation } from "../worldinfo/mod.ts";
+import type { WorldInfoActivationService } from "../worldinfo/service.ts";
 import { isObject } from "../json.ts";
 import { countTokensAsync, type TokenizerChoice, tokenizerOf } from "../tokens/mod.ts";
 import type { SettingsService } from "../documents.ts";
@@ -55,6 +56,7 @@ export interface GenerationDeps {
   llm: LlmService;
   settings: SettingsService;
   prompt: PromptService;
+  worldInfo: WorldInfoActivationService;
   /** The random source of group activation (tests pass a seeded one). */
   random?: () => number;
 }
@@ -420,23 +422,24 @@ export class GenerationService {
       const [contextReady] = await hook(eventTypes.GENERATION_CONTEXT_READY, base) as [typeof base];
       const chat = Array.isArray(contextReady.coreChat) ? contextReady.coreChat : coreChat;
 
+      const wi = this.#deps.worldInfo;
+      const avatar = turn.speaker?.avatar;
       const scan = {
         ...contextReady,
         coreChat: chat,
-        chatForWI: chat.map((m) => String(m.mes ?? "")).reverse(),
+        chatForWI: wi.buildChatInput(chat),
         useCustomChatForWI: false,
-        globalScanData: {
-          personaDescription: "",
-          characterDescription: String(turn.speaker?.description ?? ""),
-        },
+        globalScanData: wi.buildGlobalScanData(type, {}, avatar),
         requestRescan: false,
         worldInfoResolutionOverride: null as unknown,
       };
       await hook(eventTypes.GENERATION_BEFORE_WORLD_INFO_SCAN, scan);
-      let worldInfo = options.skipWIAN ? emptyWorldInfo() : this.#scanWorldInfo(scan);
+      const runScan = (from: typeof scan) =>
+        options.skipWIAN ? Promise.resolve(emptyWorldInfo()) : this.#scanWorldInfo(turn, from, avatar);
+      let worldInfo = await runScan(scan);
       const afterScan = { ...scan, worldInfo, requestRescan: false };
       await hook(eventTypes.GENERATION_AFTER_WORLD_INFO_SCAN, afterScan);
-      if (afterScan.requestRescan === true && !options.skipWIAN) worldInfo = this.#scanWorldInfo(afterScan);
+      if (afterScan.requestRescan === true) worldInfo = await runScan(afterScan);
       if (afterScan.worldInfoResolutionOverride) {
         worldInfo = normalizeWorldInfo(afterScan.worldInfoResolutionOverride);
       } else if (afterScan.worldInfo !== worldInfo && afterScan.requestRescan !== true) {
@@ -726,9 +729,26 @@ export class GenerationService {
     }));
   }
 
-  /** World Info for the turn. */
-  #scanWorldInfo(_scan: unknown): WorldInfoResult {
-    return emptyWorldInfo();
+  /** World Info for the turn: the scan over the (possibly edited) history, or the listeners' own input. */
+  async #scanWorldInfo(
+    turn: Turn,
+    scan: {
+      coreChat: ChatMessage[];
+      chatForWI: unknown;
+      useCustomChatForWI: unknown;
+      globalScanData: unknown;
+    },
+    avatar: string | undefined,
+  ): Promise<WorldInfoResult> {
+    const custom = scan.useCustomChatForWI === true && Array.isArray(scan.chatForWI);
+    return await this.#deps.worldInfo.simulate({
+      coreChat: scan.coreChat as ScanMessage[],
+      chatForWI: custom ? scan.chatForWI as string[] : undefined,
+      dryRun: turn.options.dryRun === true,
+      type: turn.type,
+      globalScanData: isObject(scan.globalScanData) ? scan.globalScanData : undefined,
+      avatar,
+    }) as unknown as WorldInfoResult;
   }
 
   /** Regenerate: the last reply goes (through the normal write path) before a new one is written. */
@@ -836,7 +856,7 @@ function activationTrace(worldInfo: WorldInfoResult): TraceWorldInfoEntry[] {
       reason: typeof why.reason === "string" ? why.reason : entry.constant === true ? "constant" : "key",
     };
     if (typeof why.key === "string") out.key = why.key;
-    if (why.where !== undefined) out.where = why.where;
+    if (why.step !== undefined) out.where = why.step;
     return out;
   });
 }

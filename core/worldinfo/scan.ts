@@ -13,6 +13,7 @@ import { type ActiveEffects, checkTimedEffects, normalizeTimedState, setTimedEff
 import {
   type ActivatedEntry,
   DEFAULT_WEIGHT,
+  type EntryActivation,
   MAX_SCAN_DEPTH,
   selectiveLogic,
   type TimedWorldInfo,
@@ -415,17 +416,29 @@ export function scanWorldInfo(request: ScanRequest, deps: ScanDeps): ScanResult 
       return true;
     };
 
+    // why each entry activated, for the activation result (the generation trace shows it)
+    const reasons = new Map<number, EntryActivation>();
+    const because = (i: number, reason: EntryActivation["reason"], key?: KeyRef): true => {
+      const why: EntryActivation = { reason, step: STEP_NAMES[scanState] };
+      if (key) why.key = keyText(key);
+      reasons.set(i, why);
+      return true;
+    };
     const activates = (i: number): boolean => {
       if (!passesFilters(i)) return false;
       const e = entries[i];
-      if (e.decorators.includes("@@activate")) return true;
+      if (e.decorators.includes("@@activate")) return because(i, "decorator");
       if (e.decorators.includes("@@dont_activate")) return false;
-      if (e.constant || forced.has(i) || effects.sticky.has(i)) return true;
+      if (e.constant) return because(i, "constant");
+      if (forced.has(i)) return because(i, "forced");
+      if (effects.sticky.has(i)) return because(i, "sticky");
       if (!e.primary.length) return false;
       const depth = entryDepth(e);
       if (depth <= 0) return false;
       const book = bookOf[i];
-      if (!e.primary.some((k) => keyMatches(e, k, book, depth))) return false;
+      const matched = e.primary.find((k) => keyMatches(e, k, book, depth));
+      if (!matched) return false;
+      because(i, "key", matched);
       if (!e.secondary.length) return true;
       const logic = e.selectiveLogic;
       let any = false, all = true;
@@ -520,15 +533,32 @@ export function scanWorldInfo(request: ScanRequest, deps: ScanDeps): ScanResult 
     }
 
     if (!request.dryRun) setTimedEffects(state, activated.map((i) => entries[i]), chat.length);
-    return done(activated.map((i) => toActivated(entries[i], contents.get(i)!)), overflowed, steps);
+    return done(
+      activated.map((i) => toActivated(entries[i], contents.get(i)!, reasons.get(i))),
+      overflowed,
+      steps,
+    );
   } finally {
     for (const h of hits) h.busy = false;
     marks.busy = false;
   }
 }
 
-function toActivated(e: CompiledEntry, content: string): ActivatedEntry {
+/** The scan states by number, as an activation reports its step. */
+const STEP_NAMES: Record<number, EntryActivation["step"]> = {
+  1: "initial",
+  2: "recursion",
+  3: "min_activations",
+};
+
+/** A key as the entry spells it. */
+function keyText(key: KeyRef): string {
+  return key.kind === "plain" ? key.text : key.kind === "regex" ? String(key.regex) : key.source;
+}
+
+function toActivated(e: CompiledEntry, content: string, activation?: EntryActivation): ActivatedEntry {
   return {
+    ...(activation ? { activation } : {}),
     ...e.entry,
     key: [...e.entry.key],
     keysecondary: [...e.entry.keysecondary],

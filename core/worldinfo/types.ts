@@ -342,8 +342,19 @@ export interface WorldInfoGlobalScanData {
   trigger: string;
 }
 
+/** Why an entry activated: the rule that fired, the primary key that matched, and the scan step. */
+export interface EntryActivation {
+  reason: "key" | "constant" | "forced" | "sticky" | "decorator";
+  /** The primary key that matched (`reason: "key"`), as the entry spells it. */
+  key?: string;
+  /** The scan step: the initial scan, a recursion over activated contents, or a min-activations pass. */
+  step: "initial" | "recursion" | "min_activations";
+}
+
 /** An activated entry as results report it: the stored fields plus its book and final content. */
 export type ActivatedEntry = Partial<WorldInfoEntry> & {
+  /** Why it activated. */
+  activation?: EntryActivation;
   /** The book it came from. */
   world: string;
   /** Its uid. */

@@ -192,3 +192,22 @@ Deno.test("the bundled prompt-notes example changes what the model receives", as
   });
   assert.deepEqual(messages.at(-1), { role: "user", content: "how long is this?" });
 });
+
+Deno.test("World Info activates in the pipeline and the trace says why", async () => {
+  await using g = await startGenerationHost();
+  await g.lodge.worldInfo.save("Lore", {
+    entries: { 0: { uid: 0, key: ["dragon"], content: "Dragons guard the pass.", comment: "dragons" } },
+  });
+  g.lodge.settings.save({
+    ...g.lodge.settings.get(),
+    world_info_settings: { world_info: { globalSelect: ["Lore"] } },
+  });
+  g.fake.enqueue({ kind: "reply", content: "It roars." });
+  await g.rpc.call("sendMessage", "A dragon appears!");
+  const sent = g.fake.last.body.messages as { content: string }[];
+  assert.ok(sent.some((m) => m.content.includes("Dragons guard the pass.")), "the entry is in the prompt");
+  const trace = await g.rpc.call("getGenerationTrace") as unknown as GenerationTrace;
+  assert.deepEqual(trace.worldInfo.activated, [
+    { world: "Lore", uid: 0, comment: "dragons", reason: "key", key: "dragon", where: "initial" },
+  ]);
+});

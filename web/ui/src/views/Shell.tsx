@@ -12,11 +12,13 @@ import { ChatView } from "./Chat.tsx";
 import { CharactersView } from "./Characters.tsx";
 import { PanelsView } from "./Panels.tsx";
 import { PluginsView } from "./Plugins.tsx";
+import { WorldInfoView } from "./WorldInfo.tsx";
 import { Sidebar } from "./Sidebar.tsx";
 
 const VIEWS = {
   chat: { label: "Chat", render: () => <ChatView /> },
   characters: { label: "Characters", render: () => <CharactersView /> },
+  worldinfo: { label: "World Info", render: () => <WorldInfoView /> },
   plugins: { label: "Plugins", render: () => <PluginsView /> },
   panels: { label: "Panels", render: () => <PanelsView /> },
 } satisfies Record<string, { label: string; render: () => ComponentChildren }>;

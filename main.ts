@@ -16,7 +16,7 @@ import { eventTypes } from "./core/event-types.ts";
 import { Lodge } from "./core/lodge.ts";
 import { seedPresets } from "./core/presets.ts";
 import { seedDefaults } from "./core/seed.ts";
-import { openSqliteStore } from "./core/sqlite-store.ts";
+import { openSqliteStore, type Synchronous } from "./core/sqlite-store.ts";
 import { type PluginSupervisor, startPlugins } from "./plugins/supervisor.ts";
 import { createDispatcher } from "./rpc/dispatcher.ts";
 import { methods } from "./rpc/methods/mod.ts";
@@ -32,6 +32,8 @@ export interface HostOptions {
   /** Overrides `LODGE_TOKEN` and the token file. */
   token?: string;
   maxBodyBytes?: number;
+  /** SQLite commit mode; default `normal` (see `Synchronous`). */
+  synchronous?: Synchronous;
 }
 
 /** A running host. */
@@ -44,11 +46,14 @@ export interface RunningHost {
   close(): Promise<void>;
 }
 
-const HELP = `Usage: deno task start [--host 127.0.0.1] [--port 8000] [--data ./data]
+const HELP = `Usage: deno task start [--host 127.0.0.1] [--port 8000] [--data ./data] [--synchronous normal]
 
   --host   address to listen on (default 127.0.0.1)
   --port   port to listen on, a decimal integer 0-65535 (default 8000; 0 picks a free one)
   --data   data folder (default ./data; created with a default character, chat and preset)
+  --synchronous normal|full
+           normal (default): every acknowledged write survives a crash or kill of the host;
+           full: also a power loss or OS crash, at the cost of a disk sync per write
   --help   show this text
 
 The API token comes from the LODGE_TOKEN environment variable, or is generated once into <data>/token.`;
@@ -83,7 +88,8 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     await makeDataDir(dataDir);
     lock = takeLock(dataDir);
     const token = options.token ?? await loadToken(dataDir);
-    lodge = new Lodge(openSqliteStore(join(dataDir, "lodge.db")), { dataDir });
+    const store = openSqliteStore(join(dataDir, "lodge.db"), { synchronous: options.synchronous });
+    lodge = new Lodge(store, { dataDir });
     seedPresets(lodge.store);
     if (seedDefaults(lodge)) await lodge.context.selectCharacterById(0);
     else await lodge.context.openMostRecent();
@@ -201,6 +207,7 @@ async function main(): Promise<void> {
       host: { type: "string", default: "127.0.0.1" },
       port: { type: "string", default: "8000" },
       data: { type: "string", default: "./data" },
+      synchronous: { type: "string", default: "normal" },
       help: { type: "boolean", default: false },
     },
     strict: true,
@@ -209,7 +216,16 @@ async function main(): Promise<void> {
     console.log(HELP);
     return;
   }
-  const host = await startHost({ hostname: values.host, port: parsePort(values.port), dataDir: values.data });
+  const synchronous = values.synchronous;
+  if (synchronous !== "normal" && synchronous !== "full") {
+    throw new Error(`invalid --synchronous ${JSON.stringify(synchronous)}: expected normal or full`);
+  }
+  const host = await startHost({
+    hostname: values.host,
+    port: parsePort(values.port),
+    dataDir: values.data,
+    synchronous,
+  });
   console.log(`Lodge listening on ${host.url}/?token=${host.token}`);
   let stopping = false;
   const stop = async () => {

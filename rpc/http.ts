@@ -15,6 +15,8 @@ export interface RpcHttpOptions {
   maxBodyBytes?: number;
 }
 
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+
 /** Media types JSON-RPC over HTTP is sent with. */
 const ACCEPTED_TYPES = new Set(["application/json", "application/json-rpc", "application/jsonrequest"]);
 
@@ -35,23 +37,39 @@ export async function handleRpcHttp(
   }
   const tooLarge = () =>
     errorResponse(413, limitExceeded("frameBytes", maxBodyBytes, "Request body too large"));
-  const declared = Number(request.headers.get("content-length"));
+  const length = request.headers.get("content-length");
+  const declared = length === null ? NaN : Number(length);
   if (declared > maxBodyBytes) {
     await request.body?.cancel().catch(() => {});
     return tooLarge();
   }
-  const body = await readCapped(request, maxBodyBytes);
+  // With a declared length the body is read whole, without a JavaScript stream; without one (chunked) it
+  // is read piece by piece and given up past the limit.
+  const body = Number.isFinite(declared)
+    ? await readWhole(request, maxBodyBytes)
+    : await readCapped(request, maxBodyBytes);
   if (body === "too-large") return tooLarge();
   if (body === "unreadable") return errorResponse(400, parseError({ reason: "body could not be read" }));
   let text: string;
   try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(body);
+    text = UTF8.decode(body);
   } catch {
     return errorResponse(200, parseError({ reason: "body is not valid UTF-8" }));
   }
   const reply = await dispatcher.handle(text, { caller });
   if (reply === null) return new Response(null, { status: 204 });
   return new Response(reply, { headers: { "content-type": "application/json" } });
+}
+
+/** A body whose length was declared (and is within the limit); still checked, a peer may lie. */
+async function readWhole(request: Request, max: number): Promise<Uint8Array | "too-large" | "unreadable"> {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await request.arrayBuffer());
+  } catch {
+    return "unreadable";
+  }
+  return bytes.byteLength > max ? "too-large" : bytes;
 }
 
 /** Reads the body, giving up as soon as it passes `max` bytes (a chunked body has no length header). */

@@ -124,6 +124,9 @@ Deno.test("CLI refusals name the cause and create nothing", async (t) => {
         assert.equal(res.code, 1, `--port=${JSON.stringify(port)} was accepted`);
         assert.match(res.stderr, /invalid --port .*decimal integer from 0 to 65535/);
       }
+      const sync = await runCli(["--synchronous", "sometimes", "--data", dataDir]);
+      assert.equal(sync.code, 1);
+      assert.match(sync.stderr, /invalid --synchronous "sometimes": expected normal or full/);
       await assert.rejects(Deno.stat(dataDir), Deno.errors.NotFound);
     });
 

@@ -33,8 +33,9 @@ export function charactersApi(lodge: Lodge): Hono {
     const { avatar_url, ...fields } = b;
     return c.json({ ok: true, character: await lodge.characters.edit(avatar({ avatar_url }), fields) });
   });
+  const DeleteBody = Avatar.extend({ delete_chats: z.boolean().optional() });
   app.post("/delete", async (c) => {
-    const b = await readBody(c, Avatar.extend({ delete_chats: z.boolean().optional() }));
+    const b = await readBody(c, DeleteBody);
     const name = avatar(b);
     lodge.characters.require(name);
     return c.json({ ok: await lodge.characters.delete(name, { deleteChats: b.delete_chats }) });
@@ -59,12 +60,14 @@ export function charactersApi(lodge: Lodge): Hono {
     const b = await readBody(c, State);
     return c.json({ ok: true, data: lodge.characterState.get(avatar(b), b.namespace) });
   });
+  const StateSetBody = State.extend({ data: z.record(z.string(), z.unknown()).nullable() });
   app.post("/state/set", async (c) => {
-    const b = await readBody(c, State.extend({ data: z.record(z.string(), z.unknown()).nullable() }));
+    const b = await readBody(c, StateSetBody);
     return c.json(lodge.characterState.set(avatar(b), b.namespace, b.data));
   });
+  const StatePatchBody = State.extend({ operations: PatchOpsSchema });
   app.post("/state/patch", async (c) => {
-    const b = await readBody(c, State.extend({ operations: PatchOpsSchema }));
+    const b = await readBody(c, StatePatchBody);
     const { data: _data, ...result } = lodge.characterState.patch(avatar(b), b.namespace, b.operations);
     return c.json(result);
   });

@@ -35,43 +35,40 @@ function chatRoutes(lodge: Lodge, kind: "character" | "group"): Hono {
     return c.json(lodge.chats.get(target(b)) ?? {});
   });
 
+  const SaveBody = withTarget({ chat: z.array(z.record(z.string(), z.unknown())).min(1), ...Write });
   app.post("/save", async (c) => {
-    const b = await readBody(
-      c,
-      withTarget({ chat: z.array(z.record(z.string(), z.unknown())).min(1), ...Write }),
-    );
+    const b = await readBody(c, SaveBody);
     return c.json(await lodge.context.saveChat(target(b), b.chat, b));
   });
 
+  const PatchBody = withTarget({
+    ...Ops,
+    chat_metadata: z.record(z.string(), z.unknown()).optional(),
+    ...Write,
+  });
   app.post("/patch", async (c) => {
-    const b = await readBody(
-      c,
-      withTarget({ ...Ops, chat_metadata: z.record(z.string(), z.unknown()).optional(), ...Write }),
-    );
+    const b = await readBody(c, PatchBody);
     return c.json(await lodge.context.patchChat(target(b), b.operations, b));
   });
 
+  const AppendBody = withTarget({ messages: z.array(z.record(z.string(), z.unknown())), ...Write });
   app.post("/append", async (c) => {
-    const b = await readBody(
-      c,
-      withTarget({ messages: z.array(z.record(z.string(), z.unknown())), ...Write }),
-    );
+    const b = await readBody(c, AppendBody);
     return c.json(await lodge.context.appendChat(target(b), b.messages, b));
   });
 
+  const MetaPatchBody = withTarget({ ...Ops, ...Write });
   app.post("/meta/patch", async (c) => {
-    const b = await readBody(c, withTarget({ ...Ops, ...Write }));
+    const b = await readBody(c, MetaPatchBody);
     return c.json(await lodge.context.patchChatMetadata(target(b), b.operations, b));
   });
 
+  const GetDeltaBody = withTarget({
+    from_index: z.number().int().min(0).default(0),
+    limit: z.number().int().min(1).max(100_000).default(100),
+  });
   app.post("/get-delta", async (c) => {
-    const b = await readBody(
-      c,
-      withTarget({
-        from_index: z.number().int().min(0).default(0),
-        limit: z.number().int().min(1).max(100_000).default(100),
-      }),
-    );
+    const b = await readBody(c, GetDeltaBody);
     return c.json(lodge.chats.getDelta(target(b), b.from_index, b.limit));
   });
 
@@ -80,31 +77,30 @@ function chatRoutes(lodge: Lodge, kind: "character" | "group"): Hono {
     return c.json(await lodge.context.deleteChat(target(b)));
   });
 
+  // SillyTavern names the chat being renamed `original_file`; accept it beside Lodge's target fields.
+  const RenameBody = z.preprocess(
+    (raw) => {
+      if (typeof raw !== "object" || raw === null || !("original_file" in raw)) return raw;
+      const original = (raw as { original_file: unknown }).original_file;
+      return { [kind === "group" ? "id" : "file_name"]: original, ...raw };
+    },
+    Target.extend({ renamed_file: z.string() }),
+  );
   app.post("/rename", async (c) => {
-    // SillyTavern names the chat being renamed `original_file`; accept it beside Lodge's target fields.
-    const Original = z.preprocess(
-      (raw) => {
-        if (typeof raw !== "object" || raw === null || !("original_file" in raw)) return raw;
-        const original = (raw as { original_file: unknown }).original_file;
-        return { [kind === "group" ? "id" : "file_name"]: original, ...raw };
-      },
-      Target.extend({ renamed_file: z.string() }),
-    );
-    const b = await readBody(c, Original);
+    const b = await readBody(c, RenameBody);
     const record = await lodge.context.renameChat(target(b), b.renamed_file);
     return c.json({ ok: true, sanitizedFileName: record.key.file });
   });
 
+  const ExportBody = withTarget({ format: z.enum(["jsonl", "txt"]).default("jsonl") });
   app.post("/export", async (c) => {
-    const b = await readBody(c, withTarget({ format: z.enum(["jsonl", "txt"]).default("jsonl") }));
+    const b = await readBody(c, ExportBody);
     return c.json({ ok: true, result: lodge.chats.export(target(b), b.format) });
   });
 
+  const SearchBody = z.object({ query: z.string().min(1).max(1000), avatar_url: z.string().optional() });
   app.post("/search", async (c) => {
-    const b = await readBody(
-      c,
-      z.object({ query: z.string().min(1).max(1000), avatar_url: z.string().optional() }),
-    );
+    const b = await readBody(c, SearchBody);
     const owner = kind === "character" ? b.avatar_url : undefined;
     return c.json(
       lodge.chats.search(b.query, { kind, owner }).map(({ chat, matches }) => ({
@@ -117,8 +113,9 @@ function chatRoutes(lodge: Lodge, kind: "character" | "group"): Hono {
     );
   });
 
+  const RecentBody = z.object({ max: z.number().int().min(1).max(1000).default(20) });
   app.post("/recent", async (c) => {
-    const b = await readBody(c, z.object({ max: z.number().int().min(1).max(1000).default(20) }));
+    const b = await readBody(c, RecentBody);
     return c.json(lodge.chats.list({ kind, limit: b.max }).map(summary));
   });
 
@@ -143,21 +140,25 @@ function stateRoutes(lodge: Lodge): Hono {
   };
   const chatId = (b: z.infer<typeof Target>) => chat(b).id;
 
+  const GetBody = Target.extend({ namespace: z.string() });
   app.post("/get", async (c) => {
-    const b = await readBody(c, Target.extend({ namespace: z.string() }));
+    const b = await readBody(c, GetBody);
     return c.json({ ok: true, data: lodge.chatState.get(chatId(b), b.namespace) });
   });
+  const GetBatchBody = Target.extend({ namespaces: z.array(z.string()).max(1000) });
   app.post("/get-batch", async (c) => {
-    const b = await readBody(c, Target.extend({ namespaces: z.array(z.string()).max(1000) }));
+    const b = await readBody(c, GetBatchBody);
     return c.json({ ok: true, data: lodge.chatState.getBatch(chatId(b), b.namespaces) });
   });
+  const PatchBody = Target.extend({ namespace: z.string(), ...Ops });
   app.post("/patch", async (c) => {
-    const b = await readBody(c, Target.extend({ namespace: z.string(), ...Ops }));
+    const b = await readBody(c, PatchBody);
     const { data: _data, ...result } = await lodge.context.patchChatState(chat(b), b.namespace, b.operations);
     return c.json(result);
   });
+  const DeleteBody = Target.extend({ namespace: z.string() });
   app.post("/delete", async (c) => {
-    const b = await readBody(c, Target.extend({ namespace: z.string() }));
+    const b = await readBody(c, DeleteBody);
     return c.json(lodge.chatState.delete(chatId(b), b.namespace));
   });
   return app;

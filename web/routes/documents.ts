@@ -28,8 +28,9 @@ export function settingsApi(lodge: Lodge): Hono {
       settings: JSON.stringify(lodge.settings.get()),
       world_names: lodge.worldInfo.names(),
     }));
+  const SaveBody = z.record(z.string(), z.unknown());
   app.post("/save", async (c) => {
-    await lodge.settings.save(await readBody(c, z.record(z.string(), z.unknown())));
+    await lodge.settings.save(await readBody(c, SaveBody));
     return c.json({ ok: true });
   });
   app.post("/patch", async (c) => {
@@ -48,8 +49,9 @@ export function worldInfoApi(lodge: Lodge): Hono {
     if (!data) throw notFound(`world info ${name} not found`);
     return c.json(data);
   });
+  const GetBatchBody = z.object({ names: z.array(z.string()).max(1000) });
   app.post("/get-batch", async (c) => {
-    const { names } = await readBody(c, z.object({ names: z.array(z.string()).max(1000) }));
+    const { names } = await readBody(c, GetBatchBody);
     return c.json(lodge.worldInfo.getBatch(names));
   });
   app.post("/edit", async (c) => {

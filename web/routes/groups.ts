@@ -20,15 +20,14 @@ export function groupsApi(lodge: Lodge): Hono {
   const app = new Hono();
   app.post("/all", (c) => c.json(lodge.characters.groups()));
   app.post("/create", async (c) => c.json(await lodge.characters.createGroup(await readBody(c, Fields))));
+  const EditBody = Fields.partial().extend({ id: z.string(), chat_id: z.string().optional() });
   app.post("/edit", async (c) => {
-    const { id, ...fields } = await readBody(
-      c,
-      Fields.partial().extend({ id: z.string(), chat_id: z.string().optional() }),
-    );
+    const { id, ...fields } = await readBody(c, EditBody);
     return c.json(await lodge.characters.editGroup(id, fields));
   });
+  const DeleteBody = z.object({ id: z.string() });
   app.post("/delete", async (c) => {
-    const { id } = await readBody(c, z.object({ id: z.string() }));
+    const { id } = await readBody(c, DeleteBody);
     if (!(await lodge.characters.deleteGroup(id))) throw notFound(`group ${id} not found`);
     return c.json({ ok: true });
   });

@@ -26,8 +26,9 @@ export function presetsApi(lodge: Lodge): Hono {
   const presets = () => lodge.presets;
   const target = (b: z.output<typeof Target>) => ({ collection: b.apiId, name: b.name });
 
+  const SaveBody = Target.extend({ preset: z.record(z.string(), z.unknown()) });
   app.post("/save", async (c) => {
-    const b = await readBody(c, Target.extend({ preset: z.record(z.string(), z.unknown()) }));
+    const b = await readBody(c, SaveBody);
     const saved = await presets().save(target(b), b.preset);
     return c.json({ name: saved.name });
   });
@@ -35,30 +36,34 @@ export function presetsApi(lodge: Lodge): Hono {
     await presets().delete(target(await readBody(c, Target)));
     return c.json({ ok: true });
   });
+  const PatchBody = Target.extend(Ops);
   app.post("/patch", async (c) => {
-    const b = await readBody(c, Target.extend(Ops));
+    const b = await readBody(c, PatchBody);
     const ops = opsOf(b);
     const { name } = presets().patch(target(b), ops);
     return c.json({ result: "ok", applied: ops.length, name });
   });
 
+  const StateGetBody = Target.extend(Namespace.shape);
   app.post("/state/get", async (c) => {
-    const b = await readBody(c, Target.extend(Namespace.shape));
+    const b = await readBody(c, StateGetBody);
     return c.json({ ok: true, data: presets().state.get(b.namespace, target(b)) });
   });
+  const StateGetBatchBody = Target.extend({
+    namespaces: z.array(z.string().min(1).max(256)).min(1).max(1000),
+  });
   app.post("/state/get-batch", async (c) => {
-    const b = await readBody(
-      c,
-      Target.extend({ namespaces: z.array(z.string().min(1).max(256)).min(1).max(1000) }),
-    );
+    const b = await readBody(c, StateGetBatchBody);
     return c.json({ ok: true, data: presets().state.getBatch(b.namespaces, target(b)) });
   });
+  const StatePatchBody = Target.extend({ ...Namespace.shape, ...Ops });
   app.post("/state/patch", async (c) => {
-    const b = await readBody(c, Target.extend({ ...Namespace.shape, ...Ops }));
+    const b = await readBody(c, StatePatchBody);
     return c.json(presets().state.patch(b.namespace, opsOf(b), target(b)));
   });
+  const StateDeleteBody = Target.extend(Namespace.shape);
   app.post("/state/delete", async (c) => {
-    const b = await readBody(c, Target.extend(Namespace.shape));
+    const b = await readBody(c, StateDeleteBody);
     return c.json(presets().state.delete(b.namespace, target(b)));
   });
   app.post("/state/delete-all", async (c) => {

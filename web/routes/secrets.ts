@@ -15,20 +15,24 @@ export function secretsApi(lodge: Lodge): Hono {
   const app = new Hono();
   const secrets = () => lodge.secrets;
 
+  const WriteBody = z.object({
+    key: Key,
+    value: z.string().min(1).max(16_384),
+    label: z.string().max(256).optional(),
+  });
   app.post("/write", async (c) => {
-    const b = await readBody(
-      c,
-      z.object({ key: Key, value: z.string().min(1).max(16_384), label: z.string().max(256).optional() }),
-    );
+    const b = await readBody(c, WriteBody);
     return c.json({ id: await secrets().write(b.key, b.value, b.label) });
   });
+  const RotateBody = z.object({ key: Key, id: z.string().min(1).max(128) });
   app.post("/rotate", async (c) => {
-    const b = await readBody(c, z.object({ key: Key, id: z.string().min(1).max(128) }));
+    const b = await readBody(c, RotateBody);
     await secrets().rotate(b.key, b.id);
     return c.json({ ok: true });
   });
+  const DeleteBody = z.object({ key: Key, id: z.string().min(1).max(128).optional() });
   app.post("/delete", async (c) => {
-    const b = await readBody(c, z.object({ key: Key, id: z.string().min(1).max(128).optional() }));
+    const b = await readBody(c, DeleteBody);
     await secrets().delete(b.key, b.id);
     return c.json({ ok: true });
   });

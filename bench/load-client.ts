@@ -4,15 +4,17 @@
  * loops and prints one JSON line to stdout: every latency (ms) in `latency` mode, the completed requests
  * per second in `rate` mode.
  *
+ * The job comes as JSON on stdin (a full-save body is larger than a command line may be):
+ *
  * ```sh
- * deno run --allow-net bench/load-client.ts '{"url":"http://127.0.0.1:8000/rpc","body":"{}","mode":"rate"}'
+ * echo '{"url":"http://127.0.0.1:8000/healthz","body":"{}","mode":"rate"}' | deno run --allow-net bench/load-client.ts
  * ```
  *
  * In a body, `$N` is replaced by a counter, so each request may carry a fresh value.
  * @module
  */
 
-/** One job, given as the first argument (JSON). */
+/** One job, given as JSON on stdin. */
 export interface LoadJob {
   url: string;
   /** Request headers; `content-type: application/json` when absent. */
@@ -37,6 +39,8 @@ export interface LoadResult {
   latency?: number[];
   /** Completed requests per second (`rate` mode). */
   perSecond?: number;
+  /** Requests completed in the measured part (`rate` mode). */
+  completed?: number;
   /** Requests whose status was not 2xx. */
   failures: number;
 }
@@ -81,10 +85,10 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
       done++;
     }
   });
-  return { perSecond: done / ((performance.now() - start) / 1000), failures };
+  return { perSecond: done / ((performance.now() - start) / 1000), completed: done, failures };
 }
 
 if (import.meta.main) {
-  const job = JSON.parse(Deno.args[0]) as LoadJob;
+  const job = JSON.parse(await new Response(Deno.stdin.readable).text()) as LoadJob;
   console.log(JSON.stringify(await runLoad(job)));
 }

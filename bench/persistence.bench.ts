@@ -6,7 +6,7 @@
  * - and, for comparison, the same edit done as a full save of the whole chat (`lodge.chats.save` and
  *   `POST /api/chats/save`).
  *
- * All chats live in one real SQLite file (WAL, `synchronous = FULL`) in a temp data folder; building them
+ * All chats live in one real SQLite file (WAL, the default `synchronous = NORMAL`) in a temp data folder; building them
  * happens at module load, outside every measured function. Run with `deno task bench` (JSON output);
  * targets: the 100,000-message edit within 2x of the 100-message edit, and at 10,000 messages the patch at
  * least 100x faster than the full save.

@@ -40,7 +40,7 @@ export function csrfOf(html: string): string | null {
 }
 
 /** Fewest health checks a measurement takes, so its p99 is not simply the slowest sample. */
-const MIN_SAMPLES = 100;
+const MIN_SAMPLES = 200;
 
 /**
  * Runs `attack` while polling `GET /healthz` back to back, and returns the attack's result and the p99

@@ -135,6 +135,7 @@ export class Lodge {
       settings: this.settings,
       prompt: this.prompt,
       worldInfo: this.worldInfoActivation,
+      regex: this.regex,
     });
   }
 

@@ -38,6 +38,7 @@ import { isObject } from "../json.ts";
 import { countTokensAsync, type TokenizerChoice, tokenizerOf } from "../tokens/mod.ts";
 import type { SettingsService } from "../documents.ts";
 import type { PromptService } from "../prompt/service.ts";
+import { regexPlacement, type RegexService } from "../regex/mod.ts";
 import {
   type GenerateOptions,
   GENERATION_TYPES,
@@ -57,6 +58,8 @@ export interface GenerationDeps {
   settings: SettingsService;
   prompt: PromptService;
   worldInfo: WorldInfoActivationService;
+  /** Regex scripts, applied where SillyTavern applies them (the user's text, the reply, the prompt). */
+  regex: RegexService;
   /** The random source of group activation (tests pass a seeded one). */
   random?: () => number;
 }
@@ -145,7 +148,8 @@ export class GenerationService {
     const record = this.#deps.context.resolveTarget();
     this.#refuseBusy(record.id);
     const { generate = true, ...generateOptions } = options;
-    const index = await this.#deps.context.addMessages({ is_user: true, mes: text, extra: {} }) as number;
+    const mes = await this.#deps.regex.apply(text, regexPlacement.USER_INPUT);
+    const index = await this.#deps.context.addMessages({ is_user: true, mes, extra: {} }) as number;
     if (!generate) return { index, generation: null };
     const generation = await this.#generate("normal", generateOptions, true);
     return { index, generation };
@@ -541,6 +545,10 @@ export class GenerationService {
       }
       text ||= message?.content ?? "";
       reasoning ||= message?.reasoning_content ?? "";
+      text = await this.#deps.regex.apply(
+        text,
+        type === "impersonate" ? regexPlacement.USER_INPUT : regexPlacement.AI_OUTPUT,
+      );
       if (type === "impersonate") await events.emit(eventTypes.IMPERSONATE_READY, text);
       recorder.end("done");
       return { trace: recorder.trace, status: "done", text, reasoning, index: null, name: turn.charName };
@@ -570,7 +578,14 @@ export class GenerationService {
     writer: ReplyWriter,
     end: "done" | "stopped" | "discarded",
   ): Promise<TurnOutcome> {
-    const { events } = this.#deps;
+    const { events, regex } = this.#deps;
+    if (end !== "discarded" && (writer.text || writer.reasoning)) {
+      const [text, reasoning] = await regex.applyAll([
+        { text: writer.text, placement: regexPlacement.AI_OUTPUT, characterOverride: turn.charName },
+        { text: writer.reasoning, placement: regexPlacement.REASONING, characterOverride: turn.charName },
+      ]);
+      if (text !== writer.text || reasoning !== writer.reasoning) writer.replace(text, reasoning);
+    }
     const index = end === "discarded" ? writer.discard() : writer.finish(end === "done" ? "done" : "stopped");
     recorder.end(end === "done" ? "done" : "stopped");
     if (end === "done" && index !== null) {
@@ -718,7 +733,7 @@ export class GenerationService {
     }
     const result = await this.#deps.prompt.assembleChat({
       type: turn.type,
-      chat,
+      chat: await this.#regexHistory(chat),
       worldInfo,
       quietPrompt: turn.options.quiet_prompt,
       character,
@@ -749,6 +764,22 @@ export class GenerationService {
       globalScanData: isObject(scan.globalScanData) ? scan.globalScanData : undefined,
       avatar,
     }) as unknown as WorldInfoResult;
+  }
+
+  /**
+   * The history as the prompt sees it: each non-system message through the prompt-lane regex scripts
+   * at its depth (0 = newest), as SillyTavern does before assembling.
+   */
+  async #regexHistory(chat: ChatMessage[]): Promise<ChatMessage[]> {
+    const playable = chat.filter((m) => !m.is_system);
+    const texts = await this.#deps.regex.applyAll(playable.map((m, i) => ({
+      text: typeof m.mes === "string" ? m.mes : "",
+      placement: m.is_user ? regexPlacement.USER_INPUT : regexPlacement.AI_OUTPUT,
+      isPrompt: true,
+      depth: playable.length - i - 1,
+    })));
+    let k = 0;
+    return chat.map((m) => m.is_system ? m : (texts[k] === m.mes ? (k++, m) : { ...m, mes: texts[k++] }));
   }
 
   /** Regenerate: the last reply goes (through the normal write path) before a new one is written. */

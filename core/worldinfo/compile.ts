@@ -102,8 +102,10 @@ export interface BookMatchers {
   exact: PatternMatcher;
   /** Pattern id of each plain-key slot. */
   slotPattern: Int32Array;
-  /** Entries (book indexes) with the pattern among their primary keys: `entriesOf[p]`. */
-  entriesOf: Int32Array[];
+  /** Entries (book indexes) with pattern p among their primary keys: `owners[ownerStart[p] .. ownerStart[p + 1])`. */
+  owners: Int32Array;
+  /** Where each pattern's owners start in `owners` (one more than there are patterns). */
+  ownerStart: Int32Array;
   /** Whether each entry's keys are case-sensitive under this setting. */
   caseSensitive: Uint8Array;
 }
@@ -150,7 +152,7 @@ export function normalizeEntry(raw: Partial<WorldInfoEntry>, uid: number): World
   const t = worldInfoEntryTemplate;
   const delay = raw.delayUntilRecursion;
   return {
-    ...structuredClone(t),
+    ...t,
     ...raw,
     uid,
     key: stringList(raw.key),
@@ -191,8 +193,12 @@ function entryHash(
   decorators: string[],
   content: string,
 ) {
-  const { uid: _uid, ...rest } = raw;
-  return cyrb53(JSON.stringify({ uid, world, ...rest, decorators, content }));
+  // Key order as `{ uid, world, ...rest, decorators, content }` gives, built with one copy.
+  const shaped: Record<string, unknown> = { uid, world };
+  for (const key in raw) if (key !== "uid") shaped[key] = raw[key];
+  shaped.decorators = decorators;
+  shaped.content = content;
+  return cyrb53(JSON.stringify(shaped));
 }
 
 /**
@@ -320,11 +326,14 @@ function buildMatchers(
     const list = lists[slotPattern[i]];
     if (list[list.length - 1] !== owner) list.push(owner);
   });
+  const ownerStart = new Int32Array(lists.length + 1);
+  lists.forEach((l, p) => ownerStart[p + 1] = ownerStart[p] + l.length);
   return {
     folded: new PatternMatcher([...folded.keys()]),
     exact: new PatternMatcher([...exact.keys()]),
     slotPattern,
-    entriesOf: lists.map((l) => Int32Array.from(l)),
+    ownerStart,
+    owners: Int32Array.from(lists.flat()),
     caseSensitive: Uint8Array.from(entries, (e) => (e.caseSensitive ?? globalCaseSensitive) ? 1 : 0),
   };
 }
@@ -359,6 +368,8 @@ export interface BookSet {
   bookOf: Int32Array;
   /** Entries with a `delay`. */
   delayed: Int32Array;
+  /** Whether any entry belongs to an inclusion group. */
+  hasGroups: boolean;
   /** Entries every step must look at: constant, `@@activate`, or with regex or macro primary keys. */
   alwaysCandidates: Int32Array;
   /** For each `match*` scan-data flag (persona, description, personality, depth prompt, scenario, notes), whether any entry sets it. */
@@ -447,6 +458,7 @@ export function combineBooks(sources: BookSources, strategy: number): BookSet {
     bookOf,
     alwaysCandidates: Int32Array.from(always),
     delayed: Int32Array.from(delayed),
+    hasGroups: entries.some((e) => e.groups.length > 0),
     fieldUsers,
   };
 }

@@ -278,8 +278,9 @@ export function scanWorldInfo(request: ScanRequest, deps: ScanDeps): ScanResult 
         if (!(h.flags[p] & SEEN)) {
           h.flags[p] |= SEEN;
           const index = books.indexOf[book];
-          for (const owner of matchers[book].entriesOf[p]) {
-            const i = index[owner];
+          const { owners, ownerStart } = matchers[book];
+          for (let o = ownerStart[p], end = ownerStart[p + 1]; o < end; o++) {
+            const i = index[owners[o]];
             if (!marks.has(i, CANDIDATE)) {
               marks.set(i, CANDIDATE);
               candidates.push(i);
@@ -461,24 +462,31 @@ export function scanWorldInfo(request: ScanRequest, deps: ScanDeps): ScanResult 
       scanDepthTo(Math.max(settings.world_info_depth + skew, books.maxScanDepth));
 
       const step = marks.nextStep();
-      const now: number[] = [];
-      const consider = (i: number) => {
-        if (marks.considered[i] === step || marks.has(i, ACTIVATED | FAILED)) return;
+      const consider = (i: number): boolean => {
+        if (marks.considered[i] === step || marks.has(i, ACTIVATED | FAILED)) return false;
         marks.considered[i] = step;
-        if (activates(i)) now.push(i);
+        return activates(i);
       };
-      for (const i of always) consider(i);
-      for (let c = 0; c < candidates.length; c++) consider(candidates[c]);
-      now.sort((a, b) => (effects.sticky.has(b) ? 1 : 0) - (effects.sticky.has(a) ? 1 : 0) || a - b);
-
-      const fresh = filterByGroups(now, activated, {
-        entries,
-        sticky: effects.sticky,
-        blocked: (i) => effects.cooldown.has(i) || effects.delay.has(i),
-        globalScoring: settings.world_info_use_group_scoring,
-        score,
-        random,
-      });
+      // This step's activations in SillyTavern's order: sticky ones first, then by scan order.
+      let fresh: Iterable<number>;
+      if (books.hasGroups) {
+        const now: number[] = [];
+        for (const i of always) if (consider(i)) now.push(i);
+        for (let c = 0; c < candidates.length; c++) if (consider(candidates[c])) now.push(candidates[c]);
+        now.sort((a, b) => (effects.sticky.has(b) ? 1 : 0) - (effects.sticky.has(a) ? 1 : 0) || a - b);
+        fresh = filterByGroups(now, activated, {
+          entries,
+          sticky: effects.sticky,
+          blocked: (i) => effects.cooldown.has(i) || effects.delay.has(i),
+          globalScoring: settings.world_info_use_group_scoring,
+          score,
+          random,
+        });
+      } else {
+        // Without groups an entry's fate does not depend on later ones: evaluate lazily, in order, so
+        // a budget overflow ends the step without looking at the rest.
+        fresh = inOrder(always, candidates, effects.sticky, consider);
+      }
 
       const previousTokens = deps.countTokens(activatedText);
       let newContent = "";
@@ -542,6 +550,21 @@ export function scanWorldInfo(request: ScanRequest, deps: ScanDeps): ScanResult 
     for (const h of hits) h.busy = false;
     marks.busy = false;
   }
+}
+
+/** The entries of `always` and `candidates` that `consider` accepts: sticky ones first, then ascending. */
+function* inOrder(
+  always: readonly number[],
+  candidates: readonly number[],
+  sticky: Set<number>,
+  consider: (i: number) => boolean,
+): Generator<number> {
+  for (const i of [...sticky].sort((a, b) => a - b)) if (consider(i)) yield i;
+  const pool = new Int32Array(always.length + candidates.length);
+  pool.set(always);
+  pool.set(candidates, always.length);
+  pool.sort();
+  for (const i of pool) if (consider(i)) yield i;
 }
 
 /** The scan states by number, as an activation reports its step. */

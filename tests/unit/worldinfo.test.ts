@@ -17,6 +17,7 @@ import {
   type WorldInfoEntry,
 } from "../../core/worldinfo/mod.ts";
 import { PatternMatcher } from "../../core/worldinfo/matcher.ts";
+import { cyrb53 } from "../../core/worldinfo/keys.ts";
 import { estimateTokens } from "../../core/tokens/mod.ts";
 import { fixtures } from "./worldinfo-fixtures.ts";
 
@@ -224,4 +225,32 @@ Deno.test("entries activated by WORLDINFO_FORCE_ACTIVATE", () => {
     forceActivate: [{ world: "L", uid: 3 }],
   });
   assert.deepEqual(uids(r), ["L.3"]);
+});
+
+Deno.test("entry hashes are SillyTavern's: cyrb53 of the entry with uid and world first, decorators and content set", () => {
+  const raw = { uid: 3, key: ["a"], content: "@@activate\nx", order: 5, comment: "c" };
+  const compiled = compileBook("W", { entries: { 3: raw } }).entries[0];
+  const { uid: _uid, ...rest } = raw;
+  const input = JSON.stringify({ uid: 3, world: "W", ...rest, decorators: ["@@activate"], content: "x" });
+  assert.equal(compiled.hash, cyrb53(input));
+});
+
+Deno.test("the matcher agrees with a naive search on random patterns", () => {
+  const random = seededRandom(3);
+  const letters = "abcab\u00e9\u{1F600}".split("");
+  const word = (n: number) =>
+    Array.from({ length: 1 + Math.floor(random() * n) }, () => letters[Math.floor(random() * letters.length)])
+      .join("");
+  const patterns = [...new Set(Array.from({ length: 400 }, () => word(5)))];
+  const text = Array.from({ length: 50 }, () => word(8)).join(" ");
+  const m = new PatternMatcher(patterns);
+  const found: string[] = [];
+  m.scan(text, (p, end) => found.push(`${p}@${end}`));
+  const naive: string[] = [];
+  patterns.forEach((p, id) => {
+    for (let at = text.indexOf(p); at >= 0; at = text.indexOf(p, at + 1)) {
+      naive.push(`${id}@${at + p.length}`);
+    }
+  });
+  assert.deepEqual(found.sort(), naive.sort());
 });

@@ -1,7 +1,7 @@
 /**
  * The bounded regex runtime: user- and plugin-supplied patterns run in a process of their own with a
- * time budget per request. Deno cannot interrupt a worker stuck in a backtracking regex (terminate()
- * returns while the thread runs on), so a request past its budget kills the process by PID and the next
+ * time budget per script. Deno cannot interrupt a worker stuck in a backtracking regex (terminate()
+ * returns while the thread runs on), so a script past its budget kills the process by PID and the next
  * request starts a fresh one. V8's linear-time fallback for excessive backtracking is switched on there,
  * so most catastrophic patterns finish quickly; the budget stops the rest (back-references, lookaround).
  * @module
@@ -16,19 +16,19 @@ import type { PreparedScript } from "./types.ts";
 export interface RegexRunnerOptions {
   /** The Deno executable (default: this process's). */
   denoPath?: string;
-  /** Default time budget of one request in milliseconds (default 1,000). */
+  /** Default time budget of one script over a request's texts, in milliseconds (default 1,000). */
   budgetMs?: number;
   /** V8 heap cap of the runner process in MiB (default 256). */
   heapMb?: number;
 }
 
-/** A request ran past its budget; the runner process was killed. */
+/** A script ran past its budget; the runner process was killed. */
 export class RegexTimeoutError extends Error {
   /** Index (into the request's scripts) of the script that was running when it was stopped. */
   readonly script: number | null;
 
   constructor(budgetMs: number, script: number | null) {
-    super(`regex scripts ran past their ${budgetMs} ms budget and were stopped`);
+    super(`a regex script ran past its ${budgetMs} ms budget and was stopped`);
     this.name = "RegexTimeoutError";
     this.script = script;
   }
@@ -39,6 +39,8 @@ interface Pending {
   reject(error: Error): void;
   /** The script the runner last said it started. */
   at: number | null;
+  /** Restarts the budget (each script gets its own). */
+  rearm(): void;
 }
 
 const ENTRY = fileURLToPath(new URL("./runner-main.ts", import.meta.url));
@@ -72,14 +74,14 @@ export class RegexRunner {
     };
   }
 
-  /** The default budget of one request in milliseconds. */
+  /** The default budget of one script in milliseconds. */
   get budgetMs(): number {
     return this.#options.budgetMs;
   }
 
   /**
-   * Runs the jobs and resolves with one text per job; rejects with {@link RegexTimeoutError} when the
-   * request runs past `budgetMs`.
+   * Runs the jobs and resolves with one text per job; rejects with {@link RegexTimeoutError} when one
+   * script runs past `budgetMs` over the request's texts (each script's clock starts when it starts).
    */
   run(scripts: PreparedScript[], jobs: RegexJob[], budgetMs = this.#options.budgetMs): Promise<string[]> {
     const turn = this.#queue.then(() => this.#send(scripts, jobs, budgetMs));
@@ -98,12 +100,14 @@ export class RegexRunner {
     const writer = this.#writer ?? this.#start();
     const id = this.#nextId++;
     return new Promise<string[]>((resolve, reject) => {
-      const timer = setTimeout(
-        () => this.#kill(new RegexTimeoutError(budgetMs, this.#pending.get(id)?.at ?? null)),
-        budgetMs,
-      );
+      const expire = () => this.#kill(new RegexTimeoutError(budgetMs, this.#pending.get(id)?.at ?? null));
+      let timer = setTimeout(expire, budgetMs);
       this.#pending.set(id, {
         at: null,
+        rearm: () => {
+          clearTimeout(timer);
+          timer = setTimeout(expire, budgetMs);
+        },
         resolve: (texts) => {
           clearTimeout(timer);
           resolve(texts);
@@ -159,6 +163,7 @@ export class RegexRunner {
     if (!pending) return;
     if (typeof frame.at === "number") {
       pending.at = frame.at;
+      pending.rearm();
       return;
     }
     this.#pending.delete(frame.id!);

@@ -23,13 +23,31 @@ export const PLUGIN_STATES = [
 /** One plugin state. */
 export type PluginState = typeof PLUGIN_STATES[number];
 
+/** Grants of a plugin: hosts, data paths, environment variables, and whether it may set the listener order. */
+export interface PluginGrants {
+  net: string[];
+  read: string[];
+  env: string[];
+  orderConfig: boolean;
+}
+
+/** Who owns a chat- or character-state namespace (see {@link PluginAdmin.stateOwner}). */
+export interface NamespaceOwner {
+  pluginId: string;
+  /** Whether the owner lets other plugins read it (`stateShared`). */
+  shared: boolean;
+}
+
 /** One plugin as listed by `plugins.list`. */
 export interface PluginInfo {
   id: string;
   displayName: string;
   state: PluginState;
   reason: string | null;
-  grants: { net: string[]; read: string[]; env: string[] };
+  /** What the manifest asks for. */
+  grants: PluginGrants;
+  /** What the user accepted (a `pending` plugin asks for more), or `null` before it was first seen. */
+  accepted: PluginGrants | null;
   version: string | null;
   /** Crashes since the host started or the plugin was last enabled or reloaded. */
   crashes: number;
@@ -73,6 +91,15 @@ export interface PluginAdmin {
   logs(id: string, options?: { limit?: number }): PluginLogEntry[];
   /** Adds a line of the host's to a plugin's log (what it refused or dropped of the plugin's doing). */
   note(id: string, level: PluginLogEntry["level"], text: string): void;
+  /** Records the grants a plugin asks for as accepted and starts it (it leaves `pending`). */
+  accept(id: string): Promise<PluginInfo>;
+  /**
+   * The plugin owning a state namespace: the one whose id it equals or starts with (`<id>.`), else the
+   * first (in load order) whose manifest claims it in `state`; `null` for an unowned namespace.
+   */
+  stateOwner(namespace: string): NamespaceOwner | null;
+  /** Whether a plugin may set the global listener order (`permissions.orderConfig`, accepted). */
+  mayOrder(pluginId: string): boolean;
   rescan(): Promise<RescanResult>;
   /** The absolute folder holding a running plugin's panel page (its files may be served), or null. */
   panelFolder(id: string): string | null;

@@ -105,7 +105,7 @@ export async function inspectPlugin(dataDir: string, id: string): Promise<Discov
     id,
     dir,
     manifest: null,
-    grants: { net: [], read: [], env: [] },
+    grants: { net: [], read: [], env: [], orderConfig: false },
     files: [],
     readRoots: [],
     readFiles: [],

@@ -52,11 +52,12 @@ export function isNetGrant(entry: string): boolean {
 }
 
 /**
- * Whether a path segment names something a plugin may never read: the API token, secrets, or a
- * database file (and its journals).
+ * Whether a path segment names something a plugin may never read: the API token, secrets, the
+ * accepted grants, or a database file (and its journals).
  */
 export function isProtectedName(segment: string): boolean {
-  return /^(token|secrets?(\..*)?|.*\.(db|sqlite|sqlite3)(-wal|-shm|-journal)?)$/i.test(segment);
+  return /^(token|secrets?(\..*)?|plugin-grants\.json(\.tmp)?|.*\.(db|sqlite|sqlite3)(-wal|-shm|-journal)?)$/i
+    .test(segment);
 }
 
 /** Why a relative path is unacceptable, or `null` when it is fine. */
@@ -87,12 +88,19 @@ const envGrant = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "not an environmen
     error: (issue) => `reserved variable: ${issue.input}`,
   });
 
-/** `permissions` of a manifest: unknown keys are errors, every key is optional (absent = nothing). */
+/**
+ * `permissions` of a manifest: unknown keys are errors, every key is optional (absent = nothing).
+ * `orderConfig` lets the plugin call `eventSource.setOrderConfig` (the global listener order).
+ */
 export const PermissionsSchema = z.strictObject({
   net: z.array(netGrant).max(64).optional(),
   read: z.array(readGrant).max(64).optional(),
   env: z.array(envGrant).max(64).optional(),
+  orderConfig: z.boolean().optional(),
 });
+
+/** A chat- or character-state namespace a manifest names in `state` or `stateShared`. */
+const namespaceName = z.string().min(1).max(256);
 
 const entryModule = z.string().superRefine((path, ctx) => {
   const problem = relativePathProblem(path);
@@ -138,6 +146,10 @@ export const ManifestSchema = z.looseObject({
     })).max(20).optional(),
   }).optional(),
   settingsSchema: relativeFile.optional(),
+  /** State namespaces the plugin claims besides its id and `<id>.*`. */
+  state: z.array(namespaceName).max(64).optional(),
+  /** Namespaces of its own other plugins may read (never write). */
+  stateShared: z.array(namespaceName).max(64).optional(),
 });
 
 /** A validated manifest. */
@@ -148,6 +160,8 @@ export interface Grants {
   net: string[];
   read: string[];
   env: string[];
+  /** May set the global listener order. */
+  orderConfig: boolean;
 }
 
 /** The outcome of {@link parseManifest}: the manifest, or the reason it is refused. */
@@ -172,5 +186,15 @@ export function parseManifest(text: string): ManifestResult {
 /** The grants a manifest asks for, with absent lists as empty ones. */
 export function grantsOf(manifest: Manifest): Grants {
   const p = manifest.permissions ?? {};
-  return { net: [...(p.net ?? [])], read: [...(p.read ?? [])], env: [...(p.env ?? [])] };
+  return {
+    net: [...(p.net ?? [])],
+    read: [...(p.read ?? [])],
+    env: [...(p.env ?? [])],
+    orderConfig: p.orderConfig === true,
+  };
+}
+
+/** The normalised form of a plugin id or state namespace: ownership ignores case. */
+export function normalizeName(name: string): string {
+  return name.toLowerCase();
 }

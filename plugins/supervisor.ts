@@ -16,13 +16,20 @@
 import { LodgeError, notFound } from "../core/errors.ts";
 import { eventTypes } from "../core/event-types.ts";
 import type { Lodge } from "../core/lodge.ts";
-import type { PluginAdmin, PluginInfo, PluginLogEntry, RescanResult } from "../core/plugin-admin.ts";
+import type {
+  NamespaceOwner,
+  PluginAdmin,
+  PluginInfo,
+  PluginLogEntry,
+  RescanResult,
+} from "../core/plugin-admin.ts";
 import { ErrorCode, RpcError } from "../rpc/errors.ts";
 import type { Caller, Dispatcher } from "../rpc/method.ts";
 import { type DiscoveredPlugin, discoverPlugins, inspectPlugin } from "./discovery.ts";
 import { GrantGuard } from "./grant-guard.ts";
 import { CallLimiter, type CallLimits, defaultLimits, type Refusal } from "./limits.ts";
-import { isPluginId } from "./manifest.ts";
+import { coversGrants, grantsBeyond, GrantStore } from "./grant-store.ts";
+import { type Grants, isPluginId, normalizeName } from "./manifest.ts";
 import { PluginPeer, RESPONSE_PREFIX } from "./peer.ts";
 import { type ExitInfo, makeSandboxDenoDir, type ProcessGrants, SandboxProcess } from "./process.ts";
 import type { SandboxEnvelope, WorkerPermissions } from "./sandbox/protocol.ts";
@@ -131,6 +138,7 @@ export class PluginSupervisor implements PluginAdmin {
   #mirrored = new Set<Plugin>();
   #listeners = new Set<(id: string) => void>();
   #spawning = new Set<Promise<unknown>>();
+  #grants!: GrantStore;
   #disabled = new Set<string>();
   #cleanup: (() => void)[] = [];
   /** Private (0700) working folder: sockets, plugin snapshots, the sandbox's Deno cache folder. */
@@ -168,9 +176,12 @@ export class PluginSupervisor implements PluginAdmin {
     await Deno.mkdir(`${this.#workDir}/plugins`, { mode: 0o700 });
     this.#denoDir = await makeSandboxDenoDir(this.#o.denoPath, `${this.#workDir}/deno`);
     this.#disabled = await this.#readDisabled();
+    this.#grants = await GrantStore.open(this.#o.dataDir);
     for (const found of await discoverPlugins(this.#o.dataDir)) {
+      await this.#seen(found);
       this.#plugins.set(found.id, this.#record(found));
     }
+    this.#checkClaims();
     for (const p of this.#plugins.values()) if (p.state === "refused") this.#notice(p);
     const { lodge } = this.#o;
     const registry = lodge.extensions;
@@ -235,6 +246,40 @@ export class PluginSupervisor implements PluginAdmin {
   /** A plugin's kept log lines, oldest first: the last `limit` (default 200). */
   logs(id: string, options?: { limit?: number }): PluginLogEntry[] {
     return this.#get(id).logs.slice(-(options?.limit ?? 200));
+  }
+
+  /** Records what a plugin asks for as accepted and starts it. */
+  async accept(id: string): Promise<PluginInfo> {
+    const p = this.#get(id);
+    const found = await inspectPlugin(this.#o.dataDir, id);
+    if (found.refused) throw new LodgeError("invalid", `plugin ${id} cannot run: ${found.refused}`);
+    await this.#grants.record(id, found.grants);
+    this.#log(p, "info", `grants accepted: ${describeGrants(found.grants)}`);
+    if (p.state === "pending") {
+      await this.#refresh(p);
+      if ((p.state as PluginInfo["state"]) === "stopped") await this.#launch([p], true);
+    }
+    return this.#info(p);
+  }
+
+  /** The owner of a state namespace: by id (the longest matching), else by the first claim. */
+  stateOwner(namespace: string): NamespaceOwner | null {
+    const ns = normalizeName(namespace);
+    let owner: Plugin | null = null;
+    for (const p of this.#plugins.values()) {
+      const id = normalizeName(p.found.id);
+      if ((ns === id || ns.startsWith(`${id}.`)) && (!owner || id.length > owner.found.id.length)) owner = p;
+    }
+    owner ??= [...this.#plugins.values()].find((p) => claims(p, "state").includes(ns)) ?? null;
+    if (!owner) return null;
+    return { pluginId: owner.found.id, shared: claims(owner, "stateShared").includes(ns) };
+  }
+
+  /** Whether a running plugin's manifest asks for `orderConfig` and the user accepted it. */
+  mayOrder(pluginId: string): boolean {
+    const p = this.#plugins.get(pluginId);
+    return p?.state === "running" && p.found.grants.orderConfig &&
+      this.#grants.get(pluginId)?.orderConfig === true;
   }
 
   /** Adds a host line to a plugin's log; unknown ids are ignored (the plugin may be gone). */
@@ -327,10 +372,17 @@ export class PluginSupervisor implements PluginAdmin {
   // ---- starting ----
 
   #record(found: DiscoveredPlugin): Plugin {
+    const pending = this.#pending(found);
     return {
       found,
-      state: found.refused ? "refused" : this.#disabled.has(found.id) ? "disabled" : "stopped",
-      reason: found.refused,
+      state: found.refused
+        ? "refused"
+        : this.#disabled.has(found.id)
+        ? "disabled"
+        : pending
+        ? "pending"
+        : "stopped",
+      reason: found.refused ?? pending,
       crashes: 0,
       lastCrash: null,
       isolated: found.manifest?.isolation === "process",
@@ -350,13 +402,47 @@ export class PluginSupervisor implements PluginAdmin {
     };
   }
 
+  /** A plugin seen for the first time (with a manifest that can run) has the grants it asks for accepted. */
+  async #seen(found: DiscoveredPlugin): Promise<void> {
+    if (!found.refused && this.#grants.get(found.id) === undefined) {
+      await this.#grants.record(found.id, found.grants);
+    }
+  }
+
+  /** Why a plugin waits for its grants to be accepted, or `null`. */
+  #pending(found: DiscoveredPlugin): string | null {
+    const accepted = this.#grants.get(found.id);
+    if (found.refused || !accepted || coversGrants(accepted, found.grants)) return null;
+    return `asks for more than was accepted (${
+      grantsBeyond(accepted, found.grants)
+    }): plugins.accept to allow`;
+  }
+
+  /** Logs each `state` claim another plugin owns already (by id or an earlier claim): it is not granted. */
+  #checkClaims(): void {
+    for (const p of this.#plugins.values()) {
+      for (const ns of claims(p, "state")) {
+        const owner = this.stateOwner(ns);
+        if (owner && owner.pluginId !== p.found.id) {
+          this.#log(
+            p,
+            "warn",
+            `state namespace ${ns} belongs to plugin ${owner.pluginId}: the claim is refused`,
+          );
+        }
+      }
+    }
+  }
+
   /** Reads the folder again (symlinks planted since, a changed manifest) and sets `stopped` or `refused`. */
   async #refresh(p: Plugin): Promise<void> {
     const all = await discoverPlugins(this.#o.dataDir);
     p.found = all.find((f) => f.id === p.found.id) ?? await inspectPlugin(this.#o.dataDir, p.found.id);
     if (!p.crashes) p.isolated = p.found.manifest?.isolation === "process";
+    const pending = this.#pending(p.found);
     if (p.found.refused) this.#setState(p, "refused", p.found.refused);
     else if (this.#disabled.has(p.found.id)) this.#setState(p, "disabled", null);
+    else if (pending) this.#setState(p, "pending", pending);
     else this.#setState(p, "stopped", null);
   }
 
@@ -399,6 +485,12 @@ export class PluginSupervisor implements PluginAdmin {
         return;
       }
       p.found = found;
+      await this.#seen(found);
+      const pending = this.#pending(found);
+      if (pending) {
+        this.#setState(p, "pending", pending);
+        return;
+      }
       const copy = await snapshotFolder(
         found.dir,
         found.files,
@@ -810,7 +902,8 @@ export class PluginSupervisor implements PluginAdmin {
       displayName: manifest?.display_name ?? id,
       state: p.state,
       reason: p.reason,
-      grants: { net: [...grants.net], read: [...grants.read], env: [...grants.env] },
+      grants: structuredClone(grants),
+      accepted: structuredClone(this.#grants.get(id) ?? null),
       version: manifest?.version ?? null,
       crashes: p.crashes,
       lastCrash: p.lastCrash && { ...p.lastCrash },
@@ -886,6 +979,18 @@ function covers(grants: ProcessGrants, p: Plugin): boolean {
   return p.found.readRoots.every(readable) &&
     p.found.grants.net.every((n) => grants.net.includes(n)) &&
     p.found.grants.env.every((e) => grants.env.includes(e));
+}
+
+/** The normalised namespaces a plugin's manifest lists under `state` or `stateShared`. */
+function claims(p: Plugin, field: "state" | "stateShared"): string[] {
+  return (p.found.manifest?.[field] ?? []).map(normalizeName);
+}
+
+function describeGrants(grants: Grants): string {
+  const parts = (["net", "read", "env"] as const).filter((k) => grants[k].length > 0)
+    .map((k) => `${k}: ${grants[k].join(", ")}`);
+  if (grants.orderConfig) parts.push("orderConfig");
+  return parts.join("; ") || "none";
 }
 
 function unique(items: string[]): string[] {

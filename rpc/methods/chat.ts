@@ -6,14 +6,31 @@
 
 import { z } from "zod";
 import { ChatTargetSchema } from "../../core/chats.ts";
+import { LodgeError } from "../../core/errors.ts";
 import { PatchOpsSchema } from "../../core/patch.ts";
-import { defineMethod } from "../method.ts";
+import { type CallContext, defineMethod } from "../method.ts";
 
 const Message = z.record(z.string(), z.unknown());
 const Messages = z.union([Message, z.array(Message)]);
 const TargetOption = z.object({ target: ChatTargetSchema.optional() }).optional();
 const Update = z.object({ index: z.number().int(), patch: z.record(z.string(), z.unknown()) });
 const Namespace = z.string().min(1).max(256);
+
+/**
+ * A plugin reaches another plugin's state namespace only to read one its owner shares (`stateShared`),
+ * never to write it; unowned namespaces are open to all. Token holders reach every namespace.
+ */
+function checkNamespace(ctx: CallContext, namespace: string, write: boolean): void {
+  if (ctx.caller.kind !== "plugin") return;
+  const owner = ctx.lodge.plugins?.stateOwner(namespace);
+  if (!owner || owner.pluginId === ctx.caller.pluginId || (!write && owner.shared)) return;
+  throw new LodgeError(
+    "forbidden",
+    write
+      ? `state namespace ${namespace} belongs to plugin ${owner.pluginId}: only it may write it`
+      : `state namespace ${namespace} belongs to plugin ${owner.pluginId}, which does not share it`,
+  );
+}
 const StateResult = z.object({ ok: z.boolean(), applied: z.number(), created: z.boolean() });
 
 /** Methods over the open chat and its state. */
@@ -157,8 +174,10 @@ export const chatMethods = [
     result: z.unknown(),
     capability: "plugin",
     example: 'const state = await ctx.getChatState("my-plugin"); // null until something is stored',
-    handler: ({ lodge }, ns, options) =>
-      lodge.chatState.get(lodge.context.resolveTarget(options?.target).id, ns),
+    handler: (ctx, ns, options) => {
+      checkNamespace(ctx, ns, false);
+      return ctx.lodge.chatState.get(ctx.lodge.context.resolveTarget(options?.target).id, ns);
+    },
   }),
   defineMethod({
     name: "getChatStateBatch",
@@ -171,8 +190,10 @@ export const chatMethods = [
     capability: "plugin",
     example:
       'const { "my-plugin": mine, "other-plugin": theirs } = await ctx.getChatStateBatch(["my-plugin", "other-plugin"]);',
-    handler: ({ lodge }, nss, options) =>
-      lodge.chatState.getBatch(lodge.context.resolveTarget(options?.target).id, nss),
+    handler: (ctx, nss, options) => {
+      for (const ns of nss) checkNamespace(ctx, ns, false);
+      return ctx.lodge.chatState.getBatch(ctx.lodge.context.resolveTarget(options?.target).id, nss);
+    },
   }),
   defineMethod({
     name: "patchChatState",
@@ -189,7 +210,9 @@ export const chatMethods = [
       'await ctx.patchChatState("my-plugin", [{ op: "add", path: "/seen", value: true }]);',
       '// read-modify-write: ctx.updateChatState("my-plugin", (state) => ({ ...state, seen: true }))',
     ].join("\n"),
-    handler: async ({ lodge }, ns, ops, options) => {
+    handler: async (ctx, ns, ops, options) => {
+      checkNamespace(ctx, ns, true);
+      const { lodge } = ctx;
       const { data: _data, ...result } = await lodge.context.patchChatState(
         lodge.context.resolveTarget(options?.target),
         ns,
@@ -205,8 +228,10 @@ export const chatMethods = [
     result: z.object({ ok: z.boolean(), deleted: z.boolean() }),
     capability: "plugin",
     example: 'const { deleted } = await ctx.deleteChatState("my-plugin");',
-    handler: ({ lodge }, ns, options) =>
-      lodge.chatState.delete(lodge.context.resolveTarget(options?.target).id, ns),
+    handler: (ctx, ns, options) => {
+      checkNamespace(ctx, ns, true);
+      return ctx.lodge.chatState.delete(ctx.lodge.context.resolveTarget(options?.target).id, ns);
+    },
   }),
   defineMethod({
     name: "getCharacterState",
@@ -215,7 +240,10 @@ export const chatMethods = [
     result: z.unknown(),
     capability: "plugin",
     example: 'const notes = await ctx.getCharacterState("my-plugin"); // of the selected character',
-    handler: ({ lodge }, ns) => lodge.characterState.get(lodge.context.currentAvatar(), ns),
+    handler: (ctx, ns) => {
+      checkNamespace(ctx, ns, false);
+      return ctx.lodge.characterState.get(ctx.lodge.context.currentAvatar(), ns);
+    },
   }),
   defineMethod({
     name: "setCharacterState",
@@ -230,8 +258,9 @@ export const chatMethods = [
       'await ctx.setCharacterState("my-plugin", { mood: "cheerful" });',
       'await ctx.setCharacterState("my-plugin", null); // deletes it',
     ].join("\n"),
-    handler: ({ lodge }, ns, data) => {
-      lodge.characterState.set(lodge.context.currentAvatar(), ns, data);
+    handler: (ctx, ns, data) => {
+      checkNamespace(ctx, ns, true);
+      ctx.lodge.characterState.set(ctx.lodge.context.currentAvatar(), ns, data);
       return null;
     },
   }),

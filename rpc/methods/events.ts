@@ -28,6 +28,9 @@ export interface EventMethodsOptions {
   maxListeners?: number;
 }
 
+/** The event names the host emits: plugins may listen to them, never emit them. */
+const HOST_EVENTS: ReadonlySet<string> = new Set(Object.values(eventTypes));
+
 /** Most listeners one plugin may have on one event: more only multiplies what one emit waits for. */
 export const MAX_LISTENERS_PER_EVENT = 32;
 
@@ -258,6 +261,13 @@ export function createEventMethods(options: EventMethodsOptions = {}) {
         'await ctx.eventSource.setOrderConfig({ message_sent: { pluginOrder: ["my-plugin", "other-plugin"] } });',
       ].join("\n"),
       handler: (ctx, config) => {
+        // the global order is the user's setting: a plugin needs `permissions.orderConfig`, accepted
+        if (ctx.caller.kind === "plugin" && !ctx.lodge.plugins?.mayOrder(ctx.caller.pluginId)) {
+          throw new LodgeError(
+            "forbidden",
+            'setOrderConfig needs "permissions": { "orderConfig": true } in the manifest, accepted by the user',
+          );
+        }
         ctx.lodge.events.setOrderConfig(config);
         return null;
       },
@@ -273,7 +283,15 @@ export function createEventMethods(options: EventMethodsOptions = {}) {
         'const payload = { text: "hello" };',
         'await ctx.eventSource.emit("my_plugin_event", payload); // resolves after every listener ran',
       ].join("\n"),
-      handler: (ctx, event, ...args) => ctx.lodge.events.emit(event, ...args),
+      handler: (ctx, event, ...args) => {
+        if (ctx.caller.kind === "plugin" && HOST_EVENTS.has(event)) {
+          throw new LodgeError(
+            "forbidden",
+            `${event} is one of the host's events: plugins emit only events of their own (names outside eventTypes)`,
+          );
+        }
+        return ctx.lodge.events.emit(event, ...args);
+      },
     }),
     defineMethod({
       name: "eventTypes",

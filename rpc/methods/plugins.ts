@@ -12,12 +12,20 @@ import { defineMethod } from "../method.ts";
 
 const Id = z.string().min(1).max(64);
 
+const Grants = z.object({
+  net: z.array(z.string()),
+  read: z.array(z.string()),
+  env: z.array(z.string()),
+  orderConfig: z.boolean(),
+});
+
 const PluginInfoSchema = z.object({
   id: z.string(),
   displayName: z.string(),
   state: z.enum(PLUGIN_STATES),
   reason: z.string().nullable(),
-  grants: z.object({ net: z.array(z.string()), read: z.array(z.string()), env: z.array(z.string()) }),
+  grants: Grants,
+  accepted: Grants.nullable(),
   version: z.string().nullable(),
   crashes: z.number(),
   lastCrash: z.object({ time: z.number(), reason: z.string() }).nullable(),
@@ -52,6 +60,14 @@ export const pluginMethods = [
     result: PluginInfoSchema,
     capability: "admin",
     handler: ({ lodge }, id) => admin(lodge).enable(id),
+  }),
+  defineMethod({
+    name: "plugins.accept",
+    summary: "Accepts the grants a plugin's manifest asks for (a `pending` plugin) and starts it.",
+    params: z.tuple([Id.meta({ title: "id" })]),
+    result: PluginInfoSchema,
+    capability: "admin",
+    handler: ({ lodge }, id) => admin(lodge).accept(id),
   }),
   defineMethod({
     name: "plugins.disable",

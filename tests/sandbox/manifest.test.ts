@@ -39,11 +39,12 @@ Deno.test("a SillyTavern manifest with Lodge's permissions is accepted", () => {
     net: ["api.example.com", "127.0.0.1:8080", "[::1]:9000"],
     read: ["user/files"],
     env: ["API_KEY"],
+    orderConfig: false,
   });
   assert.equal(result.manifest.generate_interceptor, "intercept");
   const bare = parseManifest(JSON.stringify({ js: "index.js" }));
   assert.ok(bare.ok);
-  assert.deepEqual(grantsOf(bare.manifest), { net: [], read: [], env: [] });
+  assert.deepEqual(grantsOf(bare.manifest), { net: [], read: [], env: [], orderConfig: false });
 });
 
 Deno.test("bad grants are refused with a reason", async (t) => {

@@ -66,6 +66,26 @@ export const eventGuards: Readonly<Record<string, PayloadGuard>> = Object.freeze
   [eventTypes.CONNECTION_PROFILE_CREATED]: { readOnly: true },
   [eventTypes.CONNECTION_PROFILE_UPDATED]: { readOnly: true },
   [eventTypes.CONNECTION_PROFILE_DELETED]: { readOnly: true },
+  // the generation pipeline reads these back: history, scan input, World Info, prompt and takeover
+  // handle are the listeners'; the generation's type and flags, and where the request goes, are not
+  [eventTypes.GENERATION_CONTEXT_READY]: {
+    frozen: ["/0/type", "/0/dryRun", "/0/isContinue", "/0/isImpersonate"],
+  },
+  [eventTypes.GENERATION_BEFORE_WORLD_INFO_SCAN]: { frozen: ["/0/type", "/0/dryRun"] },
+  [eventTypes.GENERATION_AFTER_WORLD_INFO_SCAN]: { frozen: ["/0/type", "/0/dryRun"] },
+  [eventTypes.GENERATION_WORLD_INFO_FINALIZED]: { frozen: ["/0/type", "/0/dryRun"] },
+  [eventTypes.GENERATE_BEFORE_COMBINE_PROMPTS]: { frozen: ["/0/type", "/0/dryRun"] },
+  [eventTypes.GENERATE_AFTER_COMBINE_PROMPTS]: { frozen: ["/0/dryRun"] },
+  [eventTypes.CHAT_COMPLETION_PROMPT_READY]: { frozen: ["/0/dryRun"] },
+  [eventTypes.GENERATE_AFTER_DATA]: { frozen: ["/0/type", "/1"], connection: ["/0"] },
+  [eventTypes.GENERATE_TAKEOVER_DISPATCH]: {
+    frozen: ["/0/type", "/0/isContinue", "/0/isStreamingEnabled"],
+    connection: ["/0/generateData"],
+  },
+  [eventTypes.GENERATION_BEFORE_API_REQUEST]: {
+    frozen: ["/0/type", "/0/stream", "/0/options"],
+    connection: ["/0/data"],
+  },
 });
 
 /** Connection keys besides the preset's {@link CONNECTION_FIELDS}. */

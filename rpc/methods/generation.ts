@@ -56,6 +56,8 @@ export const generationMethods = [
     ]),
     result: z.object({ index: z.number(), generation: Result.nullable() }),
     capability: "plugin",
+    example:
+      'const { index, generation } = await ctx.sendMessage("Hello there!");\nconsole.log(index, generation?.text);',
     handler: ({ lodge }, text, options) => lodge.generation.sendMessage(text, options),
   }),
   defineMethod({
@@ -69,6 +71,8 @@ export const generationMethods = [
     ]),
     result: Result,
     capability: "plugin",
+    example:
+      'const { prompt } = await ctx.generate("normal", { dryRun: true });\nconst swiped = await ctx.generate("swipe");\nconsole.log(prompt.length, swiped.text);',
     handler: ({ lodge }, type, options) => lodge.generation.generate(type, options),
   }),
   defineMethod({
@@ -77,6 +81,7 @@ export const generationMethods = [
     params: z.tuple([]),
     result: z.boolean(),
     capability: "plugin",
+    example: "if (ctx.chat.at(-1)?.mes.length > 2000) await ctx.stopGeneration();",
     handler: ({ lodge }) => lodge.generation.stopGeneration(),
   }),
   defineMethod({
@@ -85,6 +90,7 @@ export const generationMethods = [
     params: z.tuple([]),
     result: z.boolean(),
     capability: "plugin",
+    example: 'if (!(await ctx.isGenerating())) await ctx.generate("continue");',
     handler: ({ lodge }) => lodge.generation.isGenerating(),
   }),
   defineMethod({
@@ -93,6 +99,7 @@ export const generationMethods = [
     params: z.tuple([]),
     result: z.number(),
     capability: "plugin",
+    example: "const swipeId = await ctx.swipeLeft();",
     handler: ({ lodge }) => lodge.generation.swipeLeft(),
   }),
   defineMethod({
@@ -101,6 +108,7 @@ export const generationMethods = [
     params: z.tuple([Options.optional().meta({ title: "options" })]),
     result: z.object({ swipeId: z.number(), generation: Result.nullable() }),
     capability: "plugin",
+    example: "const { swipeId, generation } = await ctx.swipeRight();",
     handler: ({ lodge }, options) => lodge.generation.swipeRight(options),
   }),
   defineMethod({
@@ -121,6 +129,7 @@ export const generationMethods = [
     ]),
     result: z.string(),
     capability: "plugin",
+    example: 'const summary = await ctx.generateQuietPrompt("Summarize the chat in one sentence.");',
     handler: ({ lodge }, prompt, options) => lodge.generation.generateQuietPrompt(prompt, options),
   }),
   defineMethod({
@@ -139,6 +148,8 @@ export const generationMethods = [
     ]),
     result: z.string(),
     capability: "plugin",
+    example:
+      'const answer = await ctx.generateRaw({ prompt: "Name a color.", systemPrompt: "Answer in one word." });',
     handler: ({ lodge }, input) => lodge.generation.generateRaw(input),
   }),
   defineMethod({
@@ -149,6 +160,8 @@ export const generationMethods = [
     params: z.tuple([z.string().min(1).max(128).optional().meta({ title: "id" })]),
     result: Trace,
     capability: "plugin",
+    example:
+      "const trace = await ctx.getGenerationTrace();\nconst ready = trace.hooks.find((h) => h.event === ctx.eventTypes.CHAT_COMPLETION_PROMPT_READY);\nconsole.log(ready.listeners.map((l) => [l.pluginId, l.ms, l.diff]));",
     handler: ({ lodge }, id) => lodge.generation.getGenerationTrace(id) as unknown as Record<string, unknown>,
   }),
   defineMethod({
@@ -163,6 +176,7 @@ export const generationMethods = [
       speaker: z.string().nullable(),
     })),
     capability: "plugin",
+    example: "const [latest] = await ctx.listGenerationTraces();",
     handler: ({ lodge }) => {
       const chatId = lodge.context.currentChatId();
       return (chatId ? lodge.generation.traces.list(chatId) : []).map((t) => ({

@@ -38,6 +38,7 @@ ctx.eventSource.on(t.CHAT_COMPLETION_PROMPT_READY, (data) => {
 ctx.eventSource.on(t.GENERATE_AFTER_DATA, (data, dryRun) => {
   log(["after_data", Array.isArray(data.prompt), dryRun]);
   data.prompt[0].content += " (after data)";
+  data.custom_url = "http://10.0.0.1/v1"; // a connection field: the payload guard drops it
 });
 ctx.eventSource.on(t.GENERATE_TAKEOVER_DISPATCH, (data) => {
   log(["takeover_dispatch", data.type, data.takeoverHandle]);
@@ -52,7 +53,7 @@ ctx.eventSource.on(t.GENERATE_TAKEOVER_DISPATCH, (data) => {
     await handle.commit();
   })();
 });
-ctx.eventSource.on(t.GENERATION_BEFORE_API_REQUEST, (data) => log(["before_api", data.type, typeof data.data, data.stream]));
+ctx.eventSource.on(t.GENERATION_BEFORE_API_REQUEST, (data) => log(["before_api", data.type, typeof data.data, data.stream, data.data.custom_url ?? null]));
 ctx.eventSource.on(t.CHAT_COMPLETION_SETTINGS_READY, (body) => {
   log(["settings_ready", Array.isArray(body.messages)]);
   body.temperature = 0.42;
@@ -108,7 +109,11 @@ Deno.test("a plugin sees every hook in order and its edits reach the model", asy
     assert.deepEqual(order[2], ["context_ready", "normal", true, false, false]);
     assert.deepEqual(order[5], ["wi_finalized", ["Lore from the probe."]]);
     assert.deepEqual(order[10], ["takeover_dispatch", "normal", null]);
-    assert.deepEqual(order[11], ["before_api", "normal", "object", true]);
+    assert.deepEqual(
+      order[11],
+      ["before_api", "normal", "object", true, null],
+      "the guard kept the connection",
+    );
     assert.deepEqual(order[13], ["token", "Hi"]);
     assert.deepEqual(order[14], ["received", "number", "normal"]);
 

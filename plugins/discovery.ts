@@ -45,7 +45,21 @@ export interface DiscoveredPlugin {
 /** What a walk found: every regular file, or the first thing that refuses the folder. */
 type Walk = { files: string[] } | { refused: string };
 
-/** Lists every regular file under `dir`; any symlink (or too many entries) refuses the folder. */
+/**
+ * Why a regular file may not be handed to a plugin, or `null`: a file with more than one hard link may be
+ * another name of a file outside the folder (`ln <data>/token plugins/x/data.txt`), which no symlink
+ * check sees.
+ */
+export function linkProblem(info: Deno.FileInfo, path: string): string | null {
+  return info.nlink !== null && info.nlink > 1
+    ? `${path} has ${info.nlink} hard links (it may be another name of a file elsewhere)`
+    : null;
+}
+
+/**
+ * Lists every regular file under `dir`; any symlink, a file with more than one hard link, or too many
+ * entries refuses the folder.
+ */
 export async function walkFolder(dir: string, label = ""): Promise<Walk> {
   const files: string[] = [];
   const queue = [""];
@@ -59,8 +73,11 @@ export async function walkFolder(dir: string, label = ""): Promise<Walk> {
       const path = rel ? `${rel}/${entry.name}` : entry.name;
       if (entry.isSymlink) return { refused: `${label ? `${label}/` : ""}${path} is a symbolic link` };
       if (entry.isDirectory) queue.push(path);
-      else if (entry.isFile) files.push(`${dir}/${path}`);
-      else return { refused: `${label ? `${label}/` : ""}${path} is not a file or folder` };
+      else if (entry.isFile) {
+        const problem = linkProblem(await Deno.lstat(`${dir}/${path}`), `${label ? `${label}/` : ""}${path}`);
+        if (problem) return { refused: problem };
+        files.push(`${dir}/${path}`);
+      } else return { refused: `${label ? `${label}/` : ""}${path} is not a file or folder` };
     }
   }
   return { files };
@@ -83,7 +100,10 @@ async function checkReadGrant(dataDir: string, rel: string): Promise<Walk> {
     }
     if (info.isSymlink) return { refused: `read grant ${rel}: ${partial} is a symbolic link` };
     if (i < segments.length) continue;
-    if (info.isFile) return { files: [`${dataDir}/${rel}`] };
+    if (info.isFile) {
+      const problem = linkProblem(info, `read grant ${rel}`);
+      return problem ? { refused: problem } : { files: [`${dataDir}/${rel}`] };
+    }
     if (!info.isDirectory) return { refused: `read grant ${rel} is not a file or folder` };
     const walk = await walkFolder(`${dataDir}/${rel}`, `read grant ${rel}`);
     if ("refused" in walk) return walk;

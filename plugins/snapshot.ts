@@ -6,6 +6,8 @@
  * @module
  */
 
+import { linkProblem } from "./discovery.ts";
+
 /** The copy, or why it could not be made. */
 export type Snapshot = { dir: string; files: string[] } | { refused: string };
 
@@ -34,6 +36,12 @@ export async function snapshotFolder(source: string, files: string[], target: st
     if (opened.ino !== before.ino || opened.dev !== before.dev) {
       handle.close();
       return { refused: `${rel} was replaced while the plugin was starting` };
+    }
+    // a hard link made since the folder was checked: the copy would hold the other file's content
+    const linked = linkProblem(opened, rel);
+    if (linked) {
+      handle.close();
+      return { refused: linked };
     }
     await Deno.writeFile(dest, handle.readable, { mode: 0o600 }); // closes the handle
     copied.push(dest);

@@ -319,8 +319,7 @@ export class PluginSupervisor implements PluginAdmin {
         this.#changed(f.id);
       } else if (known.state === "refused") {
         known.found = f;
-        if (f.refused) this.#setState(known, "refused", f.refused);
-        else this.#setState(known, this.#disabled.has(f.id) ? "disabled" : "stopped", null);
+        this.#settle(known);
         retried.push(known);
       }
     }
@@ -439,6 +438,11 @@ export class PluginSupervisor implements PluginAdmin {
     const all = await discoverPlugins(this.#o.dataDir);
     p.found = all.find((f) => f.id === p.found.id) ?? await inspectPlugin(this.#o.dataDir, p.found.id);
     if (!p.crashes) p.isolated = p.found.manifest?.isolation === "process";
+    this.#settle(p);
+  }
+
+  /** Sets the state its folder as last read gives a plugin that is not running: refused, disabled, pending or stopped. */
+  #settle(p: Plugin): void {
     const pending = this.#pending(p.found);
     if (p.found.refused) this.#setState(p, "refused", p.found.refused);
     else if (this.#disabled.has(p.found.id)) this.#setState(p, "disabled", null);

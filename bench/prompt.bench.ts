@@ -24,24 +24,14 @@ import {
   compileBook,
   resolveWorldInfoSettings,
   scanWorldInfo,
-  seededRandom,
   type WorldInfoBook,
 } from "../core/worldinfo/mod.ts";
 import { Samples } from "./samples.ts";
+import { textMaker } from "./words.ts";
 
-const random = seededRandom(11);
-const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)];
-const word = () => {
-  let w = "";
-  for (let i = 3 + Math.floor(random() * 7); i > 0; i--) {
-    w += String.fromCharCode(97 + Math.floor(random() * 26));
-  }
-  return w;
-};
-const common = Array.from({ length: 2_000 }, word);
+const { random, word, sentence: text } = textMaker(11);
 const keyWords = Array.from({ length: 3_000 }, word);
-const sentence = (words: number, keyShare = 0) =>
-  Array.from({ length: words }, () => random() < keyShare ? pick(keyWords) : pick(common)).join(" ") + ".";
+const sentence = (words: number, keyShare = 0) => text(words, keyWords, keyShare);
 
 const book: WorldInfoBook = { entries: {} };
 for (let uid = 0; uid < 1_000; uid++) {

@@ -13,26 +13,15 @@ import {
   compileBook,
   resolveWorldInfoSettings,
   scanWorldInfo,
-  seededRandom,
   type WorldInfoBook,
 } from "../core/worldinfo/mod.ts";
 import { estimateTokens } from "../core/tokens/mod.ts";
 import { Samples } from "./samples.ts";
+import { textMaker } from "./words.ts";
 
-const random = seededRandom(7);
-const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)];
-const word = () => {
-  const length = 3 + Math.floor(random() * 7);
-  let w = "";
-  for (let i = 0; i < length; i++) w += String.fromCharCode(97 + Math.floor(random() * 26));
-  return w;
-};
-
-const common = Array.from({ length: 2_000 }, word);
+const { random, word, sentence } = textMaker(7);
 // Key words: three per entry of the large book; the small book uses the first tenth.
 const keyWords = Array.from({ length: 300_000 }, word);
-const sentence = (words: number, keyPool: readonly string[], keyShare: number) =>
-  Array.from({ length: words }, () => random() < keyShare ? pick(keyPool) : pick(common)).join(" ") + ".";
 
 function makeBook(size: number): WorldInfoBook {
   const entries: WorldInfoBook["entries"] = {};

@@ -43,6 +43,7 @@ export {
   chatVariables,
   createSubstituter,
   currentCharacter,
+  substituteArgs,
   type SubstituteOptions,
   type Substituter,
 } from "./substitute.ts";

@@ -9,6 +9,7 @@
 import type { ChatContext } from "../context.ts";
 import type { ChatService } from "../chats.ts";
 import type { SettingsService } from "../documents.ts";
+import { notFound } from "../errors.ts";
 import { isObject } from "../json.ts";
 import { type MacroValue, RecordingVariables, sanitizeMacroValue } from "../macros/mod.ts";
 import type { ChatMessage } from "../store.ts";
@@ -56,8 +57,16 @@ export interface ChatPromptOptions {
   presetName?: string;
   /** Whether to leave the card out (default: in). */
   includeCharacterCard?: boolean;
+<<<<<<< HEAD
   /** The card that speaks instead of the open chat's character (a group's drafted member, or joined cards). */
   character?: Record<string, unknown>;
+=======
+  /**
+   * The speaking character's avatar in a group chat: its card fills the card parts and `{{char}}` is its
+   * name, as SillyTavern selects the speaker before it builds the prompt.
+   */
+  speaker?: string;
+>>>>>>> 7d2ccea (Workers load a BPE encoding on first need, not at start (several workers compiling one at once stalled the sandbox process past its heartbeat); group speaker option; shared bench text maker; positional substituteParams arguments in one helper)
 }
 
 /** The host's prompt door. */
@@ -120,6 +129,7 @@ export class PromptService {
    * the budget. The generation pipeline sends `messages`; the rest tells what the budget kept.
    */
   async assembleChat(options: ChatPromptOptions = {}): Promise<AssembleResult> {
+<<<<<<< HEAD
     const open = this.sources();
     const sources: PromptSources = options.character
       ? {
@@ -129,6 +139,9 @@ export class PromptService {
         name2: String(options.character.name ?? ""),
       }
       : open;
+=======
+    const sources = withSpeaker(this.sources(), options.speaker);
+>>>>>>> 7d2ccea (Workers load a BPE encoding on first need, not at start (several workers compiling one at once stalled the sandbox process past its heartbeat); group speaker option; shared bench text maker; positional substituteParams arguments in one helper)
     await loadTokenizer(tokenizerChoice(sources));
     const variables = this.#variables(sources);
     const macros = await this.resolveMacros(sources, options);
@@ -205,6 +218,14 @@ export class PromptService {
   #variables(sources: PromptSources): RecordingVariables {
     return new RecordingVariables(chatVariables(sources), sources.prompt.globalVariables);
   }
+}
+
+/** The sources with a group's speaker as the character (unchanged without one). */
+function withSpeaker(sources: PromptSources, avatar: string | undefined): PromptSources {
+  if (avatar === undefined) return sources;
+  const index = sources.characters.findIndex((c) => c.avatar === avatar);
+  if (index < 0) throw notFound(`no character ${avatar}`);
+  return { ...sources, characterId: index, name2: String(sources.characters[index].name ?? "") };
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

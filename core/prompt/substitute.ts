@@ -32,6 +32,24 @@ export interface SubstituteOptions {
   random?: () => number;
 }
 
+/**
+ * SillyTavern's positional `substituteParams(content, name1, name2, original, group,
+ * replaceCharacterCard, additionalMacro)` arguments as options (`null` counts as absent).
+ * @example
+ * substituteArgs(null, "Bob"); // { name2: "Bob" }
+ */
+export function substituteArgs(
+  name1?: string | null,
+  name2?: string | null,
+  original?: string | null,
+  group?: string | null,
+  replaceCharacterCard?: boolean,
+  additionalMacro?: Record<string, unknown>,
+): SubstituteOptions {
+  const entries = Object.entries({ name1, name2, original, group, replaceCharacterCard, additionalMacro });
+  return Object.fromEntries(entries.filter(([, v]) => v !== null && v !== undefined));
+}
+
 /** A text → text function over one set of sources and options. */
 export interface Substituter {
   (content: string, overrides?: SubstituteOptions): string;

@@ -111,7 +111,10 @@ export function countTokens(text: string, choice: TokenizerChoice = {}): number 
   const encoding = loaded.get(name);
   if (!encoding) {
     void loadTokenizer(choice).catch(() => {}); // the next call may find it; this one says why it failed
-    throw new Error(`the ${name} tokenizer is still loading: await getTokenCountAsync() instead`);
+    throw new Error(
+      `the ${name} tokenizer is still loading: await getTokenCountAsync() once (e.g. when the plugin ` +
+        "loads), then synchronous counts work",
+    );
   }
   let cache = caches.get(name);
   if (!cache) caches.set(name, cache = new Map());

@@ -29,7 +29,7 @@ import { type ExtensionEntry, WorkerExtensions } from "./extensions.ts";
 import { createSendOpenAIRequest } from "./llm.ts";
 import { Mirror, type MirrorUpdate } from "./mirror.ts";
 import { createPresets } from "./presets.ts";
-import { createPromptApi, preloadTokenizer } from "./prompt.ts";
+import { createPromptApi } from "./prompt.ts";
 import { createRemoteSurface } from "./remote.ts";
 import { callHost, createRpcEndpoint } from "./endpoint.ts";
 import { createEditorHandles } from "./takeover.ts";
@@ -131,8 +131,6 @@ channel.onRequest(PeerMethod.LOAD, async (params) => {
   for (const name of ["Luker", "SillyTavern", "st"]) {
     Object.defineProperty(globalThis, name, { value: entry, enumerable: true });
   }
-  // getTokenCount is synchronous: its encoding is in memory before any plugin code runs
-  await preloadTokenizer(mirror);
   await import(p.url);
   // "running" means listening: the subscriptions made while loading are in place before the answer
   await Promise.all([eventSource.settled(), extensions.settled(), tools.settled()]);

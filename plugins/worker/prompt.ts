@@ -7,6 +7,11 @@
  * host, or a function that runs here, both for this worker's own substitutions and (through
  * `macro.invoke`) for the host's prompts. A function macro of another plugin is not expanded by a local
  * call (its function is in that plugin's worker); the host's methods expand it.
+ *
+ * A BPE encoding is loaded on first need, not at start: compiling one takes a worker half a second and,
+ * with several workers starting at once, stalls the whole sandbox process for seconds. Until it is in
+ * memory the synchronous counters throw "still loading" (and start loading it); one awaited
+ * `getTokenCountAsync()` makes them synchronous for the worker's lifetime.
  * @module
  */
 
@@ -19,6 +24,7 @@ import {
   extensionPrompt,
   type PromptSources,
   type PromptView,
+  substituteArgs,
   tokenizerChoice,
 } from "../../core/prompt/mod.ts";
 import {
@@ -27,7 +33,7 @@ import {
   RecordingVariables,
   sanitizeMacroValue,
 } from "../../core/macros/mod.ts";
-import { countTokens, countTokensAsync, loadTokenizer } from "../../core/tokens/mod.ts";
+import { countTokens, countTokensAsync } from "../../core/tokens/mod.ts";
 import { PeerMethod } from "../../rpc/peer-methods.ts";
 import type { Channel } from "./channel.ts";
 import type { HostCall } from "./remote.ts";
@@ -137,15 +143,8 @@ export function createPromptApi(
         (variables) => buildPresetAwarePromptMessages(src, options, { macros, variables }),
       );
     },
-    substituteParams(content, name1, name2, original, group, replaceCharacterCard, additionalMacro) {
-      return substitute(content, {
-        name1: name1 ?? undefined,
-        name2: name2 ?? undefined,
-        original: original ?? undefined,
-        group: group ?? undefined,
-        replaceCharacterCard,
-        additionalMacro,
-      });
+    substituteParams(content, ...args) {
+      return substitute(content, substituteArgs(...args));
     },
     substituteParamsExtended(content, additionalMacro) {
       return substitute(content, { additionalMacro });
@@ -178,11 +177,4 @@ export function createPromptApi(
       send("unregisterMacro", [key]);
     },
   };
-}
-
-/** Loads the tokenizer the mirror's settings and model need, before the plugin runs. */
-export function preloadTokenizer(mirror: Mirror): Promise<void> {
-  const prompt = mirror.get("prompt") as PromptView | undefined;
-  const presets = mirror.get("presets") as PromptSources["presets"] | undefined;
-  return loadTokenizer(tokenizerChoice({ prompt, presets } as PromptSources));
 }

@@ -10,7 +10,7 @@
 
 import { z } from "zod";
 import { LodgeError } from "../../core/errors.ts";
-import { roleNumber } from "../../core/prompt/mod.ts";
+import { roleNumber, substituteArgs } from "../../core/prompt/mod.ts";
 import { type CallContext, defineMethod, type Peer } from "../method.ts";
 import { PeerMethod } from "../peer-methods.ts";
 
@@ -93,15 +93,7 @@ export const promptMethods = [
     ]),
     result: z.string(),
     capability: "plugin",
-    handler: ({ lodge }, content, name1, name2, original, group, replaceCharacterCard, additionalMacro) =>
-      lodge.prompt.substituteParams(content, {
-        name1: name1 ?? undefined,
-        name2: name2 ?? undefined,
-        original: original ?? undefined,
-        group: group ?? undefined,
-        replaceCharacterCard,
-        additionalMacro,
-      }),
+    handler: ({ lodge }, content, ...args) => lodge.prompt.substituteParams(content, substituteArgs(...args)),
   }),
   defineMethod({
     name: "substituteParamsExtended",

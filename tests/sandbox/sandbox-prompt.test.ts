@@ -25,6 +25,8 @@ const TEXT = "{{char}} feels {{pluginMood}} near {{pluginPlace}}; {{user}} waits
 const PLUGIN = `
 const ctx = Luker.getContext();
 const report = (key, value) => console.log(key, JSON.stringify(value));
+report("cold", (() => { try { return ctx.getTokenCount("Hello there"); } catch (e) { return e.message; } })());
+await ctx.getTokenCountAsync(""); // loads the encoding: synchronous counts work from here on
 ctx.registerMacro("pluginMood", () => "curious");
 ctx.registerMacro("pluginPlace", "the old mill");
 const options = ${JSON.stringify(OPTIONS)};
@@ -71,6 +73,13 @@ Deno.test("prompt calls in a worker equal the host's", async (t) => {
     extended: await h.call("substituteParamsExtended", "{{extra}} and {{char}}", { extra: "more" }),
     tokens: await h.call("getTokenCount", TEXT),
     padded: await h.call("getTokenCount", TEXT, 5),
+  });
+
+  await t.step("before its encoding is loaded a synchronous count says so", async () => {
+    assert.match(
+      await h.result<string>("prompts", "cold"),
+      /still loading: await getTokenCountAsync\(\) once/,
+    );
   });
 
   await t.step("with the default preset and card", async () => {

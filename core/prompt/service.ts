@@ -9,7 +9,6 @@
 import type { ChatContext } from "../context.ts";
 import type { ChatService } from "../chats.ts";
 import type { SettingsService } from "../documents.ts";
-import { notFound } from "../errors.ts";
 import { isObject } from "../json.ts";
 import { type MacroValue, RecordingVariables, sanitizeMacroValue } from "../macros/mod.ts";
 import type { ChatMessage } from "../store.ts";
@@ -57,16 +56,8 @@ export interface ChatPromptOptions {
   presetName?: string;
   /** Whether to leave the card out (default: in). */
   includeCharacterCard?: boolean;
-<<<<<<< HEAD
   /** The card that speaks instead of the open chat's character (a group's drafted member, or joined cards). */
   character?: Record<string, unknown>;
-=======
-  /**
-   * The speaking character's avatar in a group chat: its card fills the card parts and `{{char}}` is its
-   * name, as SillyTavern selects the speaker before it builds the prompt.
-   */
-  speaker?: string;
->>>>>>> 7d2ccea (Workers load a BPE encoding on first need, not at start (several workers compiling one at once stalled the sandbox process past its heartbeat); group speaker option; shared bench text maker; positional substituteParams arguments in one helper)
 }
 
 /** The host's prompt door. */
@@ -129,19 +120,7 @@ export class PromptService {
    * the budget. The generation pipeline sends `messages`; the rest tells what the budget kept.
    */
   async assembleChat(options: ChatPromptOptions = {}): Promise<AssembleResult> {
-<<<<<<< HEAD
-    const open = this.sources();
-    const sources: PromptSources = options.character
-      ? {
-        ...open,
-        characters: [options.character],
-        characterId: 0,
-        name2: String(options.character.name ?? ""),
-      }
-      : open;
-=======
-    const sources = withSpeaker(this.sources(), options.speaker);
->>>>>>> 7d2ccea (Workers load a BPE encoding on first need, not at start (several workers compiling one at once stalled the sandbox process past its heartbeat); group speaker option; shared bench text maker; positional substituteParams arguments in one helper)
+    const sources = withCharacter(this.sources(), options.character);
     await loadTokenizer(tokenizerChoice(sources));
     const variables = this.#variables(sources);
     const macros = await this.resolveMacros(sources, options);
@@ -220,12 +199,17 @@ export class PromptService {
   }
 }
 
-/** The sources with a group's speaker as the character (unchanged without one). */
-function withSpeaker(sources: PromptSources, avatar: string | undefined): PromptSources {
-  if (avatar === undefined) return sources;
-  const index = sources.characters.findIndex((c) => c.avatar === avatar);
-  if (index < 0) throw notFound(`no character ${avatar}`);
-  return { ...sources, characterId: index, name2: String(sources.characters[index].name ?? "") };
+/**
+ * The sources with another card as the speaking character: in its own place in `characters` when it is
+ * one of them (so `{{group}}` still names every member), else added at the end.
+ */
+function withCharacter(sources: PromptSources, card: Record<string, unknown> | undefined): PromptSources {
+  if (!card) return sources;
+  const characters = [...sources.characters];
+  let index = card.avatar === undefined ? -1 : characters.findIndex((c) => c.avatar === card.avatar);
+  if (index < 0) index = characters.push(card) - 1;
+  else characters[index] = card;
+  return { ...sources, characters, characterId: index, name2: String(card.name ?? "") };
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

@@ -23,6 +23,7 @@ import { createRemoteSurface } from "../plugins/worker/remote.ts";
 import { WorkerTools } from "../plugins/worker/tools.ts";
 import { createPromptApi } from "../plugins/worker/prompt.ts";
 import { createRegexProviders } from "../plugins/worker/regex.ts";
+import { WorkerSlashCommands } from "../plugins/worker/slash.ts";
 import { Samples } from "./samples.ts";
 
 const samples = new Samples();
@@ -69,6 +70,7 @@ function contextOf(count: number) {
     createMessageEditorHandle: createEditorHandles(channel, report),
     prompt: createPromptApi(channel, mirror, (method, args) => callHost(channel, method, args), report),
     registerManagedRegexProvider: createRegexProviders(channel),
+    slash: new WorkerSlashCommands(channel),
     remote,
   }) as { chat: { mes: string }[]; getMessage(i: number): { mes: string } };
   return { ctx, mirror };

@@ -21,6 +21,7 @@ import type { PluginAdmin } from "./plugin-admin.ts";
 import { PromptService } from "./prompt/service.ts";
 import { PromptState } from "./prompt/state.ts";
 import { RegexService } from "./regex/mod.ts";
+import { SlashService } from "./slash/mod.ts";
 import { CharacterStateService, ChatStateService } from "./state.ts";
 import type { Store } from "./store.ts";
 import { WorldInfoActivationService } from "./worldinfo/service.ts";
@@ -73,6 +74,8 @@ export class Lodge {
   readonly worldInfoActivation: WorldInfoActivationService;
   /** Regex scripts (global, the character's, plugins') and their bounded runner. */
   readonly regex: RegexService;
+  /** Slash commands: the built-ins and what plugins register. */
+  readonly slash: SlashService;
   /** Extension APIs plugins offer each other. */
   readonly extensions: ExtensionRegistry = new ExtensionRegistry();
   /** The plugin runtime, attached by `plugins/` when it starts; `null` while there is none. */
@@ -136,6 +139,13 @@ export class Lodge {
       prompt: this.prompt,
       worldInfo: this.worldInfoActivation,
       regex: this.regex,
+    });
+    this.slash = new SlashService({
+      context: this.context,
+      generation: this.generation,
+      prompt: this.prompt,
+      regex: this.regex,
+      substitute: (text) => this.prompt.substituteParams(text),
     });
   }
 

@@ -23,6 +23,8 @@ export const PeerMethod = Object.freeze({
   TOOL_SHOULD_REGISTER: "tool.shouldRegister",
   /** A registered function macro's value `{ name }` → its text. */
   MACRO_INVOKE: "macro.invoke",
+  /** A registered slash command `{ name, named, unnamed }` → its result text. */
+  SLASH_INVOKE: "slash.invoke",
   /** Load the plugin module (worker only). */
   LOAD: "load",
   /** Heartbeat; answers the worker's memory use (worker only). */

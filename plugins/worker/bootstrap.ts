@@ -24,6 +24,7 @@ import { Channel } from "./channel.ts";
 import { captureConsole } from "./console.ts";
 import { createContext } from "./context.ts";
 import { createRegexProviders } from "./regex.ts";
+import { WorkerSlashCommands } from "./slash.ts";
 import { WorkerEventSource } from "./events.ts";
 import { type ExtensionEntry, WorkerExtensions } from "./extensions.ts";
 import { createSendOpenAIRequest } from "./llm.ts";
@@ -107,6 +108,8 @@ channel.onRequest(PeerMethod.LOAD, async (params) => {
   channel.onRequest(PeerMethod.TOOL_INVOKE, (call) => tools.invoke(call as never));
   channel.onRequest(PeerMethod.TOOL_FORMAT_MESSAGE, (call) => tools.formatMessage(call as never));
   channel.onRequest(PeerMethod.TOOL_SHOULD_REGISTER, (call) => tools.shouldRegister(call as never));
+  const slash = new WorkerSlashCommands(channel);
+  channel.onRequest(PeerMethod.SLASH_INVOKE, (call) => slash.invoke(call as never));
 
   const remote = createRemoteSurface(
     Comlink.wrap(createRpcEndpoint(channel)),
@@ -125,6 +128,7 @@ channel.onRequest(PeerMethod.LOAD, async (params) => {
     createMessageEditorHandle: createEditorHandles(channel, report),
     prompt: createPromptApi(channel, mirror, (method, args) => callHost(channel, method, args), report),
     registerManagedRegexProvider: createRegexProviders(channel),
+    slash,
     remote,
   });
   const entry = Object.freeze({ getContext: () => context });

@@ -16,6 +16,7 @@ import { CHAT_STATE, type UpdateOptions, type UpdaterInfo, updateState } from ".
 import type { EditorOptions, MessageEditorHandle } from "./takeover.ts";
 import type { PromptApi } from "./prompt.ts";
 import type { createRegexProviders } from "./regex.ts";
+import type { SlashCommandSpec, WorkerSlashCommands } from "./slash.ts";
 import type { ToolSpec, WorkerTools } from "./tools.ts";
 import { createWorldInfo } from "./worldinfo.ts";
 
@@ -36,6 +37,8 @@ export interface ContextParts {
   prompt: PromptApi;
   /** `context.registerManagedRegexProvider`. */
   registerManagedRegexProvider: ReturnType<typeof createRegexProviders>;
+  /** `context.registerSlashCommand` / `unregisterSlashCommand`. */
+  slash: WorkerSlashCommands;
   remote: RemoteSurface;
 }
 
@@ -62,6 +65,8 @@ export function createContext(parts: ContextParts): Record<string, unknown> {
     sendOpenAIRequest: parts.sendOpenAIRequest,
     createMessageEditorHandle: parts.createMessageEditorHandle,
     registerManagedRegexProvider: parts.registerManagedRegexProvider,
+    registerSlashCommand: (spec: SlashCommandSpec) => parts.slash.register(spec),
+    unregisterSlashCommand: (name: string) => parts.slash.unregister(name),
     ...parts.prompt,
     ...createWorldInfo(channel, mirror),
   };

@@ -16,6 +16,7 @@ import { presetMethods } from "./presets.ts";
 import { promptMethods } from "./prompt.ts";
 import { secretMethods } from "./secrets.ts";
 import { regexMethods } from "./regex.ts";
+import { slashMethods } from "./slash.ts";
 import { toolMethods } from "./tools.ts";
 import { worldInfoMethods } from "./worldinfo.ts";
 
@@ -32,6 +33,7 @@ export const methods = [
   ...toolMethods,
   ...generationMethods,
   ...regexMethods,
+  ...slashMethods,
   ...secretMethods,
   ...extensionMethods,
   ...pluginMethods,

@@ -1,0 +1,104 @@
+/**
+ * Slash commands over RPC: `runSlashCommand(text)` for the UI and tools, `slash.list` for help and the
+ * input's completion, and `registerSlashCommand` / `unregisterSlashCommand` for plugins and socket
+ * clients, whose callbacks run on their own connection (`slash.invoke`). A connection's commands go when
+ * it closes.
+ * @module
+ */
+
+import { z } from "zod";
+import { LodgeError } from "../../core/errors.ts";
+import { defineMethod, type Peer } from "../method.ts";
+import { PeerMethod } from "../peer-methods.ts";
+import { ownerOf } from "./tools.ts";
+
+/** How long the host waits for a command registered on a connection. */
+const COMMAND_TIMEOUT_MS = 120_000;
+
+const CommandName = z.string().regex(
+  /^[A-Za-z0-9_][\w-]{0,63}$/,
+  "a command name is letters, digits, _ or -",
+);
+
+const CommandSpec = z.object({
+  name: CommandName,
+  aliases: z.array(CommandName).max(16).optional(),
+  helpString: z.string().max(10_000).optional(),
+  returns: z.string().max(1_000).optional(),
+});
+
+const CommandInfo = z.object({
+  name: z.string(),
+  aliases: z.array(z.string()),
+  helpString: z.string(),
+  returns: z.string(),
+  owner: z.string().nullable(),
+});
+
+const Result = z.object({
+  ok: z.boolean(),
+  pipe: z.string(),
+  echoes: z.array(z.string()),
+  setInput: z.string().optional(),
+  error: z.string().optional(),
+  command: z.string().optional(),
+});
+
+/** Connections whose closing already removes their commands. */
+const watched = new WeakSet<Peer>();
+
+/** The slash command methods. */
+export const slashMethods = [
+  defineMethod({
+    name: "runSlashCommand",
+    summary:
+      "Runs a slash command pipe (`/gen hi | /echo {{pipe}}`) over the open chat; the result carries " +
+      "the last command's output, what /echo showed, /setinput's text, and any error.",
+    params: z.tuple([z.string().min(1).max(100_000).meta({ title: "text" })]),
+    result: Result,
+    capability: "plugin",
+    handler: ({ lodge }, text) => lodge.slash.run(text),
+  }),
+  defineMethod({
+    name: "slash.list",
+    summary: "Every slash command (name, aliases, help, what it returns, owner) for help and completion.",
+    params: z.tuple([]),
+    result: z.array(CommandInfo),
+    capability: "plugin",
+    handler: ({ lodge }) => lodge.slash.registry.list(),
+  }),
+  defineMethod({
+    name: "registerSlashCommand",
+    summary: "Registers a slash command whose callback runs on this connection (slash.invoke with the " +
+      "named and unnamed arguments); a plugin cannot replace a built-in or another plugin's command.",
+    params: z.tuple([CommandSpec.meta({ title: "command" })]),
+    result: z.null(),
+    capability: "plugin",
+    handler: (ctx, spec) => {
+      const peer = ctx.peer;
+      if (!peer) throw new LodgeError("unavailable", "a command needs a connection the host can call back");
+      const owner = ownerOf(ctx);
+      ctx.lodge.slash.registry.register({
+        ...spec,
+        owner,
+        callback: ({ named, unnamed }) =>
+          peer.request(PeerMethod.SLASH_INVOKE, { name: spec.name, named, unnamed }, {
+            timeoutMs: COMMAND_TIMEOUT_MS,
+          }),
+      });
+      if (!watched.has(peer)) {
+        watched.add(peer);
+        peer.onClose(() => ctx.lodge.slash.registry.removeOwner(owner));
+      }
+      return null;
+    },
+  }),
+  defineMethod({
+    name: "unregisterSlashCommand",
+    summary: "Removes a slash command the caller registered.",
+    params: z.tuple([CommandName.meta({ title: "name" })]),
+    result: z.boolean(),
+    capability: "plugin",
+    handler: (ctx, name) => ctx.lodge.slash.registry.unregister(name, ownerOf(ctx)),
+  }),
+];

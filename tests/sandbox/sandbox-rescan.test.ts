@@ -43,8 +43,8 @@ Deno.test("plugins.rescan finds new, renamed, removed and badly named folders wi
       assert.deepEqual(result.added, ["beta", "gamma", "bad name!", "broken"]); // load order: refused last
       assert.deepEqual(result.removed, ["alpha"]);
       assert.deepEqual(result.plugins, h.supervisor.list());
-      await h.waitForState("beta", "running");
-      await h.waitForState("gamma", "running");
+      await h.waitForState("beta", "running", 30_000);
+      await h.waitForState("gamma", "running", 30_000);
       assert.deepEqual(states(), {
         stays: "running",
         beta: "running",
@@ -55,8 +55,8 @@ Deno.test("plugins.rescan finds new, renamed, removed and badly named folders wi
       const info = (id: string) => result.plugins.find((p) => p.id === id) as PluginInfo;
       assert.match(info("bad name!").reason!, /folder name is not a valid plugin id/);
       assert.match(info("broken").reason!, /manifest/);
-      assert.equal(await h.result("gamma", "boot"), "gamma");
-      assert.equal(await h.result("beta", "boot"), "beta");
+      assert.equal(await h.result("gamma", "boot", 30_000), "gamma");
+      assert.equal(await h.result("beta", "boot", 30_000), "beta");
       // the removed plugin's worker is gone: only the present ones answer
       await h.call("eventSource.emit", "probe_ping");
       const answered = h.supervisor.list().filter((p) =>
@@ -79,7 +79,7 @@ Deno.test("plugins.rescan finds new, renamed, removed and badly named folders wi
     await writePluginFolder(h.dataDir, { id: "broken", files: { "index.js": PINGER } });
     const result = await h.call("plugins.rescan") as RescanResult;
     assert.deepEqual([result.added, result.removed], [[], []]);
-    assert.equal((await h.waitForState("broken", "running")).reason, null);
+    assert.equal((await h.waitForState("broken", "running", 30_000)).reason, null);
     const again = await h.call("plugins.rescan") as RescanResult;
     assert.deepEqual([again.added, again.removed], [[], []]);
     assert.equal(h.info("bad name!").state, "refused");

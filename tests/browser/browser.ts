@@ -87,7 +87,7 @@ export function browserTest(
 /** A page of a new browser context signed in to `host` through the start URL, with the app loaded. */
 export async function openUi(
   browser: Browser,
-  host: TestHost,
+  host: Pick<TestHost, "url" | "token">,
   viewport = { width: 1280, height: 800 },
 ): Promise<Page> {
   const context = await browser.newContext({ viewport });

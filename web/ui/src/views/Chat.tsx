@@ -135,6 +135,12 @@ function MessageList(props: ListProps) {
   useLayoutEffect(() => {
     if (atBottom.current && count > 0) v.scrollToIndex(count - 1, { align: "end" });
   }, [count]);
+  // Rows measured taller than estimated grow the list below the view: stay at the end if it was there.
+  const total = v.getTotalSize();
+  useLayoutEffect(() => {
+    const el = scrollRef.current;
+    if (el && atBottom.current && count > 0) el.scrollTop = el.scrollHeight;
+  }, [total]);
   // Load what is on screen.
   const first = items[0]?.index ?? 0, last = items[items.length - 1]?.index ?? -1;
   useEffect(() => {
@@ -153,7 +159,7 @@ function MessageList(props: ListProps) {
         atBottom.current = el.scrollTop + el.clientHeight >= el.scrollHeight - 48;
       }}
     >
-      <div class="messages-inner" style={{ height: `${v.getTotalSize()}px` }}>
+      <div class="messages-inner" style={{ height: `${total}px` }}>
         <div class="messages-window" style={{ transform: `translateY(${items[0]?.start ?? 0}px)` }}>
           {items.map((item) => {
             const message = messageAt(item.index);

@@ -72,6 +72,14 @@ interface LiveDoc {
 const LIVE_KIND = "preset-live";
 const STATE_KIND = "preset-state";
 
+/** Options of {@link PresetService.resolve}. */
+export interface ResolveOptions {
+  /** When the target names no saved preset: the live connection (true, the default) or `not_found`. */
+  fallback?: boolean;
+  /** When the target is the selected preset: its live copy, unsaved edits included (default: as saved). */
+  live?: boolean;
+}
+
 /** Presets, the live copy and preset state over one store. */
 export class PresetService {
   readonly #store: Store;
@@ -238,12 +246,23 @@ export class PresetService {
   }
 
   /**
-   * The connection of a preset: a saved preset (matched ignoring case and accents, falling back to the
-   * selected one when no saved preset matches), or the live copy when no target is given.
+   * The connection of a preset: a saved preset (matched ignoring case and accents), or the live copy
+   * when no target is given. `options.fallback: false` makes an unknown name `not_found` instead of the
+   * live connection; `options.live` resolves the selected preset from its live copy (unsaved edits).
    */
-  resolve(target?: { collection?: string; name: string } | null): ConnectionInfo {
-    const stored = target ? this.getStored({ ...target, collection: "openai" }) : null;
-    return connectionOf(stored ?? this.getLive("openai")?.body ?? {});
+  resolve(
+    target?: { collection?: string; name: string } | null,
+    options: ResolveOptions = {},
+  ): ConnectionInfo {
+    const live = () => connectionOf(this.getLive("openai")?.body ?? {});
+    if (!target) return live();
+    const found = this.find("openai", target.name);
+    if (!found) {
+      if (options.fallback === false) throw notFound(`preset ${target.name} not found`);
+      return live();
+    }
+    if (options.live && this.getSelected("openai")?.name === found.name) return live();
+    return connectionOf(this.#stored("openai", found.name)!);
   }
 
   /** The saved preset a state target names, checked to exist. */

@@ -9,7 +9,7 @@
 
 import type { CollectionView, PresetsView } from "../../core/llm/presets-view.ts";
 import { nameKey } from "../../core/names.ts";
-import { RpcError } from "../../rpc/errors.ts";
+import { ErrorCode, RpcError } from "../../rpc/errors.ts";
 import type { Channel } from "./channel.ts";
 import type { Mirror } from "./mirror.ts";
 import { overRemote, type RemoteSurface } from "./remote.ts";
@@ -63,13 +63,23 @@ export function createPresets(channel: Channel, mirror: Mirror, remote: RemoteSu
       const index = indexOf(found, name);
       return index < 0 ? null : structuredClone(found.stored[index]);
     },
-    /** The connection of a saved `openai` preset (the live one when none matches or none is named). */
-    resolve(target?: PresetTarget | null, _options?: Record<string, unknown>) {
+    /**
+     * The connection of a saved `openai` preset (the live one when none is named, or none matches unless
+     * `options.fallback` is false); `options.live` takes the selected preset's unsaved edits.
+     */
+    resolve(target?: PresetTarget | null, options?: { fallback?: boolean; live?: boolean }) {
       const { connections } = view();
-      const index = target === undefined || target === null
-        ? -1
-        : indexOf(collectionOf("openai"), targetOf(target).name);
-      return structuredClone(index < 0 ? connections.live : connections.stored[index]);
+      if (target === undefined || target === null) return structuredClone(connections.live);
+      const openai = collectionOf("openai");
+      const index = indexOf(openai, targetOf(target).name);
+      if (index < 0) {
+        if (options?.fallback === false) {
+          throw new RpcError(ErrorCode.NOT_FOUND, `preset ${target.name} not found`);
+        }
+        return structuredClone(connections.live);
+      }
+      const selected = options?.live === true && openai.selected?.name === openai.list[index].name;
+      return structuredClone(selected ? connections.live : connections.stored[index]);
     },
     state: overRemote(
       {

@@ -111,16 +111,19 @@ export const presetMethods = [
   defineMethod({
     name: "presets.resolve",
     summary: "The connection of a preset (the live one without a target): requestApi, requestModel, " +
-      "requestUrl, secretId. The options argument is accepted and has no effect yet.",
+      "requestUrl, secretId. Options: `fallback: false` makes an unknown name not_found instead of the " +
+      "live connection; `live: true` resolves the selected preset with its unsaved edits.",
     params: z.tuple([
       Target.nullable().optional().meta({ title: "target" }),
-      z.record(z.string(), z.unknown()).optional().meta({ title: "options" }),
+      z.object({ fallback: z.boolean(), live: z.boolean() }).partial().loose().optional().meta({
+        title: "options",
+      }),
     ]),
     result: Connection,
     capability: "plugin",
     example:
       'const { requestApi, requestModel, requestUrl, secretId } = ctx.presets.resolve({ name: "Default" });',
-    handler: ({ lodge }, target) => lodge.presets.resolve(target),
+    handler: ({ lodge }, target, options) => lodge.presets.resolve(target, options),
   }),
   defineMethod({
     name: "presets.state.get",

@@ -185,7 +185,30 @@ Deno.test("presets resolve to their connection, falling back to the live one", a
   });
   assert.equal(presets.resolve({ name: "LOCAL" }).requestUrl, "http://127.0.0.1:8080/v1");
   assert.equal(presets.resolve({ name: "missing" }).requestModel, "lodge-offline");
+  // options: no fallback, and the selected preset's unsaved edits
+  assert.equal(
+    kindOf(catching(() => presets.resolve({ name: "missing" }, { fallback: false }))),
+    "not_found",
+  );
+  await presets.select("openai", "Local");
+  presets.patchLive("openai", [{ op: "replace", path: "/custom_model", value: "edited" }]);
+  assert.equal(presets.resolve({ name: "local" }).requestModel, "qwen", "as saved by default");
+  assert.equal(presets.resolve({ name: "local" }, { live: true }).requestModel, "edited");
+  assert.equal(
+    presets.resolve({ name: "router" }, { live: true }).requestModel,
+    "meta/llama",
+    "not selected",
+  );
 });
+
+function catching(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  return null;
+}
 
 Deno.test("connection profiles: events, unique names, resolve and apply", async () => {
   const { presets, connections, fired } = setup();

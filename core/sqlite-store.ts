@@ -5,7 +5,16 @@
  */
 
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import type { CharacterCard, ChatKey, ChatMessage, ChatRecord, DocRow, Store } from "./store.ts";
+import { moveAsideUnreadable, QUARANTINE_TABLE } from "./sqlite-quarantine.ts";
+import type {
+  CharacterCard,
+  ChatKey,
+  ChatMessage,
+  ChatRecord,
+  DocRow,
+  QuarantinedRow,
+  Store,
+} from "./store.ts";
 
 /** Versioned migrations; index + 1 is the schema version they lead to. */
 const MIGRATIONS: readonly string[] = [
@@ -55,6 +64,7 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (kind, key)
   ) WITHOUT ROWID;
   `,
+  QUARANTINE_TABLE,
 ];
 
 type Row = Record<string, unknown>;
@@ -82,6 +92,7 @@ class SqliteStore implements Store {
   #db: DatabaseSync;
   #statements = new Map<string, StatementSync>();
   #depth = 0;
+  #quarantined: QuarantinedRow[] | null = null;
 
   constructor(path: string, synchronous: Synchronous) {
     this.#db = new DatabaseSync(path);
@@ -90,6 +101,22 @@ class SqliteStore implements Store {
     this.#db.exec("PRAGMA foreign_keys = ON");
     this.#db.exec("PRAGMA busy_timeout = 5000");
     this.#migrate();
+    // A row the host cannot read must not stop it from starting: it is moved aside and reported.
+    for (const row of this.transaction(() => moveAsideUnreadable(this.#db))) {
+      console.warn(`store: moved ${row.source} ${row.key} aside (${row.reason})`);
+    }
+  }
+
+  quarantined(): QuarantinedRow[] {
+    // Only the start-up check writes the table, so one read serves every later call.
+    this.#quarantined ??= this.#q("SELECT source, key, reason, moved_at FROM quarantine ORDER BY id").all()
+      .map((r) => ({
+        source: String(r.source),
+        key: String(r.key),
+        reason: String(r.reason),
+        movedAt: Number(r.moved_at),
+      }));
+    return structuredClone(this.#quarantined);
   }
 
   #migrate(): void {

@@ -39,12 +39,26 @@ export interface DocRow<T = unknown> {
   updatedAt: number;
 }
 
+/** A stored row the engine could not read at start and moved aside (its text is kept, not listed). */
+export interface QuarantinedRow {
+  /** Where it was (`messages`, `characters`, `docs`, `chat_state`, ...). */
+  source: string;
+  /** Which row (e.g. `<chat id>/<index>` for a message, `<kind>/<key>` for a document). */
+  key: string;
+  /** Why it could not be read. */
+  reason: string;
+  /** When it was moved aside (ms since the epoch). */
+  movedAt: number;
+}
+
 /** The storage engine contract. */
 export interface Store {
   /** Runs `fn` in one transaction; nested calls join the outer one. Rolls back if `fn` throws. */
   transaction<T>(fn: () => T): T;
   /** Closes the engine; further calls throw. */
   close(): void;
+  /** Rows moved aside because they could not be read, oldest first. */
+  quarantined(): QuarantinedRow[];
 
   /** Every character with its card, ordered by avatar. */
   listCharacters(): DocRow<CharacterCard>[];

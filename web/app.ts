@@ -54,7 +54,8 @@ export function createApp(options: AppOptions): Hono {
   const app = new Hono();
   app.onError(errorResponse);
 
-  app.get("/healthz", (c) => c.json({ ok: true }));
+  // How many stored rows were moved aside at start (details over RPC `health`, for token holders).
+  app.get("/healthz", (c) => c.json({ ok: true, quarantined: lodge.store.quarantined().length }));
   app.use("*", hostCheck(options.allowedHosts));
   app.get("/", tokenLogin(auth), async (c) => {
     setPageHeaders(c);

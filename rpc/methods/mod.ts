@@ -9,6 +9,7 @@ import { documentMethods } from "./documents.ts";
 import { eventMethods } from "./events.ts";
 import { extensionMethods } from "./extensions.ts";
 import { generationMethods } from "./generation.ts";
+import { healthMethods } from "./health.ts";
 import { llmMethods } from "./llm.ts";
 import { mirrorMethods } from "./mirror.ts";
 import { pluginMethods } from "./plugins.ts";
@@ -37,4 +38,5 @@ export const methods = [
   ...secretMethods,
   ...extensionMethods,
   ...pluginMethods,
+  ...healthMethods,
 ] as const;

@@ -1,0 +1,28 @@
+/**
+ * The host's own health for operators: what the store moved aside at start because it could not read it.
+ * @module
+ */
+
+import { z } from "zod";
+import { defineMethod } from "../method.ts";
+
+/** Health methods (UI and tools only). */
+export const healthMethods = [
+  defineMethod({
+    name: "health",
+    summary: "The host's health: `quarantined` lists stored rows moved aside at start because they could " +
+      "not be read (not JSON, nested too deeply, a non-finite number), with where they were and why.",
+    params: z.tuple([]),
+    result: z.object({
+      ok: z.boolean(),
+      quarantined: z.array(z.object({
+        source: z.string(),
+        key: z.string(),
+        reason: z.string(),
+        movedAt: z.number(),
+      })),
+    }),
+    capability: "admin",
+    handler: ({ lodge }) => ({ ok: true, quarantined: lodge.store.quarantined() }),
+  }),
+] as const;

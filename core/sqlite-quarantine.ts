@@ -44,11 +44,17 @@ interface Column {
   fix: (db: DatabaseSync, row: Record<string, unknown>) => void;
 }
 
+/** A fix that deletes the row: `where` maps each key column to the selected field holding its value. */
+function removeRow(table: string, where: Record<string, string>): Column["fix"] {
+  const sql = `DELETE FROM ${table} WHERE ${Object.keys(where).map((c) => `${c} = ?`).join(" AND ")}`;
+  return (db, row) => void db.prepare(sql).run(...Object.values(where).map((f) => row[f] as string | number));
+}
+
 const COLUMNS: readonly Column[] = [
   {
     source: "characters",
     select: "SELECT avatar AS key, card AS body, avatar FROM characters",
-    fix: (db, r) => void db.prepare("DELETE FROM characters WHERE avatar = ?").run(r.avatar as string),
+    fix: removeRow("characters", { avatar: "avatar" }),
   },
   {
     source: "chats.metadata",
@@ -71,29 +77,17 @@ const COLUMNS: readonly Column[] = [
   {
     source: "chat_state",
     select: "SELECT chat_id || '/' || namespace AS key, data AS body, chat_id, namespace FROM chat_state",
-    fix: (db, r) =>
-      void db.prepare("DELETE FROM chat_state WHERE chat_id = ? AND namespace = ?").run(
-        r.chat_id as number,
-        r.namespace as string,
-      ),
+    fix: removeRow("chat_state", { chat_id: "chat_id", namespace: "namespace" }),
   },
   {
     source: "character_state",
     select: "SELECT avatar || '/' || namespace AS key, data AS body, avatar, namespace FROM character_state",
-    fix: (db, r) =>
-      void db.prepare("DELETE FROM character_state WHERE avatar = ? AND namespace = ?").run(
-        r.avatar as string,
-        r.namespace as string,
-      ),
+    fix: removeRow("character_state", { avatar: "avatar", namespace: "namespace" }),
   },
   {
     source: "docs",
     select: "SELECT kind || '/' || key AS key, body, kind, key AS doc_key FROM docs",
-    fix: (db, r) =>
-      void db.prepare("DELETE FROM docs WHERE kind = ? AND key = ?").run(
-        r.kind as string,
-        r.doc_key as string,
-      ),
+    fix: removeRow("docs", { kind: "kind", key: "doc_key" }),
   },
 ];
 

@@ -65,7 +65,12 @@ Deno.test("pluginOrder from setOrderConfig puts named plugins first, then priori
     const t = await tool.on("ord", () => seen.push("tool"), { priority: 50, awaited: true });
     await tool.call("eventSource.emit", "ord");
     assert.deepEqual(seen, ["alpha", "tool", "beta"]); // priority alone
-    await beta.call("eventSource.setOrderConfig", { ord: { pluginOrder: ["beta", "alpha"] } });
+    // the global order is the user's setting: a plugin without permissions.orderConfig is refused
+    await assert.rejects(
+      beta.call("eventSource.setOrderConfig", { ord: { pluginOrder: ["beta"] } }),
+      /orderConfig/,
+    );
+    await tool.call("eventSource.setOrderConfig", { ord: { pluginOrder: ["beta", "alpha"] } });
     seen.length = 0;
     await tool.call("eventSource.emit", "ord");
     assert.deepEqual(seen, ["beta", "alpha", "tool"]);

@@ -66,6 +66,8 @@ console.log("ready");`,
     assert.notEqual(h.info(GOOD_ID).state, "crashed", "the innocent neighbour was blamed");
     const crashes = h.logs(GOOD_ID).filter((entry) => entry.text.startsWith("crashed"));
     assert.deepEqual(crashes, [], "the innocent neighbour was blamed");
+    // its process was killed with the hog's: it restarts in a fresh one
+    await h.waitForState(GOOD_ID, "running");
     const after = await assertGoodAnswers(h, "after the allocation");
     // restarted with a fresh process is fine (the hog's process was killed), never marked at fault
     assert.ok(after === boot || h.info(GOOD_ID).state === "running");

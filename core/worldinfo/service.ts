@@ -115,7 +115,8 @@ export class WorldInfoActivationService {
     avatar = this.#avatar(),
   ): { global: string[]; chat: string[]; persona: string[]; character: string[] } {
     const settings = this.settings();
-    const known = new Set(this.#deps.worldInfo.names());
+    // Existence through the compiled cache: listing the books would read every one of them.
+    const known = { has: (name: string) => this.compiled(name) !== null };
     const global = names(settings.world_info.globalSelect).filter((n) => known.has(n));
     const metadata = this.#deps.context.record?.metadata ?? {};
     const chat = names(metadata.world_info).filter((n) => known.has(n));
@@ -142,7 +143,12 @@ export class WorldInfoActivationService {
     const revision = this.#deps.worldInfo.revision(name);
     const cached = this.#compiled.get(name);
     if (cached && cached.revision === revision) return cached.book;
-    const data = this.#deps.worldInfo.get(name);
+    let data: Record<string, unknown> | null = null;
+    try {
+      data = this.#deps.worldInfo.get(name);
+    } catch {
+      // a name no book can have (bound in settings or metadata by hand) binds nothing
+    }
     const book = data ? compileBook(name, data as WorldInfoBook) : null;
     this.#compiled.set(name, { revision, book });
     return book;

@@ -120,7 +120,7 @@ Deno.test("World Info activation over RPC", async (t) => {
       await rpc.call("settings.patch", [{
         op: "replace",
         path: "/world_info_settings/world_info/globalSelect",
-        value: ["Macro"],
+        value: ["../not a book name", "Missing", "Macro"],
       }]);
       const wi = await rpc.call("simulateWorldInfoActivation", {
         chatForWI: [`I met ${ctx.name2}`],

@@ -275,7 +275,8 @@ export class GenerationService {
       if (type === "swipe" && !options.dryRun) {
         await this.#deps.events.emit(eventTypes.MESSAGE_SWIPED, this.#lastReply().index);
       }
-      const groupId = record.key.kind === "group" ? context.snapshot().groupId : null;
+      // the open chat's sources are read in place: a snapshot would copy the whole chat
+      const groupId = record.key.kind === "group" ? this.#deps.prompt.sources().groupId : null;
       const outcomes = groupId
         ? await this.#groupRound(record, groupId, type, options, signal, running, isUserInput)
         : [await this.#turn(this.#soloTurn(record, type, options, signal, running))];
@@ -299,8 +300,10 @@ export class GenerationService {
     signal: AbortSignal,
     running: Running | null,
   ): Turn {
-    const snapshot = this.#deps.context.snapshot();
-    const speaker = snapshot.characterId === null ? null : snapshot.characters[snapshot.characterId] ?? null;
+    const snapshot = this.#deps.prompt.sources();
+    const speaker = snapshot.characterId === null
+      ? null
+      : (snapshot.characters[snapshot.characterId] as CharacterView | undefined) ?? null;
     return {
       record,
       type,
@@ -695,7 +698,7 @@ export class GenerationService {
   #writerFor(turn: Turn): ReplyWriter | null {
     const { chats, context, llm } = this.#deps;
     const extra = { api: "openai", model: modelOf(llm.resolveSettings()) };
-    const last = chats.messages(turn.record.id).length - 1;
+    const last = (chats.byId(turn.record.id)?.messageCount ?? 0) - 1;
     let target: ReplyTarget;
     switch (turn.type) {
       case "impersonate":

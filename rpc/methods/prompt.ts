@@ -11,8 +11,10 @@
 import { z } from "zod";
 import { LodgeError } from "../../core/errors.ts";
 import { roleNumber, substituteArgs } from "../../core/prompt/mod.ts";
-import { type CallContext, defineMethod, type Peer } from "../method.ts";
+import { defineMethod } from "../method.ts";
+import { cleanUpOnClose } from "../peer-cleanup.ts";
 import { PeerMethod } from "../peer-methods.ts";
+import { ownerOf } from "./tools.ts";
 
 const Text = z.string().max(10_000_000);
 const MacroName = z.string().min(1).max(200);
@@ -42,13 +44,6 @@ const BuildOptions = z.object({
   runtimeWorldInfo: z.record(z.string(), z.unknown()).nullable().optional(),
 });
 const Variables = z.record(z.string().min(1).max(256), z.unknown());
-
-/** Connections whose macros are dropped when they close (one close callback each). */
-const closing = new WeakSet<Peer>();
-
-function ownerOf(ctx: CallContext): string {
-  return ctx.caller.kind === "plugin" ? ctx.caller.pluginId : `client:${ctx.caller.connectionId}`;
-}
 
 /** The prompt methods. */
 export const promptMethods = [
@@ -167,10 +162,7 @@ export const promptMethods = [
           : value,
       });
       // a connection's macros go with it (an HTTP caller's stay until unregistered)
-      if (peer && !closing.has(peer)) {
-        closing.add(peer);
-        peer.onClose(() => state.dropOwner(owner));
-      }
+      cleanUpOnClose(peer, "macros", () => state.dropOwner(owner));
       return null;
     },
   }),

@@ -8,7 +8,8 @@
 import { z } from "zod";
 import { RegexScriptSchema } from "../../core/schema/mod.ts";
 import type { RegexScript } from "../../core/regex/mod.ts";
-import { defineMethod, type Peer } from "../method.ts";
+import { defineMethod } from "../method.ts";
+import { cleanUpOnClose } from "../peer-cleanup.ts";
 import { ownerOf } from "./tools.ts";
 
 const Owner = z.string().min(1).max(128);
@@ -28,9 +29,6 @@ const ListedScript = z.object({
 });
 
 const CutOff = z.object({ id: z.string(), scriptName: z.string(), findRegex: z.string(), time: z.number() });
-
-/** Connections whose closing already removes their providers. */
-const watched = new WeakSet<Peer>();
 
 /** The regex methods. */
 export const regexMethods = [
@@ -78,11 +76,7 @@ export const regexMethods = [
     handler: (ctx, owner, scripts, options) => {
       const pluginId = ownerOf(ctx);
       ctx.lodge.regex.setProvider(pluginId, owner, scripts as RegexScript[], options ?? {});
-      const peer = ctx.peer;
-      if (peer && !watched.has(peer)) {
-        watched.add(peer);
-        peer.onClose(() => ctx.lodge.regex.removeProvider(pluginId));
-      }
+      cleanUpOnClose(ctx.peer, "regex", () => ctx.lodge.regex.removeProvider(pluginId));
       return null;
     },
   }),

@@ -8,7 +8,8 @@
 
 import { z } from "zod";
 import { LodgeError } from "../../core/errors.ts";
-import { defineMethod, type Peer } from "../method.ts";
+import { defineMethod } from "../method.ts";
+import { cleanUpOnClose } from "../peer-cleanup.ts";
 import { PeerMethod } from "../peer-methods.ts";
 import { ownerOf } from "./tools.ts";
 
@@ -43,9 +44,6 @@ const Result = z.object({
   error: z.string().optional(),
   command: z.string().optional(),
 });
-
-/** Connections whose closing already removes their commands. */
-const watched = new WeakSet<Peer>();
 
 /** The slash command methods. */
 export const slashMethods = [
@@ -86,10 +84,7 @@ export const slashMethods = [
             timeoutMs: COMMAND_TIMEOUT_MS,
           }),
       });
-      if (!watched.has(peer)) {
-        watched.add(peer);
-        peer.onClose(() => ctx.lodge.slash.registry.removeOwner(owner));
-      }
+      cleanUpOnClose(peer, "slash", () => ctx.lodge.slash.registry.removeOwner(owner));
       return null;
     },
   }),

@@ -35,7 +35,7 @@ c.eventSource.on(c.eventTypes.MESSAGE_SENT, (i) => {
       await page.goto(host.url + "/#/plugins");
       const card = (id: string) => page.locator(`[data-plugin="${id}"]`);
       await page.waitForSelector('[data-plugin="weather"] .badge-running', { timeout: 20_000 });
-      assert.match(await card("weather").innerText(), /may connect to api\.example\.com/);
+      assert.match(await card("weather").innerText(), /May connect to api\.example\.com/);
       assert.match(await card("broken").innerText(), /Refused/);
       assert.match(await card("broken").locator(".plugin-reason").innerText(), /not JSON/);
       await page.waitForSelector('[data-plugin="fragile"] .badge-running');

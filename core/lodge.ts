@@ -21,6 +21,7 @@ import type { PluginAdmin } from "./plugin-admin.ts";
 import { PromptService } from "./prompt/service.ts";
 import { PromptState } from "./prompt/state.ts";
 import { RegexService } from "./regex/mod.ts";
+import { SearchService } from "./search/mod.ts";
 import { SlashService } from "./slash/mod.ts";
 import { CharacterStateService, ChatStateService } from "./state.ts";
 import type { Store } from "./store.ts";
@@ -76,6 +77,8 @@ export class Lodge {
   readonly regex: RegexService;
   /** Slash commands: the built-ins and what plugins register. */
   readonly slash: SlashService;
+  /** Web search and page visits for the search tools. */
+  readonly search: SearchService;
   /** Extension APIs plugins offer each other. */
   readonly extensions: ExtensionRegistry = new ExtensionRegistry();
   /** The plugin runtime, attached by `plugins/` when it starts; `null` while there is none. */
@@ -140,6 +143,7 @@ export class Lodge {
       worldInfo: this.worldInfoActivation,
       regex: this.regex,
     });
+    this.search = new SearchService(this.settings);
     this.slash = new SlashService({
       context: this.context,
       generation: this.generation,

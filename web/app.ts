@@ -29,6 +29,7 @@ import { chatsApi } from "./routes/chats.ts";
 import { settingsApi, worldInfoApi } from "./routes/documents.ts";
 import { groupsApi } from "./routes/groups.ts";
 import { presetsApi } from "./routes/presets.ts";
+import { searchApi } from "./routes/search.ts";
 import { secretsApi } from "./routes/secrets.ts";
 import { APP_CSP, appPageHtml, uiAssets } from "./ui/page.ts";
 
@@ -104,6 +105,7 @@ export function createApp(options: AppOptions): Hono {
   app.route("/api/worldinfo", worldInfoApi(lodge));
   app.route("/api/presets", presetsApi(lodge));
   app.route("/api/secrets", secretsApi(lodge));
+  app.route("/api/plugins/search", searchApi(lodge));
   app.route("/api/backends/chat-completions", chatCompletionsApi(lodge));
   app.all("/api/*", (c) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404));
   return app;

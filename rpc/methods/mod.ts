@@ -17,6 +17,7 @@ import { presetMethods } from "./presets.ts";
 import { promptMethods } from "./prompt.ts";
 import { secretMethods } from "./secrets.ts";
 import { regexMethods } from "./regex.ts";
+import { searchMethods } from "./search.ts";
 import { slashMethods } from "./slash.ts";
 import { toolMethods } from "./tools.ts";
 import { worldInfoMethods } from "./worldinfo.ts";
@@ -35,6 +36,7 @@ export const methods = [
   ...generationMethods,
   ...regexMethods,
   ...slashMethods,
+  ...searchMethods,
   ...secretMethods,
   ...extensionMethods,
   ...pluginMethods,

@@ -1,0 +1,204 @@
+/**
+ * The search tools against loopback servers: a SearXNG-shaped provider, pages visited with the
+ * private-address allowance on (title, text, truncation), and visits refused for loopback, private,
+ * link-local and metadata addresses when it is off, via a redirect and via a name resolving to loopback.
+ */
+
+import assert from "node:assert/strict";
+import type { Lodge } from "../../core/lodge.ts";
+import { refusalReason } from "../../core/search/mod.ts";
+import { startTestHost } from "../support/host.ts";
+
+/** A loopback server answering SearXNG's JSON search and a few pages; records the queries. */
+function startWeb() {
+  const queries: URLSearchParams[] = [];
+  const long = "word ".repeat(3_000);
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (req) => {
+    const url = new URL(req.url);
+    if (url.pathname === "/search") {
+      queries.push(url.searchParams);
+      const results = Array.from({ length: 30 }, (_, i) => ({
+        title: `Result ${i}`,
+        url: `https://example.org/${i}`,
+        content: `about ${url.searchParams.get("q")} ${i}`,
+        engine: "test",
+      }));
+      return Response.json({ query: url.searchParams.get("q"), results });
+    }
+    const html = (body: string) =>
+      new Response(body, { headers: { "content-type": "text/html; charset=utf-8" } });
+    if (url.pathname === "/page") {
+      return html(
+        `<html><head><title>Caf&eacute; &amp; Tea</title><style>p{color:red}</style>` +
+          `<script>var secret = "not text";</script></head><body><h1>Menu</h1>` +
+          `<p>Espresso &mdash; 2&euro;</p><p><a href="/x">More</a></p></body></html>`,
+      );
+    }
+    if (url.pathname === "/long") return html(`<title>Long</title><p>${long}</p>`);
+    if (url.pathname === "/to-metadata") {
+      return new Response(null, {
+        status: 302,
+        headers: { location: "http://169.254.169.254/latest/meta-data/" },
+      });
+    }
+    if (url.pathname === "/to-page") {
+      return new Response(null, { status: 301, headers: { location: "/page" } });
+    }
+    return new Response("not here", { status: 404 });
+  });
+  return { server, queries, base: `http://127.0.0.1:${server.addr.port}` };
+}
+
+async function configure(lodge: Lodge, search: Record<string, unknown>) {
+  await lodge.settings.patch([{ op: "add", path: "/extension_settings", value: { search } }]);
+}
+
+Deno.test("search and visit through the routes and RPC", async (t) => {
+  const web = startWeb();
+  const host = await startTestHost();
+  try {
+    await configure(host.host.lodge, { provider_url: web.base, allow_private_addresses: true });
+
+    await t.step("search reaches the configured provider and caps the results", async () => {
+      const res = await host.post("/api/plugins/search/search", {
+        query: "lodge deno",
+        max_results: 3,
+        safe_search: "strict",
+        time_range: "week",
+        region: "en-US",
+      });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.equal(res.body.query, "lodge deno");
+      assert.deepEqual(res.body.results.map((r: { title: string }) => r.title), [
+        "Result 0",
+        "Result 1",
+        "Result 2",
+      ]);
+      assert.equal(res.body.results[0].content, "about lodge deno 0");
+      const q = web.queries.at(-1)!;
+      assert.equal(q.get("format"), "json");
+      assert.equal(q.get("safesearch"), "2");
+      assert.equal(q.get("time_range"), "week");
+      assert.equal(q.get("language"), "en-US");
+    });
+
+    await t.step("bad search input is a 400 and reaches no provider", async () => {
+      const before = web.queries.length;
+      const res = await host.post("/api/plugins/search/search", { query: "x", max_results: 21 });
+      assert.equal(res.status, 400);
+      assert.equal((await host.post("/api/plugins/search/search", { query: "" })).status, 400);
+      assert.equal(web.queries.length, before);
+    });
+
+    await t.step("visit returns title and readable text", async () => {
+      const res = await host.post("/api/plugins/search/visit", { url: `${web.base}/to-page` });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.equal(res.body.url, `${web.base}/page`, "the redirect was followed");
+      assert.equal(res.body.title, "Café & Tea");
+      assert.match(res.body.text, /Menu/);
+      assert.match(res.body.text, /Espresso — 2€/);
+      assert.doesNotMatch(res.body.text, /secret|color:red|\/x/);
+      assert.equal(res.body.truncated, false);
+      assert.equal(res.body.total_chars, res.body.text.length);
+    });
+
+    await t.step("visit truncates to max_chars", async () => {
+      const res = await host.post("/api/plugins/search/visit", { url: `${web.base}/long`, max_chars: 500 });
+      assert.equal(res.status, 200);
+      assert.equal(res.body.text.length, 500);
+      assert.equal(res.body.truncated, true);
+      assert.ok(res.body.total_chars > 10_000);
+    });
+
+    await t.step("the byte cap stops reading a large page", async () => {
+      await configure(host.host.lodge, {
+        provider_url: web.base,
+        allow_private_addresses: true,
+        max_bytes: 1_000,
+      });
+      const res = await host.post("/api/plugins/search/visit", {
+        url: `${web.base}/long`,
+        max_chars: 100_000,
+      });
+      assert.equal(res.status, 200);
+      assert.equal(res.body.truncated, true);
+      assert.ok(res.body.total_chars < 1_000);
+    });
+
+    await t.step("RPC methods answer the same", async () => {
+      const page = await host.post("/rpc", {
+        jsonrpc: "2.0",
+        id: 1,
+        method: "search.visit",
+        params: [{ url: `${web.base}/page`, max_chars: 200 }],
+      });
+      assert.equal(page.body.result?.title, "Café & Tea", JSON.stringify(page.body));
+      const found = await host.post("/rpc", {
+        jsonrpc: "2.0",
+        id: 2,
+        method: "search.search",
+        params: [{ query: "rpc" }],
+      });
+      assert.equal(found.body.result?.results.length, 5, "max_results defaults to 5");
+    });
+
+    await t.step("refused addresses when private addresses are not allowed", async () => {
+      await configure(host.host.lodge, { provider_url: web.base });
+      const port = web.server.addr.port;
+      for (
+        const url of [
+          `${web.base}/page`,
+          `http://localhost:${port}/page`,
+          `http://[::1]:${port}/page`,
+          `http://[::ffff:127.0.0.1]:${port}/page`,
+          "http://10.0.0.1/",
+          "http://172.16.5.5/",
+          "http://192.168.1.1/",
+          "http://169.254.169.254/latest/meta-data/",
+          "http://100.64.0.1/",
+          "http://0.0.0.0/",
+          "http://[fd00:ec2::254]/",
+          "http://[fe80::1]/",
+          "http://224.0.0.1/",
+        ]
+      ) {
+        const res = await host.post("/api/plugins/search/visit", { url });
+        assert.equal(res.status, 403, `${url}: ${JSON.stringify(res.body)}`);
+      }
+      assert.equal((await host.post("/api/plugins/search/visit", { url: "file:///etc/passwd" })).status, 400);
+    });
+
+    await t.step("a redirect to a refused address is refused", async () => {
+      // Loopback is allowed explicitly; the redirect to the metadata address still passes the check.
+      await configure(host.host.lodge, { provider_url: web.base, allow_addresses: ["127.0.0.0/8"] });
+      const allowed = await host.post("/api/plugins/search/visit", { url: `${web.base}/to-page` });
+      assert.equal(allowed.status, 200, "the explicitly allowed loopback block is reachable");
+      const refused = await host.post("/api/plugins/search/visit", { url: `${web.base}/to-metadata` });
+      assert.equal(refused.status, 403);
+      assert.match(refused.body.message, /169\.254\.169\.254/);
+      const v6 = await host.post("/api/plugins/search/visit", {
+        url: `http://[::1]:${web.server.addr.port}/page`,
+      });
+      assert.equal(v6.status, 403, "::1 is not in an IPv4 block");
+    });
+  } finally {
+    await host.close();
+    await web.server.shutdown();
+  }
+});
+
+Deno.test("address classification", () => {
+  for (
+    const a of ["127.0.0.1", "10.1.2.3", "172.31.255.255", "192.168.0.1", "169.254.169.254", "100.127.0.1"]
+  ) {
+    assert.ok(refusalReason(a), a);
+  }
+  for (
+    const a of ["::1", "fc00::1", "fe80::abcd", "::ffff:10.0.0.1", "64:ff9b::a9fe:a9fe", "ff02::1", "::"]
+  ) {
+    assert.ok(refusalReason(a), a);
+  }
+  for (const a of ["93.184.215.14", "172.32.0.1", "100.128.0.1", "2606:4700::1111", "8.8.8.8"]) {
+    assert.equal(refusalReason(a), null, a);
+  }
+});

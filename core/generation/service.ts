@@ -457,7 +457,7 @@ export class GenerationService {
       worldInfo = normalizeWorldInfo(finalized.worldInfo);
       recorder.trace.worldInfo.activated = activationTrace(worldInfo);
 
-      const parts = await this.#assemble(turn, chat, worldInfo);
+      const parts = await this.#assemble(turn, chat, await this.#regexWorldInfo(worldInfo));
       let messages = parts.map((p) => p.message);
       const beforeCombine = { type, dryRun, messages };
       await hook(eventTypes.GENERATE_BEFORE_COMBINE_PROMPTS, beforeCombine);
@@ -783,6 +783,42 @@ export class GenerationService {
     })));
     let k = 0;
     return chat.map((m) => m.is_system ? m : (texts[k] === m.mes ? (k++, m) : { ...m, mes: texts[k++] }));
+  }
+
+  /**
+   * World Info entries as the prompt sees them: each through the world-info regex scripts, `@depth`
+   * entries at their depth, as SillyTavern does before placing them.
+   */
+  async #regexWorldInfo(worldInfo: WorldInfoResult): Promise<WorldInfoResult> {
+    const lists: [string[], number | undefined][] = [
+      [worldInfo.worldInfoBeforeEntries ?? [], undefined],
+      [worldInfo.worldInfoAfterEntries ?? [], undefined],
+      [worldInfo.anBefore ?? [], undefined],
+      [worldInfo.anAfter ?? [], undefined],
+      ...(worldInfo.worldInfoDepth ?? []).map((d) => [d.entries, d.depth] as [string[], number]),
+      ...Object.values(worldInfo.outletEntries ?? {}).map((l) => [l, undefined] as [string[], undefined]),
+    ];
+    const examples = worldInfo.worldInfoExamples ?? [];
+    const items = [
+      ...lists.flatMap(([list, depth]) => list.map((text) => ({ text, depth }))),
+      ...examples.map((e) => ({ text: e.content, depth: undefined })),
+    ].map((i) => ({ ...i, placement: regexPlacement.WORLD_INFO, isPrompt: true }));
+    if (items.length === 0) return worldInfo;
+    const texts = await this.#deps.regex.applyAll(items);
+    let k = 0;
+    const next = (list: string[]) => list.map(() => texts[k++]);
+    return {
+      ...worldInfo,
+      worldInfoBeforeEntries: next(lists[0][0]),
+      worldInfoAfterEntries: next(lists[1][0]),
+      anBefore: next(lists[2][0]),
+      anAfter: next(lists[3][0]),
+      worldInfoDepth: (worldInfo.worldInfoDepth ?? []).map((d) => ({ ...d, entries: next(d.entries) })),
+      outletEntries: Object.fromEntries(
+        Object.entries(worldInfo.outletEntries ?? {}).map(([name, list]) => [name, next(list)]),
+      ),
+      worldInfoExamples: examples.map((e) => ({ ...e, content: texts[k++] })),
+    };
   }
 
   /** Regenerate: the last reply goes (through the normal write path) before a new one is written. */

@@ -74,6 +74,38 @@ Deno.test("regex scripts shape stored text, the prompt and impersonation as Sill
     assert.ok(chat().some((m) => m.mes === "PLEASE help"), "the stored message is unchanged");
   });
 
+  await t.step("world info entries pass the world-info scripts on their way into the prompt", async () => {
+    await g.lodge.worldInfo.save("Lore", {
+      entries: {
+        0: { uid: 0, key: ["dragon"], content: "The dragon sleeps.", comment: "before" },
+        1: {
+          uid: 1,
+          key: ["dragon"],
+          content: "A dragon stirs nearby.",
+          position: 4,
+          depth: 1,
+          comment: "deep",
+        },
+      },
+    });
+    await g.lodge.settings.patch([
+      { op: "add", path: "/world_info_settings", value: { world_info: { globalSelect: ["Lore"] } } },
+      {
+        op: "add",
+        path: "/extension_settings/regex/-",
+        value: script({ scriptName: "wyrm", findRegex: "/dragon/gi", replaceString: "wyrm", placement: [5] }),
+      },
+    ]);
+    g.fake.enqueue({ kind: "reply", content: ["Quiet."] });
+    await g.rpc.call("sendMessage", "Is the dragon here?");
+    const contents = sent(g.fake.last).map((m) => m.content);
+    assert.ok(contents.some((c) => c.includes("The wyrm sleeps.")), `request: ${JSON.stringify(contents)}`);
+    assert.ok(contents.some((c) => c.includes("A wyrm stirs nearby.")), "the @depth entry too");
+    assert.ok(contents.includes("Is the dragon here?"), "chat messages are not world info");
+    const book = g.lodge.worldInfo.get("Lore") as { entries: Record<string, { content: string }> };
+    assert.equal(book.entries[0].content, "The dragon sleeps.", "the stored book is unchanged");
+  });
+
   await t.step("an impersonation's line passes the user-input scripts", async () => {
     g.fake.enqueue({ kind: "reply", content: ["please", " go"] });
     const before = chat().length;

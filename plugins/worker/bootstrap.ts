@@ -37,6 +37,9 @@ import { createEditorHandles } from "./takeover.ts";
 import { WorkerTools } from "./tools.ts";
 import { PeerMethod } from "../../rpc/peer-methods.ts";
 
+/** The search tools' names, as Luker names them. */
+const SEARCH_TOOL_NAMES = Object.freeze({ SEARCH: "luker_web_search", VISIT: "luker_web_visit" });
+
 /** The `load` request's params. */
 interface LoadParams {
   /** The plugin's entry module (a `file:` URL inside its folder). */
@@ -131,7 +134,14 @@ channel.onRequest(PeerMethod.LOAD, async (params) => {
     slash,
     remote,
   });
-  const entry = Object.freeze({ getContext: () => context });
+  const entry = Object.freeze({
+    getContext: () => context,
+    /** The bundled search plugin's `searchTools` API with its tool names; null while it is not running. */
+    get searchTools() {
+      const api = extensions.get("searchTools");
+      return api ? Object.freeze({ toolNames: SEARCH_TOOL_NAMES, ...api }) : null;
+    },
+  });
   for (const name of ["Luker", "SillyTavern", "st"]) {
     Object.defineProperty(globalThis, name, { value: entry, enumerable: true });
   }

@@ -7,7 +7,40 @@
 import assert from "node:assert/strict";
 import type { Lodge } from "../../core/lodge.ts";
 import { refusalReason } from "../../core/search/mod.ts";
+import { startGenerationHost } from "../support/generation-host.ts";
 import { startTestHost } from "../support/host.ts";
+
+const BUNDLED = new URL("../../plugins/bundled/search/", import.meta.url);
+
+/** The bundled search plugin as a plugin folder fixture. */
+async function bundledSearch() {
+  return {
+    id: "search",
+    manifest: JSON.parse(await Deno.readTextFile(new URL("manifest.json", BUNDLED))),
+    files: { "index.js": await Deno.readTextFile(new URL("index.js", BUNDLED)) },
+  };
+}
+
+/** Another plugin reaching the search tools through \`Luker.searchTools\` once they are registered. */
+const READER = `
+const wait = () => new Promise((r) => setTimeout(r, 20));
+(async () => {
+  while (!Luker.searchTools) await wait();
+  const tools = Luker.searchTools;
+  let found;
+  // The test sets the provider once the plugins run; until then a search is "unavailable".
+  while (!found) found = await tools.search({ query: "from reader", max_results: 2 }).catch(wait);
+  const invoked = await tools.invoke(tools.toolNames.SEARCH, { query: "invoked", max_results: 1 });
+  console.log("reader " + JSON.stringify({
+    names: tools.toolNames,
+    defs: (await tools.getToolDefs()).map((d) => d.name),
+    isTool: await tools.isToolName("luker_web_visit"),
+    notTool: await tools.isToolName("other"),
+    titles: found.results.map((r) => r.title),
+    invoked: invoked.results.length,
+  }));
+})();
+`;
 
 /** A loopback server answering SearXNG's JSON search and a few pages; records the queries. */
 function startWeb() {
@@ -200,5 +233,47 @@ Deno.test("address classification", () => {
   }
   for (const a of ["93.184.215.14", "172.32.0.1", "100.128.0.1", "2606:4700::1111", "8.8.8.8"]) {
     assert.equal(refusalReason(a), null, a);
+  }
+});
+
+Deno.test("the bundled search plugin: a model calls luker_web_search and Luker.searchTools reaches other workers", async () => {
+  const web = startWeb();
+  await using g = await startGenerationHost({
+    plugins: [await bundledSearch(), { id: "reader", files: { "index.js": READER } }],
+  });
+  try {
+    await configure(g.lodge, { provider_url: web.base });
+    g.lodge.presets.patchLive("openai", [{ op: "replace", path: "/function_calling", value: true }]);
+
+    const reader = await g.result<Record<string, unknown>>("reader", "reader").catch((e) => {
+      throw new Error(`${e.message}: ${JSON.stringify([g.logs("reader"), g.logs("search")])}`);
+    });
+    assert.deepEqual(reader.names, { SEARCH: "luker_web_search", VISIT: "luker_web_visit" });
+    assert.deepEqual(reader.defs, ["luker_web_search", "luker_web_visit"]);
+    assert.equal(reader.isTool, true);
+    assert.equal(reader.notTool, false);
+    assert.deepEqual(reader.titles, ["Result 0", "Result 1"]);
+    assert.equal(reader.invoked, 1);
+
+    g.fake.enqueue(
+      {
+        kind: "reply",
+        toolCalls: [{ id: "call_s", name: "luker_web_search", arguments: '{"query":"deno lodge"}' }],
+      },
+      { kind: "reply", content: "Found it." },
+    );
+    const { generation } = await g.rpc.call("sendMessage", "Search the web for lodge");
+    assert.equal(generation?.text, "Found it.");
+    const [first, second] = g.fake.requests.slice(-2);
+    const offered = (first.body.tools as { function: { name: string } }[]).map((t) => t.function.name);
+    assert.ok(offered.includes("luker_web_search") && offered.includes("luker_web_visit"), String(offered));
+    const sent = second.body.messages as { role: string; content: string | null; tool_call_id?: string }[];
+    const result = sent.find((m) => m.role === "tool" && m.tool_call_id === "call_s")!;
+    const parsed = JSON.parse(String(result.content));
+    assert.equal(parsed.query, "deno lodge");
+    assert.equal(parsed.results[0].content, "about deno lodge 0");
+    assert.equal(web.queries.at(-1)!.get("q"), "deno lodge", "the host asked the provider");
+  } finally {
+    await web.server.shutdown();
   }
 });

@@ -757,7 +757,9 @@ export class PluginSupervisor implements PluginAdmin {
     this.#lastTick = now;
     const hung = new Map<Host, Map<string, string>>();
     for (const p of this.#plugins.values()) {
-      if (!p.peer || !p.host) continue;
+      // A loading worker is watched by the load deadline: its bootstrap compiles the engines it runs
+      // locally before it can answer, which on a busy machine outlasts a heartbeat.
+      if (!p.peer || !p.host || p.state === "starting") continue;
       if (p.pingSince !== null) {
         if (stalled) p.pingSince = now;
         else if (now - p.pingSince > hangMs) {

@@ -1,6 +1,7 @@
 /**
  * Builds the web UI into `web/ui/dist/` with Deno's own bundler: `app.js` from `web/ui/src/main.tsx`
- * (every npm package bundled in, nothing fetched at run time) and `app.css`. The bundle is committed so
+ * (every npm package bundled in, nothing fetched at run time); the style sheet is served from its source,
+ * `web/ui/src/app.css`, so it needs no build. The bundle is committed so
  * a clean clone runs without a build step; `--check` rebuilds into a temporary folder and fails when the
  * committed files differ (a test runs it).
  *
@@ -35,7 +36,6 @@ async function build(outDir: string): Promise<void> {
     stderr: "piped",
   }).output();
   if (code !== 0) throw new Error(`deno bundle failed:\n${new TextDecoder().decode(stderr)}`);
-  await Deno.copyFile(join(root, "src", "app.css"), join(outDir, "app.css"));
 }
 
 if (import.meta.main) {
@@ -43,14 +43,10 @@ if (import.meta.main) {
     const tmp = await Deno.makeTempDir({ prefix: "lodge-ui-" });
     try {
       await build(tmp);
-      const stale: string[] = [];
-      for (const file of ["app.js", "app.css"]) {
-        const fresh = await Deno.readFile(join(tmp, file));
-        const committed = await Deno.readFile(join(dist, file)).catch(() => new Uint8Array());
-        if (fresh.length !== committed.length || fresh.some((b, i) => b !== committed[i])) stale.push(file);
-      }
-      if (stale.length > 0) {
-        console.error(`web/ui/dist is stale (${stale.join(", ")}): run deno task build-ui`);
+      const fresh = await Deno.readFile(join(tmp, "app.js"));
+      const committed = await Deno.readFile(join(dist, "app.js")).catch(() => new Uint8Array());
+      if (fresh.length !== committed.length || fresh.some((b, i) => b !== committed[i])) {
+        console.error("web/ui/dist/app.js is stale: run deno task build-ui");
         Deno.exit(1);
       }
       console.log("web/ui/dist is current");

@@ -1,6 +1,7 @@
 /**
- * The HTML of the app page a signed-in browser gets at `/` (`web/ui/index.html`), and the built assets
- * it loads from `/ui/` (`web/ui/dist/`, made by `deno task build-ui`). Both are read once and kept.
+ * The HTML of the app page a signed-in browser gets at `/` (`web/ui/index.html`), and the assets it
+ * loads from `/ui/`: the bundle (`web/ui/dist/app.js`, made by `deno task build-ui`) and the style sheet,
+ * served from its source. Both are read once and kept.
  * @module
  */
 
@@ -24,9 +25,10 @@ export const APP_CSP =
   "connect-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; " +
   "frame-ancestors 'none'";
 
-const ASSETS: Record<string, string> = {
-  "app.js": "text/javascript; charset=utf-8",
-  "app.css": "text/css; charset=utf-8",
+/** Each asset's file (relative to this folder) and content type. */
+const ASSETS: Record<string, { path: string; type: string }> = {
+  "app.js": { path: "dist/app.js", type: "text/javascript; charset=utf-8" },
+  "app.css": { path: "src/app.css", type: "text/css; charset=utf-8" },
 };
 const cache = new Map<string, Uint8Array<ArrayBuffer>>();
 
@@ -35,12 +37,12 @@ export function uiAssets(): Hono {
   const app = new Hono();
   app.get("/:file", (c) => {
     const file = c.req.param("file");
-    const type = Object.hasOwn(ASSETS, file) ? ASSETS[file] : undefined;
-    if (!type) return c.json({ error: "not found" }, 404);
+    const asset = Object.hasOwn(ASSETS, file) ? ASSETS[file] : undefined;
+    if (!asset) return c.json({ error: "not found" }, 404);
     let body = cache.get(file);
-    if (!body) cache.set(file, body = Deno.readFileSync(new URL(`dist/${file}`, here)));
+    if (!body) cache.set(file, body = Deno.readFileSync(new URL(asset.path, here)));
     return c.body(body, 200, {
-      "content-type": type,
+      "content-type": asset.type,
       "cache-control": "no-cache",
       "x-content-type-options": "nosniff",
     });

@@ -6,6 +6,7 @@
  */
 
 import { batch, computed, signal } from "@preact/signals";
+import type { ContextSnapshot } from "../../../core/context.ts";
 import type { ChatMessage } from "../../../core/store.ts";
 import { PeerMethod } from "../../../rpc/peer-methods.ts";
 import { api, call, handleHost, whenConnected } from "./api.ts";
@@ -19,20 +20,12 @@ export interface Character {
   [field: string]: unknown;
 }
 
-/** The mirror: the context snapshot without `chat`, with `chatLength`. */
-export interface Mirror {
+/** The mirror: the host's context snapshot without `chat`, with `chatLength`. */
+export type Mirror = Omit<ContextSnapshot, "chat" | "characters" | "presets" | "prompt"> & {
   characters: Character[];
-  groups: Record<string, unknown>[];
-  name1: string;
-  name2: string;
-  characterId: number | null;
-  groupId: string | null;
-  chatId: string | null;
-  chat_metadata: Record<string, unknown>;
-  online_status: string;
   presets: Record<string, unknown>;
   chatLength: number;
-}
+};
 
 /** The current mirror; null before the first connection. */
 export const mirror = signal<Mirror | null>(null);

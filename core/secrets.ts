@@ -12,6 +12,7 @@ import { LodgeError, notFound } from "./errors.ts";
 import type { EventBus } from "./events.ts";
 import { eventTypes } from "./event-types.ts";
 import { Redactor } from "./redact.ts";
+import { writeFileAtomic } from "./atomic-file.ts";
 
 /** Key names as SillyTavern spells them, for the providers Lodge talks to. */
 export const SECRET_KEYS = Object.freeze({
@@ -166,15 +167,8 @@ export class Secrets {
     for (const [key, list] of entries) {
       file[key] = list.map(({ id, value, label, active }) => ({ id, value, label, active }));
     }
-    const temp = `${this.#path}.${crypto.randomUUID()}.tmp`;
-    try {
-      // created 0600, so the value is never readable by others, not even before the rename
-      await Deno.writeTextFile(temp, JSON.stringify(file, null, 2), { mode: 0o600 });
-      await Deno.rename(temp, this.#path);
-    } catch (error) {
-      await Deno.remove(temp).catch(() => {});
-      throw error;
-    }
+    // created 0600, so the value is never readable by others, not even before the rename
+    await writeFileAtomic(this.#path, JSON.stringify(file, null, 2), { mode: 0o600 });
   }
 }
 

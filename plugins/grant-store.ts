@@ -12,6 +12,7 @@
  * @module
  */
 
+import { writeFileAtomic } from "../core/atomic-file.ts";
 import type { Grants } from "./manifest.ts";
 
 /** The file name, relative to the data directory. */
@@ -80,8 +81,6 @@ export class GrantStore {
   async record(id: string, grants: Grants): Promise<void> {
     this.#accepted.set(id, structuredClone({ ...grants }));
     const saved = Object.fromEntries([...this.#accepted].sort(([a], [b]) => a < b ? -1 : 1));
-    const tmp = `${this.#path}.tmp`;
-    await Deno.writeTextFile(tmp, JSON.stringify({ accepted: saved }, null, 2), { mode: 0o600 });
-    await Deno.rename(tmp, this.#path);
+    await writeFileAtomic(this.#path, JSON.stringify({ accepted: saved }, null, 2), { mode: 0o600 });
   }
 }

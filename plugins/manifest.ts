@@ -56,7 +56,7 @@ export function isNetGrant(entry: string): boolean {
  * accepted grants, or a database file (and its journals).
  */
 export function isProtectedName(segment: string): boolean {
-  return /^(token|secrets?(\..*)?|plugin-grants\.json(\.tmp)?|.*\.(db|sqlite|sqlite3)(-wal|-shm|-journal)?)$/i
+  return /^(token|secrets?(\..*)?|plugin-grants\.json(\..*)?|.*\.(db|sqlite|sqlite3)(-wal|-shm|-journal)?)$/i
     .test(segment);
 }
 

@@ -13,6 +13,7 @@
  * @module
  */
 
+import { writeFileAtomic } from "../core/atomic-file.ts";
 import { LodgeError, notFound } from "../core/errors.ts";
 import { eventTypes } from "../core/event-types.ts";
 import type { Lodge } from "../core/lodge.ts";
@@ -973,9 +974,7 @@ export class PluginSupervisor implements PluginAdmin {
   }
 
   async #saveDisabled(): Promise<void> {
-    const tmp = `${this.#stateFile}.tmp`;
-    await Deno.writeTextFile(tmp, JSON.stringify({ disabled: [...this.#disabled].sort() }, null, 2));
-    await Deno.rename(tmp, this.#stateFile);
+    await writeFileAtomic(this.#stateFile, JSON.stringify({ disabled: [...this.#disabled].sort() }, null, 2));
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * A real OpenAI-compatible chat-completions server on loopback for tests. It records every request and
- * answers from a queue of scripted replies: JSON, SSE streams (optionally slow), tool calls, or errors
- * with any status and headers. With an empty queue it echoes the last user message.
+ * answers from a queue of scripted replies: JSON, SSE streams (optionally slow, stalled or cut mid-way),
+ * tool calls, or errors with any status and headers. With an empty queue it echoes the last user message.
  * @module
  */
 
@@ -32,6 +32,8 @@ export type FakeReply =
     delayMs?: number;
     /** Stream only: how many chunks to send before stalling until the client goes away. */
     stallAfter?: number;
+    /** Stream only: how many chunks to send before the connection is cut (no `[DONE]`, no clean end). */
+    failAfter?: number;
   }
   | { kind: "error"; status: number; body?: unknown; headers?: Record<string, string> };
 
@@ -121,6 +123,10 @@ export class FakeOpenAI {
           return clientGone;
         }
         if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
+        // erroring the body makes the server drop the connection mid-response, as a failing upstream does
+        if (reply.failAfter !== undefined && sent >= reply.failAfter) {
+          return controller.error(new Error("the fake upstream cut the stream"));
+        }
         const chunk = chunks[sent++];
         if (chunk === undefined) return controller.close();
         controller.enqueue(encoder.encode(`data: ${chunk}\n\n`));

@@ -1,45 +1,110 @@
 /**
  * Characters: the list with avatars and search, and an editor of every card field (create, edit,
- * duplicate, delete).
+ * duplicate, delete), the fields SillyTavern keeps in the card's `extensions` included (favourite,
+ * talkativeness, depth prompt, linked World Info book).
  * @module
  */
 
 import { useSignal } from "@preact/signals";
+import { useEffect, useState } from "preact/hooks";
 import { api, call } from "../api.ts";
 import { characterAvatar } from "../avatars.ts";
 import { attempt, type Character, mirror, toast } from "../state.ts";
 import { Avatar } from "./Avatar.tsx";
 
-/** Card text fields in the order the editor shows them, with their labels. */
+/** Card text fields in the order the editor shows them: key, label, rows. */
 const TEXT_FIELDS: [string, string, number][] = [
   ["description", "Description", 6],
   ["personality", "Personality", 3],
   ["scenario", "Scenario", 3],
   ["first_mes", "First message", 4],
+];
+const PROMPT_FIELDS: [string, string, number][] = [
   ["mes_example", "Example messages", 5],
   ["system_prompt", "System prompt", 3],
   ["post_history_instructions", "Post-history instructions", 3],
-  ["creator_notes", "Creator notes", 3],
 ];
 const LINE_FIELDS: [string, string][] = [["creator", "Creator"], ["character_version", "Version"]];
+const ROLES = ["system", "user", "assistant"] as const;
+/** SillyTavern's defaults for a card's depth prompt. */
+const DEPTH_DEFAULT = 4;
 
-type Draft = Record<string, unknown> & { name: string };
-
-function blank(): Draft {
-  return { name: "", alternate_greetings: [], tags: [] };
+/** What the editor holds: every card field as a form value. */
+interface Draft {
+  name: string;
+  text: Record<string, string>;
+  alternate_greetings: string[];
+  tags: string[];
+  fav: boolean;
+  talkativeness: string;
+  depthPrompt: string;
+  depth: string;
+  role: (typeof ROLES)[number];
+  world: string;
 }
 
-function draftOf(c: Character): Draft {
-  const draft: Draft = { name: c.name };
-  for (const [k] of [...TEXT_FIELDS, ...LINE_FIELDS]) draft[k] = c[k] ?? "";
-  draft.alternate_greetings = Array.isArray(c.alternate_greetings)
-    ? [...c.alternate_greetings as string[]]
-    : [];
-  draft.tags = Array.isArray(c.tags) ? [...c.tags as string[]] : [];
-  draft.talkativeness = (c.data as Record<string, unknown> | undefined)?.extensions
-    ? ((c.data as { extensions: Record<string, unknown> }).extensions.talkativeness ?? "")
-    : "";
-  return draft;
+const TEXT_KEYS = [...TEXT_FIELDS, ...PROMPT_FIELDS, ["creator_notes"], ...LINE_FIELDS].map(([k]) => k);
+
+function extensionsOf(c: Character | undefined): Record<string, unknown> {
+  const ext = c?.extensions;
+  return ext && typeof ext === "object" && !Array.isArray(ext) ? ext as Record<string, unknown> : {};
+}
+
+function isFav(c: Character | undefined): boolean {
+  return c?.fav === true || c?.fav === "true" || extensionsOf(c).fav === true;
+}
+
+function draftOf(c: Character | undefined): Draft {
+  const ext = extensionsOf(c);
+  const depth = (ext.depth_prompt ?? {}) as { prompt?: unknown; depth?: unknown; role?: unknown };
+  const text: Record<string, string> = {};
+  for (const k of TEXT_KEYS) text[k] = String(c?.[k] ?? "");
+  const talk = ext.talkativeness ?? c?.talkativeness;
+  return {
+    name: c?.name ?? "",
+    text,
+    alternate_greetings: Array.isArray(c?.alternate_greetings)
+      ? (c.alternate_greetings as string[]).map(String)
+      : [],
+    tags: Array.isArray(c?.tags) ? (c.tags as string[]).map(String) : [],
+    fav: isFav(c),
+    talkativeness: talk === undefined || talk === "" ? "" : String(talk),
+    depthPrompt: typeof depth.prompt === "string" ? depth.prompt : "",
+    depth: String(depth.depth ?? DEPTH_DEFAULT),
+    role: ROLES.includes(depth.role as Draft["role"]) ? depth.role as Draft["role"] : "system",
+    world: typeof ext.world === "string" ? ext.world : "",
+  };
+}
+
+/**
+ * The card fields of a draft as the create/edit routes take them. SillyTavern keeps `fav` and
+ * `talkativeness` both at the top and in `extensions`; both are written so either reader sees them.
+ * Extension keys the editor does not know (a plugin's) are kept.
+ */
+function fieldsOf(d: Draft, character: Character | undefined): Record<string, unknown> {
+  const extensions: Record<string, unknown> = { ...extensionsOf(character), fav: d.fav, world: d.world };
+  const talk = d.talkativeness.trim() === "" ? undefined : Number(d.talkativeness);
+  if (talk !== undefined && !Number.isFinite(talk)) throw new Error("Talkativeness must be a number");
+  if (talk === undefined) delete extensions.talkativeness;
+  else extensions.talkativeness = talk;
+  const depth = Math.trunc(Number(d.depth));
+  if (!Number.isFinite(depth) || depth < 0) throw new Error("The depth prompt's depth must be 0 or more");
+  extensions.depth_prompt = { prompt: d.depthPrompt, depth, role: d.role };
+  const fields: Record<string, unknown> = {
+    ...d.text,
+    name: d.name.trim(),
+    alternate_greetings: d.alternate_greetings,
+    tags: d.tags,
+    fav: d.fav,
+    extensions,
+  };
+  if (talk !== undefined) fields.talkativeness = talk;
+  return fields;
+}
+
+function matches(c: Character, q: string): boolean {
+  return !q || c.name.toLowerCase().includes(q) ||
+    (Array.isArray(c.tags) && (c.tags as string[]).some((t) => String(t).toLowerCase().includes(q)));
 }
 
 /** The characters view. */
@@ -49,10 +114,9 @@ export function CharactersView() {
   /** The avatar being edited, "" for a new character, null for none. */
   const editing = useSignal<string | null>(null);
   const q = query.value.trim().toLowerCase();
-  const list = m.characters.map((c, id) => ({ c, id })).filter(({ c }) =>
-    !q || c.name.toLowerCase().includes(q) ||
-    (Array.isArray(c.tags) && (c.tags as string[]).some((t) => t.toLowerCase().includes(q)))
-  );
+  // Favourites first, as SillyTavern sorts them; otherwise the host's order.
+  const list = m.characters.map((c, id) => ({ c, id })).filter(({ c }) => matches(c, q))
+    .sort((a, b) => Number(isFav(b.c)) - Number(isFav(a.c)));
   const current = editing.value ? m.characters.find((c) => c.avatar === editing.value) : undefined;
   return (
     <section class="characters" aria-labelledby="characters-title">
@@ -80,12 +144,16 @@ export function CharactersView() {
                 aria-label={`Edit ${c.name}`}
               >
                 <Avatar src={characterAvatar(c.avatar)} name={c.name} size={56} />
-                <span class="card-name">{c.name}</span>
+                <span class="card-name">
+                  {isFav(c) && <span class="fav" title="Favourite" aria-label="Favourite">★</span>}
+                  {c.name}
+                </span>
                 <span class="card-desc">{String(c.description ?? "").slice(0, 80)}</span>
               </button>
               <button
                 type="button"
                 class="link-button"
+                aria-label={`Chat with ${c.name}`}
                 onClick={() =>
                   attempt(async () => {
                     await call("selectCharacterById", id);
@@ -118,38 +186,39 @@ interface EditorProps {
 }
 
 function CardEditor({ character, onClose, onSaved }: EditorProps) {
-  const draft = useSignal<Draft>(character ? draftOf(character) : blank());
-  const set = (k: string, value: unknown) => (draft.value = { ...draft.value, [k]: value });
+  const draft = useSignal<Draft>(draftOf(character));
+  const [books, setBooks] = useState<string[]>([]);
+  useEffect(() => {
+    call("getWorldInfoNames").then((names) => setBooks(names as string[])).catch(() => setBooks([]));
+  }, []);
   const d = draft.value;
-  const fields = () => {
-    const { talkativeness, ...rest } = d;
-    const body: Record<string, unknown> = { ...rest, name: d.name.trim() };
-    if (talkativeness !== "" && talkativeness !== undefined) {
-      const ext = (character?.data as { extensions?: Record<string, unknown> } | undefined)?.extensions ?? {};
-      body.extensions = { ...ext, talkativeness: Number(talkativeness) };
-    }
-    return body;
-  };
+  const set = <K extends keyof Draft>(
+    k: K,
+    value: Draft[K],
+  ) => (draft.value = { ...draft.value, [k]: value });
+  const setText = (k: string, value: string) => set("text", { ...draft.value.text, [k]: value });
   const save = () =>
     attempt(async () => {
       if (!d.name.trim()) throw new Error("A character needs a name");
+      const fields = fieldsOf(d, character);
       if (character) {
-        await api("/api/characters/edit", { avatar_url: character.avatar, ...fields() });
+        await api("/api/characters/edit", { avatar_url: character.avatar, ...fields });
         toast(`Saved ${d.name}`);
         onSaved(character.avatar);
       } else {
-        const created = await api<{ avatar: string }>("/api/characters/create", fields());
+        const created = await api<{ avatar: string }>("/api/characters/create", fields);
         toast(`Created ${d.name}`);
         onSaved(created.avatar);
       }
     });
   const duplicate = () =>
     attempt(async () => {
+      const name = `${d.name.trim()} (copy)`;
       const created = await api<{ avatar: string }>("/api/characters/create", {
-        ...fields(),
-        name: `${d.name} (copy)`,
+        ...fieldsOf(d, character),
+        name,
       });
-      toast(`Duplicated as ${d.name} (copy)`);
+      toast(`Duplicated as ${name}`);
       onSaved(created.avatar);
     });
   const remove = () =>
@@ -159,7 +228,15 @@ function CardEditor({ character, onClose, onSaved }: EditorProps) {
       toast(`Deleted ${character.name}`);
       onClose();
     });
-  const greetings = d.alternate_greetings as string[];
+  const textArea = ([k, label, rows]: [string, string, number]) => (
+    <label class="field" key={k}>
+      <span>{label}</span>
+      <textarea rows={rows} value={d.text[k]} onInput={(e) => setText(k, e.currentTarget.value)} />
+    </label>
+  );
+  const greetings = d.alternate_greetings;
+  // A linked book that no longer exists still shows, so saving does not drop it silently.
+  const bookChoices = d.world && !books.includes(d.world) ? [...books, d.world] : books;
   return (
     <form
       class="editor-panel"
@@ -170,19 +247,21 @@ function CardEditor({ character, onClose, onSaved }: EditorProps) {
       }}
     >
       <div class="row">
+        {character && <Avatar src={characterAvatar(character.avatar)} name={character.name} size={48} />}
         <h2>{character ? character.name : "New character"}</h2>
         <button type="button" class="icon-button" aria-label="Close editor" onClick={onClose}>×</button>
       </div>
-      <label class="field">
-        <span>Name</span>
-        <input required value={d.name} onInput={(e) => set("name", e.currentTarget.value)} />
-      </label>
-      {TEXT_FIELDS.map(([k, label, rows]) => (
-        <label class="field" key={k}>
-          <span>{label}</span>
-          <textarea rows={rows} value={String(d[k] ?? "")} onInput={(e) => set(k, e.currentTarget.value)} />
+      <div class="row wrap">
+        <label class="field grow">
+          <span>Name</span>
+          <input name="name" required value={d.name} onInput={(e) => set("name", e.currentTarget.value)} />
         </label>
-      ))}
+        <label class="check">
+          <input type="checkbox" checked={d.fav} onChange={(e) => set("fav", e.currentTarget.checked)} />
+          Favourite
+        </label>
+      </div>
+      {TEXT_FIELDS.map(textArea)}
       <fieldset class="field">
         <legend>Alternate greetings</legend>
         {greetings.map((g, i) => (
@@ -210,10 +289,47 @@ function CardEditor({ character, onClose, onSaved }: EditorProps) {
           Add greeting
         </button>
       </fieldset>
+      {PROMPT_FIELDS.map(textArea)}
+      <fieldset class="field">
+        <legend>Depth prompt (Character's Note)</legend>
+        <label class="field">
+          <span>Text</span>
+          <textarea
+            rows={3}
+            value={d.depthPrompt}
+            onInput={(e) => set("depthPrompt", e.currentTarget.value)}
+          />
+        </label>
+        <div class="row wrap">
+          <label class="field small">
+            <span>Depth</span>
+            <input
+              type="number"
+              min={0}
+              step={1}
+              value={d.depth}
+              onInput={(e) => set("depth", e.currentTarget.value)}
+            />
+          </label>
+          <label class="field">
+            <span>Role</span>
+            <select value={d.role} onChange={(e) => set("role", e.currentTarget.value as Draft["role"])}>
+              {ROLES.map((r) => <option key={r} value={r}>{r}</option>)}
+            </select>
+          </label>
+        </div>
+      </fieldset>
+      <label class="field">
+        <span>Linked World Info book</span>
+        <select value={d.world} onChange={(e) => set("world", e.currentTarget.value)}>
+          <option value="">None</option>
+          {bookChoices.map((b) => <option key={b} value={b}>{b}</option>)}
+        </select>
+      </label>
       <label class="field">
         <span>Tags (comma separated)</span>
         <input
-          value={(d.tags as string[]).join(", ")}
+          value={d.tags.join(", ")}
           onInput={(e) => set("tags", e.currentTarget.value.split(",").map((t) => t.trim()).filter(Boolean))}
         />
       </label>
@@ -221,7 +337,7 @@ function CardEditor({ character, onClose, onSaved }: EditorProps) {
         {LINE_FIELDS.map(([k, label]) => (
           <label class="field grow" key={k}>
             <span>{label}</span>
-            <input value={String(d[k] ?? "")} onInput={(e) => set(k, e.currentTarget.value)} />
+            <input value={d.text[k]} onInput={(e) => setText(k, e.currentTarget.value)} />
           </label>
         ))}
         <label class="field">
@@ -231,11 +347,12 @@ function CardEditor({ character, onClose, onSaved }: EditorProps) {
             min={0}
             max={1}
             step={0.05}
-            value={String(d.talkativeness ?? "")}
+            value={d.talkativeness}
             onInput={(e) => set("talkativeness", e.currentTarget.value)}
           />
         </label>
       </div>
+      {textArea(["creator_notes", "Creator notes", 3])}
       <div class="row wrap actions">
         <button type="submit" class="primary">{character ? "Save" : "Create"}</button>
         {character && <button type="button" onClick={duplicate}>Duplicate</button>}

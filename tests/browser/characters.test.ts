@@ -1,0 +1,132 @@
+/**
+ * Characters in Chromium: a character created in the editor with every card field filled is stored
+ * with each field where SillyTavern keeps it; an edit, a duplicate and a delete go through; search
+ * finds by name and by tag. Screenshots of the view at 1280 and 360 px.
+ */
+
+import assert from "node:assert/strict";
+import type { Page } from "playwright-core";
+import { startTestHost } from "../support/host.ts";
+import { until } from "../support/llm-host.ts";
+import { browserTest, openUi, screenshot } from "./browser.ts";
+
+const editor = ".editor-panel";
+const field = (page: Page, label: string) =>
+  page.locator(`${editor} label.field`, { has: page.locator(`span:text-is("${label}")`) }).locator(
+    "input, textarea, select",
+  ).first();
+
+browserTest(
+  "characters: create a character with every card field, edit, duplicate, delete",
+  async ({ browser }) => {
+    const host = await startTestHost();
+    try {
+      const lodge = host.host.lodge;
+      await lodge.worldInfo.save("Harbour lore", { entries: {} });
+      const page = await openUi(browser, host);
+      await page.goto(host.url + "/#/characters");
+      await page.click("text=New character");
+      await page.waitForSelector(`${editor}[aria-label="New character"]`);
+
+      await field(page, "Name").fill("Mara");
+      await page.check(`${editor} >> text=Favourite >> input`);
+      const texts: Record<string, string> = {
+        Description: "A lighthouse keeper.",
+        Personality: "Patient, dry humour.",
+        Scenario: "A stormy night at the lighthouse.",
+        "First message": "You made it through the storm.",
+        "Example messages": "<START>\n{{char}}: Mind the stairs.",
+        "System prompt": "Write as Mara.",
+        "Post-history instructions": "Stay in character.",
+        "Creator notes": "Made in the browser test.",
+        Creator: "Tester",
+        Version: "1.2",
+      };
+      for (const [label, value] of Object.entries(texts)) await field(page, label).fill(value);
+      await page.click("text=Add greeting");
+      await page.click("text=Add greeting");
+      const greetings = page.locator(`${editor} fieldset`).first().locator("textarea");
+      await greetings.nth(0).fill("Evening, traveller.");
+      await greetings.nth(1).fill("Back again?");
+      await field(page, "Tags (comma separated)").fill("keeper, sea");
+      await field(page, "Talkativeness (groups)").fill("0.8");
+      const depth = page.locator(`${editor} fieldset`, { hasText: "Depth prompt" });
+      await depth.locator("textarea").fill("Mara smells of salt.");
+      await depth.locator("input").fill("2");
+      await depth.locator("select").selectOption("assistant");
+      await field(page, "Linked World Info book").selectOption("Harbour lore");
+      await screenshot(page, "characters-new-1280");
+      await page.click(`${editor} button[type=submit]`);
+      await page.waitForSelector("text=Created Mara");
+
+      const created = lodge.characters.all().find((c) => c.name === "Mara");
+      assert.ok(created, "the card is stored");
+      assert.equal(created.description, texts.Description);
+      assert.equal(created.personality, texts.Personality);
+      assert.equal(created.scenario, texts.Scenario);
+      assert.equal(created.first_mes, texts["First message"]);
+      assert.equal(created.mes_example, texts["Example messages"]);
+      assert.equal(created.system_prompt, texts["System prompt"]);
+      assert.equal(created.post_history_instructions, texts["Post-history instructions"]);
+      assert.equal(created.creator_notes, texts["Creator notes"]);
+      assert.equal(created.creator, "Tester");
+      assert.equal(created.character_version, "1.2");
+      assert.deepEqual(created.alternate_greetings, ["Evening, traveller.", "Back again?"]);
+      assert.deepEqual(created.tags, ["keeper", "sea"]);
+      assert.equal(created.fav, true);
+      assert.equal(created.talkativeness, 0.8);
+      assert.deepEqual(created.extensions, {
+        fav: true,
+        world: "Harbour lore",
+        talkativeness: 0.8,
+        depth_prompt: { prompt: "Mara smells of salt.", depth: 2, role: "assistant" },
+      });
+      // the V2 envelope carries the same fields
+      assert.equal((created.data.extensions as Record<string, unknown>).world, "Harbour lore");
+
+      // The editor now shows the stored card; an edit keeps extension keys it does not know.
+      await lodge.characters.writeExtensionField(created.avatar, "some_plugin", { kept: true });
+      await page.waitForSelector(`${editor}[aria-label="Edit Mara"]`);
+      await page.click('[aria-label="Close editor"]');
+      await page.click('[aria-label="Edit Mara"]');
+      assert.equal(await field(page, "Scenario").inputValue(), texts.Scenario);
+      assert.equal(await field(page, "Linked World Info book").inputValue(), "Harbour lore");
+      await field(page, "Personality").fill("Patient, warmer now.");
+      await page.uncheck(`${editor} >> text=Favourite >> input`);
+      await page.click(`${editor} button[type=submit]`);
+      await page.waitForSelector("text=Saved Mara");
+      const edited = lodge.characters.get(created.avatar)!;
+      assert.equal(edited.personality, "Patient, warmer now.");
+      assert.equal(edited.fav, false);
+      assert.deepEqual((edited.extensions as Record<string, unknown>).some_plugin, { kept: true });
+
+      await page.click(`${editor} >> text=Duplicate`);
+      await page.waitForSelector("text=Duplicated as Mara (copy)");
+      const copy = lodge.characters.all().find((c) => c.name === "Mara (copy)");
+      assert.ok(copy);
+      assert.equal(copy.personality, "Patient, warmer now.");
+      assert.notEqual(copy.avatar, created.avatar);
+
+      // search by tag, then by name
+      await page.fill('input[type="search"][placeholder="Search by name or tag"]', "sea");
+      assert.equal(await page.locator(".card-grid .card").count(), 2);
+      await page.fill('input[type="search"][placeholder="Search by name or tag"]', "copy");
+      assert.equal(await page.locator(".card-grid .card").count(), 1);
+      await page.fill('input[type="search"][placeholder="Search by name or tag"]', "");
+      await screenshot(page, "characters-1280");
+
+      page.once("dialog", (d) => d.accept());
+      await page.click(`${editor} >> text=Delete`);
+      await page.waitForSelector("text=Deleted Mara (copy)");
+      await until(() => !lodge.characters.get(copy.avatar), "the copy is deleted");
+      assert.equal(await page.locator('.card-grid [aria-label="Edit Mara (copy)"]').count(), 0);
+
+      await page.setViewportSize({ width: 360, height: 740 });
+      await page.click('[aria-label="Edit Mara"]');
+      await page.waitForTimeout(200);
+      await screenshot(page, "characters-360");
+    } finally {
+      await host.close();
+    }
+  },
+);

@@ -31,6 +31,24 @@ export interface PluginGrants {
   orderConfig: boolean;
 }
 
+/**
+ * The grants of a plugin as sentences a user can judge (the plugins view and the installer show them).
+ *
+ * @example
+ * ```ts
+ * plainGrants({ net: ["api.example.com"], read: [], env: [], orderConfig: false });
+ * // ["may connect to api.example.com"]
+ * ```
+ */
+export function plainGrants(grants: PluginGrants): string[] {
+  return [
+    ...grants.net.map((host) => `may connect to ${host}`),
+    ...grants.read.map((path) => `may read ${path} in the data folder`),
+    ...grants.env.map((name) => `may read the environment variable ${name}`),
+    ...(grants.orderConfig ? ["may set the order in which every plugin's event listeners run"] : []),
+  ];
+}
+
 /** Who owns a chat- or character-state namespace (see {@link PluginAdmin.stateOwner}). */
 export interface NamespaceOwner {
   pluginId: string;
@@ -75,6 +93,30 @@ export interface RescanResult {
   plugins: PluginInfo[];
 }
 
+/** What `plugins.install` installed. */
+export interface InstallResult {
+  id: string;
+  displayName: string;
+  version: string | null;
+  /** The grants the manifest asks for. */
+  grants: PluginGrants;
+  /** The same, as sentences for the user to judge ({@link plainGrants}). */
+  permissions: string[];
+  /** Whether an installed plugin of that id was replaced. */
+  replaced: boolean;
+  /** Always `pending`: the plugin starts once `plugins.accept(id)` records its grants. */
+  state: "pending";
+}
+
+/** What to install: a folder or a `.zip` / `.tar.gz` archive on the host's disk. */
+export interface InstallRequest {
+  path: string;
+  /** The plugin id (its folder name); default: the folder's or the archive's name. */
+  id?: string;
+  /** Replace an installed plugin of the same id (default: refuse). */
+  replace?: boolean;
+}
+
 /** One kept log line of a plugin. */
 export interface PluginLogEntry {
   time: number;
@@ -101,6 +143,8 @@ export interface PluginAdmin {
   /** Whether a plugin may set the global listener order (`permissions.orderConfig`, accepted). */
   mayOrder(pluginId: string): boolean;
   rescan(): Promise<RescanResult>;
+  /** Installs a plugin in state `pending` (see `plugins/install.ts`) and rescans. */
+  install(request: InstallRequest): Promise<InstallResult>;
   /** The absolute folder holding a running plugin's panel page (its files may be served), or null. */
   panelFolder(id: string): string | null;
 }

@@ -18,6 +18,8 @@ import { LodgeError, notFound } from "../core/errors.ts";
 import { eventTypes } from "../core/event-types.ts";
 import type { Lodge } from "../core/lodge.ts";
 import type {
+  InstallRequest,
+  InstallResult,
   NamespaceOwner,
   PluginAdmin,
   PluginInfo,
@@ -28,6 +30,7 @@ import { ErrorCode, RpcError } from "../rpc/errors.ts";
 import type { Caller, Dispatcher } from "../rpc/method.ts";
 import { type DiscoveredPlugin, discoverPlugins, inspectPlugin } from "./discovery.ts";
 import { GrantGuard } from "./grant-guard.ts";
+import { InstallError, installPlugin } from "./install.ts";
 import { CallLimiter, type CallLimits, defaultLimits, type Refusal } from "./limits.ts";
 import { coversGrants, grantsBeyond, GrantStore } from "./grant-store.ts";
 import { type Grants, isPluginId, normalizeName } from "./manifest.ts";
@@ -229,6 +232,7 @@ export class PluginSupervisor implements PluginAdmin {
 
   /** Reads a plugin's folder again (a new folder becomes a new plugin) and restarts it. */
   async reload(id: string): Promise<PluginInfo> {
+    await this.#reopenGrants();
     let p = this.#plugins.get(id);
     if (!p) {
       const exists = isPluginId(id) &&
@@ -249,8 +253,27 @@ export class PluginSupervisor implements PluginAdmin {
     return this.#get(id).logs.slice(-(options?.limit ?? 200));
   }
 
+  /**
+   * Installs a plugin from a folder or archive in state `pending` and rescans; an installed plugin of
+   * that id (with `replace`) is stopped and waits for `plugins.accept` again.
+   */
+  async install(request: InstallRequest): Promise<InstallResult> {
+    if (this.#stopping) throw new LodgeError("unavailable", "the plugin runtime is shutting down");
+    let result: InstallResult;
+    try {
+      result = await installPlugin(this.#o.dataDir, request);
+    } catch (error) {
+      if (error instanceof InstallError) throw new LodgeError("invalid", error.message);
+      throw error;
+    }
+    await this.rescan();
+    if (result.replaced && this.#plugins.has(result.id)) await this.reload(result.id);
+    return result;
+  }
+
   /** Records what a plugin asks for as accepted and starts it. */
   async accept(id: string): Promise<PluginInfo> {
+    await this.#reopenGrants();
     const p = this.#get(id);
     const found = await inspectPlugin(this.#o.dataDir, id);
     if (found.refused) throw new LodgeError("invalid", `plugin ${id} cannot run: ${found.refused}`);
@@ -297,6 +320,7 @@ export class PluginSupervisor implements PluginAdmin {
    */
   async rescan(): Promise<RescanResult> {
     if (this.#stopping) throw new LodgeError("unavailable", "the plugin runtime is shutting down");
+    await this.#reopenGrants();
     const found = await discoverPlugins(this.#o.dataDir);
     const present = new Set(found.map((f) => f.id));
     const removed: string[] = [];
@@ -371,6 +395,11 @@ export class PluginSupervisor implements PluginAdmin {
 
   // ---- starting ----
 
+  /** Reads the grant store again: `plugin-install` may have marked a plugin since the host started. */
+  async #reopenGrants(): Promise<void> {
+    this.#grants = await GrantStore.open(this.#o.dataDir);
+  }
+
   #record(found: DiscoveredPlugin): Plugin {
     const pending = this.#pending(found);
     return {
@@ -411,8 +440,12 @@ export class PluginSupervisor implements PluginAdmin {
 
   /** Why a plugin waits for its grants to be accepted, or `null`. */
   #pending(found: DiscoveredPlugin): string | null {
+    if (found.refused) return null;
+    if (this.#grants.isUnconfirmed(found.id)) {
+      return `installed: waits for plugins.accept (asks for ${describeGrants(found.grants)})`;
+    }
     const accepted = this.#grants.get(found.id);
-    if (found.refused || !accepted || coversGrants(accepted, found.grants)) return null;
+    if (!accepted || coversGrants(accepted, found.grants)) return null;
     return `asks for more than was accepted (${
       grantsBeyond(accepted, found.grants)
     }): plugins.accept to allow`;

@@ -99,6 +99,31 @@ export const pluginMethods = [
     handler: ({ lodge }, id, options) => admin(lodge).logs(id, options),
   }),
   defineMethod({
+    name: "plugins.install",
+    summary: "Installs a plugin from a folder or a .zip / .tar.gz archive on the host's disk into " +
+      "<data>/plugins/<id>/ in state pending (symlinks, hard links, devices, absolute or .. paths and " +
+      "archives expanding past 64 MiB are refused; an installed id only with replace). Returns the " +
+      "grants it asks for, plainly; plugins.accept starts it.",
+    params: z.tuple([
+      z.object({
+        path: z.string().min(1).max(4096),
+        id: Id.optional(),
+        replace: z.boolean().optional(),
+      }).meta({ title: "request" }),
+    ]),
+    result: z.object({
+      id: z.string(),
+      displayName: z.string(),
+      version: z.string().nullable(),
+      grants: Grants,
+      permissions: z.array(z.string()),
+      replaced: z.boolean(),
+      state: z.literal("pending"),
+    }),
+    capability: "admin",
+    handler: ({ lodge }, request) => admin(lodge).install(request),
+  }),
+  defineMethod({
     name: "plugins.rescan",
     summary: "Reads <data>/plugins/ again: starts new folders (a renamed one is new), stops and forgets " +
       "plugins whose folder is gone, retries refused ones; returns { added, removed, plugins }.",

@@ -6,7 +6,7 @@
  */
 
 import { useEffect, useState } from "preact/hooks";
-import type { PluginInfo, PluginLogEntry } from "../../../../core/plugin-admin.ts";
+import { plainGrants, type PluginInfo, type PluginLogEntry } from "../../../../core/plugin-admin.ts";
 import { call } from "../api.ts";
 import { refreshPluginUis } from "../plugin-ui.ts";
 import { attempt, toast } from "../state.ts";
@@ -22,15 +22,6 @@ const STATE_TEXT: Record<PluginInfo["state"], string> = {
   quarantined: "Quarantined after repeated crashes",
   refused: "Refused",
 };
-
-/** The grants of a plugin as sentences. */
-export function plainGrants(grants: PluginInfo["grants"]): string[] {
-  return [
-    ...grants.net.map((host) => `may connect to ${host}`),
-    ...grants.read.map((path) => `may read ${path} in the data folder`),
-    ...grants.env.map((name) => `may read the environment variable ${name}`),
-  ];
-}
 
 /** The plugins view. */
 export function PluginsView() {

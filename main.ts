@@ -108,6 +108,7 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     ready = app.fetch;
     // Replayed by the bus to listeners that subscribe later (plugins enabled afterwards, sockets).
     await lodge.events.emit(eventTypes.APP_READY);
+    lodge.connectionStatus.checkInBackground();
     const shown = hostname.includes(":") ? `[${hostname}]` : hostname;
     const opened = lodge;
     const held = lock;

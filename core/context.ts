@@ -22,6 +22,7 @@ import type { EventBus } from "./events.ts";
 import { eventTypes } from "./event-types.ts";
 import { type PresetsView, presetsView } from "./llm/presets-view.ts";
 import type { LlmService } from "./llm/service.ts";
+import type { ConnectionStatus } from "./llm/status.ts";
 import { escapeSegment, isObject, jsonDiff } from "./json.ts";
 import type { PatchOp } from "./patch.ts";
 import type { PresetService } from "./presets.ts";
@@ -30,12 +31,6 @@ import type { PromptSources, PromptView } from "./prompt/types.ts";
 import { promptView } from "./prompt/view.ts";
 import type { ChatStateService } from "./state.ts";
 import type { ChatKey, ChatMessage, ChatRecord } from "./store.ts";
-
-/**
- * `online_status` as SillyTavern spells "not checked": Lodge does not probe connections (a request's own
- * error says what is wrong), and the offline model is always there.
- */
-const ONLINE_STATUS = "no_connection";
 
 /** The read-only data `getContext()` exposes. */
 export interface ContextSnapshot {
@@ -48,6 +43,7 @@ export interface ContextSnapshot {
   groupId: string | null;
   chatId: string | null;
   chat_metadata: Record<string, unknown>;
+  /** Whether the live connection answers: `valid`, `no_connection` (not checked yet) or an error text. */
   online_status: string;
   /** What `context.presets` and the tool-calling checks read in a worker. */
   presets: PresetsView;
@@ -86,6 +82,8 @@ export interface ChatContextDeps {
   presets: PresetService;
   /** Answers whether the live connection calls tools. */
   llm: LlmService;
+  /** `online_status`. */
+  connectionStatus: ConnectionStatus;
   /** Extension prompts and registered macros. */
   promptState: PromptState;
 }
@@ -116,6 +114,7 @@ export class ChatContext {
     deps.presets.onChange(() => this.#onPresetsChange());
     deps.settings.onChange(() => this.#onPromptChange());
     deps.promptState.onChange(() => this.#onPromptChange());
+    deps.connectionStatus.onChange(() => this.#publishFields(["online_status"]));
     let name1 = this.#name1();
     deps.settings.onChange(() => {
       if (name1 === (name1 = this.#name1())) return;
@@ -573,7 +572,7 @@ export class ChatContext {
       groupId: this.#groupId,
       chatId: this.#record?.key.file ?? null,
       chat_metadata: this.#record?.metadata ?? {},
-      online_status: ONLINE_STATUS,
+      online_status: this.#deps.connectionStatus.status,
     };
   }
 

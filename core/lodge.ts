@@ -14,6 +14,7 @@ import { GenerationService } from "./generation/mod.ts";
 import type { ConnectionProfiles } from "./connection-profiles.ts";
 import { createModelServices } from "./llm/host.ts";
 import type { LlmOptions, LlmService } from "./llm/service.ts";
+import type { ConnectionStatus } from "./llm/status.ts";
 import type { PresetService } from "./presets.ts";
 import type { Secrets } from "./secrets.ts";
 import type { ToolRegistry } from "./tools.ts";
@@ -67,6 +68,8 @@ export class Lodge {
   readonly tools: ToolRegistry;
   /** LLM requests (`sendOpenAIRequest`, the tool loop). */
   readonly llm: LlmService;
+  /** Whether the live connection answers (`online_status`, `checkConnection`). */
+  readonly connectionStatus: ConnectionStatus;
   /** The generation pipeline (replies, swipes, traces). */
   readonly generation: GenerationService;
   /** Prompt assembly, macros, extension prompts and token counting over the open chat. */
@@ -99,6 +102,7 @@ export class Lodge {
     this.secrets = models.secrets;
     this.tools = models.tools;
     this.llm = models.llm;
+    this.connectionStatus = models.connectionStatus;
     const promptState = new PromptState();
     this.context = new ChatContext({
       chats: this.chats,
@@ -108,6 +112,7 @@ export class Lodge {
       events: this.events,
       presets: this.presets,
       llm: this.llm,
+      connectionStatus: this.connectionStatus,
       promptState,
     });
     this.prompt = new PromptService({
@@ -153,8 +158,9 @@ export class Lodge {
     });
   }
 
-  /** Stops the regex runner and closes the store. */
+  /** Stops the regex runner and a running connection check, and closes the store. */
   close(): void {
+    this.connectionStatus.close();
     this.regex.close();
     this.store.close();
   }

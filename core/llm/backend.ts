@@ -11,8 +11,8 @@ import { DEFAULT_RETRY, RateLimiter } from "./limits.ts";
 import { OfflineProvider } from "./offline.ts";
 import { OpenAICompatibleClient } from "./openai-client.ts";
 import type { GenerateBody } from "./schemas.ts";
-import { SOURCES } from "./settings.ts";
-import type { ChatProvider, ChatRequest } from "./types.ts";
+import { type SourceInfo, SOURCES } from "./settings.ts";
+import type { ChatProvider, ChatRequest, ListModelsOptions, ModelInfo } from "./types.ts";
 
 /** Options of {@link ChatBackend}. */
 export interface BackendOptions {
@@ -21,6 +21,17 @@ export interface BackendOptions {
   /** Per-attempt deadline of remote requests (see `EndpointOptions.timeoutMs`). */
   timeoutMs?: number;
 }
+
+/** The fields of a body that say where a request goes and how it is paced. */
+export type Connection = Pick<
+  GenerateBody,
+  | "chat_completion_source"
+  | "custom_url"
+  | "secret_id"
+  | "secretId"
+  | "max_request_retries"
+  | "requests_per_minute"
+>;
 
 /** Sampling fields every source receives when the body has them. */
 const COMMON_FIELDS = [
@@ -50,11 +61,24 @@ export class ChatBackend {
   /** The provider and the OpenAI request for a body; throws `invalid` for an unusable connection. */
   async open(body: GenerateBody): Promise<{ provider: ChatProvider; request: ChatRequest }> {
     const source = body.chat_completion_source ?? "";
-    const info = Object.hasOwn(SOURCES, source) ? SOURCES[source] : undefined;
-    if (!info) throw new LodgeError("invalid", `unknown chat_completion_source ${JSON.stringify(source)}`);
+    const info = sourceInfo(source);
     const request = toChatRequest(body, info.extraSamplers, source === "openrouter");
-    if (source === "offline") return { provider: this.#offline, request };
+    return { provider: await this.#provider(body, info), request };
+  }
 
+  /**
+   * The models a connection offers (`GET <base>/models` with its key, one short attempt); the offline
+   * model lists itself. Throws `invalid` for an unusable connection, the endpoint's error otherwise.
+   */
+  async models(connection: Connection, options: ListModelsOptions = {}): Promise<ModelInfo[]> {
+    const provider = await this.#provider(connection, sourceInfo(connection.chat_completion_source ?? ""));
+    return await provider.listModels(options);
+  }
+
+  /** The provider of a connection: the offline model, or a client of the endpoint with its key. */
+  async #provider(body: Connection, info: SourceInfo): Promise<ChatProvider> {
+    const source = body.chat_completion_source;
+    if (source === "offline") return this.#offline;
     const baseUrl = source === "custom" ? body.custom_url?.trim() : info.baseUrl;
     if (!baseUrl) throw new LodgeError("invalid", "a custom source needs custom_url");
     const secretId = body.secret_id || body.secretId || null;
@@ -62,7 +86,7 @@ export class ChatBackend {
     if (info.keyRequired && !apiKey) {
       throw new LodgeError("invalid", `no API key is stored for ${source} (secret ${info.secretKey})`);
     }
-    const provider = new OpenAICompatibleClient({
+    return new OpenAICompatibleClient({
       baseUrl,
       apiKey,
       headers: info.headers,
@@ -71,7 +95,6 @@ export class ChatBackend {
       limiter: this.#limiter(`${source}\n${baseUrl}\n${secretId ?? ""}`, body.requests_per_minute ?? 0),
       redactor: await this.#secrets.redactor(),
     });
-    return { provider, request };
   }
 
   /** One limiter per connection (source, URL, secret), following its latest per-minute setting. */
@@ -84,6 +107,12 @@ export class ChatBackend {
     limiter.perMinute = perMinute;
     return limiter;
   }
+}
+
+function sourceInfo(source: string): SourceInfo {
+  const info = Object.hasOwn(SOURCES, source) ? SOURCES[source] : undefined;
+  if (!info) throw new LodgeError("invalid", `unknown chat_completion_source ${JSON.stringify(source)}`);
+  return info;
 }
 
 /** The OpenAI request for a body: messages, model, the sampling fields the source takes, tools, schema. */

@@ -1,6 +1,6 @@
 /**
  * The model services a host adds to its `Lodge`: presets, connection profiles, secrets, the tool
- * registry and LLM requests, built together so each gets the others it needs.
+ * registry, LLM requests and the connection status, built together so each gets the others it needs.
  * @module
  */
 
@@ -11,6 +11,7 @@ import { Secrets } from "../secrets.ts";
 import type { Store } from "../store.ts";
 import { ToolRegistry } from "../tools.ts";
 import { type LlmOptions, LlmService } from "./service.ts";
+import { ConnectionStatus } from "./status.ts";
 
 /** The model services, as fields of the same names on a `Lodge`. */
 export interface ModelServices {
@@ -19,6 +20,8 @@ export interface ModelServices {
   secrets: Secrets;
   tools: ToolRegistry;
   llm: LlmService;
+  /** Whether the live connection answers (`online_status`). */
+  connectionStatus: ConnectionStatus;
 }
 
 /**
@@ -36,5 +39,6 @@ export function createModelServices(
   const secrets = new Secrets(dataDir, events);
   const tools = new ToolRegistry(events);
   const llm = new LlmService({ presets, connections, secrets, tools, events }, options);
-  return { presets, connections, secrets, tools, llm };
+  const connectionStatus = new ConnectionStatus({ llm, presets, events });
+  return { presets, connections, secrets, tools, llm, connectionStatus };
 }

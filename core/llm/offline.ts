@@ -17,6 +17,8 @@ import {
   type ChatRequest,
   type Completion,
   contentText,
+  type ListModelsOptions,
+  type ModelInfo,
   type StreamDelta,
   type ToolCall,
   type ToolDefinition,
@@ -44,6 +46,12 @@ export class OfflineProvider implements ChatProvider {
 
   constructor(options: OfflineOptions = {}) {
     this.#delay = options.tokenDelayMs ?? 15;
+  }
+
+  /** The one model there is: the offline model lists itself. */
+  listModels(options: ListModelsOptions = {}): Promise<ModelInfo[]> {
+    options.signal?.throwIfAborted();
+    return Promise.resolve([{ id: OFFLINE_MODEL, object: "model", owned_by: "lodge" }]);
   }
 
   /** Answers at once. */

@@ -1,7 +1,8 @@
 /**
  * A client for OpenAI-compatible chat-completions endpoints (OpenAI, OpenRouter, llama.cpp server,
  * Ollama, vLLM ...): plain and SSE-streamed requests, abort, a per-attempt deadline, retries of 429 and
- * 5xx answers, and an optional requests-per-minute limiter. Error messages name the endpoint's host and
+ * 5xx answers, an optional requests-per-minute limiter, and the endpoint's model list (`GET /models`,
+ * one short attempt: it is also the connection check). Error messages name the endpoint's host and
  * never carry the API key.
  * @module
  */
@@ -24,6 +25,8 @@ import {
   type Completion,
   CompletionAssembler,
   contentText,
+  type ListModelsOptions,
+  type ModelInfo,
   type StreamDelta,
   type ToolCall,
 } from "./types.ts";
@@ -52,11 +55,14 @@ const MAX_DETAIL = 300;
 const MAX_SCRUBBED = 16 * 1024;
 
 const DEFAULT_TIMEOUT_MS = 120_000;
+/** Deadline of a model list request when the caller sets none: a connection check must answer soon. */
+const MODELS_TIMEOUT_MS = 10_000;
 const RETRYABLE = (status: number) => status === 429 || status >= 500;
 
 /** Chat completions over HTTP against one OpenAI-compatible endpoint. */
 export class OpenAICompatibleClient implements ChatProvider {
   readonly #url: string;
+  readonly #modelsUrl: string;
   readonly #host: string;
   readonly #key: string | null;
   readonly #redactor: Redactor;
@@ -75,7 +81,9 @@ export class OpenAICompatibleClient implements ChatProvider {
     if (base.protocol !== "http:" && base.protocol !== "https:") {
       throw new LodgeError("invalid", "the endpoint URL must use http or https");
     }
-    this.#url = options.baseUrl.replace(/\/+$/, "") + "/chat/completions";
+    const root = options.baseUrl.replace(/\/+$/, "");
+    this.#url = root + "/chat/completions";
+    this.#modelsUrl = root + "/models";
     this.#host = base.host;
     this.#key = options.apiKey || null;
     this.#redactor = options.redactor ?? new Redactor([this.#key]);
@@ -137,6 +145,55 @@ export class OpenAICompatibleClient implements ChatProvider {
     }
   }
 
+  /**
+   * The endpoint's models (`GET <base>/models` with the key): one attempt, no retries, within
+   * `timeoutMs` (10 s by default). Entries keep the fields the server sent; those without a string `id`
+   * are left out. Errors say what went wrong in words without any secret.
+   */
+  async listModels(options: ListModelsOptions = {}): Promise<ModelInfo[]> {
+    const { signal } = options;
+    const timeoutMs = options.timeoutMs ?? MODELS_TIMEOUT_MS;
+    const deadline = new Deadline(timeoutMs);
+    deadline.reset();
+    const headers: Record<string, string> = { Accept: "application/json", ...this.#headers };
+    if (this.#key) headers.Authorization = `Bearer ${this.#key}`;
+    try {
+      let response: Response;
+      try {
+        response = await fetch(this.#modelsUrl, {
+          headers,
+          signal: signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal,
+        });
+      } catch (error) {
+        if (signal?.aborted) throw signal.reason;
+        if (deadline.fired) throw this.#timeoutError(timeoutMs);
+        throw new LodgeError("unavailable", `cannot reach ${this.#host}: ${this.#scrub(message(error))}`);
+      }
+      if (!response.ok) {
+        const text = await this.#guard(response.text(), signal, deadline, timeoutMs).catch(() => "");
+        throw this.#httpError(response.status, text, parseRetryAfter(response.headers.get("retry-after")));
+      }
+      const text = await this.#guard(response.text(), signal, deadline, timeoutMs);
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        throw new LodgeError("unavailable", `${this.#host} answered the model list with something not JSON`);
+      }
+      if (typeof json === "object" && json !== null && !Array.isArray(json)) {
+        this.#throwIfErrorBody(json as Record<string, unknown>);
+      }
+      const list = Array.isArray(json) ? json : (json as { data?: unknown } | null)?.data;
+      if (!Array.isArray(list)) throw new LodgeError("unavailable", `${this.#host} sent no model list`);
+      return list.filter((m): m is ModelInfo =>
+        typeof m === "object" && m !== null && typeof (m as ModelInfo).id === "string" &&
+        !!(m as ModelInfo).id
+      );
+    } finally {
+      deadline.clear();
+    }
+  }
+
   /** POSTs the body, retrying retryable failures; resolves with an OK response. */
   async #send(body: ChatRequest, signal: AbortSignal | undefined, deadline: Deadline): Promise<Response> {
     const headers: Record<string, string> = { "Content-Type": "application/json", ...this.#headers };
@@ -180,12 +237,17 @@ export class OpenAICompatibleClient implements ChatProvider {
   }
 
   /** Awaits a step of the response, turning a fired deadline into a timeout error. */
-  async #guard<T>(step: Promise<T>, signal: AbortSignal | undefined, deadline: Deadline): Promise<T> {
+  async #guard<T>(
+    step: Promise<T>,
+    signal: AbortSignal | undefined,
+    deadline: Deadline,
+    timeoutMs = this.#timeoutMs,
+  ): Promise<T> {
     try {
       return await step;
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
-      if (deadline.fired) throw this.#timeoutError();
+      if (deadline.fired) throw this.#timeoutError(timeoutMs);
       throw error;
     }
   }
@@ -265,8 +327,8 @@ export class OpenAICompatibleClient implements ChatProvider {
     return this.#scrub(text.slice(0, MAX_SCRUBBED)).slice(0, MAX_DETAIL);
   }
 
-  #timeoutError(): LodgeError {
-    return new LodgeError("timeout", `${this.#host} did not answer within ${this.#timeoutMs / 1000} s`);
+  #timeoutError(ms = this.#timeoutMs): LodgeError {
+    return new LodgeError("timeout", `${this.#host} did not answer within ${ms / 1000} s`);
   }
 
   /** Removes secrets, and pieces of them, from text that may echo them. */

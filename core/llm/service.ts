@@ -15,7 +15,7 @@ import { eventTypes } from "../event-types.ts";
 import type { PresetService } from "../presets.ts";
 import type { Secrets } from "../secrets.ts";
 import type { ToolInvocation, ToolRegistry } from "../tools.ts";
-import { ChatBackend } from "./backend.ts";
+import { ChatBackend, type Connection } from "./backend.ts";
 import { OFFLINE_MODEL, type OfflineOptions, OfflineProvider } from "./offline.ts";
 import {
   completeWithPlainTextTools,
@@ -41,6 +41,8 @@ import {
   type ChatMessage,
   type Completion,
   type CompletionResponse,
+  type ListModelsOptions,
+  type ModelInfo,
   type StreamDelta,
   toCompletionResponse,
 } from "./types.ts";
@@ -148,6 +150,24 @@ export class LlmService {
   async *stream(body: GenerateBody, signal?: AbortSignal): AsyncGenerator<StreamDelta> {
     const { provider, request } = await this.#backend.open(this.#withLiveConnection(body));
     yield* provider.stream(request, { signal });
+  }
+
+  /**
+   * The models a connection profile's endpoint offers, or the live connection's when no profile is
+   * named (`GET <base>/models` with the connection's key); the offline model lists itself.
+   * `not_found` for an unknown profile, `invalid` for an unusable connection (no URL, no key), the
+   * endpoint's error (secrets removed) when it cannot be reached or refuses.
+   */
+  async listModels(profile?: string, options: ListModelsOptions = {}): Promise<ModelInfo[]> {
+    const { connections } = this.#deps;
+    let settings: Settings;
+    if (profile === undefined) settings = this.resolveSettings();
+    else {
+      const found = connections.find(profile);
+      if (!found) throw notFound(`connection profile ${profile} not found`);
+      settings = connections.settingsOf(found);
+    }
+    return await this.#backend.models(connectionFields(settings), options);
   }
 
   /** Whether the live connection can call tools (the preset's `function_calling` and a known source). */
@@ -303,16 +323,25 @@ export class LlmService {
   #withLiveConnection(body: GenerateBody): GenerateBody {
     if (body.chat_completion_source) return body;
     const live = this.resolveSettings();
-    const source = sourceOf(live);
+    const connection = connectionFields(live);
     return {
       ...body,
-      chat_completion_source: source,
+      chat_completion_source: connection.chat_completion_source,
       model: body.model ?? modelOf(live),
-      custom_url: body.custom_url ?? (source === "custom" ? String(live.custom_url ?? "") : undefined),
-      secret_id: body.secret_id ??
-        (typeof live.secret_id === "string" && live.secret_id ? live.secret_id : undefined),
+      custom_url: body.custom_url ?? connection.custom_url,
+      secret_id: body.secret_id ?? connection.secret_id,
     };
   }
+}
+
+/** Where settings connect: the source, a custom source's URL and the chosen secret. */
+function connectionFields(settings: Settings): Connection {
+  const source = sourceOf(settings);
+  return {
+    chat_completion_source: source,
+    custom_url: source === "custom" ? String(settings.custom_url ?? "") : undefined,
+    secret_id: typeof settings.secret_id === "string" && settings.secret_id ? settings.secret_id : undefined,
+  };
 }
 
 function normalizeUrl(url: string | undefined): string {

@@ -75,12 +75,26 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
+/** Options of {@link ChatProvider.listModels}. */
+export interface ListModelsOptions extends CallOptions {
+  /** Deadline of the one attempt; a probe should be short. */
+  timeoutMs?: number;
+}
+
+/** One model as an endpoint lists it (OpenAI's `GET /models` entries): `id` plus what the server sent. */
+export interface ModelInfo {
+  id: string;
+  [field: string]: unknown;
+}
+
 /** Something that answers chat-completion requests. */
 export interface ChatProvider {
   /** Runs a request and resolves with the whole completion. */
   complete(request: ChatRequest, options?: CallOptions): Promise<Completion>;
   /** Runs a request streamed; yields deltas and ends with a `done` delta. */
   stream(request: ChatRequest, options?: CallOptions): AsyncIterable<StreamDelta>;
+  /** The models the endpoint offers; rejects with the reason when it cannot be reached or refuses. */
+  listModels(options?: ListModelsOptions): Promise<ModelInfo[]>;
 }
 
 /** The OpenAI chat-completion response object Lodge returns to callers. */

@@ -1,5 +1,5 @@
 /**
- * `sendOpenAIRequest` over RPC and its abort. The signal argument's data form is `null` (no abort) or
+ * `sendOpenAIRequest` over RPC and its abort; the connection check and model list. The signal argument's data form is `null` (no abort) or
  * `{ requestId }`: a worker whose `AbortSignal` fires calls `llm.abort(requestId)` on the same
  * connection, which aborts the host request (and the upstream HTTP request with it). Request ids are
  * scoped to the connection and caller, so nobody can abort another's request; every open request of a
@@ -62,8 +62,38 @@ function keyOf(ctx: CallContext, requestId: string): string {
   return `${caller}\u0000${requestId}`;
 }
 
+/** One model of a model list: its id and whatever else the endpoint said about it. */
+const Model = z.object({ id: z.string() }).loose();
+
 /** The LLM methods. */
 export const llmMethods = [
+  defineMethod({
+    name: "checkConnection",
+    summary: "Checks the live connection now (asks the endpoint for its models) and returns the new " +
+      "online_status: valid, or what went wrong. The offline model is always valid.",
+    params: z.tuple([]),
+    result: z.string(),
+    capability: "plugin",
+    example: [
+      "const status = await ctx.checkConnection();",
+      'if (status !== "valid") console.warn("the model is not reachable:", status);',
+    ].join("\n"),
+    handler: ({ lodge }) => lodge.connectionStatus.check(),
+  }),
+  defineMethod({
+    name: "listModels",
+    summary: "The models a connection profile's endpoint offers (GET <base>/models with its key), or " +
+      "the live connection's when no profile is named; the offline model lists itself.",
+    params: z.tuple([z.string().min(1).max(128).optional().meta({ title: "profile" })]),
+    result: z.array(Model),
+    capability: "plugin",
+    example: [
+      "const models = await ctx.listModels();",
+      "console.log(models.map((m) => m.id));",
+      'const local = await ctx.listModels("Local llama");',
+    ].join("\n"),
+    handler: ({ lodge }, profile) => lodge.llm.listModels(profile),
+  }),
   defineMethod({
     name: "sendOpenAIRequest",
     summary: "Sends chat messages with the live settings merged with llmPresetName, apiPresetName and " +

@@ -192,3 +192,53 @@ Deno.test("client refuses URLs that are not http(s)", () => {
   assert.throws(() => new OpenAICompatibleClient({ baseUrl: "file:///etc/passwd" }), /http or https/);
   assert.throws(() => new OpenAICompatibleClient({ baseUrl: "not a url" }), /not a valid URL/);
 });
+
+Deno.test("the client's model list: one short attempt, entries with an id, errors in words", async (t) => {
+  const server = FakeOpenAI.start();
+  const client = new OpenAICompatibleClient({ baseUrl: `${server.url}/`, apiKey: KEY, retry: fast });
+  try {
+    await t.step("GET <base>/models with the key, entries kept as sent", async () => {
+      server.models = [{ id: "a", context_length: 8192 }, { id: "" }, { id: 7 }, { id: "b" }];
+      assert.deepEqual(await client.listModels(), [{ id: "a", context_length: 8192 }, { id: "b" }]);
+      assert.equal(server.modelRequests.at(-1)!.authorization, `Bearer ${KEY}`);
+      assert.equal(server.requests.length, 0);
+    });
+    await t.step("a 5xx is not retried and names the status", async () => {
+      server.modelsError = { status: 503 };
+      const before = server.modelRequests.length;
+      const error = await rejectsWith(client.listModels(), "unavailable");
+      assert.match(error.message, /failed \(503\)/);
+      assert.equal(server.modelRequests.length, before + 1);
+      server.modelsError = null;
+    });
+    await t.step("a slow endpoint times out within the given deadline", async () => {
+      server.modelsDelayMs = 300;
+      const error = await rejectsWith(client.listModels({ timeoutMs: 50 }), "timeout");
+      assert.match(error.message, /did not answer within 0\.05 s/);
+      server.modelsDelayMs = 0;
+    });
+    await t.step("an answer without a list is refused", async () => {
+      const odd = Deno.serve(
+        { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+        (req) =>
+          new URL(req.url).pathname.endsWith("/models") && req.headers.get("x-case") === "text"
+            ? new Response("<html>")
+            : Response.json({ object: "list" }),
+      );
+      try {
+        const base = `http://127.0.0.1:${odd.addr.port}/v1`;
+        const error = await rejectsWith(
+          new OpenAICompatibleClient({ baseUrl: base }).listModels(),
+          "unavailable",
+        );
+        assert.match(error.message, /sent no model list/);
+        const text = new OpenAICompatibleClient({ baseUrl: base, headers: { "x-case": "text" } });
+        assert.match((await rejectsWith(text.listModels(), "unavailable")).message, /not JSON/);
+      } finally {
+        await odd.shutdown();
+      }
+    });
+  } finally {
+    await server.close();
+  }
+});

@@ -2,6 +2,8 @@
  * A real OpenAI-compatible chat-completions server on loopback for tests. It records every request and
  * answers from a queue of scripted replies: JSON, SSE streams (optionally slow, stalled or cut mid-way),
  * tool calls, or errors with any status and headers. With an empty queue it echoes the last user message.
+ * `GET /v1/models` answers {@link FakeOpenAI.models} (or {@link FakeOpenAI.modelsError}) and is recorded
+ * apart, in {@link FakeOpenAI.modelRequests}, so connection checks never count as chat requests.
  * @module
  */
 
@@ -46,6 +48,14 @@ export class FakeOpenAI {
   readonly requests: RecordedRequest[] = [];
   /** Streams the client stopped reading before their end. */
   cancelledStreams = 0;
+  /** Every `GET /v1/models`, oldest first. */
+  readonly modelRequests: RecordedRequest[] = [];
+  /** What `GET /v1/models` lists. */
+  models: Record<string, unknown>[] = [{ id: "fake-model", object: "model", owned_by: "fake" }];
+  /** When set, `GET /v1/models` answers this error instead. */
+  modelsError: { status: number; body?: unknown } | null = null;
+  /** Pause before answering `GET /v1/models`. */
+  modelsDelayMs = 0;
   #queue: ReplyScript[] = [];
   #server: Deno.HttpServer<Deno.NetAddr>;
 
@@ -86,6 +96,7 @@ export class FakeOpenAI {
 
   async #handle(req: Request): Promise<Response> {
     const path = new URL(req.url).pathname;
+    if (req.method === "GET" && path === "/v1/models") return await this.#models(req);
     const body = await req.json().catch(() => ({}));
     const recorded: RecordedRequest = {
       path,
@@ -107,6 +118,23 @@ export class FakeOpenAI {
     }
     const model = String(body.model ?? "fake-model");
     return body.stream ? this.#stream(reply, model) : Response.json(completion(reply, model));
+  }
+
+  async #models(req: Request): Promise<Response> {
+    this.modelRequests.push({
+      path: "/v1/models",
+      authorization: req.headers.get("authorization"),
+      headers: Object.fromEntries(req.headers),
+      body: {},
+    });
+    if (this.modelsDelayMs) await new Promise((resolve) => setTimeout(resolve, this.modelsDelayMs));
+    const error = this.modelsError;
+    if (error) {
+      return Response.json(error.body ?? { error: { message: `fake error ${error.status}` } }, {
+        status: error.status,
+      });
+    }
+    return Response.json({ object: "list", data: this.models });
   }
 
   #stream(reply: Extract<FakeReply, { kind: "reply" }>, model: string): Response {

@@ -1,7 +1,7 @@
 /**
- * Replaces a small file whole, so a reader (or a crash) sees the old text or the new one, never a
+ * Replaces a file whole, so a reader (or a crash) sees the old text or the new one, never a
  * half-written one. Writes to one path from this process are queued: two callers saving at once
- * cannot race on the rename, and the last call's text is what stays.
+ * cannot race on the rename, and the last call's data is what stays.
  *
  * ```ts
  * await writeFileAtomic(`${dataDir}/plugins.json`, JSON.stringify(state), { mode: 0o600 });
@@ -18,19 +18,25 @@ export interface AtomicWriteOptions {
 }
 
 /**
- * Writes `text` to a temporary sibling of `path`, then renames it over `path`.
+ * Writes `data` (text or bytes) to a temporary sibling of `path`, then renames it over `path`.
  *
  * @example
  * ```ts
  * await writeFileAtomic("/data/secrets.json", "{}", { mode: 0o600 });
  * ```
  */
-export function writeFileAtomic(path: string, text: string, options: AtomicWriteOptions = {}): Promise<void> {
+export function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  options: AtomicWriteOptions = {},
+): Promise<void> {
   const previous = queues.get(path) ?? Promise.resolve();
   const next = previous.catch(() => {}).then(async () => {
     const temp = `${path}.${crypto.randomUUID()}.tmp`;
     try {
-      await Deno.writeTextFile(temp, text, options.mode === undefined ? {} : { mode: options.mode });
+      const write = options.mode === undefined ? {} : { mode: options.mode };
+      if (typeof data === "string") await Deno.writeTextFile(temp, data, write);
+      else await Deno.writeFile(temp, data, write);
       await Deno.rename(temp, path);
     } catch (error) {
       await Deno.remove(temp).catch(() => {});

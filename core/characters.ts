@@ -6,7 +6,8 @@
 import { conflict, notFound } from "./errors.ts";
 import type { EventBus } from "./events.ts";
 import { eventTypes } from "./event-types.ts";
-import { safeName } from "./names.ts";
+import type { ImageFiles } from "./images.ts";
+import { fileSafe, safeName } from "./names.ts";
 import { type CardFields, CardSchema, checkStored, GroupSchema } from "./schema/mod.ts";
 import type { CharacterCard, Store } from "./store.ts";
 
@@ -31,15 +32,26 @@ const V2_FIELDS = [
 /** A character as returned to clients: the flat fields plus the V2 `data` envelope and its avatar. */
 export type CharacterView = CharacterCard & { avatar: string; data: Record<string, unknown>; spec: string };
 
+/** Options of {@link CharacterService.create}. */
+export interface CreateOptions {
+  /**
+   * Store the fields exactly as given (an imported card): no empty defaults are added and
+   * `create_date` is kept. Without it a new card gets SillyTavern's empty fields and today's date.
+   */
+  asIs?: boolean;
+}
+
 /** Characters and groups. */
 export class CharacterService {
   #store: Store;
   #events: EventBus;
+  #images: ImageFiles;
   #listeners = new Set<() => void>();
 
-  constructor(store: Store, events: EventBus) {
+  constructor(store: Store, events: EventBus, images: ImageFiles) {
     this.#store = store;
     this.#events = events;
+    this.#images = images;
   }
 
   /** Observes every committed change to characters or groups. Returns an unsubscribe function. */
@@ -72,15 +84,15 @@ export class CharacterService {
   }
 
   /** Creates a card; the avatar is derived from the name and made unique. */
-  create(fields: CardFields, avatar?: string): CharacterView {
+  create(fields: CardFields, avatar?: string, options: CreateOptions = {}): CharacterView {
     return this.#changed(this.#store.transaction(() => {
-      const base = avatar ? safeName(avatar, "avatar") : `${fileSafe(fields.name)}.png`;
+      const base = avatar ? safeName(avatar, "avatar") : `${fileSafe(fields.name, "character")}.png`;
       let chosen = base;
       for (let n = 1; this.#store.getCharacter(chosen); n++) {
         if (avatar) throw conflict(`character ${avatar} already exists`);
         chosen = base.replace(/(\.png)?$/, `${n}.png`);
       }
-      const card: CharacterCard = {
+      const card: CharacterCard = options.asIs ? { ...fields } : {
         description: "",
         personality: "",
         scenario: "",
@@ -118,6 +130,18 @@ export class CharacterService {
     return edited;
   }
 
+  /** The card's picture (its PNG without card chunks), or null when it has none. */
+  image(avatar: string): Promise<Uint8Array | null> {
+    return this.#images.get("characters", safeName(avatar, "avatar"));
+  }
+
+  /** Sets the picture of an existing card. */
+  async setImage(avatar: string, png: Uint8Array): Promise<void> {
+    this.require(avatar);
+    await this.#images.put("characters", avatar, png);
+    this.#changed(null);
+  }
+
   /** Replaces `extensions[key]` on a card. */
   writeExtensionField(avatar: string, key: string, value: unknown): Promise<CharacterView> {
     const card = this.require(avatar);
@@ -142,6 +166,7 @@ export class CharacterService {
       }
       return this.#store.deleteCharacter(avatar);
     }));
+    if (deleted) await this.#images.delete("characters", avatar);
     for (const file of chats) await this.#events.emit(eventTypes.CHAT_DELETED, file);
     if (deleted) await this.#events.emit(eventTypes.CHARACTER_DELETED, { id, character });
     return deleted;
@@ -222,14 +247,6 @@ export class CharacterService {
       if (!this.#store.getCharacter(avatar)) throw notFound(`character ${avatar} not found`);
     }
   }
-}
-
-/** A file-name-safe form of a character name: path characters become `_`, dot runs collapse. */
-function fileSafe(name: string): string {
-  // deno-lint-ignore no-control-regex
-  const safe = name.replace(/[\/\\:*?"<>|\x00-\x1f]/g, "_").replace(/\.{2,}/g, ".").replace(/^\.+|\.+$/g, "")
-    .trim();
-  return safe === "" ? "character" : safe;
 }
 
 function view(avatar: string, card: CharacterCard): CharacterView {

@@ -101,20 +101,34 @@ export class ChatService {
     return this.#store.chatById(id);
   }
 
-  /** Creates an empty chat (with an optional greeting) and returns its record. */
+  /**
+   * Creates a chat (empty, with a greeting, or the first part of an imported file) and returns its
+   * record. `extra` keeps the other fields of an imported header line; an imported `integrity` in the
+   * metadata is kept, else a new one is made.
+   */
   create(
     key: ChatKey,
-    header: { userName: string; characterName: string; metadata?: Record<string, unknown> },
+    header: {
+      userName: string;
+      characterName: string;
+      metadata?: Record<string, unknown>;
+      extra?: Record<string, unknown>;
+    },
     messages: ChatMessage[] = [],
   ): ChatRecord {
     messages = messages.map((m, i) => syncSwipes(checkMessage(m, { what: `message ${i}` }), null));
     if (header.metadata) assertStorable(header.metadata, "chat_metadata");
+    if (header.extra) assertStorable(header.extra, "chat header");
+    const integrity = typeof header.metadata?.integrity === "string"
+      ? header.metadata.integrity
+      : crypto.randomUUID();
     return this.#store.transaction(() => {
       if (this.#store.findChat(key)) throw new LodgeError("conflict", "chat already exists");
       const chat = this.#store.createChat(key, {
-        metadata: { ...header.metadata, integrity: crypto.randomUUID() },
+        metadata: { ...header.metadata, integrity },
         userName: header.userName,
         characterName: header.characterName,
+        extra: header.extra,
       });
       this.#store.appendMessages(chat.id, messages);
       return this.#store.findChat(key)!;
@@ -321,6 +335,36 @@ export class ChatService {
     };
   }
 
+  /**
+   * Appends messages of an imported file to a chat as they are: each is checked, but neither compared
+   * with the stored tail (a file may repeat a line) nor changed (a file whose `mes` and current swipe
+   * differ keeps both). A message that fails its check is left out and handed to `onInvalid` with its
+   * position in `messages`. Returns how many were stored. Observers hear of the chat once, when the
+   * import calls {@link imported}.
+   */
+  appendImported(
+    chatId: number,
+    messages: readonly unknown[],
+    onInvalid: (position: number, error: LodgeError) => void,
+  ): number {
+    const valid: ChatMessage[] = [];
+    for (const [i, message] of messages.entries()) {
+      try {
+        valid.push(checkMessage(message, { what: "message" }));
+      } catch (error) {
+        if (!(error instanceof LodgeError)) throw error;
+        onInvalid(i, error);
+      }
+    }
+    this.#store.transaction(() => this.#store.appendMessages(chatId, valid));
+    return valid.length;
+  }
+
+  /** Tells observers that an imported chat is complete (see {@link appendImported}). */
+  imported(chatId: number): void {
+    this.#emit({ chatId, type: "replaced" });
+  }
+
   /** Applies lenient ops to `chat_metadata`. */
   patchMetadata(
     target: ChatTarget | ChatKey,
@@ -428,12 +472,15 @@ export class ChatService {
   }
 }
 
-function headerOf(chat: ChatRecord): ChatHeader {
+/** The header line: an imported file's own `create_date` and other fields win over the stored date. */
+export function headerOf(chat: ChatRecord): ChatHeader {
+  const { create_date, ...rest } = chat.extra;
   return {
     user_name: chat.userName,
     character_name: chat.characterName,
-    create_date: new Date(chat.createdAt).toISOString(),
+    create_date: create_date === undefined ? new Date(chat.createdAt).toISOString() : create_date as string,
     chat_metadata: chat.metadata,
+    ...rest,
   };
 }
 

@@ -16,18 +16,32 @@ export interface ByteWriter {
   write(bytes: Uint8Array): Promise<number>;
 }
 
+/** Options of {@link readLines}. */
+export interface ReadLinesOptions {
+  /**
+   * Also hand over a last line that has no newline at the end of input (files; a framed connection
+   * leaves it out, as a cut-off frame).
+   */
+  trailing?: boolean;
+}
+
 /** Calls `onLine` for every complete line (without the newline); resolves at end of input. */
 export async function readLines(
   reader: ByteReader,
   onLine: (line: string) => void,
   maxLineLength: number,
+  options: ReadLinesOptions = {},
 ): Promise<void> {
   const decoder = new TextDecoder();
   const buffer = new Uint8Array(256 * 1024);
   let pending = "";
   while (true) {
     const n = await reader.read(buffer);
-    if (n === null) return;
+    if (n === null) {
+      pending += decoder.decode();
+      if (options.trailing && pending !== "") onLine(pending);
+      return;
+    }
     const text = decoder.decode(buffer.subarray(0, n), { stream: true });
     let start = 0;
     for (let nl = text.indexOf("\n"); nl !== -1; nl = text.indexOf("\n", start)) {

@@ -11,6 +11,7 @@ import { SettingsService, WorldInfoService } from "./documents.ts";
 import { EventBus } from "./events.ts";
 import { ExtensionRegistry } from "./extension-registry.ts";
 import { GenerationService } from "./generation/mod.ts";
+import { ImageFiles } from "./images.ts";
 import type { ConnectionProfiles } from "./connection-profiles.ts";
 import { createModelServices } from "./llm/host.ts";
 import type { LlmOptions, LlmService } from "./llm/service.ts";
@@ -48,6 +49,8 @@ export class Lodge {
   readonly chats: ChatService;
   /** Character cards and groups. */
   readonly characters: CharacterService;
+  /** Pictures: character images, user avatars, backgrounds. */
+  readonly images: ImageFiles;
   /** Chat state per namespace. */
   readonly chatState: ChatStateService;
   /** Character state per namespace. */
@@ -91,7 +94,8 @@ export class Lodge {
     this.store = store;
     this.events = new EventBus(options.onListenerError);
     this.chats = new ChatService(store);
-    this.characters = new CharacterService(store, this.events);
+    this.images = new ImageFiles(options.dataDir ?? null);
+    this.characters = new CharacterService(store, this.events, this.images);
     this.chatState = new ChatStateService(store);
     this.characterState = new CharacterStateService(store);
     this.settings = new SettingsService(store, this.events);

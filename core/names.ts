@@ -19,6 +19,27 @@ export function safeName(name: unknown, what: string): string {
   return name;
 }
 
+/**
+ * A file-name-safe form of a display name (a character's, a book's): path and reserved characters become
+ * `_`, dot runs collapse, leading and trailing dots go; `fallback` when nothing is left.
+ */
+export function fileSafe(name: string, fallback: string): string {
+  // deno-lint-ignore no-control-regex
+  const safe = name.replace(/[\/\\:*?"<>|\x00-\x1f]/g, "_").replace(/\.{2,}/g, ".").replace(/^\.+|\.+$/g, "")
+    .trim().slice(0, 200);
+  return safe === "" ? fallback : safe;
+}
+
+/** Whether `name` passes {@link safeName}. */
+export function isSafeName(name: string): boolean {
+  try {
+    safeName(name, "name");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Normalises a chat/character state namespace as Luker does: trimmed, lower-cased, `[a-z0-9._-]`, ≤ 96. */
 export function normalizeNamespace(namespace: unknown): string {
   if (typeof namespace !== "string") throw invalid("namespace must be a string");

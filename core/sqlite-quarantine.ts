@@ -62,6 +62,11 @@ const COLUMNS: readonly Column[] = [
     fix: (db, r) => void db.prepare("UPDATE chats SET metadata = '{}' WHERE id = ?").run(r.id as number),
   },
   {
+    source: "chats.header",
+    select: "SELECT kind || ':' || owner || '/' || file AS key, header AS body, id FROM chats",
+    fix: (db, r) => void db.prepare("UPDATE chats SET header = '{}' WHERE id = ?").run(r.id as number),
+  },
+  {
     source: "messages",
     // Highest index first, so removing one does not move the next bad one.
     select:

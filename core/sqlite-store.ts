@@ -65,6 +65,8 @@ const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   `,
   QUARANTINE_TABLE,
+  // The header line's other fields as an imported chat file had them (`create_date` as text, ...).
+  `ALTER TABLE chats ADD COLUMN header TEXT NOT NULL DEFAULT '{}'`,
 ];
 
 type Row = Record<string, unknown>;
@@ -214,12 +216,18 @@ class SqliteStore implements Store {
 
   createChat(
     key: ChatKey,
-    header: { metadata: Record<string, unknown>; userName: string; characterName: string },
+    header: {
+      metadata: Record<string, unknown>;
+      userName: string;
+      characterName: string;
+      extra?: Record<string, unknown>;
+    },
   ): ChatRecord {
     const now = Date.now();
+    const extra = header.extra ?? {};
     const result = this.#q(
-      "INSERT INTO chats (kind, owner, file, metadata, user_name, character_name, created_at, updated_at) " +
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO chats (kind, owner, file, metadata, user_name, character_name, created_at, updated_at, " +
+        "header) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     ).run(
       key.kind,
       key.owner,
@@ -229,6 +237,7 @@ class SqliteStore implements Store {
       header.characterName,
       now,
       now,
+      JSON.stringify(extra),
     );
     return {
       id: Number(result.lastInsertRowid),
@@ -237,6 +246,7 @@ class SqliteStore implements Store {
       userName: header.userName,
       characterName: header.characterName,
       messageCount: 0,
+      extra,
       createdAt: now,
       updatedAt: now,
     };
@@ -443,6 +453,7 @@ function toChat(row: Row): ChatRecord {
     userName: String(row.user_name),
     characterName: String(row.character_name),
     messageCount: Number(row.message_count),
+    extra: JSON.parse(String(row.header)),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };

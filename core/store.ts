@@ -28,6 +28,8 @@ export interface ChatRecord {
   userName: string;
   characterName: string;
   messageCount: number;
+  /** The header line's other fields, as an imported file had them (`create_date` as text, unknown ones). */
+  extra: Record<string, unknown>;
   createdAt: number;
   updatedAt: number;
 }
@@ -73,7 +75,12 @@ export interface Store {
   listChats(filter?: { kind?: ChatKey["kind"]; owner?: string; limit?: number }): ChatRecord[];
   createChat(
     key: ChatKey,
-    header: { metadata: Record<string, unknown>; userName: string; characterName: string },
+    header: {
+      metadata: Record<string, unknown>;
+      userName: string;
+      characterName: string;
+      extra?: Record<string, unknown>;
+    },
   ): ChatRecord;
   updateChatHeader(
     id: number,

@@ -22,3 +22,27 @@ export async function readBody<S extends z.ZodType>(c: Context, schema: S): Prom
   }
   return schema.parse(raw);
 }
+
+/** A multipart upload: the file of one field and the form's text fields. */
+export interface Upload {
+  file: File;
+  fields: Record<string, string>;
+}
+
+/**
+ * Reads a `multipart/form-data` body (routes listed in `uploads.ts`) and takes the file of `field`; 400
+ * when the body is not a form or has no such file.
+ */
+export async function readUpload(c: Context, field: string): Promise<Upload> {
+  let form: FormData;
+  try {
+    form = await c.req.formData();
+  } catch {
+    throw new HttpError(400, "body must be multipart/form-data");
+  }
+  const file = form.get(field);
+  if (!(file instanceof File)) throw new HttpError(400, `the form has no file in field "${field}"`);
+  const fields: Record<string, string> = {};
+  for (const [name, value] of form.entries()) if (typeof value === "string") fields[name] = value;
+  return { file, fields };
+}

@@ -1,15 +1,16 @@
 /**
- * Character routes: `/api/characters/all|get|create|edit|delete|chats` and character state.
+ * Character routes: `/api/characters/all|get|create|edit|delete|chats|import|export` and character state.
  * @module
  */
 
 import { Hono } from "hono";
 import { z } from "zod";
+import { exportCharacter, importCharacter } from "../../core/compat/mod.ts";
 import type { Lodge } from "../../core/lodge.ts";
 import { safeName } from "../../core/names.ts";
 import { PatchOpsSchema } from "../../core/patch.ts";
 import { CardFieldsSchema } from "../../core/schema/mod.ts";
-import { readBody } from "../body.ts";
+import { readBody, readUpload } from "../body.ts";
 
 const Avatar = z.object({ avatar_url: z.string() });
 const Create = CardFieldsSchema.extend({ avatar_url: z.string().optional() });
@@ -39,6 +40,29 @@ export function charactersApi(lodge: Lodge): Hono {
     const name = avatar(b);
     lodge.characters.require(name);
     return c.json({ ok: await lodge.characters.delete(name, { deleteChats: b.delete_chats }) });
+  });
+
+  // SillyTavern's card import: a multipart `avatar` file (PNG or JSON card); `preserved_name` asks for
+  // that avatar. Answers SillyTavern's `file_name` (the avatar without `.png`).
+  app.post("/import", async (c) => {
+    const { file, fields } = await readUpload(c, "avatar");
+    const preserved = fields.preserved_name?.replace(/\.[^.]*$/, "");
+    const imported = await importCharacter(lodge, await file.bytes(), {
+      avatar: preserved ? safeName(`${preserved}.png`, "preserved_name") : undefined,
+    });
+    return c.json({ file_name: imported.avatar.replace(/\.png$/, ""), ...imported });
+  });
+
+  const ExportBody = Avatar.extend({ format: z.enum(["png", "json"]) });
+  app.post("/export", async (c) => {
+    const b = await readBody(c, ExportBody);
+    const name = avatar(b);
+    const { body, type } = await exportCharacter(lodge.characters, name, b.format);
+    const file = b.format === "png" ? name : name.replace(/\.png$/, "") + ".json";
+    return c.body(body as Uint8Array<ArrayBuffer> | string, 200, {
+      "content-type": type,
+      "content-disposition": `attachment; filename="${encodeURIComponent(file)}"`,
+    });
   });
 
   // SillyTavern's list of a character's chats, newest first (`chat_items` is its name for the count).

@@ -6,10 +6,13 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import type { ChatTarget } from "../../core/chats.ts";
+import { humanizedDate, importChatFile } from "../../core/compat/mod.ts";
+import { streamReader } from "../../core/lines.ts";
+import { safeName } from "../../core/names.ts";
 import { invalid } from "../../core/errors.ts";
 import type { Lodge } from "../../core/lodge.ts";
 import { PatchOpsSchema } from "../../core/patch.ts";
-import { readBody } from "../body.ts";
+import { readBody, readUpload } from "../body.ts";
 
 const CharacterTarget = z.object({
   avatar_url: z.string(),
@@ -176,9 +179,36 @@ function summary(
   };
 }
 
+/**
+ * SillyTavern's chat import: a multipart `avatar` file (`.jsonl`, `file_type: "jsonl"`) for the character
+ * `avatar_url`, stored as `<character_name> - <date> imported`. Answers `{ res: true, file_name }` plus
+ * the lines left out.
+ */
+function importRoute(lodge: Lodge): Hono {
+  const app = new Hono();
+  app.post("/", async (c) => {
+    const { file, fields } = await readUpload(c, "avatar");
+    if ((fields.file_type ?? "jsonl") !== "jsonl") {
+      throw invalid(`file_type ${fields.file_type} is not supported (only SillyTavern's jsonl)`);
+    }
+    const owner = safeName(fields.avatar_url ?? "", "avatar_url");
+    const character = lodge.characters.require(owner);
+    const name = fields.character_name || String(character.name ?? owner.replace(/\.png$/, ""));
+    const fileName = safeName(`${name} - ${humanizedDate()} imported`, "file name");
+    const result = await importChatFile(
+      lodge.chats,
+      { kind: "character", owner, file: fileName },
+      streamReader(file.stream()),
+    );
+    return c.json({ res: true, file_name: fileName, messages: result.messages, skipped: result.skipped });
+  });
+  return app;
+}
+
 /** All chat routes, to mount at `/api/chats`. */
 export function chatsApi(lodge: Lodge): Hono {
   const app = new Hono();
+  app.route("/import", importRoute(lodge));
   app.route("/state", stateRoutes(lodge));
   app.route("/group", chatRoutes(lodge, "group"));
   app.route("/", chatRoutes(lodge, "character"));

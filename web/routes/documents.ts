@@ -1,6 +1,6 @@
 /**
  * Settings and world info routes: `/api/settings/get|save|patch` and
- * `/api/worldinfo/get|get-batch|edit|patch|save|delete` (`save` is patch-first: `{ name, operations }`
+ * `/api/worldinfo/get|get-batch|edit|patch|save|delete|import` (`save` is patch-first: `{ name, operations }`
  * applies RFC 6902 ops, `{ name, data }` stores the whole book, both falls back to `data`).
  * @module
  */
@@ -8,9 +8,11 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { invalid, LodgeError, notFound } from "../../core/errors.ts";
+import { isObject } from "../../core/json.ts";
 import type { Lodge } from "../../core/lodge.ts";
+import { fileSafe, safeName } from "../../core/names.ts";
 import { PatchOpsSchema } from "../../core/patch.ts";
-import { readBody } from "../body.ts";
+import { readBody, readUpload } from "../body.ts";
 
 const Ops = z.object({ operations: PatchOpsSchema });
 const Entries = z.object({ entries: z.record(z.string(), z.unknown()) }).loose();
@@ -53,6 +55,23 @@ export function worldInfoApi(lodge: Lodge): Hono {
   app.post("/get-batch", async (c) => {
     const { names } = await readBody(c, GetBatchBody);
     return c.json(lodge.worldInfo.getBatch(names));
+  });
+  // SillyTavern's book import: a multipart `avatar` file named after the book (`<name>.json`), or its
+  // `convertedData` text; a book of that name is replaced, as SillyTavern writes over the file.
+  app.post("/import", async (c) => {
+    const { file, fields } = await readUpload(c, "avatar");
+    const name = safeName(fileSafe(file.name.replace(/\.[^.]*$/, ""), ""), "world name");
+    let data: unknown;
+    try {
+      data = JSON.parse(fields.convertedData ?? await file.text());
+    } catch {
+      throw invalid("is not a valid world info file (not JSON)");
+    }
+    if (!isObject(data) || !isObject(data.entries)) {
+      throw invalid("is not a valid world info file (no entries object)");
+    }
+    await lodge.worldInfo.save(name, data);
+    return c.json({ name });
   });
   app.post("/edit", async (c) => {
     const b = await readBody(c, Edit);

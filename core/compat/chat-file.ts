@@ -1,0 +1,158 @@
+/**
+ * SillyTavern chat files (`.jsonl`: a header line, then one message per line), read and written a line
+ * at a time so a chat of any length costs memory for one batch of messages, never the whole file.
+ * @module
+ */
+
+import { type ChatHeader, type ChatService, headerOf } from "../chats.ts";
+import { invalid, LodgeError } from "../errors.ts";
+import { isObject } from "../json.ts";
+import { type ByteReader, readLines } from "../lines.ts";
+import type { ChatKey, ChatRecord } from "../store.ts";
+
+/** Messages stored per transaction while importing. */
+const BATCH = 1000;
+/** The longest line (one message) an import reads. */
+export const MAX_LINE = 64 * 1024 * 1024;
+
+/** A line of a file that was not imported, and why. */
+export interface SkippedLine {
+  /** 1-based line number in the file. */
+  line: number;
+  /** Why it was left out. */
+  reason: string;
+}
+
+/** What {@link importChatFile} did. */
+export interface ChatFileImport {
+  /** The new chat. */
+  chat: ChatRecord;
+  /** Messages stored. */
+  messages: number;
+  /** Lines left out (not JSON, or a message that fails the typed check). */
+  skipped: SkippedLine[];
+}
+
+/**
+ * Creates the chat `key` from a SillyTavern `.jsonl` file. The header's `user_name`, `character_name`
+ * and `chat_metadata` become the chat's; its other fields (`create_date`, unknown ones) are kept for
+ * export. A bad message line is skipped and reported; a file without a header line fails as a whole
+ * (`invalid`), and so does an existing chat (`conflict`). A failure part way removes the partial chat.
+ *
+ * @example
+ * ```ts
+ * const file = await Deno.open("chats/Alice/Alice - 2024-5-1 @10h 00m 00s 000ms.jsonl");
+ * await importChatFile(lodge.chats, { kind: "character", owner: "Alice.png", file: "Alice - ..." }, file);
+ * ```
+ */
+export async function importChatFile(
+  chats: ChatService,
+  key: ChatKey,
+  source: ByteReader,
+): Promise<ChatFileImport> {
+  const skipped: SkippedLine[] = [];
+  let chat: ChatRecord | null = null;
+  let batch: unknown[] = [];
+  let lines: number[] = [];
+  let stored = 0;
+  let lineNo = 0;
+  const flush = () => {
+    const at = lines;
+    stored += chats.appendImported(chat!.id, batch, (i, error) => {
+      skipped.push({ line: at[i], reason: error.message });
+    });
+    batch = [];
+    lines = [];
+  };
+  try {
+    await readLines(
+      source,
+      (raw) => {
+        lineNo++;
+        const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+        if (chat === null) {
+          chat = chats.create(key, headerFields(line));
+          return;
+        }
+        if (line.trim() === "") return;
+        let message: unknown;
+        try {
+          message = JSON.parse(line);
+        } catch (error) {
+          skipped.push({ line: lineNo, reason: `not JSON: ${(error as Error).message}` });
+          return;
+        }
+        batch.push(message);
+        lines.push(lineNo);
+        if (batch.length >= BATCH) flush();
+      },
+      MAX_LINE,
+      { trailing: true },
+    );
+    if (chat === null) throw invalid("the chat file is empty (no header line)");
+    flush();
+  } catch (error) {
+    if (chat !== null) chats.delete((chat as ChatRecord).key);
+    if (error instanceof RangeError) throw invalid(`line ${lineNo + 1}: ${error.message}`);
+    throw error;
+  }
+  const created = chat as ChatRecord;
+  chats.imported(created.id);
+  return { chat: chats.find(created.key)!, messages: stored, skipped };
+}
+
+/** The header line as `create` takes it; a line that is not a header fails the file. */
+function headerFields(line: string): Parameters<ChatService["create"]>[1] {
+  let header: unknown;
+  try {
+    header = JSON.parse(line);
+  } catch (error) {
+    throw invalid(`line 1 (the header) is not JSON: ${(error as Error).message}`);
+  }
+  if (!isObject(header) || (header.user_name === undefined && header.name === undefined)) {
+    throw invalid("line 1 is not a chat header (it has no user_name)");
+  }
+  const { user_name, character_name, chat_metadata, ...extra } = header;
+  if (chat_metadata !== undefined && !isObject(chat_metadata)) {
+    throw invalid("line 1: chat_metadata must be an object");
+  }
+  for (const [field, value] of [["user_name", user_name], ["character_name", character_name]]) {
+    if (value !== undefined && typeof value !== "string") throw invalid(`line 1: ${field} must be a string`);
+  }
+  return {
+    userName: (user_name as string | undefined) ?? "User",
+    characterName: (character_name as string | undefined) ?? "",
+    metadata: (chat_metadata as Record<string, unknown> | undefined) ?? {},
+    extra,
+  };
+}
+
+/** Writes text to a destination, in order (a file, a response stream). */
+export interface TextSink {
+  write(text: string): Promise<void>;
+}
+
+/**
+ * Writes a chat as SillyTavern's `.jsonl` (lines joined by `\n`, no newline after the last, as
+ * SillyTavern writes them), reading its messages a page at a time.
+ *
+ * @example
+ * ```ts
+ * const parts: string[] = [];
+ * await writeChatFile(lodge.chats, chat, { write: async (t) => void parts.push(t) });
+ * ```
+ */
+export async function writeChatFile(chats: ChatService, chat: ChatRecord, sink: TextSink): Promise<void> {
+  const header: ChatHeader = headerOf(chat);
+  await sink.write(JSON.stringify(header));
+  for (let from = 0; from < chat.messageCount; from += BATCH) {
+    const page = chats.messages(chat.id, from, BATCH);
+    if (page.length === 0) break;
+    await sink.write(page.map((m) => "\n" + JSON.stringify(m)).join(""));
+  }
+}
+
+/** Whether an error is one an importer reports and goes on from (bad input, a name taken). */
+export function isReportable(error: unknown): error is LodgeError {
+  return error instanceof LodgeError && (error.kind === "invalid" || error.kind === "conflict");
+}

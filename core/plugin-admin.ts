@@ -73,6 +73,8 @@ export interface PluginInfo {
   lastCrash: { time: number; reason: string } | null;
   /** What the manifest's `ui` declares: a panel page (path in its folder) and action buttons. */
   ui: PluginUi | null;
+  /** Whether the manifest names a `settingsSchema` (read it with {@link PluginAdmin.settingsSchema}). */
+  hasSettings: boolean;
 }
 
 /** A plugin's UI declarations (manifest `ui`). */
@@ -147,4 +149,10 @@ export interface PluginAdmin {
   install(request: InstallRequest): Promise<InstallResult>;
   /** The absolute folder holding a running plugin's panel page (its files may be served), or null. */
   panelFolder(id: string): string | null;
+  /**
+   * The JSON Schema of a plugin's settings (the manifest's `settingsSchema` file, a JSON object read from
+   * the plugin's folder), or null when the manifest names none. The settings themselves live in
+   * `extension_settings[<id>]`.
+   */
+  settingsSchema(id: string): Promise<Record<string, unknown> | null>;
 }

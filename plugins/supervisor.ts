@@ -14,7 +14,7 @@
  */
 
 import { writeFileAtomic } from "../core/atomic-file.ts";
-import { LodgeError, notFound } from "../core/errors.ts";
+import { invalid, LodgeError, notFound } from "../core/errors.ts";
 import { eventTypes } from "../core/event-types.ts";
 import type { Lodge } from "../core/lodge.ts";
 import type {
@@ -87,6 +87,8 @@ type Settings = Required<Omit<SupervisorOptions, "limits" | "backoff">> & {
 const INTERNAL_PREFIX = '{"jsonrpc":"2.0","method":"$/';
 const LEVELS = new Set(["log", "info", "warn", "error", "debug"]);
 const MAX_LOG_TEXT = 8192;
+/** Largest settings schema file read, bytes. */
+const MAX_SETTINGS_SCHEMA = 256 * 1024;
 /** Shortest pause between two context snapshots sent to one worker; resyncs asked meanwhile coalesce. */
 const RESYNC_INTERVAL_MS = 1000;
 
@@ -950,7 +952,39 @@ export class PluginSupervisor implements PluginAdmin {
       ui: manifest?.ui
         ? { panel: manifest.ui.panel ?? null, actions: (manifest.ui.actions ?? []).map((a) => ({ ...a })) }
         : null,
+      hasSettings: Boolean(manifest?.settingsSchema),
     };
+  }
+
+  /** The plugin's settings schema (see {@link PluginAdmin.settingsSchema}). */
+  async settingsSchema(id: string): Promise<Record<string, unknown> | null> {
+    const { found } = this.#get(id);
+    const path = found.manifest?.settingsSchema;
+    if (!path) return null;
+    let text: string;
+    try {
+      // resolved for real: a symlink planted after discovery must not lead out of the folder
+      const root = await Deno.realPath(found.dir);
+      const file = await Deno.realPath(`${root}/${path}`);
+      if (!file.startsWith(`${root}/`)) throw new Error("outside the plugin folder");
+      const info = await Deno.stat(file);
+      if (!info.isFile || info.size > MAX_SETTINGS_SCHEMA) {
+        throw new Error(`not a file of at most ${MAX_SETTINGS_SCHEMA} bytes`);
+      }
+      text = await Deno.readTextFile(file);
+    } catch (error) {
+      throw invalid(`plugin ${id}: settingsSchema ${path} cannot be read (${(error as Error).message})`);
+    }
+    let schema: unknown;
+    try {
+      schema = JSON.parse(text);
+    } catch {
+      throw invalid(`plugin ${id}: settingsSchema ${path} is not valid JSON`);
+    }
+    if (!schema || typeof schema !== "object" || Array.isArray(schema)) {
+      throw invalid(`plugin ${id}: settingsSchema ${path} must hold a JSON object`);
+    }
+    return schema as Record<string, unknown>;
   }
 
   /** The folder of a running plugin's panel page, or null. */

@@ -29,6 +29,11 @@ const PluginInfoSchema = z.object({
   version: z.string().nullable(),
   crashes: z.number(),
   lastCrash: z.object({ time: z.number(), reason: z.string() }).nullable(),
+  ui: z.object({
+    panel: z.string().nullable(),
+    actions: z.array(z.object({ id: z.string(), label: z.string(), where: z.enum(["message", "input"]) })),
+  }).nullable(),
+  hasSettings: z.boolean(),
 });
 
 const LogEntrySchema = z.object({
@@ -122,6 +127,15 @@ export const pluginMethods = [
     }),
     capability: "admin",
     handler: ({ lodge }, request) => admin(lodge).install(request),
+  }),
+  defineMethod({
+    name: "plugins.settingsSchema",
+    summary: "The JSON Schema of a plugin's settings (its manifest's `settingsSchema` file), or null when " +
+      "it has none. The settings live in `extension_settings[<id>]` (`settings.get` / `settings.patch`).",
+    params: z.tuple([Id.meta({ title: "id" })]),
+    result: z.record(z.string(), z.unknown()).nullable(),
+    capability: "admin",
+    handler: ({ lodge }, id) => admin(lodge).settingsSchema(id),
   }),
   defineMethod({
     name: "plugins.rescan",

@@ -1,7 +1,9 @@
 /**
  * Plugins: every plugin with its state and why, its crash count and last crash, what it may reach
- * written plainly, and enable, disable, reload and its log. The list is read again every two seconds
- * while the view is open (the host has no plugin state event), so a crash shows without a reload.
+ * written plainly, accepting what a pending plugin asks for, enable, disable, reload, its log, and a
+ * settings form generated from its manifest's `settingsSchema` (stored in `extension_settings[<id>]`,
+ * the one store the plugin reads). The list is read again every two seconds while the view is open
+ * (the host has no plugin state event), so a crash shows without a reload.
  * @module
  */
 
@@ -10,6 +12,7 @@ import { plainGrants, type PluginInfo, type PluginLogEntry } from "../../../../c
 import { call } from "../api.ts";
 import { refreshPluginUis } from "../plugin-ui.ts";
 import { attempt, toast } from "../state.ts";
+import { type Schema, SchemaForm } from "./SchemaForm.tsx";
 
 /** What each state means, in a few words. */
 const STATE_TEXT: Record<PluginInfo["state"], string> = {
@@ -23,10 +26,27 @@ const STATE_TEXT: Record<PluginInfo["state"], string> = {
   refused: "Refused",
 };
 
+/** What a plugin asks for beyond what was accepted (everything, when nothing was). */
+export function askedGrants(p: PluginInfo): PluginInfo["grants"] {
+  const had = p.accepted;
+  if (!had) return p.grants;
+  return {
+    net: p.grants.net.filter((x) => !had.net.includes(x)),
+    read: p.grants.read.filter((x) => !had.read.includes(x)),
+    env: p.grants.env.filter((x) => !had.env.includes(x)),
+    orderConfig: p.grants.orderConfig && !had.orderConfig,
+  };
+}
+
+function sentence(parts: string[]): string {
+  return parts.join("; ").replace(/^./, (c) => c.toUpperCase()) + ".";
+}
+
 /** The plugins view. */
 export function PluginsView() {
   const [plugins, setPlugins] = useState<PluginInfo[] | null>(null);
   const [open, setOpen] = useState<string | null>(null);
+  const [settingsOf, setSettingsOf] = useState<string | null>(null);
   const refresh = async () => {
     const list = await call("plugins.list") as PluginInfo[];
     setPlugins(list);
@@ -91,10 +111,28 @@ export function PluginsView() {
                 </p>
               )}
               <p class="plugin-grants">
-                {grants.length === 0
-                  ? "Needs no access beyond its own folder."
-                  : grants.join("; ").replace(/^./, (c) => c.toUpperCase()) + "."}
+                {grants.length === 0 ? "Needs no access beyond its own folder." : sentence(grants)}
               </p>
+              {p.state === "pending" && (
+                <div class="plugin-asks" role="group" aria-label={`${p.displayName} asks for access`}>
+                  <p>
+                    <strong>It asks for access it has not been given:</strong>{" "}
+                    {sentence(plainGrants(askedGrants(p)))} It will not run until you accept.
+                  </p>
+                  <button
+                    type="button"
+                    class="primary"
+                    onClick={() =>
+                      attempt(async () => {
+                        await call("plugins.accept", p.id);
+                        toast(`Accepted ${p.displayName}`);
+                        await refresh();
+                      })}
+                  >
+                    Accept and start
+                  </button>
+                </div>
+              )}
               <div class="row wrap">
                 {on
                   ? <button type="button" onClick={() => act("disable", p.id)}>Disable</button>
@@ -107,12 +145,58 @@ export function PluginsView() {
                 >
                   {open === p.id ? "Hide log" : "Show log"}
                 </button>
+                {p.hasSettings && (
+                  <button
+                    type="button"
+                    aria-expanded={settingsOf === p.id}
+                    onClick={() => setSettingsOf(settingsOf === p.id ? null : p.id)}
+                  >
+                    {settingsOf === p.id ? "Hide settings" : "Settings"}
+                  </button>
+                )}
               </div>
+              {settingsOf === p.id && <PluginSettings id={p.id} name={p.displayName} />}
               {open === p.id && <PluginLog id={p.id} />}
             </li>
           );
         })}
       </ul>
+    </section>
+  );
+}
+
+/** The settings form of a plugin: its schema and its `extension_settings` entry, saved there. */
+function PluginSettings({ id, name }: { id: string; name: string }) {
+  const [loaded, setLoaded] = useState<{ schema: Schema; value: unknown } | null>(null);
+  useEffect(() => {
+    attempt(async () => {
+      const [schema, settings] = await Promise.all([
+        call("plugins.settingsSchema", id),
+        call("settings.get") as Promise<{ extension_settings?: Record<string, unknown> }>,
+      ]);
+      setLoaded({ schema: (schema ?? {}) as Schema, value: settings.extension_settings?.[id] });
+    });
+  }, [id]);
+  if (!loaded) return <p class="empty" aria-busy="true">Loading settings…</p>;
+  return (
+    <section class="plugin-settings" aria-label={`Settings of ${name}`}>
+      <SchemaForm
+        schema={loaded.schema}
+        value={loaded.value}
+        idPrefix={`settings-${id}`}
+        onSave={(value) =>
+          attempt(async () => {
+            const settings = await call("settings.get") as { extension_settings?: unknown };
+            const key = id.replaceAll("~", "~0").replaceAll("/", "~1");
+            await call(
+              "settings.patch",
+              settings.extension_settings && typeof settings.extension_settings === "object"
+                ? [{ op: "add", path: `/extension_settings/${key}`, value }]
+                : [{ op: "add", path: "/extension_settings", value: { [id]: value } }],
+            );
+            toast(`Saved the settings of ${name}`);
+          })}
+      />
     </section>
   );
 }

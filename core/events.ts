@@ -6,6 +6,7 @@
  */
 
 import { eventTypes } from "./event-types.ts";
+import type { DiffOp } from "./json.ts";
 
 /** A listener; its return value is ignored, a returned promise is awaited. */
 // deno-lint-ignore no-explicit-any
@@ -26,6 +27,23 @@ export interface ListenerOptions {
    * replace a whole argument for the listeners after it (remote listeners hand edits back this way).
    */
   wholeArgs?: boolean;
+  /**
+   * The lane the listener travels on: consecutive listeners of one emit on the same lane are handed to it
+   * together, so it can deliver them in one go (one frame for several plugin workers of one sandbox
+   * process). Only for `wholeArgs` listeners.
+   */
+  lane?: EventLane;
+}
+
+/**
+ * Delivers a run of listeners of one emit together. `deliver` is given the listeners (in emit order) and
+ * the argument list, and returns one promise per listener, settled when that listener has run and its
+ * edits are in the argument list, resolved with those edits (RFC 6902 ops on the JSON form of the
+ * arguments; empty when it changed nothing). It must run them one after another, each seeing the edits
+ * of those before it: the observer and the order rules of the bus hold as for one-by-one calls.
+ */
+export interface EventLane {
+  deliver(listeners: Listener[], args: unknown[]): Promise<DiffOp[]>[];
 }
 
 /** One row of {@link EventBus.getListenersMeta}. */
@@ -43,10 +61,16 @@ export interface ListenerMeta {
  * with it). Both callbacks run synchronously around each listener; they must not throw.
  */
 export interface EmitObserver {
-  /** Before a listener runs, with the arguments as the listeners before it left them. */
-  before?(meta: ListenerMeta, args: unknown[]): void;
-  /** After it returned or threw, with its run time in milliseconds. */
-  after?(meta: ListenerMeta, ms: number, args: unknown[], error?: unknown): void;
+  /**
+   * Before a listener runs, with the arguments as the listeners before it left them; `reportsEdits` when
+   * the listener's lane will say what it changed (`after` gets `edits`).
+   */
+  before?(meta: ListenerMeta, args: unknown[], reportsEdits: boolean): void;
+  /**
+   * After it returned or threw, with its run time in milliseconds and, from a lane, the edits it made to
+   * the JSON form of the arguments.
+   */
+  after?(meta: ListenerMeta, ms: number, args: unknown[], error?: unknown, edits?: DiffOp[]): void;
 }
 
 /** Per-event ordering configuration accepted by {@link EventBus.setOrderConfig}. */
@@ -63,6 +87,7 @@ interface Entry {
   hintSeq: number;
   once: boolean;
   wholeArgs: boolean;
+  lane: EventLane | null;
 }
 
 /** Events replayed to listeners that subscribe after they fired. */
@@ -153,21 +178,34 @@ export class EventBus {
     if (REPLAYED.has(event)) this.#fired.set(event, args);
     const ordered = this.#ordered(event);
     for (let i = 0; i < ordered.length; i++) {
-      const entry = ordered[i];
       const list = this.#listeners.get(event);
-      if (!list?.includes(entry)) continue; // removed by an earlier listener
-      if (entry.once) list.splice(list.indexOf(entry), 1);
-      const info = observer && meta(entry, i);
-      const started = observer ? performance.now() : 0;
-      let failure: unknown;
-      if (info) observer.before?.(info, args);
-      try {
-        await call(entry, args);
-      } catch (error) {
-        failure = error;
-        this.#onError(event, error, meta(entry, i));
+      if (!list?.includes(ordered[i])) continue; // removed by an earlier listener
+      // a run of listeners on one lane (still present, in order) goes out together
+      let end = i + 1;
+      const lane = ordered[i].lane;
+      if (lane) {
+        while (end < ordered.length && ordered[end].lane === lane && list.includes(ordered[end])) end++;
       }
-      if (info) observer.after?.(info, performance.now() - started, args, failure);
+      const run = ordered.slice(i, end);
+      for (const entry of run) if (entry.once) list.splice(list.indexOf(entry), 1);
+      const results = lane ? lane.deliver(run.map((e) => e.fn), args) : null;
+      for (let k = 0; k < run.length; k++) {
+        const entry = run[k];
+        const info = observer && meta(entry, i + k);
+        const started = observer ? performance.now() : 0;
+        let failure: unknown;
+        let edits: DiffOp[] | undefined;
+        if (info) observer.before?.(info, args, results !== null);
+        try {
+          if (results) edits = await results[k];
+          else await call(entry, args);
+        } catch (error) {
+          failure = error;
+          this.#onError(event, error, meta(entry, i + k));
+        }
+        if (info) observer.after?.(info, performance.now() - started, args, failure, edits);
+      }
+      i = end - 1;
     }
     return args;
   }
@@ -188,6 +226,7 @@ export class EventBus {
       hintSeq: 0,
       once,
       wholeArgs: options.wholeArgs === true,
+      lane: options.wholeArgs === true ? options.lane ?? null : null,
     };
     list.push(entry);
     const fired = this.#fired.get(event);

@@ -7,7 +7,7 @@
 
 import { LodgeError } from "../core/errors.ts";
 import { RpcError } from "../rpc/errors.ts";
-import type { Peer } from "../rpc/method.ts";
+import type { Peer, RequestSequencer } from "../rpc/method.ts";
 
 /** How a worker's answer to a host request starts; the worker's channel writes keys in this order. */
 export const RESPONSE_PREFIX = '{"jsonrpc":"2.0","id":"h';
@@ -22,6 +22,8 @@ interface Pending {
 export class PluginPeer implements Peer {
   /** The plugin this peer talks to. */
   readonly pluginId: string;
+  /** The sequencer of the worker's sandbox process (awaited event deliveries travel through it). */
+  sequencer?: RequestSequencer;
   #send: (frame: string) => void;
   #defaultTimeoutMs: number;
   #next = 1;
@@ -91,6 +93,45 @@ export class PluginPeer implements Peer {
       this.#beforeRequest();
       this.#send(frame);
     });
+  }
+
+  /**
+   * Registers a request without sending it (a {@link RequestSequencer} sends it with others): the frame
+   * to send, its id and the answer's promise, which rejects with a `timeout` past `timeoutMs` (a safety
+   * net: the sequencer's own deadline comes first) or `crashed` when the worker stops. Null once closed.
+   */
+  prepare(
+    method: string,
+    paramsJson: string,
+    timeoutMs: number,
+  ): { id: string; frame: string; answer: Promise<unknown> } | null {
+    if (this.#closed) return null;
+    const id = `h${this.#next++}`;
+    const frame = `{"jsonrpc":"2.0","id":"${id}","method":${JSON.stringify(method)},"params":${paramsJson}}`;
+    const answer = new Promise<unknown>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(id);
+        reject(
+          new LodgeError(
+            "timeout",
+            `plugin ${this.pluginId} did not answer ${method} within ${timeoutMs} ms`,
+          ),
+        );
+      }, timeoutMs);
+      this.#pending.set(id, { resolve, reject, timer });
+    });
+    this.#beforeRequest();
+    return { id, frame, answer };
+  }
+
+  /** Settles a prepared request that will get no answer from the worker (resolved or rejected). */
+  settle(id: string, outcome: { value: unknown } | { error: unknown }): void {
+    const pending = this.#pending.get(id);
+    if (!pending) return;
+    this.#pending.delete(id);
+    clearTimeout(pending.timer);
+    if ("error" in outcome) pending.reject(outcome.error);
+    else pending.resolve(outcome.value);
   }
 
   /** Feeds the worker's answer to a host request (a frame starting with {@link RESPONSE_PREFIX}). */

@@ -10,6 +10,7 @@ import {
   type HostEnvelope,
   MAX_FRAME_CHARS,
   type SandboxEnvelope,
+  type SequenceItem,
   type WorkerPermissions,
 } from "./sandbox/protocol.ts";
 
@@ -108,6 +109,7 @@ export class SandboxProcess {
   #conn: Deno.UnixConn;
   #out: LineWriter;
   #killed = false;
+  #sent: Record<HostEnvelope[0], number> = { spawn: 0, m: 0, mc: 0, kill: 0, seq: 0 };
 
   private constructor(child: Deno.ChildProcess, conn: Deno.UnixConn, options: SandboxProcessOptions) {
     this.pid = child.pid;
@@ -231,6 +233,11 @@ export class SandboxProcess {
     this.#write(["m", id, frame]);
   }
 
+  /** Sends requests to several workers in sequence (see `SandboxSequencer` in `sequencer.ts`). */
+  sequence(seq: number, items: SequenceItem[]): void {
+    this.#write(["seq", seq, items]);
+  }
+
   /** Sends one frame to several workers. */
   multicast(ids: string[], frame: string): void {
     this.#write(["mc", ids, frame]);
@@ -254,7 +261,14 @@ export class SandboxProcess {
     } catch { /* already closed */ }
   }
 
+  /** How many envelopes of each kind the host wrote to the process (its traffic, for diagnostics). */
+  get sent(): Readonly<Record<HostEnvelope[0], number>> {
+    return this.#sent;
+  }
+
   #write(envelope: HostEnvelope): void {
-    if (!this.#killed) this.#out.write(JSON.stringify(envelope));
+    if (this.#killed) return;
+    this.#sent[envelope[0]]++;
+    this.#out.write(JSON.stringify(envelope));
   }
 }

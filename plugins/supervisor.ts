@@ -37,6 +37,7 @@ import { type Grants, isPluginId, normalizeName } from "./manifest.ts";
 import { PluginPeer, RESPONSE_PREFIX } from "./peer.ts";
 import { type ExitInfo, makeSandboxDenoDir, type ProcessGrants, SandboxProcess } from "./process.ts";
 import type { SandboxEnvelope, WorkerPermissions } from "./sandbox/protocol.ts";
+import { SandboxSequencer } from "./sequencer.ts";
 import { snapshotFolder } from "./snapshot.ts";
 import { makeWorkDir } from "./workdir.ts";
 import { PeerMethod } from "../rpc/peer-methods.ts";
@@ -95,6 +96,8 @@ const RESYNC_INTERVAL_MS = 1000;
 /** A sandbox process and the plugins in it. */
 interface Host {
   sandbox: SandboxProcess;
+  /** Sends awaited event deliveries to several of its workers in one go. */
+  sequencer: SandboxSequencer;
   plugins: Set<string>;
   /** Resident memory its workers last reported, bytes. */
   rss: number;
@@ -364,11 +367,12 @@ export class PluginSupervisor implements PluginAdmin {
     return () => this.#listeners.delete(fn);
   }
 
-  /** The sandbox processes alive now. */
-  processes(): { pid: number; plugins: string[] }[] {
+  /** The sandbox processes alive now, with how many envelopes of each kind the host sent each. */
+  processes(): { pid: number; plugins: string[]; sent: Record<string, number> }[] {
     return [...this.#hosts].filter((h) => !h.closing).map((h) => ({
       pid: h.sandbox.pid,
       plugins: [...h.plugins],
+      sent: { ...h.sandbox.sent },
     }));
   }
 
@@ -551,6 +555,7 @@ export class PluginSupervisor implements PluginAdmin {
       env: unique(plugins.flatMap((p) => p.found.grants.env)),
     };
     const host = { plugins: new Set<string>(), shared, closing: false, rss: 0 } as Host;
+    host.sequencer = new SandboxSequencer((seq, items) => host.sandbox.sequence(seq, items));
     const starting = SandboxProcess.start({
       grants,
       heapMb: this.#o.heapMb,
@@ -585,6 +590,7 @@ export class PluginSupervisor implements PluginAdmin {
       this.#o.callTimeoutMs,
       () => p.guard?.check(),
     );
+    peer.sequencer = host.sequencer;
     p.limiter = new CallLimiter(this.#o.limits, performance.now());
     p.pingSince = null;
     p.heap = 0;
@@ -655,6 +661,8 @@ export class PluginSupervisor implements PluginAdmin {
   // ---- traffic ----
 
   #onEnvelope(host: Host, envelope: SandboxEnvelope): void {
+    if (envelope[0] === "seq-stop") return host.sequencer.stopped(envelope[1], envelope[2]);
+    if (envelope[0] === "seq-timeout") return host.sequencer.timedOut(envelope[1], envelope[2]);
     const p = this.#plugins.get(envelope[1]);
     if (!p || p.host !== host) return; // a worker already let go of
     switch (envelope[0]) {

@@ -30,7 +30,36 @@ export interface Peer {
   request(method: string, params: unknown, options?: { timeoutMs?: number }): Promise<unknown>;
   /** Registers a callback run once when the connection closes. */
   onClose(fn: () => void): void;
+  /**
+   * Peers that can take requests in sequence in one go (plugin workers of one sandbox process) share
+   * one sequencer; absent for the others.
+   */
+  sequencer?: RequestSequencer;
 }
+
+/** One request of a {@link RequestSequencer.sequence}. */
+export interface SequencedRequest {
+  peer: Peer;
+  method: string;
+  /** The params as JSON text (the sequence's requests often share most of it). */
+  paramsJson: string;
+  /** How long the peer may take, counted from when its request is sent to it. */
+  timeoutMs: number;
+}
+
+/**
+ * Sends requests to several peers one after another without a round trip through the host between
+ * them: request k+1 goes to its peer as soon as request k was answered with `null` (nothing to report)
+ * or timed out. Any other answer ends the sequence there; the requests after it resolve with
+ * {@link NOT_SENT} and the caller sends them again (with what the answer changed).
+ */
+export interface RequestSequencer {
+  /** One promise per request: the answer, {@link NOT_SENT}, or a rejection (error, timeout, crash). */
+  sequence(requests: SequencedRequest[]): Promise<unknown>[];
+}
+
+/** What {@link RequestSequencer.sequence} resolves a request with when the sequence ended before it. */
+export const NOT_SENT: unique symbol = Symbol("not sent");
 
 /** Everything a handler may use besides its params. */
 export interface CallContext {

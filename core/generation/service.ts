@@ -507,9 +507,13 @@ export class GenerationService {
       };
       let settingsHook: EmitObserver | undefined;
       const settingsObserver: EmitObserver = {
-        before: (meta, args) =>
-          (settingsHook ??= recorder.observe(eventTypes.CHAT_COMPLETION_SETTINGS_READY)).before?.(meta, args),
-        after: (meta, ms, args, error) => settingsHook?.after?.(meta, ms, args, error),
+        before: (meta, args, reports) =>
+          (settingsHook ??= recorder.observe(eventTypes.CHAT_COMPLETION_SETTINGS_READY)).before?.(
+            meta,
+            args,
+            reports,
+          ),
+        after: (meta, ms, args, error, edits) => settingsHook?.after?.(meta, ms, args, error, edits),
       };
       const result = await llm.runWithTools(type, messages, signal, {
         apiSettingsOverride: responseLength(options.responseLength),
@@ -625,8 +629,8 @@ export class GenerationService {
     try {
       await this.#deps.events.emitObserved(eventTypes.GENERATE_TAKEOVER_DISPATCH, [payload], {
         before: observer.before,
-        after: (meta, ms, args, error) => {
-          observer.after?.(meta, ms, args, error);
+        after: (meta, ms, args, error, edits) => {
+          observer.after?.(meta, ms, args, error, edits);
           // the first claim wins; a later listener cannot replace it
           if (claimant === undefined && payload.takeoverHandle) claimant = meta.pluginId;
         },

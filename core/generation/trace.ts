@@ -106,29 +106,45 @@ export class TraceRecorder {
 
   /**
    * An observer for one emit of `event`: records each listener's time and the diff of the JSON form
-   * of the arguments it made.
+   * of the arguments it made. A listener whose lane reports its edits costs no copy of the arguments;
+   * the others are diffed against a JSON copy taken before them.
    */
   observe(event: string): EmitObserver & { done(): void } {
     const hook: TraceHook = { event, at: this.elapsed(), ms: 0, listeners: [] };
     this.trace.hooks.push(hook);
     const started = performance.now();
-    let before: unknown = undefined;
+    /** The JSON form of the arguments as the last listener left them, while it is known. */
+    let current: unknown = undefined;
+    let known = false;
+    let reported = false;
     return {
-      before: (_meta, args) => {
-        before ??= jsonForm(args);
+      before: (_meta, args, reportsEdits) => {
+        reported = reportsEdits;
+        if (!reportsEdits && !known) {
+          current = jsonForm(args);
+          known = true;
+        }
       },
-      after: (meta: ListenerMeta, ms, args, error) => {
-        const after = jsonForm(args);
+      after: (meta: ListenerMeta, ms, args, error, edits) => {
+        let diff: DiffOp[];
+        if (reported) {
+          // a lane's listener that failed changed nothing
+          diff = edits ?? [];
+          if (diff.length > 0) known = false; // the copy is stale; taken again when a listener needs it
+        } else {
+          const after = jsonForm(args);
+          diff = jsonDiff(current, after);
+          current = after;
+        }
         const entry: TraceListener = {
           pluginId: meta.pluginId,
           listenerName: meta.listenerName,
           source: meta.source,
           ms: round(ms),
-          diff: jsonDiff(before, after),
+          diff,
         };
         if (error !== undefined) entry.error = error instanceof Error ? error.message : String(error);
         hook.listeners.push(entry);
-        before = after;
       },
       done: () => {
         hook.ms = round(performance.now() - started);

@@ -4,20 +4,86 @@
  *
  * This thread never reads a frame: it stamps each worker message with the worker's plugin id and passes
  * it on. It exposes nothing to workers, and it exits as soon as the host's socket closes, so a host that
- * dies leaves no sandbox process behind.
+ * dies leaves no sandbox process behind. For a sequence of requests (`seq`: one hook's deliveries to
+ * several workers) it only compares the answer's first characters with the request's id and the whole
+ * answer with the one text that means "nothing changed", to know whether to post the next frame.
  *
  * Usage (by the host only): `deno run ... plugins/sandbox/main.ts <socket path>`
  * @module
  */
 
 import { LineWriter, readLines } from "../../core/lines.ts";
-import { type HostEnvelope, MAX_FRAME_CHARS, type WorkerPermissions } from "./protocol.ts";
+import { type HostEnvelope, MAX_FRAME_CHARS, type SequenceItem, type WorkerPermissions } from "./protocol.ts";
 
 const BOOTSTRAP = new URL("../worker/bootstrap.ts", import.meta.url);
 
 const conn = await Deno.connect({ transport: "unix", path: Deno.args[0] });
 const out = new LineWriter(conn);
 const workers = new Map<string, Worker>();
+
+/** A sequence being posted: the item whose answer it waits for, and each worker's deadline. */
+interface Sequence {
+  seq: number;
+  items: SequenceItem[];
+  at: number;
+  /** The answer to the current item starts with this. */
+  prefix: string;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  until: Map<string, number>;
+}
+
+const sequences = new Map<number, Sequence>();
+
+/** Posts the sequence's current item, skipping workers that are gone or out of time; ends it after the last. */
+function advance(s: Sequence): void {
+  for (; s.at < s.items.length; s.at++) {
+    const [id, requestId, frame, timeoutMs] = s.items[s.at];
+    const worker = workers.get(id);
+    if (!worker) continue; // killed: the host already failed its request
+    const now = performance.now();
+    let until = s.until.get(id);
+    if (until === undefined) s.until.set(id, until = now + timeoutMs);
+    if (until <= now) {
+      out.write(JSON.stringify(["seq-timeout", s.seq, s.at]));
+      continue;
+    }
+    s.prefix = `{"jsonrpc":"2.0","id":${JSON.stringify(requestId)},`;
+    s.timer = setTimeout(() => {
+      out.write(JSON.stringify(["seq-timeout", s.seq, s.at]));
+      s.at++;
+      advance(s);
+    }, until - now);
+    worker.postMessage(frame);
+    return;
+  }
+  sequences.delete(s.seq);
+}
+
+/** After a worker's frame went to the host: whether it answers a sequence's current item, and what follows. */
+function answered(id: string, frame: string): void {
+  for (const s of sequences.values()) {
+    if (s.items[s.at][0] !== id || !frame.startsWith(s.prefix)) continue;
+    clearTimeout(s.timer);
+    if (frame === `${s.prefix}"result":null}`) {
+      s.at++;
+      advance(s);
+    } else {
+      out.write(JSON.stringify(["seq-stop", s.seq, s.at + 1]));
+      sequences.delete(s.seq);
+    }
+    return;
+  }
+}
+
+/** A worker was terminated: sequences waiting for it go on. */
+function gone(id: string): void {
+  for (const s of [...sequences.values()]) {
+    if (s.items[s.at][0] !== id) continue;
+    clearTimeout(s.timer);
+    s.at++;
+    advance(s);
+  }
+}
 
 function spawn(id: string, permissions: WorkerPermissions): void {
   if (workers.has(id)) return;
@@ -33,7 +99,10 @@ function spawn(id: string, permissions: WorkerPermissions): void {
     const frame = event.data;
     if (typeof frame !== "string") out.write(JSON.stringify(["drop", id, typeof frame]));
     else if (frame.length > MAX_FRAME_CHARS) out.write(JSON.stringify(["drop", id, "oversize frame"]));
-    else out.write(JSON.stringify(["m", id, frame]));
+    else {
+      out.write(JSON.stringify(["m", id, frame]));
+      if (sequences.size > 0) answered(id, frame);
+    }
   };
   worker.onmessageerror = () => out.write(JSON.stringify(["drop", id, "undeserializable message"]));
   worker.onerror = (event: ErrorEvent) => {
@@ -58,7 +127,21 @@ function route(line: string): void {
     case "kill":
       workers.get(envelope[1])?.terminate();
       workers.delete(envelope[1]);
+      gone(envelope[1]);
       break;
+    case "seq": {
+      const s: Sequence = {
+        seq: envelope[1],
+        items: envelope[2],
+        at: 0,
+        prefix: "",
+        timer: undefined,
+        until: new Map(),
+      };
+      sequences.set(s.seq, s);
+      advance(s);
+      break;
+    }
   }
 }
 

@@ -26,7 +26,16 @@ export type HostEnvelope =
   /** Deliver one frame to several workers (context mirror updates). */
   | ["mc", ids: string[], frame: string]
   /** Terminate a worker. */
-  | ["kill", id: string];
+  | ["kill", id: string]
+  /**
+   * Requests to several workers in sequence: the sandbox process posts each frame when the one before
+   * it was answered with `null` or timed out (each worker's deadline counted from its first frame of the
+   * sequence); any other answer ends the sequence.
+   */
+  | ["seq", seq: number, items: SequenceItem[]];
+
+/** One request of a sequence: the worker, the request id its answer carries, the frame, the deadline. */
+export type SequenceItem = [id: string, requestId: string, frame: string, timeoutMs: number];
 
 /** Sandbox process → host. */
 export type SandboxEnvelope =
@@ -35,7 +44,11 @@ export type SandboxEnvelope =
   /** A worker failed (uncaught error outside the bootstrap's handlers, or a failed start). */
   | ["error", id: string, message: string]
   /** A worker posted something that is not a frame (not a string, or too large); it was dropped. */
-  | ["drop", id: string, what: string];
+  | ["drop", id: string, what: string]
+  /** A sequence ended before its item `index` (an answer that was not `null`): the rest was not sent. */
+  | ["seq-stop", seq: number, index: number]
+  /** The worker of a sequence's item `index` did not answer within its deadline; the sequence went on. */
+  | ["seq-timeout", seq: number, index: number];
 
 /** Largest frame, in UTF-16 units, either side forwards. */
 export const MAX_FRAME_CHARS = 16 * 1024 * 1024;

@@ -10,11 +10,18 @@ import { z } from "zod";
 import { LodgeError } from "../../core/errors.ts";
 import { guardPayloadEdit } from "../../core/event-guards.ts";
 import { eventTypes } from "../../core/event-types.ts";
-import type { EventBus, Listener } from "../../core/events.ts";
-import { mergeJson } from "../../core/json.ts";
+import type { EventBus, EventLane, Listener } from "../../core/events.ts";
+import { type DiffOp, jsonDiff, mergeJson } from "../../core/json.ts";
 import { applyPatch, type PatchOp, PatchOpsSchema } from "../../core/patch.ts";
 import { limitExceeded } from "../errors.ts";
-import { type CallContext, defineMethod, type Peer } from "../method.ts";
+import {
+  type CallContext,
+  defineMethod,
+  NOT_SENT,
+  type Peer,
+  type RequestSequencer,
+  type SequencedRequest,
+} from "../method.ts";
 import { PeerMethod } from "../peer-methods.ts";
 
 /** Options of {@link createEventMethods}. */
@@ -65,6 +72,16 @@ interface Subscription {
   fn: Listener;
 }
 
+/** What a lane needs of one awaited listener. */
+interface LaneItem {
+  peer: Peer;
+  listenerId: string;
+  event: string;
+  editor: GuardedEditor | null;
+  /** Forgets a `once` listener's id as it is called (nothing for the others). */
+  called: () => void;
+}
+
 /** A connection's listeners: event name → listener id → stand-in. */
 type PeerSubscriptions = Map<string, Map<string, Subscription>>;
 
@@ -76,6 +93,9 @@ export function createEventMethods(options: EventMethodsOptions = {}) {
   const deadlineMs = options.deadlineMs ?? 10_000;
   const maxListeners = options.maxListeners ?? MAX_LISTENERS_PER_EVENT;
   const registry = new WeakMap<Peer, PeerSubscriptions>();
+  // the stand-ins of awaited listeners that travel on a lane, and the lane of each sequencer
+  const laneItems = new WeakMap<Listener, LaneItem>();
+  const lanes = new WeakMap<RequestSequencer, EventLane>();
   // One emit's argument list → when each connection's share of that emit runs out.
   const deadlines = new WeakMap<unknown[], Map<Peer, number>>();
 
@@ -115,29 +135,35 @@ export function createEventMethods(options: EventMethodsOptions = {}) {
 
     const pluginId = ctx.caller.kind === "plugin" ? ctx.caller.pluginId : null;
     const lodge = ctx.lodge;
+    const editor: GuardedEditor | null = pluginId === null
+      ? null
+      : { pluginId, note: (text) => lodge.plugins?.note(pluginId, "warn", text) };
     const deliver = options.awaited
-      ? awaitedDelivery(
-        peer,
-        listenerId,
-        event,
-        (args) => remaining(args, peer),
-        pluginId === null ? null : { pluginId, note: (text) => lodge.plugins?.note(pluginId, "warn", text) },
-      )
+      ? awaitedDelivery(peer, listenerId, event, (args) => remaining(args, peer), editor)
       : (args: unknown[]) => peer.notify(PeerMethod.EVENT, { listenerId, event, args });
+    const called = once
+      ? () => {
+        if (byId.get(listenerId)?.fn === fn) byId.delete(listenerId);
+      }
+      : () => {};
     const fn: Listener = once
       ? (args: unknown[]) => {
-        if (byId.get(listenerId)?.fn === fn) byId.delete(listenerId);
+        called();
         return deliver(args);
       }
       : deliver;
     const bus = ctx.lodge.events;
     byId.set(listenerId, { bus, fn });
+    // awaited listeners of peers that can be asked in sequence travel together (see deliverRun)
+    const sequencer = options.awaited ? peer.sequencer : undefined;
+    if (sequencer) laneItems.set(fn, { peer, listenerId, event, editor, called });
     const listenerOptions = {
       priority: options.priority,
       pluginId: ctx.caller.kind === "plugin" ? ctx.caller.pluginId : undefined,
       listenerName: listenerId,
       source: ctx.caller.kind === "plugin" ? "plugin" : "socket",
       wholeArgs: true, // edits handed back may replace a whole argument
+      lane: sequencer ? laneOf(sequencer) : undefined,
     };
     if (once) bus.once(event, fn, listenerOptions);
     else bus.on(event, fn, listenerOptions);
@@ -145,6 +171,79 @@ export function createEventMethods(options: EventMethodsOptions = {}) {
     // microtask) and undoes the registration above instead of leaving a listener for a dead peer.
     if (firstOfPeer) peer.onClose(() => unsubscribeAll(peer, subs));
     return null;
+  }
+
+  function laneOf(sequencer: RequestSequencer): EventLane {
+    let lane = lanes.get(sequencer);
+    if (!lane) {
+      lanes.set(sequencer, lane = { deliver: (fns, args) => deliverRun(sequencer, fns, args) });
+    }
+    return lane;
+  }
+
+  /**
+   * Delivers a run of awaited listeners whose peers share a sequencer: the payload is serialized once
+   * and the peers are asked one after another without a host round trip between them while nobody edits
+   * it. An answer with an edit ends the sequence: the edit passes the guard and is applied here, as for a
+   * lone listener, and the rest of the run is asked again with the edited payload. Each listener keeps
+   * its connection's deadline for the emit.
+   */
+  function deliverRun(sequencer: RequestSequencer, fns: Listener[], args: unknown[]): Promise<DiffOp[]>[] {
+    const settled = fns.map(() => Promise.withResolvers<DiffOp[]>());
+    const run = async () => {
+      let todo = fns.map((_, k) => k);
+      while (todo.length > 0) {
+        const argsJson = JSON.stringify(args);
+        const sent: number[] = [];
+        const requests: SequencedRequest[] = [];
+        for (const k of todo) {
+          const item = laneItems.get(fns[k])!;
+          item.called();
+          const timeoutMs = Math.floor(remaining(args, item.peer));
+          if (timeoutMs <= 0) {
+            settled[k].reject(skipped(item.listenerId, item.event));
+            continue;
+          }
+          sent.push(k);
+          requests.push({
+            peer: item.peer,
+            method: PeerMethod.EVENT,
+            paramsJson: `{"listenerId":${JSON.stringify(item.listenerId)},"event":${
+              JSON.stringify(item.event)
+            },"args":${argsJson}}`,
+            timeoutMs,
+          });
+        }
+        todo = [];
+        const answers = requests.length > 0 ? sequencer.sequence(requests) : [];
+        for (let j = 0; j < sent.length; j++) {
+          const k = sent[j];
+          let answer: unknown;
+          try {
+            answer = await answers[j];
+          } catch (error) {
+            settled[k].reject(error);
+            continue;
+          }
+          if (answer === NOT_SENT) {
+            todo = sent.slice(j);
+            break;
+          }
+          try {
+            const item = laneItems.get(fns[k])!;
+            settled[k].resolve(applyAnswer(answer, args, item.listenerId, item.event, item.editor));
+          } catch (error) {
+            settled[k].reject(error);
+          }
+        }
+      }
+    };
+    run().catch((error) => {
+      for (const s of settled) s.reject(error); // only the unsettled ones take it
+    });
+    // the bus awaits them in turn: one settled early must not count as unhandled meanwhile
+    for (const s of settled) s.promise.catch(() => {});
+    return settled.map((s) => s.promise);
   }
 
   /** What is left of a connection's shared deadline in the emit `args` belongs to, ms. */
@@ -323,18 +422,35 @@ function awaitedDelivery(
 ): Listener {
   return async (args: unknown[]) => {
     const timeoutMs = Math.floor(budget(args));
-    if (timeoutMs <= 0) {
-      throw new LodgeError(
-        "timeout",
-        `listener ${listenerId} skipped: its connection spent its time on ${event}`,
-      );
-    }
+    if (timeoutMs <= 0) throw skipped(listenerId, event);
     const answer = await peer.request(PeerMethod.EVENT, { listenerId, event, args }, { timeoutMs });
-    if (typeof answer !== "object" || answer === null || !Object.hasOwn(answer, "patch")) return;
-    const ops = PatchOpsSchema.safeParse((answer as { patch: unknown }).patch);
-    if (!ops.success) throw new LodgeError("invalid", `listener ${listenerId} answered a malformed patch`);
-    if (ops.data.length > 0) patchArgs(args, ops.data, event, plugin);
+    applyAnswer(answer, args, listenerId, event, plugin);
   };
+}
+
+/** The error of a listener whose connection spent its share of the emit's deadline. */
+function skipped(listenerId: string, event: string): LodgeError {
+  return new LodgeError(
+    "timeout",
+    `listener ${listenerId} skipped: its connection spent its time on ${event}`,
+  );
+}
+
+/**
+ * Applies a listener's `{ patch }` answer to the payload (validated, guarded); other answers change
+ * nothing. Returns what changed in the payload's JSON form.
+ */
+function applyAnswer(
+  answer: unknown,
+  args: unknown[],
+  listenerId: string,
+  event: string,
+  plugin: GuardedEditor | null,
+): DiffOp[] {
+  if (typeof answer !== "object" || answer === null || !Object.hasOwn(answer, "patch")) return [];
+  const ops = PatchOpsSchema.safeParse((answer as { patch: unknown }).patch);
+  if (!ops.success) throw new LodgeError("invalid", `listener ${listenerId} answered a malformed patch`);
+  return ops.data.length > 0 ? patchArgs(args, ops.data, event, plugin) : [];
 }
 
 /** A plugin whose edits of host payloads pass the event's guard, and where dropped edits are noted. */
@@ -348,7 +464,7 @@ interface GuardedEditor {
  * in place: objects keep their identity (the emitter holds them) and values JSON cannot carry
  * (functions, handles) survive untouched. A plugin's edit first passes the event's payload guard.
  */
-function patchArgs(args: unknown[], ops: PatchOp[], event: string, plugin: GuardedEditor | null): void {
+function patchArgs(args: unknown[], ops: PatchOp[], event: string, plugin: GuardedEditor | null): DiffOp[] {
   const before = JSON.parse(JSON.stringify(args));
   const after = applyPatch(before, ops, "strict") as unknown[]; // a copy: a failing op leaves nothing half-applied
   if (plugin) {
@@ -360,5 +476,7 @@ function patchArgs(args: unknown[], ops: PatchOp[], event: string, plugin: Guard
       );
     }
   }
+  const edits = jsonDiff(before, after); // what the guard let through
   mergeJson(args, before, after);
+  return edits;
 }

@@ -1,7 +1,8 @@
 /**
  * The built-in slash commands, SillyTavern's common set: messages (`/send`, `/sendas`, `/sys`, `/del`,
  * `/cut`), generation (`/gen`, `/genraw`, `/trigger`, `/continue`, `/swipe`, `/regenerate`), chat
- * variables (`/setvar`, `/getvar`, `/addvar`, `/flushvar`) and the input (`/echo`, `/setinput`, `/help`).
+ * variables (`/setvar`, `/getvar`, `/addvar`, `/flushvar`), closures (`/if`, `/times`, `/while`, `/run`)
+ * and the input (`/echo`, `/setinput`, `/help`).
  * Each goes through the same core services as every other door.
  * @module
  */
@@ -14,6 +15,7 @@ import { chatVariables } from "../prompt/mod.ts";
 import type { PromptService } from "../prompt/service.ts";
 import { regexPlacement, type RegexService } from "../regex/mod.ts";
 import type { ChatMessage } from "../store.ts";
+import { closureBody } from "./parser.ts";
 import type { SlashCommand, SlashRegistry } from "./registry.ts";
 
 /** The services the built-ins use. */
@@ -25,6 +27,9 @@ export interface SlashServices {
 }
 
 const manual = { api: "manual", model: "slash command" };
+
+/** Most iterations of one `/times` or `/while` (SillyTavern's loop guard; here it cannot be turned off). */
+export const MAX_LOOP_ITERATIONS = 100;
 
 /** `"3"` or `"1-4"` (inclusive) over a chat of `length` messages. */
 function range(text: string, length: number): [number, number] {
@@ -46,9 +51,76 @@ function variables(prompt: PromptService): RecordingVariables {
   return new RecordingVariables(chatVariables(prompt.sources()), prompt.sources().prompt.globalVariables);
 }
 
+/**
+ * An operand of `/if` and `/while` as SillyTavern resolves it: a number, else the chat variable of that
+ * name, else the global one, else the text itself.
+ */
+function operand(vars: RecordingVariables, text: string | undefined): string | number | undefined {
+  if (text === undefined) return undefined;
+  if (text.trim() !== "" && !Number.isNaN(Number(text))) return Number(text);
+  for (const scope of ["local", "global"] as const) {
+    if (vars.get(scope, text) !== undefined) return readVariable(vars, scope, text);
+  }
+  return text;
+}
+
+/** Whether `left= rule= right=` holds (`a`/`b`, `first`/`second` and `x`/`y` too). */
+function condition(named: Record<string, string>, vars: RecordingVariables): boolean {
+  const a = operand(vars, named.left ?? named.a ?? named.first ?? named.x);
+  const b = operand(vars, named.right ?? named.b ?? named.second ?? named.y);
+  const rule = named.rule?.trim().toLowerCase() || (b === undefined ? "truthy" : "eq");
+  if (a === undefined) throw invalid("the condition needs left=");
+  if (rule === "truthy" || rule === "not") {
+    const text = String(a).trim().toLowerCase();
+    const truthy = ["true", "on", "1"].includes(text) ||
+      (!["false", "off", "0", ""].includes(text) && a !== 0);
+    return rule === "not" ? !truthy : truthy;
+  }
+  if (b === undefined) throw invalid(`the rule ${rule} needs right=`);
+  if (typeof a === "number" && typeof b === "number") {
+    switch (rule) {
+      case "eq":
+        return a === b;
+      case "neq":
+        return a !== b;
+      case "lt":
+        return a < b;
+      case "gt":
+        return a > b;
+      case "lte":
+        return a <= b;
+      case "gte":
+        return a >= b;
+    }
+  }
+  const [x, y] = [String(a).toLowerCase(), String(b).toLowerCase()];
+  switch (rule) {
+    case "eq":
+      return x === y;
+    case "neq":
+      return x !== y;
+    case "in":
+      return x.includes(y);
+    case "nin":
+      return !x.includes(y);
+    case "lt":
+    case "gt":
+    case "lte":
+    case "gte":
+      throw invalid(
+        `the rule ${rule} compares numbers; ${JSON.stringify(String(a))} or ${
+          JSON.stringify(String(b))
+        } is not one`,
+      );
+  }
+  throw invalid(`unknown rule ${rule}: eq, neq, lt, gt, lte, gte, in, nin or not`);
+}
+
 /** Adds the built-ins to a registry. */
 export function registerBuiltins(registry: SlashRegistry, services: SlashServices): void {
   const { context, generation, prompt, regex } = services;
+  // read afresh at each test: a loop's closure changes them
+  const operands = () => variables(prompt);
   const commands: SlashCommand[] = [
     {
       name: "send",
@@ -207,6 +279,66 @@ export function registerBuiltins(registry: SlashRegistry, services: SlashService
         if (!key) throw invalid("/flushvar needs a variable name");
         const { [key]: _gone, ...rest } = chatVariables(prompt.sources());
         await context.saveChatMetadata({ variables: rest });
+      },
+    },
+    {
+      name: "if",
+      takesClosures: true,
+      helpString: "Runs the closure when left= rule= right= holds (else= runs otherwise); rules: eq, neq, " +
+        "lt, gt, lte, gte, in, nin, not. An operand names a chat or global variable, or is a value.",
+      returns: "the result of the closure that ran",
+      callback: async ({ named, closures, run }) => {
+        if (closures[""] === undefined) throw invalid("/if needs a closure {: ... :} to run");
+        if (condition(named, operands())) return await run(closures[""]);
+        return closures.else === undefined ? "" : await run(closures.else);
+      },
+    },
+    {
+      name: "times",
+      takesClosures: true,
+      helpString: `Runs the closure N times (at most ${MAX_LOOP_ITERATIONS}); {{timesIndex}} counts from 0.`,
+      returns: "the result of the last run",
+      callback: async ({ unnamed, closures, run }) => {
+        const count = Number(unnamed);
+        if (unnamed === "" || !Number.isInteger(count) || count < 0) {
+          throw invalid("/times takes a count and a closure: /times 3 {: ... :}");
+        }
+        if (closures[""] === undefined) throw invalid("/times needs a closure {: ... :} to run");
+        let pipe: string | undefined;
+        for (let i = 0; i < Math.min(count, MAX_LOOP_ITERATIONS); i++) {
+          pipe = await run(closures[""], { pipe, macros: { timesIndex: String(i) } });
+        }
+        return pipe ?? "";
+      },
+    },
+    {
+      name: "while",
+      takesClosures: true,
+      helpString: `Runs the closure while left= rule= right= holds (at most ${MAX_LOOP_ITERATIONS} times).`,
+      returns: "the result of the last run",
+      callback: async ({ named, closures, run }) => {
+        if (closures[""] === undefined) throw invalid("/while needs a closure {: ... :} to run");
+        let pipe: string | undefined;
+        for (let i = 0; i < MAX_LOOP_ITERATIONS && condition(named, operands()); i++) {
+          pipe = await run(closures[""], { pipe });
+        }
+        return pipe ?? "";
+      },
+    },
+    {
+      name: "run",
+      takesClosures: true,
+      helpString: "Runs the closure kept in a chat or global variable (/setvar key=name {: ... :}).",
+      returns: "the closure's result",
+      callback: async ({ unnamed, closures, run }) => {
+        if (closures[""] !== undefined) return await run(closures[""]);
+        const name = unnamed.trim();
+        if (!name) throw invalid("/run needs the name of a variable holding a closure");
+        const vars = operands();
+        const value = vars.get("local", name) ?? vars.get("global", name);
+        const body = typeof value === "string" ? closureBody(value) : null;
+        if (body === null) throw invalid(`no closure in the variable ${name}`);
+        return await run(body);
       },
     },
     {

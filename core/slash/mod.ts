@@ -11,7 +11,7 @@
  * @module
  */
 
-export { parseSlash, type SlashCall, SlashSyntaxError } from "./parser.ts";
+export { closureBody, parseSlash, type SlashCall, SlashSyntaxError } from "./parser.ts";
 export {
   type SlashCommand,
   type SlashCommandInfo,
@@ -19,5 +19,12 @@ export {
   type SlashOutputs,
   SlashRegistry,
 } from "./registry.ts";
-export { type SlashServices } from "./builtins.ts";
-export { type SlashResult, SlashService, type SlashServiceDeps } from "./service.ts";
+export { MAX_LOOP_ITERATIONS, type SlashServices } from "./builtins.ts";
+export {
+  CLOSURE_BUDGET_MS,
+  MAX_CLOSURE_DEPTH,
+  MAX_RUN_COMMANDS,
+  type SlashResult,
+  SlashService,
+  type SlashServiceDeps,
+} from "./service.ts";

@@ -22,6 +22,18 @@ export interface SlashInvocation {
   unnamed: string;
   /** Side outputs of this run. */
   outputs: SlashOutputs;
+  /**
+   * For a command that takes closures (`takesClosures`): the bodies of its closure arguments by name
+   * (`""` for the one ending the unnamed argument, whose text before it is then `unnamed`). Empty for
+   * the others, which get closures as typed text.
+   */
+  closures: Record<string, string>;
+  /**
+   * Runs a closure's body (a pipe) within this run's limits and resolves with its result; its `{{pipe}}`
+   * starts as `pipe` (default: the result before this command), `macros` are added to those it sees
+   * (`{{timesIndex}}`). Rejects when a command of it fails.
+   */
+  run(body: string, options?: { pipe?: string; macros?: Record<string, string> }): Promise<string>;
 }
 
 /** A slash command. */
@@ -36,6 +48,8 @@ export interface SlashCommand {
   returns?: string;
   /** The plugin (or connection) that registered it; absent for built-ins. */
   owner?: string;
+  /** Whether it runs closures (see {@link SlashInvocation.closures}); built-ins only. */
+  takesClosures?: boolean;
   /** Runs the command; its result is the pipe's next value (nothing = ""). */
   callback(invocation: SlashInvocation): unknown;
 }

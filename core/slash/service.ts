@@ -8,7 +8,7 @@
 
 import { LodgeError } from "../errors.ts";
 import { parseSlash, SlashSyntaxError } from "./parser.ts";
-import { registerBuiltins, type SlashServices } from "./builtins.ts";
+import { MAX_LOOP_ITERATIONS, registerBuiltins, type SlashServices } from "./builtins.ts";
 import { type SlashOutputs, SlashRegistry } from "./registry.ts";
 
 /** What a run of a pipe produced. */
@@ -27,6 +27,39 @@ export interface SlashResult extends SlashOutputs {
 export interface SlashServiceDeps extends SlashServices {
   /** Expands macros in an argument. */
   substitute(text: string): Promise<string>;
+}
+
+/** Most commands one run executes, closures included. */
+export const MAX_RUN_COMMANDS = 10_000;
+/**
+ * How long the closures of one run may go on, from the first one's start; checked before each of their
+ * commands (a pipe without closures has no budget: each command is bounded by itself).
+ */
+export const CLOSURE_BUDGET_MS = 60_000;
+/** How deep closures may run inside closures (a closure that runs itself ends here). */
+export const MAX_CLOSURE_DEPTH = 16;
+
+/** One run's shared state: side outputs and what is left of its limits. */
+interface RunState {
+  outputs: SlashOutputs;
+  commands: number;
+  /** When the closures must be done; set as the first one starts. */
+  deadline: number | null;
+}
+
+/** What a pipe (or a closure's body) produced. */
+interface PipeOutcome {
+  ok: boolean;
+  pipe: string;
+  error?: string;
+  command?: string;
+}
+
+/** A failure inside a closure, carried out through the command that ran it. */
+class ClosureFailure extends Error {
+  constructor(readonly outcome: PipeOutcome) {
+    super(outcome.error);
+  }
 }
 
 /**
@@ -48,40 +81,95 @@ export class SlashService {
     registerBuiltins(this.registry, deps);
   }
 
-  /** Runs a pipe of commands; never rejects for a command's failure (see {@link SlashResult}). */
+  /**
+   * Runs a pipe of commands; never rejects for a command's failure (see {@link SlashResult}). Closures
+   * run within the run's limits: {@link MAX_LOOP_ITERATIONS} per loop, {@link MAX_RUN_COMMANDS}
+   * commands, {@link CLOSURE_BUDGET_MS} and {@link MAX_CLOSURE_DEPTH}.
+   */
   async run(text: string): Promise<SlashResult> {
-    const outputs: SlashOutputs = { echoes: [] };
-    let pipe = "";
+    const state: RunState = { outputs: { echoes: [] }, commands: 0, deadline: null };
+    const outcome = await this.#runPipe(text, state, "", {}, 0);
+    return { ...outcome, ...state.outputs };
+  }
+
+  async #runPipe(
+    text: string,
+    state: RunState,
+    input: string,
+    macros: Record<string, string>,
+    depth: number,
+  ): Promise<PipeOutcome> {
+    let pipe = input;
     let calls;
     try {
       calls = parseSlash(text);
     } catch (error) {
-      if (error instanceof SlashSyntaxError) return { ok: false, pipe, error: error.message, ...outputs };
+      if (error instanceof SlashSyntaxError) return { ok: false, pipe, error: error.message };
       throw error;
     }
     for (const call of calls) {
       const command = this.registry.get(call.name);
-      if (!command) {
-        return {
-          ok: false,
-          pipe,
-          error: `unknown command /${call.name}`,
-          command: `/${call.name}`,
-          ...outputs,
-        };
-      }
+      const name = `/${call.name}`;
+      if (!command) return { ok: false, pipe, error: `unknown command ${name}`, command: name };
       try {
-        const expand = (value: string) => this.#deps.substitute(value.replaceAll("{{pipe}}", pipe));
+        if (++state.commands > MAX_RUN_COMMANDS) {
+          throw new Error(`the run stopped: more than ${MAX_RUN_COMMANDS} commands`);
+        }
+        if (depth > 0 && performance.now() > state.deadline!) {
+          throw new Error(`the run stopped: its closures took longer than ${CLOSURE_BUDGET_MS} ms`);
+        }
+        // a long run of quick commands lets the host serve others now and then
+        if (state.commands % 64 === 0) await new Promise((resolve) => setTimeout(resolve, 0));
+        const before = pipe;
+        const expand = (value: string) => {
+          let out = value.replaceAll("{{pipe}}", before);
+          for (const [macro, v] of Object.entries(macros)) out = out.replaceAll(`{{${macro}}}`, v);
+          return this.#deps.substitute(out);
+        };
+        const typed = call.closures ?? {};
         const named: Record<string, string> = {};
-        for (const [key, value] of Object.entries(call.named)) named[key] = await expand(value);
-        const unnamed = call.unnamed === "" ? pipe : await expand(call.unnamed);
-        const result = await command.callback({ named, unnamed, outputs });
+        // closures are expanded when they run, not before
+        for (const [key, value] of Object.entries(call.named)) {
+          named[key] = typed[key] !== undefined ? value : await expand(value);
+        }
+        let unnamed: string;
+        if (call.unnamed === "") unnamed = pipe;
+        else if (call.lead === undefined) unnamed = await expand(call.unnamed);
+        else if (command.takesClosures) unnamed = await expand(call.lead.trim());
+        else unnamed = await expand(call.lead) + call.unnamed.slice(call.lead.length);
+        const run = async (
+          body: string,
+          options: { pipe?: string; macros?: Record<string, string> } = {},
+        ) => {
+          if (depth + 1 > MAX_CLOSURE_DEPTH) {
+            throw new Error(`the run stopped: closures nested deeper than ${MAX_CLOSURE_DEPTH}`);
+          }
+          state.deadline ??= performance.now() + CLOSURE_BUDGET_MS;
+          const outcome = await this.#runPipe(
+            body,
+            state,
+            options.pipe ?? before,
+            { ...macros, ...options.macros },
+            depth + 1,
+          );
+          if (!outcome.ok) throw new ClosureFailure(outcome);
+          return outcome.pipe;
+        };
+        const result = await command.callback({
+          named,
+          unnamed,
+          outputs: state.outputs,
+          closures: command.takesClosures ? typed : {},
+          run,
+        });
         pipe = result === undefined || result === null ? "" : String(result);
       } catch (error) {
+        // the innermost failure is what the caller needs to see
+        if (error instanceof ClosureFailure) return { ...error.outcome, ok: false, pipe };
         const message = error instanceof LodgeError || error instanceof Error ? error.message : String(error);
-        return { ok: false, pipe, error: message, command: `/${call.name}`, ...outputs };
+        return { ok: false, pipe, error: message, command: name };
       }
     }
-    return { ok: true, pipe, ...outputs };
+    return { ok: true, pipe };
   }
 }

@@ -5,6 +5,7 @@
  */
 
 import assert from "node:assert/strict";
+import { MAX_LOOP_ITERATIONS, MAX_RUN_COMMANDS } from "../../core/slash/mod.ts";
 import { RpcError } from "../../rpc/errors.ts";
 import { startGenerationHost } from "../support/generation-host.ts";
 
@@ -119,6 +120,78 @@ Deno.test("built-in slash commands change the chat and pipe their results", asyn
       g.rpc.call("runSlashCommand", ""),
       (e) => e instanceof RpcError && e.code === -32602,
     );
+  });
+});
+
+Deno.test("closures: /if, /times, /while and /run, bounded so a loop cannot hold the host", async (t) => {
+  await using g = await startGenerationHost({ stream: false });
+  const run = (text: string) => g.rpc.call("runSlashCommand", text);
+
+  await t.step("/if runs its closure or else=, comparing variables or values", async () => {
+    await run("/setvar key=mood calm");
+    assert.deepEqual((await run("/if left=mood right=calm {: /echo yes :}")).echoes, ["yes"]);
+    const no = await run("/if left=mood rule=neq right=calm else={: /echo no | /echo no2 :} {: /echo yes :}");
+    assert.deepEqual([no.pipe, no.echoes], ["no2", ["no", "no2"]]);
+    assert.equal((await run("/if left=10 rule=gt right=9 {: /echo {{pipe}}! :}")).pipe, "!");
+    assert.equal(
+      (await run("/echo in | /if left=mood rule=in right=al {: /echo {{pipe}}side :}")).pipe,
+      "inside",
+    );
+    assert.equal((await run("/if left=mood rule=nin right=al {: /echo x :}")).pipe, "");
+    const bad = await run("/if left=mood rule=lt right=3 {: /echo x :}");
+    assert.equal(bad.ok, false);
+    assert.match(bad.error!, /compares numbers/);
+  });
+
+  await t.step("/times runs N times with {{timesIndex}}, each run getting the one before", async () => {
+    const r = await run("/times 3 {: /echo i{{timesIndex}} | /addvar key=count 1 :} | /getvar count");
+    assert.deepEqual([r.ok, r.pipe, r.echoes], [true, "3", ["i0", "i1", "i2"]]);
+    const chained = await run("/echo > | /times 3 {: /echo {{pipe}}> :}");
+    assert.equal(chained.pipe, ">>>>");
+  });
+
+  await t.step("/while loops while its condition holds", async () => {
+    await run("/setvar key=i 0");
+    const r = await run("/while left=i rule=lt right=5 {: /addvar key=i 1 :} | /getvar i");
+    assert.deepEqual([r.ok, r.pipe], [true, "5"]);
+  });
+
+  await t.step("/run runs a closure kept in a variable", async () => {
+    await run("/setvar key=greet {: /echo hello {{char}} :}");
+    const char = g.lodge.context.snapshot({ chat: false }).name2;
+    assert.deepEqual((await run("/run greet")).echoes, [`hello ${char}`]);
+    const missing = await run("/run mood");
+    assert.deepEqual([missing.ok, missing.command], [false, "/run"]);
+  });
+
+  await t.step("an error inside a closure is returned with the command that failed", async () => {
+    const r = await run("/times 2 {: /echo a | /nope :} | /echo never");
+    assert.deepEqual([r.ok, r.command, r.echoes], [false, "/nope", ["a"]]);
+  });
+
+  await t.step("limits: loops are capped, runaway runs stop, the host answers meanwhile", async () => {
+    await run("/setvar key=n 0");
+    const capped = await run(`/times ${MAX_LOOP_ITERATIONS + 50} {: /addvar key=n 1 :} | /getvar n`);
+    assert.equal(capped.pipe, String(MAX_LOOP_ITERATIONS));
+    await run("/setvar key=j 0");
+    const endless = await run("/while left=1 right=1 {: /addvar key=j 1 :} | /getvar j");
+    assert.equal(endless.pipe, String(MAX_LOOP_ITERATIONS), "a condition that always holds stops at the cap");
+
+    await run("/setvar key=self {: /run self :}");
+    const recursive = await run("/run self");
+    assert.equal(recursive.ok, false);
+    assert.match(recursive.error!, /nested deeper than/);
+
+    // 100 × 100 × 2 commands: past the run's command limit, stopped; the host keeps answering
+    const started = performance.now();
+    let finished = false;
+    const pending = run("/times 100 {: /times 100 {: /echo x | /echo y :} :}").finally(() => finished = true);
+    for (let i = 0; i < 3; i++) assert.equal(typeof (await g.rpc.call("getMessageCount")), "number");
+    assert.equal(finished, false, "other calls were answered while the run went on");
+    const flood = await pending;
+    assert.equal(flood.ok, false);
+    assert.match(flood.error!, new RegExp(`more than ${MAX_RUN_COMMANDS} commands`));
+    assert.ok(performance.now() - started < 60_000);
   });
 });
 

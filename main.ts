@@ -154,7 +154,7 @@ function reason(error: unknown): string {
  * Holds an exclusive SQLite lock on `<data>/lodge.lock` for the life of the process; the OS drops it if
  * the process dies, so a crash never leaves a stale lock.
  */
-function takeLock(dataDir: string): DatabaseSync {
+export function takeLock(dataDir: string): DatabaseSync {
   const path = join(dataDir, "lodge.lock");
   try {
     // Opening for writing first tells "cannot write here" apart from "another host holds the lock".

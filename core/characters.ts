@@ -198,6 +198,20 @@ export class CharacterService {
   }
 
   /**
+   * Stores a group as an imported file has it (its own id and chats; members that are not there are kept,
+   * as SillyTavern keeps them); `conflict` when the id is taken. Emits `GROUP_UPDATED`.
+   */
+  async importGroup(group: Record<string, unknown>): Promise<Record<string, unknown>> {
+    return await this.#groupChanged(this.#store.transaction(() => {
+      const id = safeName(group.id, "group id");
+      if (this.#store.getDoc("group", id)) throw conflict(`group ${id} already exists`);
+      checkStored(GroupSchema, group, { what: "group" });
+      this.#store.putDoc("group", id, group);
+      return group;
+    }));
+  }
+
+  /**
    * Merges fields into a group (its id stays); `chat_id` is added to `chats` when new. Emits
    * `GROUP_UPDATED`.
    */

@@ -108,6 +108,7 @@ export const eventTypes = Object.freeze({
   WORLDINFO_ENTRIES_LOADED: "worldinfo_entries_loaded",
   REGEX_SCRIPT_CUT_OFF: "regex_script_cut_off",
   REGEX_SCRIPTS_CHANGED: "regex_scripts_changed",
+  IMPORT_PROGRESS: "import_progress",
 });
 
 /** A key of {@link eventTypes}. */

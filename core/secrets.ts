@@ -111,6 +111,11 @@ export class Secrets {
     return chosen?.value ?? null;
   }
 
+  /** Whether `value` is stored under `key` (an importer's check, so a second run adds nothing). */
+  async holds(key: string, value: string): Promise<boolean> {
+    return ((await this.#load()).get(key) ?? []).some((e) => e.value === value);
+  }
+
   /**
    * A scrubber for text that may echo any stored secret (an upstream error body): it removes every
    * 8-character or longer piece of every value. For the LLM client's error messages.

@@ -33,6 +33,15 @@ export interface ChatFileImport {
   skipped: SkippedLine[];
 }
 
+/** Options of {@link importChatFile}. */
+export interface ChatFileOptions {
+  /**
+   * The file may have no header line (SillyTavern 1.12's group chats: every line a message, the metadata
+   * kept in the group): the chat takes these header fields unless the first line is a header after all.
+   */
+  headerless?: { userName: string; characterName: string; metadata: Record<string, unknown> };
+}
+
 /**
  * Creates the chat `key` from a SillyTavern `.jsonl` file. The header's `user_name`, `character_name`
  * and `chat_metadata` become the chat's; its other fields (`create_date`, unknown ones) are kept for
@@ -49,6 +58,7 @@ export async function importChatFile(
   chats: ChatService,
   key: ChatKey,
   source: ByteReader,
+  options: ChatFileOptions = {},
 ): Promise<ChatFileImport> {
   const skipped: SkippedLine[] = [];
   let chat: ChatRecord | null = null;
@@ -71,8 +81,12 @@ export async function importChatFile(
         lineNo++;
         const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
         if (chat === null) {
-          chat = chats.create(key, headerFields(line));
-          return;
+          const headerless = options.headerless;
+          if (!headerless || looksLikeHeader(line)) {
+            chat = chats.create(key, headerFields(line));
+            return;
+          }
+          chat = chats.create(key, headerless);
         }
         if (line.trim() === "") return;
         let message: unknown;
@@ -89,6 +103,7 @@ export async function importChatFile(
       MAX_LINE,
       { trailing: true },
     );
+    if (chat === null && options.headerless) chat = chats.create(key, options.headerless);
     if (chat === null) throw invalid("the chat file is empty (no header line)");
     flush();
   } catch (error) {
@@ -99,6 +114,16 @@ export async function importChatFile(
   const created = chat as ChatRecord;
   chats.imported(created.id);
   return { chat: chats.find(created.key)!, messages: stored, skipped };
+}
+
+/** Whether a line is a header (it has no `mes` and has a header field), read cheaply from its text. */
+function looksLikeHeader(line: string): boolean {
+  try {
+    const value = JSON.parse(line);
+    return isObject(value) && !("mes" in value) && ("chat_metadata" in value || "user_name" in value);
+  } catch {
+    return false;
+  }
 }
 
 /** The header line as `create` takes it; a line that is not a header fails the file. */
@@ -134,7 +159,8 @@ export interface TextSink {
 
 /**
  * Writes a chat as SillyTavern's `.jsonl` (lines joined by `\n`, no newline after the last, as
- * SillyTavern writes them), reading its messages a page at a time.
+ * SillyTavern writes them), reading its messages a page at a time. A group chat has no header line (as
+ * SillyTavern 1.12 writes them) unless it was imported with one.
  *
  * @example
  * ```ts
@@ -143,12 +169,18 @@ export interface TextSink {
  * ```
  */
 export async function writeChatFile(chats: ChatService, chat: ChatRecord, sink: TextSink): Promise<void> {
-  const header: ChatHeader = headerOf(chat);
-  await sink.write(JSON.stringify(header));
+  const withHeader = chat.key.kind === "character" || Object.keys(chat.extra).length > 0;
+  if (withHeader) {
+    const header: ChatHeader = headerOf(chat);
+    await sink.write(JSON.stringify(header));
+  }
+  let first = !withHeader;
   for (let from = 0; from < chat.messageCount; from += BATCH) {
     const page = chats.messages(chat.id, from, BATCH);
     if (page.length === 0) break;
-    await sink.write(page.map((m) => "\n" + JSON.stringify(m)).join(""));
+    const text = page.map((m) => "\n" + JSON.stringify(m)).join("");
+    await sink.write(first ? text.slice(1) : text);
+    first = false;
   }
 }
 

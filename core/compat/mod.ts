@@ -18,6 +18,7 @@ export {
 } from "./card.ts";
 export {
   type ChatFileImport,
+  type ChatFileOptions,
   importChatFile,
   isReportable,
   MAX_LINE,
@@ -34,3 +35,11 @@ export {
 } from "./characters.ts";
 export { isPng, placeholderPng, readPngCard, writePngCard } from "./png.ts";
 export { humanizedDate } from "./dates.ts";
+export {
+  type FolderImportOptions,
+  type ImportCounts,
+  type ImportProgress,
+  type ImportReport,
+  importSillyTavernFolder,
+  type SkippedPath,
+} from "./folder-import.ts";

@@ -5,6 +5,7 @@
  */
 
 import { chatMethods } from "./chat.ts";
+import { compatMethods } from "./compat.ts";
 import { documentMethods } from "./documents.ts";
 import { eventMethods } from "./events.ts";
 import { extensionMethods } from "./extensions.ts";
@@ -41,4 +42,5 @@ export const methods = [
   ...extensionMethods,
   ...pluginMethods,
   ...healthMethods,
+  ...compatMethods,
 ] as const;

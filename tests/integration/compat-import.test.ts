@@ -1,0 +1,71 @@
+/**
+ * The SillyTavern folder import from outside: RPC `importSillyTavern` on a running host (token holders
+ * only) answering the report, and `deno task import-st <folder>` printing the same report.
+ */
+
+import assert from "node:assert/strict";
+import { REPO_ROOT, startTestHost } from "../support/host.ts";
+import { writeStFolder } from "../support/st-fixtures.ts";
+
+Deno.test("importSillyTavern over JSON-RPC", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "st-rpc-" });
+  const h = await startTestHost();
+  try {
+    await writeStFolder(dir);
+    const call = async (params: unknown[]) =>
+      (await h.post("/rpc", { jsonrpc: "2.0", id: 1, method: "importSillyTavern", params })).body;
+    const first = await call([{ path: dir }]);
+    assert.equal(first.result.imported.characters, 3, JSON.stringify(first));
+    assert.equal(first.result.imported.chats, 3);
+    assert.ok(first.result.skipped.some((s: { path: string }) => s.path === "secrets.json"));
+    const cards = (await h.post("/api/characters/all", {})).body.map((c: { avatar: string }) => c.avatar);
+    assert.ok(cards.includes("Alice.png") && cards.includes("Cleo.png"));
+    const second = await call([{ path: dir }]);
+    assert.deepEqual(Object.values(second.result.imported).filter((n) => n !== 0), []);
+    const missing = await call([{ path: `${dir}/nowhere` }]);
+    assert.equal(missing.error.code, -32602);
+    const bad = await call([{ path: 5 }]);
+    assert.equal(bad.error.code, -32602);
+  } finally {
+    await h.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("deno task import-st prints the report", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "st-cli-" });
+  const data = await Deno.makeTempDir({ prefix: "lodge-cli-" });
+  try {
+    await writeStFolder(dir);
+    const run = async (...args: string[]) => {
+      const out = await new Deno.Command("deno", {
+        args: ["task", "-q", "import-st", ...args],
+        cwd: REPO_ROOT,
+        stdout: "piped",
+        stderr: "piped",
+        env: { NO_COLOR: "1" },
+      }).output();
+      const dec = new TextDecoder();
+      return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+    };
+    const first = await run(dir, "--data", data, "--include-secrets");
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(
+      first.stdout,
+      /Imported: characters 3, chats 3, groupChats 2, groups 1, worlds 2, presets 2/,
+    );
+    assert.match(first.stdout, /secrets 1/);
+    assert.match(first.stdout, /instruct: not imported: Lodge does not model instruct templates/);
+    const json = await run(dir, "--data", data, "--json");
+    assert.equal(json.code, 0, json.stderr);
+    const report = JSON.parse(json.stdout);
+    assert.equal(report.imported.characters, 0);
+    assert.ok(report.unchanged > 10);
+    const none = await run(`${dir}/nowhere`, "--data", data);
+    assert.equal(none.code, 1);
+    assert.match(none.stderr, /is not a folder/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(data, { recursive: true });
+  }
+});

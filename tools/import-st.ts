@@ -1,0 +1,67 @@
+/**
+ * `deno task import-st <SillyTavern user folder> [--data ./data] [--include-secrets]`: imports a
+ * SillyTavern 1.12 user folder (`data/<user>/`) into a Lodge data folder and prints the report the RPC
+ * method `importSillyTavern` answers. The host must not be running on that data folder (the CLI takes
+ * its lock); with a running host, call `importSillyTavern` instead.
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { join, resolve } from "node:path";
+import { importSillyTavernFolder } from "../core/compat/mod.ts";
+import { Lodge } from "../core/lodge.ts";
+import { openSqliteStore } from "../core/sqlite-store.ts";
+import { takeLock } from "../main.ts";
+
+const HELP = `Usage: deno task import-st <SillyTavern user folder> [--data ./data] [--include-secrets]
+
+  --data             Lodge data folder (default ./data; created when missing)
+  --include-secrets  also import secrets.json (API keys)
+  --json             print the report as JSON`;
+
+const { values, positionals } = parseArgs({
+  args: Deno.args,
+  allowPositionals: true,
+  options: {
+    data: { type: "string", default: "./data" },
+    "include-secrets": { type: "boolean", default: false },
+    json: { type: "boolean", default: false },
+    help: { type: "boolean", default: false },
+  },
+});
+
+if (values.help || positionals.length !== 1) {
+  console.log(HELP);
+  Deno.exit(values.help ? 0 : 2);
+}
+
+const dataDir = resolve(values.data);
+await Deno.mkdir(dataDir, { recursive: true, mode: 0o700 });
+let lock;
+try {
+  lock = takeLock(dataDir);
+} catch (error) {
+  console.error(`Not imported: ${(error as Error).message}`);
+  Deno.exit(1);
+}
+const lodge = new Lodge(openSqliteStore(join(dataDir, "lodge.db")), { dataDir });
+try {
+  const report = await importSillyTavernFolder(lodge, resolve(positionals[0]), {
+    includeSecrets: values["include-secrets"],
+  });
+  if (values.json) console.log(JSON.stringify(report, null, 2));
+  else {
+    const counts = Object.entries(report.imported).map(([k, n]) => `${k} ${n}`).join(", ");
+    console.log(`Imported: ${counts}; already there: ${report.unchanged}.`);
+    if (report.skipped.length > 0) {
+      console.log(`Not imported (${report.skipped.length}):`);
+      for (const { path, reason } of report.skipped) console.log(`  ${path}: ${reason}`);
+    }
+  }
+} catch (error) {
+  console.error(`Not imported: ${(error as Error).message}`);
+  Deno.exitCode = 1;
+} finally {
+  lodge.close();
+  lock.close();
+}

@@ -17,6 +17,7 @@ import { Lodge } from "./core/lodge.ts";
 import { seedPresets } from "./core/presets.ts";
 import { seedDefaults } from "./core/seed.ts";
 import { openSqliteStore, type Synchronous } from "./core/sqlite-store.ts";
+import { installBundled } from "./plugins/install.ts";
 import { type PluginSupervisor, startPlugins } from "./plugins/supervisor.ts";
 import { createDispatcher } from "./rpc/dispatcher.ts";
 import { methods } from "./rpc/methods/mod.ts";
@@ -34,6 +35,13 @@ export interface HostOptions {
   maxBodyBytes?: number;
   /** SQLite commit mode; default `normal` (see `Synchronous`). */
   synchronous?: Synchronous;
+  /**
+   * Certificate authorities (PEM) that https page visits trust beside the system's: an embedder's private
+   * CA, or a test's own. Only this option adds trust; no setting or plugin can.
+   */
+  visitCa?: readonly string[];
+  /** Install the bundled plugins into a new data folder (default true). */
+  bundledPlugins?: boolean;
 }
 
 /** A running host. */
@@ -89,10 +97,13 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     lock = takeLock(dataDir);
     const token = options.token ?? await loadToken(dataDir);
     const store = openSqliteStore(join(dataDir, "lodge.db"), { synchronous: options.synchronous });
-    lodge = new Lodge(store, { dataDir });
+    lodge = new Lodge(store, { dataDir, visitCa: options.visitCa });
     seedPresets(lodge.store);
-    if (seedDefaults(lodge)) await lodge.context.selectCharacterById(0);
-    else await lodge.context.openMostRecent();
+    if (seedDefaults(lodge)) {
+      await lodge.context.selectCharacterById(0);
+      // a new data folder starts with the plugins Lodge ships (the search tools)
+      if (options.bundledPlugins !== false) await installBundled(dataDir);
+    } else await lodge.context.openMostRecent();
     // Plugins pipeline calls; 128 in flight lets the flood limits, not the dispatcher, judge a burst.
     const dispatcher = createDispatcher(methods, lodge, { maxInflight: 128 });
     const started = plugins = await startPlugins({ lodge, dispatcher, methods, dataDir });

@@ -37,6 +37,8 @@ export interface LodgeOptions {
   dataDir?: string | null;
   /** LLM client options (timeouts, retries, the offline model's pacing). */
   llm?: LlmOptions;
+  /** Certificate authorities (PEM) that https page visits trust beside the system's (none by default). */
+  visitCa?: readonly string[];
 }
 
 /** The aggregate of core services over one store. */
@@ -152,7 +154,7 @@ export class Lodge {
       worldInfo: this.worldInfoActivation,
       regex: this.regex,
     });
-    this.search = new SearchService(this.settings);
+    this.search = new SearchService(this.settings, { ca: options.visitCa });
     this.slash = new SlashService({
       context: this.context,
       generation: this.generation,

@@ -107,6 +107,26 @@ export async function installPlugin(dataDir: string, request: InstallRequest): P
   }
 }
 
+/** The plugins shipped with Lodge, one folder each. */
+export const BUNDLED_DIR = decodeURIComponent(new URL("./bundled", import.meta.url).pathname);
+
+/**
+ * Installs the plugins shipped with Lodge (`plugins/bundled/<id>/`) into a data folder, each that is not
+ * there yet, with its manifest's grants accepted: the user did not pick them, but they come with Lodge
+ * and ask for nothing the host does not already do for them. Resolves with the ids installed.
+ */
+export async function installBundled(dataDir: string): Promise<string[]> {
+  const installed: string[] = [];
+  for await (const entry of Deno.readDir(BUNDLED_DIR)) {
+    if (!entry.isDirectory) continue;
+    if (await Deno.lstat(`${dataDir}/plugins/${entry.name}`).then(() => true, () => false)) continue;
+    const result = await installPlugin(dataDir, { path: `${BUNDLED_DIR}/${entry.name}`, id: entry.name });
+    await (await GrantStore.open(dataDir)).record(result.id, result.grants);
+    installed.push(result.id);
+  }
+  return installed.sort();
+}
+
 /** Copies a plugin folder (checked as discovery checks one) within the size limits; answers the copy. */
 async function copyFolder(source: string, target: string, limits: ArchiveLimits): Promise<string> {
   const walk = await walkFolder(source, basename(source));

@@ -14,7 +14,7 @@ import { searchProvider, type SearchQuery, type SearchResult } from "./provider.
 import { visitPage, type VisitResult } from "./visit.ts";
 
 export type { SearchHit, SearchQuery, SearchResult } from "./provider.ts";
-export type { VisitResult } from "./visit.ts";
+export type { VisitOptions, VisitResult } from "./visit.ts";
 export { htmlToText, visitPage } from "./visit.ts";
 export { refusalReason } from "./address.ts";
 
@@ -35,9 +35,15 @@ export interface SearchSettings {
 /** Search and visit over the user's settings. */
 export class SearchService {
   readonly #settings: SettingsService;
+  readonly #ca: readonly string[];
 
-  constructor(settings: SettingsService) {
+  /**
+   * @param settings where `extension_settings.search` lives
+   * @param options `ca`: certificate authorities (PEM) https visits trust beside the system's
+   */
+  constructor(settings: SettingsService, options: { ca?: readonly string[] } = {}) {
     this.#settings = settings;
+    this.#ca = options.ca ?? [];
   }
 
   /** The current `extension_settings.search`. */
@@ -88,6 +94,7 @@ export class SearchService {
       maxBytes,
       timeoutMs: this.#timeout(),
       maxRedirects: 5,
+      ca: this.#ca,
       allowPrivate: c.allow_private_addresses === true,
       allowAddresses: Array.isArray(c.allow_addresses)
         ? c.allow_addresses.filter((a) => typeof a === "string")

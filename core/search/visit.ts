@@ -1,6 +1,6 @@
 /**
- * The host's page visit: resolve the name once, refuse addresses the user did not allow, connect to the
- * very address that was checked (node:http's `lookup` hands the socket the checked address, so no second
+ * The host's page visit, over http or https: resolve the name once, refuse addresses the user did not
+ * allow, connect to the very address that was checked (node:http's `lookup` hands the socket the checked address, so no second
  * lookup can swap it), follow redirects by hand through the same check, cap bytes and time, and turn the
  * page into readable text.
  * @module
@@ -9,6 +9,7 @@
 import http from "node:http";
 import https from "node:https";
 import { isIP, type LookupFunction } from "node:net";
+import tls from "node:tls";
 import { convert } from "html-to-text";
 import { decodeHTML } from "entities";
 import { LodgeError } from "../errors.ts";
@@ -36,6 +37,11 @@ export interface VisitOptions {
   allowPrivate: boolean;
   /** Non-public addresses reachable even so: exact addresses or IPv4 CIDR blocks. */
   allowAddresses?: readonly string[];
+  /**
+   * More certificate authorities (PEM) trusted for https pages, beside the system's; none unless the host
+   * was started with them (a private CA, or a test's own).
+   */
+  ca?: readonly string[];
 }
 
 /** What a visit returns. */
@@ -91,7 +97,13 @@ interface RawResponse {
 }
 
 /** One GET to the checked address, reading at most `maxBytes`. */
-function get(url: URL, target: { address: string; family: 4 | 6 }, maxBytes: number, signal: AbortSignal) {
+function get(
+  url: URL,
+  target: { address: string; family: 4 | 6 },
+  maxBytes: number,
+  signal: AbortSignal,
+  ca: readonly string[],
+) {
   const lookup: LookupFunction = (_host, options, callback) => {
     if (options.all) callback(null, [target]);
     else callback(null, target.address, target.family);
@@ -102,6 +114,8 @@ function get(url: URL, target: { address: string; family: 4 | 6 }, maxBytes: num
       method: "GET",
       lookup,
       signal,
+      // `ca` replaces the trusted roots: the system's stay, the host's extra ones join them
+      ...(url.protocol === "https:" && ca.length > 0 ? { ca: [...tls.rootCertificates, ...ca] } : {}),
       headers: {
         "user-agent": "Lodge/1 (page visit)",
         accept: "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.5",
@@ -214,7 +228,7 @@ export async function visitPage(input: string, options: VisitOptions): Promise<V
       }
       const target = await checkedAddress(url, options);
       signal.throwIfAborted();
-      const res = await get(url, target, options.maxBytes, signal);
+      const res = await get(url, target, options.maxBytes, signal, options.ca ?? []);
       if (res.status >= 300 && res.status < 400 && res.location) {
         if (hop >= options.maxRedirects) {
           throw new LodgeError("invalid", `more than ${options.maxRedirects} redirects`);

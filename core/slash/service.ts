@@ -8,7 +8,7 @@
 
 import { LodgeError } from "../errors.ts";
 import { parseSlash, SlashSyntaxError } from "./parser.ts";
-import { MAX_LOOP_ITERATIONS, registerBuiltins, type SlashServices } from "./builtins.ts";
+import { registerBuiltins, type SlashServices } from "./builtins.ts";
 import { type SlashOutputs, SlashRegistry } from "./registry.ts";
 
 /** What a run of a pipe produced. */
@@ -83,7 +83,7 @@ export class SlashService {
 
   /**
    * Runs a pipe of commands; never rejects for a command's failure (see {@link SlashResult}). Closures
-   * run within the run's limits: {@link MAX_LOOP_ITERATIONS} per loop, {@link MAX_RUN_COMMANDS}
+   * run within the run's limits: `MAX_LOOP_ITERATIONS` (builtins.ts) per loop, {@link MAX_RUN_COMMANDS}
    * commands, {@link CLOSURE_BUDGET_MS} and {@link MAX_CLOSURE_DEPTH}.
    */
   async run(text: string): Promise<SlashResult> {

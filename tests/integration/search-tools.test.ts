@@ -9,6 +9,7 @@ import type { Lodge } from "../../core/lodge.ts";
 import { refusalReason } from "../../core/search/mod.ts";
 import { startGenerationHost } from "../support/generation-host.ts";
 import { startTestHost } from "../support/host.ts";
+import { writePluginFolder } from "../support/sandbox-harness.ts";
 
 const BUNDLED = new URL("../../plugins/bundled/search/", import.meta.url);
 
@@ -277,3 +278,55 @@ Deno.test("the bundled search plugin: a model calls luker_web_search and Luker.s
     await web.server.shutdown();
   }
 });
+
+Deno.test("a new data folder runs the bundled search plugin; deleting it uninstalls it", async () => {
+  const web = startWeb();
+  const dataDir = await Deno.makeTempDir({ prefix: "lodge-bundled-" });
+  await writePluginFolder(dataDir, { id: "reader", files: { "index.js": READER } });
+  try {
+    const host = await startTestHost({ dataDir, bundledPlugins: true });
+    try {
+      const lodge = host.host.lodge;
+      const search = lodge.plugins!.list().find((p) => p.id === "search");
+      assert.ok(search, "the bundled plugin is installed");
+      assert.equal(search.state, "running", JSON.stringify(search));
+      // the host performs searches and visits: the plugin holds no network grant at all
+      assert.deepEqual(search.grants.net, []);
+      const installed = JSON.parse(await Deno.readTextFile(`${dataDir}/plugins/search/manifest.json`));
+      assert.equal(installed.net, undefined);
+
+      await configure(lodge, { provider_url: web.base, allow_addresses: ["127.0.0.1"] });
+      const reader = await waitForLine(lodge, "reader", "reader ");
+      assert.deepEqual(reader.titles, ["Result 0", "Result 1"], "Luker.searchTools works in another worker");
+      const found = await host.post("/api/plugins/search/search", { query: "routes", max_results: 3 });
+      assert.deepEqual([found.status, found.body.results.length], [200, 3]);
+      const page = await host.post("/api/plugins/search/visit", { url: `${web.base}/page` });
+      assert.deepEqual([page.status, page.body.title], [200, "Café & Tea"]);
+    } finally {
+      await host.close();
+    }
+
+    await Deno.remove(`${dataDir}/plugins/search`, { recursive: true });
+    const again = await startTestHost({ dataDir, bundledPlugins: true, keepData: true });
+    try {
+      const ids = again.host.lodge.plugins!.list().map((p) => p.id);
+      assert.deepEqual(ids, ["reader"], "a plugin the user removed stays removed");
+    } finally {
+      await again.close();
+    }
+  } finally {
+    await web.server.shutdown();
+    await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+  }
+});
+
+/** Waits for a plugin's log line starting with `prefix` and parses the JSON after it. */
+async function waitForLine(lodge: Lodge, id: string, prefix: string): Promise<Record<string, unknown>> {
+  const end = Date.now() + 30_000;
+  while (Date.now() < end) {
+    const line = lodge.plugins?.logs(id).map((l) => l.text).findLast((t) => t.startsWith(prefix));
+    if (line) return JSON.parse(line.slice(prefix.length));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`no "${prefix}" line from ${id}: ${JSON.stringify(lodge.plugins?.logs(id))}`);
+}

@@ -120,7 +120,8 @@ export interface TestHostOptions extends Omit<HostOptions, "dataDir" | "port"> {
 
 /**
  * Starts a host in this process via `startHost` on `127.0.0.1`, port 0, a fresh temp data folder and a
- * random token (first-run seeding happens as in production).
+ * random token (first-run seeding happens as in production; the bundled plugins are installed only with
+ * `bundledPlugins: true`).
  */
 export async function startTestHost(options: TestHostOptions = {}): Promise<TestHost> {
   const ownDir = options.dataDir === undefined;
@@ -133,6 +134,9 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
       dataDir,
       token: options.token ?? crypto.randomUUID(),
       maxBodyBytes: options.maxBodyBytes,
+      visitCa: options.visitCa,
+      // tests start with no plugin unless they ask (each bundled one is a worker to start)
+      bundledPlugins: options.bundledPlugins ?? false,
     });
   } catch (error) {
     if (ownDir) await Deno.remove(dataDir, { recursive: true });

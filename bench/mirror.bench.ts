@@ -12,7 +12,9 @@
 
 import * as Comlink from "comlink";
 import { Channel } from "../plugins/worker/channel.ts";
+import { eventTypes } from "../core/event-types.ts";
 import { createContext } from "../plugins/worker/context.ts";
+import { createPresets } from "../plugins/worker/presets.ts";
 import { callHost, createRpcEndpoint } from "../plugins/worker/endpoint.ts";
 import { WorkerEventSource } from "../plugins/worker/events.ts";
 import { WorkerExtensions } from "../plugins/worker/extensions.ts";
@@ -62,9 +64,9 @@ function contextOf(count: number) {
     channel,
     mirror,
     eventSource: new WorkerEventSource(channel, report),
-    eventTypes: {},
+    eventTypes,
     extensions: new WorkerExtensions(channel, {}, report),
-    presets: {},
+    presets: createPresets(channel, mirror, remote),
     tools: new WorkerTools(channel, () => ({ supported: false }) as never),
     sendOpenAIRequest: createSendOpenAIRequest(channel, report),
     createMessageEditorHandle: createEditorHandles(channel, report),
@@ -72,7 +74,7 @@ function contextOf(count: number) {
     registerManagedRegexProvider: createRegexProviders(channel),
     slash: new WorkerSlashCommands(channel),
     remote,
-  }) as { chat: { mes: string }[]; getMessage(i: number): { mes: string } };
+  }) as unknown as { chat: { mes: string }[]; getMessage(i: number): { mes: string } };
   return { ctx, mirror };
 }
 

@@ -35,15 +35,87 @@ import type { ChatKey, ChatMessage, ChatRecord } from "./store.ts";
 /** The read-only data `getContext()` exposes. */
 export interface ContextSnapshot {
   chat: ChatMessage[];
+  /**
+   * The characters, in the order `characterId` indexes.
+   *
+   * @example
+   * ```js
+   * const names = Luker.getContext().characters.map((c) => c.name);
+   * ```
+   */
   characters: CharacterView[];
+  /**
+   * The groups.
+   *
+   * @example
+   * ```js
+   * const groupIds = Luker.getContext().groups.map((g) => g.id);
+   * ```
+   */
   groups: Record<string, unknown>[];
+  /**
+   * The user's name (the persona's).
+   *
+   * @example
+   * ```js
+   * console.log(`Hello, ${Luker.getContext().name1}`);
+   * ```
+   */
   name1: string;
+  /**
+   * The speaking character's name.
+   *
+   * @example
+   * ```js
+   * console.log(Luker.getContext().name2);
+   * ```
+   */
   name2: string;
+  /**
+   * The open character's index in `characters`; null in a group chat.
+   *
+   * @example
+   * ```js
+   * const { characters, characterId } = Luker.getContext();
+   * const card = characterId === null ? null : characters[characterId];
+   * ```
+   */
   characterId: number | null;
+  /**
+   * The open group's id; null in a character chat.
+   *
+   * @example
+   * ```js
+   * const inGroup = Luker.getContext().groupId !== null;
+   * ```
+   */
   groupId: string | null;
+  /**
+   * The open chat's id (file name or group chat id).
+   *
+   * @example
+   * ```js
+   * const id = Luker.getContext().chatId;
+   * ```
+   */
   chatId: string | null;
+  /**
+   * The open chat's metadata (change it with `saveChatMetadata`).
+   *
+   * @example
+   * ```js
+   * const note = Luker.getContext().chat_metadata.note_prompt;
+   * ```
+   */
   chat_metadata: Record<string, unknown>;
-  /** Whether the live connection answers: `valid`, `no_connection` (not checked yet) or an error text. */
+  /**
+   * Whether the live connection answers: `valid`, `no_connection` (not checked yet) or an error text.
+   *
+   * @example
+   * ```js
+   * console.log(Luker.getContext().online_status);
+   * ```
+   */
   online_status: string;
   /** What `context.presets` and the tool-calling checks read in a worker. */
   presets: PresetsView;

@@ -8,85 +8,32 @@
  * logs them against the plugin). Edits by token holders (the UI, tools) are not guarded: they may make
  * the same changes directly.
  *
- * Every emit whose payload the host reads back declares its guard in {@link eventGuards}, beside the
- * event table:
- *
- * ```ts
- * // core/event-guards.ts
- * export const eventGuards = {
- *   // the listeners may edit the prompt, never where it is sent
- *   [eventTypes.CHAT_COMPLETION_SETTINGS_READY]: { connection: ["/0"] },
- *   // read back only as a reply: no edit sticks
- *   [eventTypes.TOOL_CALLS_PERFORMED]: { readOnly: true },
- *   // a hook whose first argument is `{ type, prompt, options: { url } }`
- *   [eventTypes.GENERATION_BEFORE_API_REQUEST]: { frozen: ["/0/type"], connection: ["/0/options"] },
- * };
- * ```
+ * Every emit whose payload the host reads back declares its guard beside its arguments in
+ * `hostEvents` (`core/event-payloads.ts`); {@link eventGuards} is read from there.
  *
  * Paths are JSON pointers into the argument list (`/0` is the first argument); a `*` segment matches
  * every key or index there.
  * @module
  */
 
-import { eventTypes } from "./event-types.ts";
+import { type HostEvent, hostEvents, type PayloadGuard } from "./event-payloads.ts";
 import { CONNECTION_FIELDS } from "./llm/settings.ts";
 import { deepEqual, isObject } from "./json.ts";
 
-/** What plugins may not change in one event's payload. */
-export interface PayloadGuard {
-  /** No edit by a plugin sticks (the host reads the payload back only to hand it on). */
-  readOnly?: boolean;
-  /** Values (pointers into the argument list, `*` for any key or index) a plugin may not change. */
-  frozen?: readonly string[];
-  /**
-   * Objects (pointers, `*` allowed) whose connection keys (see {@link isConnectionKey}) a plugin may
-   * not change, add or remove: where requests go, with which model, key or proxy.
-   */
-  connection?: readonly string[];
-}
+export type { PayloadGuard };
 
 /**
- * The guards of the host events whose payload the host reads back. An event missing here is one whose
- * payload the host does not read back (its listeners' edits reach only the listeners after them).
+ * The guards of the host events whose payload the host reads back (from `hostEvents`). An event missing
+ * here is one whose payload the host does not read back (its listeners' edits reach only the listeners
+ * after them).
  */
-export const eventGuards: Readonly<Record<string, PayloadGuard>> = Object.freeze({
-  // presets.select stores `preset` as the live copy: a plugin's presets.save keeps the connection
-  [eventTypes.OAI_PRESET_CHANGED_BEFORE]: {
-    connection: ["/0/preset", "/0/settings"],
-    frozen: ["/0/presetName"],
-  },
-  // the body sent upstream: sampling and messages are the listeners', the connection is not
-  [eventTypes.CHAT_COMPLETION_SETTINGS_READY]: { connection: ["/0"], frozen: ["/0/type"] },
-  // listeners may offer more tools (as registerFunctionTool does), for the type asked
-  [eventTypes.LLM_FUNCTION_TOOL_REGISTER]: { frozen: ["/0/type"], connection: ["/0/tools/*/function"] },
-  // handed back to the caller of the tool loop as the calls that ran
-  [eventTypes.TOOL_CALLS_PERFORMED]: { readOnly: true },
-  // handed back to the writer as what was stored
-  [eventTypes.WORLDINFO_UPDATED]: { readOnly: true },
-  [eventTypes.CONNECTION_PROFILE_CREATED]: { readOnly: true },
-  [eventTypes.CONNECTION_PROFILE_UPDATED]: { readOnly: true },
-  [eventTypes.CONNECTION_PROFILE_DELETED]: { readOnly: true },
-  // the generation pipeline reads these back: history, scan input, World Info, prompt and takeover
-  // handle are the listeners'; the generation's type and flags, and where the request goes, are not
-  [eventTypes.GENERATION_CONTEXT_READY]: {
-    frozen: ["/0/type", "/0/dryRun", "/0/isContinue", "/0/isImpersonate"],
-  },
-  [eventTypes.GENERATION_BEFORE_WORLD_INFO_SCAN]: { frozen: ["/0/type", "/0/dryRun"] },
-  [eventTypes.GENERATION_AFTER_WORLD_INFO_SCAN]: { frozen: ["/0/type", "/0/dryRun"] },
-  [eventTypes.GENERATION_WORLD_INFO_FINALIZED]: { frozen: ["/0/type", "/0/dryRun"] },
-  [eventTypes.GENERATE_BEFORE_COMBINE_PROMPTS]: { frozen: ["/0/type", "/0/dryRun"] },
-  [eventTypes.GENERATE_AFTER_COMBINE_PROMPTS]: { frozen: ["/0/dryRun"] },
-  [eventTypes.CHAT_COMPLETION_PROMPT_READY]: { frozen: ["/0/dryRun"] },
-  [eventTypes.GENERATE_AFTER_DATA]: { frozen: ["/0/type", "/1"], connection: ["/0"] },
-  [eventTypes.GENERATE_TAKEOVER_DISPATCH]: {
-    frozen: ["/0/type", "/0/isContinue", "/0/isStreamingEnabled"],
-    connection: ["/0/generateData"],
-  },
-  [eventTypes.GENERATION_BEFORE_API_REQUEST]: {
-    frozen: ["/0/type", "/0/stream", "/0/options"],
-    connection: ["/0/data"],
-  },
-});
+export const eventGuards: Readonly<Record<string, PayloadGuard>> = Object.freeze(
+  Object.fromEntries(
+    Object.entries(hostEvents as Record<string, HostEvent>).flatMap(([name, event]) =>
+      event.guard ? [[name, event.guard]] : []
+    ),
+  ),
+);
 
 /** Connection keys besides the preset's {@link CONNECTION_FIELDS}. */
 const MORE_CONNECTION_KEYS = new Set([

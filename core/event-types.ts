@@ -111,5 +111,9 @@ export const eventTypes = Object.freeze({
   IMPORT_PROGRESS: "import_progress",
 });
 
+/** The event-type table's type: each key with the literal name it stands for. */
+export interface EventTypes extends EventTypeTable {}
+type EventTypeTable = typeof eventTypes;
+
 /** A key of {@link eventTypes}. */
 export type EventTypeKey = keyof typeof eventTypes;

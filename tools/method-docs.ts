@@ -10,7 +10,12 @@
  * @module
  */
 
-import { type ContentDescriptor, createOpenRpcDocument, type JsonSchema } from "../rpc/openrpc.ts";
+import {
+  type ContentDescriptor,
+  createOpenRpcDocument,
+  type JsonSchema,
+  type OpenRpcMethod,
+} from "../rpc/openrpc.ts";
 import type { MethodSpec } from "../rpc/method.ts";
 import { methods } from "../rpc/methods/mod.ts";
 
@@ -108,6 +113,14 @@ function signature(m: ReturnType<typeof createOpenRpcDocument>["methods"][number
   return `${m.name}(${params.join(", ")}): Promise<${typeText(m.result.schema, 1)}>`;
 }
 
+/** A method's example: its `example` field, else a call naming its parameters. */
+export function exampleOf(spec: MethodSpec | undefined, m: OpenRpcMethod): string {
+  return spec?.example ??
+    `const result = await ctx.${m.name}(${
+      m.params.map((p) => p["x-variadic"] ? `...${p.name}` : p.name).join(", ")
+    });`;
+}
+
 /**
  * The generated part of `docs/api.md`: every method of the table a plugin may call, grouped by the first
  * part of its name, each with its signature, summary and example. A method's example is its `example`
@@ -119,10 +132,7 @@ export function renderApiMethods(table: readonly MethodSpec[] = methods): string
   const out = [API_BEGIN, ""];
   for (const m of doc.methods) {
     if (m["x-capability"] !== "plugin") continue;
-    const example = specs.get(m.name)?.example ??
-      `const result = await ctx.${m.name}(${
-        m.params.map((p) => p["x-variadic"] ? `...${p.name}` : p.name).join(", ")
-      });`;
+    const example = exampleOf(specs.get(m.name), m);
     out.push(
       `### \`${m.name}\``,
       "",

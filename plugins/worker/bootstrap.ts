@@ -19,10 +19,11 @@
  */
 
 import * as Comlink from "comlink";
+import type { EventTypes } from "../../core/event-types.ts";
 import type { PresetsView } from "../../core/llm/presets-view.ts";
 import { Channel } from "./channel.ts";
 import { captureConsole } from "./console.ts";
-import { createContext } from "./context.ts";
+import { createContext, createGlobal } from "./context.ts";
 import { createRegexProviders } from "./regex.ts";
 import { WorkerSlashCommands } from "./slash.ts";
 import { WorkerEventSource } from "./events.ts";
@@ -36,9 +37,6 @@ import { callHost, createRpcEndpoint } from "./endpoint.ts";
 import { createEditorHandles } from "./takeover.ts";
 import { WorkerTools } from "./tools.ts";
 import { PeerMethod } from "../../rpc/peer-methods.ts";
-
-/** The search tools' names, as Luker names them. */
-const SEARCH_TOOL_NAMES = Object.freeze({ SEARCH: "luker_web_search", VISIT: "luker_web_visit" });
 
 /** The `load` request's params. */
 interface LoadParams {
@@ -123,7 +121,7 @@ channel.onRequest(PeerMethod.LOAD, async (params) => {
     channel,
     mirror,
     eventSource,
-    eventTypes: Object.freeze({ ...p.eventTypes }),
+    eventTypes: Object.freeze({ ...p.eventTypes }) as EventTypes,
     extensions,
     presets: createPresets(channel, mirror, remote),
     tools,
@@ -134,14 +132,7 @@ channel.onRequest(PeerMethod.LOAD, async (params) => {
     slash,
     remote,
   });
-  const entry = Object.freeze({
-    getContext: () => context,
-    /** The bundled search plugin's `searchTools` API with its tool names; null while it is not running. */
-    get searchTools() {
-      const api = extensions.get("searchTools");
-      return api ? Object.freeze({ toolNames: SEARCH_TOOL_NAMES, ...api }) : null;
-    },
-  });
+  const entry = createGlobal(context, extensions);
   for (const name of ["Luker", "SillyTavern", "st"]) {
     Object.defineProperty(globalThis, name, { value: entry, enumerable: true });
   }

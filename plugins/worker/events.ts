@@ -7,11 +7,135 @@
  * @module
  */
 
+import type { HostEventArgs } from "../../core/event-payloads.ts";
 import { type DiffOp, jsonDiff, mergeJson } from "../../core/json.ts";
 import { type Channel, toJson } from "./channel.ts";
 
 // deno-lint-ignore no-explicit-any
 type Handler = (...args: any[]) => unknown;
+
+/**
+ * The arguments a listener of event `E` receives: those the host sends for its own events (see
+ * {@link HostEventArgs}), any arguments for other names (plugins emit their own).
+ */
+// deno-lint-ignore no-explicit-any
+export type EventArgs<E extends string> = E extends keyof HostEventArgs ? HostEventArgs[E] : any[];
+
+/** A listener of event `E`. It may edit its arguments in place; later listeners see the edits. */
+export type EventListener<E extends string> = (...args: EventArgs<E>) => unknown;
+
+/** Options of `eventSource.on` and `eventSource.once`. */
+export interface ListenOptions {
+  /** Higher runs earlier; listeners of equal priority run in plugin order. */
+  priority?: number;
+}
+
+/** One listener as `eventSource.getListenersMeta` reports it. */
+export interface ListenerMeta {
+  index: number;
+  /** The plugin the listener is in; null for the host's own and socket clients' listeners. */
+  pluginId: string | null;
+  priority: number;
+  source: string;
+  orderHint: "first" | "last" | null;
+  listenerName: string | null;
+}
+
+/**
+ * `context.eventSource`: SillyTavern's event emitter, across plugins and the host. Handlers run in the
+ * plugin's worker; the host calls them in listener order (priority, then plugin order, then
+ * `makeFirst`/`makeLast`) and awaits each.
+ */
+export interface EventSource {
+  /**
+   * Adds a listener (the same function twice for one event is kept once).
+   *
+   * @example
+   * ```js
+   * const { eventSource, eventTypes } = Luker.getContext();
+   * eventSource.on(eventTypes.MESSAGE_RECEIVED, (index) => console.log("new message at", index));
+   * ```
+   */
+  on<E extends string>(event: E, fn: EventListener<E>, options?: ListenOptions): void;
+  /**
+   * Adds a listener removed after its first call.
+   *
+   * @example
+   * ```js
+   * const { eventSource, eventTypes } = Luker.getContext();
+   * eventSource.once(eventTypes.APP_READY, () => console.log("host ready"));
+   * ```
+   */
+  once<E extends string>(event: E, fn: EventListener<E>, options?: ListenOptions): void;
+  /**
+   * Removes a listener; an unknown one is ignored.
+   *
+   * @example
+   * ```js
+   * const { eventSource, eventTypes } = Luker.getContext();
+   * const onSent = (index) => console.log(index);
+   * eventSource.on(eventTypes.MESSAGE_SENT, onSent);
+   * eventSource.off(eventTypes.MESSAGE_SENT, onSent);
+   * ```
+   */
+  off<E extends string>(event: E, fn: EventListener<E>): void;
+  /**
+   * Moves a listener ahead of every other listener of the event, across plugins; false when the
+   * listener is not subscribed.
+   *
+   * @example
+   * ```js
+   * const { eventSource, eventTypes } = Luker.getContext();
+   * const first = (data) => { data.chat.unshift({ role: "system", content: "Be brief." }); };
+   * eventSource.on(eventTypes.CHAT_COMPLETION_PROMPT_READY, first);
+   * await eventSource.makeFirst(eventTypes.CHAT_COMPLETION_PROMPT_READY, first);
+   * ```
+   */
+  makeFirst<E extends string>(event: E, fn: EventListener<E>): Promise<boolean>;
+  /**
+   * Moves a listener behind every other listener of the event, across plugins.
+   *
+   * @example
+   * ```js
+   * const { eventSource, eventTypes } = Luker.getContext();
+   * const last = (index) => console.log("after everyone else:", index);
+   * eventSource.on(eventTypes.MESSAGE_RECEIVED, last);
+   * await eventSource.makeLast(eventTypes.MESSAGE_RECEIVED, last);
+   * ```
+   */
+  makeLast<E extends string>(event: E, fn: EventListener<E>): Promise<boolean>;
+  /**
+   * The listeners of an event, in the order the host calls them.
+   *
+   * @example
+   * ```js
+   * const { eventSource, eventTypes } = Luker.getContext();
+   * const listeners = await eventSource.getListenersMeta(eventTypes.MESSAGE_SENT);
+   * ```
+   */
+  getListenersMeta(event: string): Promise<ListenerMeta[]>;
+  /**
+   * Sets the per-event plugin order (needs `permissions.orderConfig` in the manifest).
+   *
+   * @example
+   * ```js
+   * await Luker.getContext().eventSource.setOrderConfig({ message_sent: { pluginOrder: ["a", "b"] } });
+   * ```
+   */
+  setOrderConfig(config: Record<string, { pluginOrder?: string[] }>): Promise<unknown>;
+  /**
+   * Emits an event through the host; resolves once every listener in every plugin ran, with their
+   * edits written into the arguments in place.
+   *
+   * @example
+   * ```js
+   * const { eventSource } = Luker.getContext();
+   * const data = { items: [] };
+   * await eventSource.emit("my-plugin:collect", data); // other plugins' listeners may fill data.items
+   * ```
+   */
+  emit<E extends string>(event: E, ...args: EventArgs<E>): Promise<void>;
+}
 
 interface Entry {
   event: string;
@@ -27,7 +151,7 @@ export interface EventDelivery {
 }
 
 /** The worker's event source. */
-export class WorkerEventSource {
+export class WorkerEventSource implements EventSource {
   #channel: Channel;
   #report: (error: unknown) => void;
   #next = 1;
@@ -73,8 +197,8 @@ export class WorkerEventSource {
   }
 
   /** The listeners of an event, in the order the host calls them. */
-  getListenersMeta(event: string): Promise<unknown> {
-    return this.#channel.request("eventSource.getListenersMeta", [event]);
+  getListenersMeta(event: string): Promise<ListenerMeta[]> {
+    return this.#channel.request("eventSource.getListenersMeta", [event]) as Promise<ListenerMeta[]>;
   }
 
   /** Sets the per-event plugin order: `{ [event]: { pluginOrder: [pluginId, ...] } }`. */

@@ -38,6 +38,25 @@ export const MIRROR_FIELDS = [
 /** One exposed field name. */
 export type MirrorField = typeof MIRROR_FIELDS[number];
 
+/**
+ * A chat message as plugins read it from `context.chat` and `getMessage()`: SillyTavern's fields, and
+ * any others the message carries.
+ */
+export interface MessageView {
+  readonly name?: string;
+  /** The text. */
+  readonly mes?: string;
+  readonly is_user?: boolean;
+  readonly is_system?: boolean;
+  readonly send_date?: string | number;
+  /** The alternatives of the message, the shown one at `swipe_id`. */
+  readonly swipes?: readonly string[];
+  readonly swipe_id?: number;
+  /** Extension data (`extra.reasoning`, plugins' own fields). */
+  readonly extra?: Readonly<Record<string, unknown>>;
+  readonly [key: string]: unknown;
+}
+
 /** Sections of the snapshot read through APIs of their own (`context.presets`), not exposed as fields. */
 export type MirrorSection = "presets" | "prompt";
 
@@ -154,7 +173,7 @@ export class Mirror {
    * Message `index` as a view where every write, at any depth, throws {@link READ_ONLY}, or `null`.
    * The view shows the message as it is now; read it again after a change.
    */
-  message(index: number): Readonly<Record<string, unknown>> | null {
+  message(index: number): MessageView | null {
     const chat = this.get("chat");
     if (!Array.isArray(chat) || !Number.isInteger(index)) return null;
     const message = chat[index];

@@ -26,7 +26,7 @@ export interface PresetTarget {
 const INVALID_PARAMS = -32602;
 
 /** Builds `context.presets` over the worker's mirror, its channel and the host's remaining methods. */
-export function createPresets(channel: Channel, mirror: Mirror, remote: RemoteSurface): object {
+export function createPresets(channel: Channel, mirror: Mirror, remote: RemoteSurface) {
   const view = () => mirror.get("presets") as PresetsView;
 
   function collectionOf(name: string): CollectionView {

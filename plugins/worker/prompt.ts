@@ -41,7 +41,27 @@ import { type Mirror, MIRROR_FIELDS } from "./mirror.ts";
 
 /** The members this module adds to `getContext()`. */
 export interface PromptApi {
+  /**
+   * Assembles messages into the selected chat-completion preset's prompt (card, persona, World Info,
+   * Author's Note, extension prompts, examples) within the token budget, synchronously, as the host
+   * would.
+   *
+   * @example
+   * ```js
+   * const ctx = Luker.getContext();
+   * const messages = ctx.buildPresetAwarePromptMessages({ messages: [{ role: "user", content: "Hi" }] });
+   * ```
+   */
   buildPresetAwarePromptMessages(options: BuildOptions): unknown[];
+  /**
+   * Expands macros (`{{user}}`, `{{char}}`, variables, plugin macros) over the open chat, with
+   * SillyTavern's positional arguments.
+   *
+   * @example
+   * ```js
+   * const text = Luker.getContext().substituteParams("{{char}} greets {{user}}.");
+   * ```
+   */
   substituteParams(
     content: string,
     name1?: string,
@@ -51,9 +71,45 @@ export interface PromptApi {
     replaceCharacterCard?: boolean,
     additionalMacro?: Record<string, unknown>,
   ): string;
+  /**
+   * Expands macros with extra values (`{{name}}` → value) over the open chat.
+   *
+   * @example
+   * ```js
+   * const text = Luker.getContext().substituteParamsExtended("Mood: {{mood}}", { mood: "calm" });
+   * ```
+   */
   substituteParamsExtended(content: string, additionalMacro?: Record<string, unknown>): string;
+  /**
+   * Counts tokens with the selected tokenizer (synchronous once the encoding is loaded; see
+   * `getTokenCountAsync`).
+   *
+   * @example
+   * ```js
+   * const ctx = Luker.getContext();
+   * await ctx.getTokenCountAsync(""); // loads the encoding once
+   * const tokens = ctx.getTokenCount("Hello there");
+   * ```
+   */
   getTokenCount(text: string, padding?: number): number;
+  /**
+   * Counts tokens, loading the tokenizer's encoding first when needed.
+   *
+   * @example
+   * ```js
+   * const tokens = await Luker.getContext().getTokenCountAsync("Hello there");
+   * ```
+   */
   getTokenCountAsync(text: string, padding?: number): Promise<number>;
+  /**
+   * Sets an extension prompt (SillyTavern's arguments: key, value, position, depth, scan, role); shows
+   * in this worker's prompt at once and on the host after its update.
+   *
+   * @example
+   * ```js
+   * Luker.getContext().setExtensionPrompt("my-plugin", "Remember: it is raining.", 1, 2);
+   * ```
+   */
   setExtensionPrompt(
     key: string,
     value: string,
@@ -62,7 +118,23 @@ export interface PromptApi {
     scan?: boolean,
     role?: number,
   ): void;
+  /**
+   * Registers a macro: a string, or a function run in this plugin for every expansion.
+   *
+   * @example
+   * ```js
+   * Luker.getContext().registerMacro("weather", () => "raining");
+   * ```
+   */
   registerMacro(name: string, value: unknown): void;
+  /**
+   * Removes a macro this plugin registered.
+   *
+   * @example
+   * ```js
+   * Luker.getContext().unregisterMacro("weather");
+   * ```
+   */
   unregisterMacro(name: string): void;
 }
 

@@ -34,8 +34,18 @@ function deepFreeze<T>(value: T): T {
 }
 
 /** Builds the local World Info members. */
-export function createWorldInfo(channel: Channel, mirror: Mirror): Record<string, unknown> {
+export function createWorldInfo(channel: Channel, mirror: Mirror) {
   return {
+    /**
+     * A dry-run World Info scan against these messages; `postActivationHook` may edit what activated.
+     * The result goes to `buildPresetAwarePromptMessages` as `runtimeWorldInfo`.
+     *
+     * @example
+     * ```js
+     * const ctx = Luker.getContext();
+     * const activation = await ctx.resolveWorldInfoForMessages([{ role: "user", content: "the dragon" }]);
+     * ```
+     */
     async resolveWorldInfoForMessages(messages: ScanMessage[], options: ResolveOptions = {}) {
       const { postActivationHook, ...data } = options ?? {};
       if (postActivationHook !== undefined && typeof postActivationHook !== "function") {
@@ -55,17 +65,51 @@ export function createWorldInfo(channel: Channel, mirror: Mirror): Record<string
         return emptyActivation([], 0, { ...result.globalScanData });
       }
     },
+    /**
+     * Several World Info books by name (null for a name with none), as a Map.
+     *
+     * @example
+     * ```js
+     * const books = await Luker.getContext().loadWorldInfoBatch(["Lore"]);
+     * console.log(books.get("Lore"));
+     * ```
+     */
     async loadWorldInfoBatch(names: string[]) {
       const books = await channel.request("loadWorldInfoBatch", [names]) as Record<string, unknown>;
       return new Map(Object.entries(books));
     },
+    /**
+     * The scan input for messages (synchronous): newest first, `name: text` lines when `includeNames`.
+     *
+     * @example
+     * ```js
+     * const lines = Luker.getContext().buildWorldInfoChatInput([{ name: "User", mes: "Hi" }]);
+     * ```
+     */
     buildWorldInfoChatInput(messages: ScanMessage[], includeNames = true) {
       return buildWorldInfoChatInput(messages, includeNames, {
         user: String(mirror.get("name1") ?? ""),
         char: String(mirror.get("name2") ?? ""),
       });
     },
+    /**
+     * `worldInfoEntry.template`: a new entry's fields with their defaults.
+     *
+     * @example
+     * ```js
+     * const entry = { ...Luker.getContext().worldInfoEntry.template, key: ["dragon"], content: "Dragons fly." };
+     * ```
+     */
     worldInfoEntry: deepFreeze({ template: structuredClone(worldInfoEntryTemplate) }),
+    /**
+     * World Info constants: entry positions (`wiPosition`) and anchors (`wiAnchor`).
+     *
+     * @example
+     * ```js
+     * const { wiPosition } = Luker.getContext().constants;
+     * const entry = { position: wiPosition.atDepth, depth: 2 };
+     * ```
+     */
     constants: deepFreeze({ wiPosition: { ...wiPosition }, wiAnchor: { ...wiAnchor } }),
   };
 }

@@ -26,6 +26,6 @@ context.eventSource.on(context.eventTypes.MESSAGE_SENT, async (index) => {
       extra: { dice: result },
     });
   } catch (error) {
-    console.warn(`dice-commands: ${error.message}`);
+    console.warn(`dice-commands: ${error instanceof Error ? error.message : error}`);
   }
 });

@@ -11,19 +11,22 @@
 import notes from "./notes.json" with { type: "json" };
 
 const context = Luker.getContext();
+/** @type {[RegExp, string][]} */
 const replacements = Object.entries(notes.replace ?? {}).map((
   [pattern, by],
-) => [new RegExp(pattern, "g"), by]);
+) => [new RegExp(pattern, "g"), String(by)]);
 
 /**
  * Rewrites the prompt in place.
- * @param {{ chat: { role: string, content: string }[], dryRun?: boolean }} data
+ * @param {{ chat: { role: string, content: unknown }[], dryRun?: boolean }} data
  */
 function onPromptReady(data) {
   if (!Array.isArray(data?.chat)) return;
   for (const message of data.chat) {
     if (typeof message.content !== "string") continue;
-    for (const [pattern, by] of replacements) message.content = message.content.replace(pattern, by);
+    let text = message.content;
+    for (const [pattern, by] of replacements) text = text.replace(pattern, by);
+    message.content = text;
   }
   const at = Math.max(0, data.chat.length - (notes.depth ?? 0));
   data.chat.splice(at, 0, { role: "system", content: notes.note });

@@ -2232,6 +2232,30 @@ declare namespace Lodge {
       }): Promise<null>;
     };
     /**
+     * Checks the live connection now (asks the endpoint for its models) and returns the new online_status: valid, or what went wrong. The offline model is always valid.
+     *
+     * @example
+     * ```js
+     * const status = await ctx.checkConnection();
+     * if (status !== "valid") console.warn("the model is not reachable:", status);
+     * ```
+     */
+    checkConnection(): Promise<string>;
+    /**
+     * The models a connection profile's endpoint offers (GET <base>/models with its key), or the live connection's when no profile is named; the offline model lists itself.
+     *
+     * @example
+     * ```js
+     * const models = await ctx.listModels();
+     * console.log(models.map((m) => m.id));
+     * const local = await ctx.listModels("Local llama");
+     * ```
+     */
+    listModels(profile?: string): Promise<({
+      id: string;
+      [key: string]: unknown;
+    })[]>;
+    /**
      * Sends chat messages with the live settings merged with llmPresetName, apiPresetName and apiSettingsOverride; returns the OpenAI response object. The signal is null or { requestId } for llm.abort.
      *
      * @example
@@ -3368,7 +3392,7 @@ declare namespace Lodge {
      */
     readonly chat_metadata: Record<string, unknown>;
     /**
-     * The connection's status text.
+     * Whether the live connection answers: `valid`, `no_connection` (not checked yet) or an error text.
      *
      * @example
      * ```js
@@ -3391,7 +3415,7 @@ declare namespace Lodge {
   }
 
   /**
-   * `Luker.getContext()`: the local members, and the host's methods (51 of them here) for
+   * `Luker.getContext()`: the local members, and the host's methods (53 of them here) for
    * every other name.
    */
   type Context =

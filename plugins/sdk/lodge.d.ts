@@ -634,6 +634,7 @@ declare namespace Lodge {
     readonly WORLDINFO_ENTRIES_LOADED: "worldinfo_entries_loaded";
     readonly REGEX_SCRIPT_CUT_OFF: "regex_script_cut_off";
     readonly REGEX_SCRIPTS_CHANGED: "regex_scripts_changed";
+    readonly IMPORT_PROGRESS: "import_progress";
   }
 
   /** One listener as `eventSource.getListenersMeta` reports it. */

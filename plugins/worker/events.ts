@@ -223,7 +223,13 @@ export class WorkerEventSource implements EventSource {
     if (entry.once) this.#forget(delivery.listenerId);
     const args = Array.isArray(delivery.args) ? delivery.args : [];
     const before = structuredClone(args);
-    await entry.fn(...args);
+    try {
+      await entry.fn(...args);
+    } catch (error) {
+      // the host sees only the message; the plugin's log keeps the stack, in the plugin's own lines
+      console.error(`listener of ${delivery.event} failed:`, error);
+      throw error;
+    }
     const patch = jsonDiff(before, args);
     return patch.length > 0 ? { patch } : null;
   }

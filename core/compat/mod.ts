@@ -43,3 +43,4 @@ export {
   importSillyTavernFolder,
   type SkippedPath,
 } from "./folder-import.ts";
+export { type ExportCounts, type ExportReport, exportSillyTavernFolder } from "./folder-export.ts";

@@ -5,7 +5,7 @@
  */
 
 import { z } from "zod";
-import { importSillyTavernFolder } from "../../core/compat/mod.ts";
+import { exportSillyTavernFolder, importSillyTavernFolder } from "../../core/compat/mod.ts";
 import { defineMethod } from "../method.ts";
 
 const Counts = z.object({
@@ -44,5 +44,28 @@ export const compatMethods = [
     capability: "admin",
     handler: ({ lodge }, request) =>
       importSillyTavernFolder(lodge, request.path, { includeSecrets: request.includeSecrets }),
+  }),
+  defineMethod({
+    name: "exportSillyTavern",
+    summary: "Writes a SillyTavern 1.12.6 user folder at path (which must not exist or be empty): " +
+      "characters as PNG cards (V2 chara + V3 ccv3), chats and group chats as .jsonl, groups, World Info " +
+      "books, chat-completion presets, settings.json, user avatars and backgrounds, named and laid out as " +
+      "SillyTavern writes them. Secrets are not written. Returns the counts.",
+    params: z.tuple([z.object({ path: z.string().min(1).max(4096) }).meta({ title: "request" })]),
+    result: z.object({
+      path: z.string(),
+      counts: z.object({
+        characters: z.number(),
+        chats: z.number(),
+        groupChats: z.number(),
+        groups: z.number(),
+        worlds: z.number(),
+        presets: z.number(),
+        settings: z.number(),
+        images: z.number(),
+      }),
+    }),
+    capability: "admin",
+    handler: ({ lodge }, request) => exportSillyTavernFolder(lodge, request.path),
   }),
 ];

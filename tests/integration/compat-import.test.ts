@@ -1,6 +1,7 @@
 /**
- * The SillyTavern folder import from outside: RPC `importSillyTavern` on a running host (token holders
- * only) answering the report, and `deno task import-st <folder>` printing the same report.
+ * The SillyTavern folder import and export from outside: RPC `importSillyTavern` / `exportSillyTavern` on
+ * a running host (token holders only) answering the report, and `deno task import-st <folder>` printing
+ * the same report.
  */
 
 import assert from "node:assert/strict";
@@ -26,6 +27,31 @@ Deno.test("importSillyTavern over JSON-RPC", async () => {
     assert.equal(missing.error.code, -32602);
     const bad = await call([{ path: 5 }]);
     assert.equal(bad.error.code, -32602);
+    const out = `${dir}-out`;
+    const exported = (await h.post("/rpc", {
+      jsonrpc: "2.0",
+      id: 2,
+      method: "exportSillyTavern",
+      params: [{ path: out }],
+    })).body;
+    try {
+      assert.equal(exported.result.path, out);
+      // The host's seeded character is exported beside the imported ones.
+      assert.equal(exported.result.counts.characters, 4, JSON.stringify(exported));
+      assert.equal(exported.result.counts.chats >= 3, true);
+      assert.ok((await Deno.stat(`${out}/characters/Alice.png`)).isFile);
+      assert.ok((await Deno.stat(`${out}/chats/Alice`)).isDirectory);
+      const refused = (await h.post("/rpc", {
+        jsonrpc: "2.0",
+        id: 3,
+        method: "exportSillyTavern",
+        params: [{ path: out }],
+      })).body;
+      assert.equal(refused.error.code, -32602);
+      assert.match(refused.error.message, /not empty/);
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
   } finally {
     await h.close();
     await Deno.remove(dir, { recursive: true });

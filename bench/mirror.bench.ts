@@ -14,6 +14,7 @@ import * as Comlink from "comlink";
 import { Channel } from "../plugins/worker/channel.ts";
 import { eventTypes } from "../core/event-types.ts";
 import { createContext } from "../plugins/worker/context.ts";
+import { createContextExtras } from "../plugins/worker/compat/mod.ts";
 import { createPresets } from "../plugins/worker/presets.ts";
 import { callHost, createRpcEndpoint } from "../plugins/worker/endpoint.ts";
 import { WorkerEventSource } from "../plugins/worker/events.ts";
@@ -61,6 +62,7 @@ function contextOf(count: number) {
     (method, args) => callHost(channel, method, args),
   );
   const ctx = createContext({
+    compat: createContextExtras({ id: "bench", settings: null, channel, mirror, report }),
     channel,
     mirror,
     eventSource: new WorkerEventSource(channel, report),

@@ -245,6 +245,21 @@ export const hostEvents = {
   ]),
   // the generation pipeline reads these back: history, scan input, World Info, prompt and takeover
   // handle are the listeners'; the generation's type and flags, and where the request goes, are not
+  // SillyTavern's interceptors edit the chat about to be sent and may abort; the run's facts are the host's
+  [eventTypes.GENERATE_INTERCEPTORS]: hostEvent(
+    "The manifests' `generate_interceptor` functions run (not in a dry run): `chat` is the history the " +
+      "prompt is built from; setting `aborted` ends the generation before the model is asked.",
+    [
+      z.looseObject({
+        chat: z.array(z.record(z.string(), z.unknown())),
+        contextSize: z.number().nullable(),
+        type: GenerationType,
+        aborted: z.boolean(),
+        immediately: z.boolean(),
+      }).meta({ title: "run" }),
+    ],
+    { frozen: ["/0/type", "/0/contextSize"] },
+  ),
   [eventTypes.GENERATION_CONTEXT_READY]: hostEvent("The history the prompt is built from (`coreChat`).", [
     z.looseObject({
       ...ScanFields,

@@ -29,6 +29,8 @@ export const eventTypes = Object.freeze({
   GENERATION_STARTED: "generation_started",
   GENERATION_STOPPED: "generation_stopped",
   GENERATION_ENDED: "generation_ended",
+  /** Lodge's: the manifests' `generate_interceptor` functions run in their workers (SillyTavern's step). */
+  GENERATE_INTERCEPTORS: "generate_interceptors",
   GENERATION_CONTEXT_READY: "generation_context_ready",
   GENERATION_BEFORE_WORLD_INFO_SCAN: "generation_before_world_info_scan",
   GENERATION_AFTER_WORLD_INFO_SCAN: "generation_after_world_info_scan",

@@ -146,6 +146,9 @@ export const ManifestSchema = z.looseObject({
     })).max(20).optional(),
   }).optional(),
   settingsSchema: relativeFile.optional(),
+  /** SillyTavern's: the name of a global function the worker defines, called before each generation. */
+  generate_interceptor: z.string().regex(/^[A-Za-z_$][A-Za-z0-9_$]{0,127}$/, "not a function name")
+    .optional(),
   /** State namespaces the plugin claims besides its id and `<id>.*`. */
   state: z.array(namespaceName).max(64).optional(),
   /** Namespaces of its own other plugins may read (never write). */

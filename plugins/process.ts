@@ -30,6 +30,7 @@ const SHARED_MODULES = [
   "core/worldinfo",
   "core/errors.ts",
   "core/json.ts",
+  "core/regex/types.ts",
   "core/names.ts",
   "rpc/errors.ts",
   "rpc/peer-methods.ts",

@@ -39,6 +39,7 @@ import { type ExitInfo, makeSandboxDenoDir, type ProcessGrants, SandboxProcess }
 import type { SandboxEnvelope, WorkerPermissions } from "./sandbox/protocol.ts";
 import { SandboxSequencer } from "./sequencer.ts";
 import { snapshotFolder } from "./snapshot.ts";
+import { shimSnapshot } from "./shims/mod.ts";
 import { makeWorkDir } from "./workdir.ts";
 import { PeerMethod } from "../rpc/peer-methods.ts";
 
@@ -123,6 +124,8 @@ interface Plugin {
   starts: number;
   /** The private copy of its folder it runs from, while it has one. */
   snapshot: { dir: string; files: string[] } | null;
+  /** The SillyTavern module paths its code imports (see `shims/`). */
+  stImports: string[];
   /** Set while the plugin has a worker. */
   host: Host | null;
   peer: PluginPeer | null;
@@ -426,6 +429,7 @@ export class PluginSupervisor implements PluginAdmin {
       caller: { kind: "plugin", pluginId: found.id },
       starts: 0,
       snapshot: null,
+      stImports: [],
       host: null,
       peer: null,
       limiter: null,
@@ -541,7 +545,12 @@ export class PluginSupervisor implements PluginAdmin {
         `${this.#workDir}/plugins/${found.id}.${++p.starts}`,
       );
       if ("refused" in copy) this.#setState(p, "refused", copy.refused);
-      else p.snapshot = copy;
+      else {
+        const shimmed = await shimSnapshot(copy.dir, copy.files);
+        p.snapshot = { dir: copy.dir, files: shimmed.files };
+        p.stImports = shimmed.imported;
+        if (shimmed.refused) this.#setState(p, "refused", shimmed.refused);
+      }
     } catch (error) {
       this.#setState(p, "refused", `could not read the plugin folder: ${(error as Error).message}`);
     }
@@ -640,6 +649,10 @@ export class PluginSupervisor implements PluginAdmin {
       eventTypes,
       methods: this.#methodNames,
       extensions: this.#o.lodge.extensions.list(),
+      pluginId: p.found.id,
+      sillyTavern: p.stImports.length > 0,
+      interceptor: manifest!.generate_interceptor ?? null,
+      extensionSettings: extensionSettingsOf(this.#o.lodge.settings.get(), p.found.id),
     };
     try {
       await peer.request(PeerMethod.LOAD, params, { timeoutMs: this.#o.loadTimeoutMs });
@@ -1071,6 +1084,13 @@ function describeGrants(grants: Grants): string {
     .map((k) => `${k}: ${grants[k].join(", ")}`);
   if (grants.orderConfig) parts.push("orderConfig");
   return parts.join("; ") || "none";
+}
+
+/** `extension_settings[id]` of a settings document, or null. */
+function extensionSettingsOf(settings: Record<string, unknown>, id: string): unknown {
+  const all = settings.extension_settings;
+  if (typeof all !== "object" || all === null || !Object.hasOwn(all, id)) return null;
+  return (all as Record<string, unknown>)[id];
 }
 
 function unique(items: string[]): string[] {

@@ -3,8 +3,8 @@
  * `generate(type)` runs SillyTavern's generation types (normal, regenerate, swipe, continue,
  * impersonate, quiet) through every hook, in order and awaited, with the abort checked after each:
  *
- * `GENERATION_STARTED(type, params, dryRun)` → `GENERATION_AFTER_COMMANDS` →
- * `GENERATION_CONTEXT_READY` → `GENERATION_BEFORE_WORLD_INFO_SCAN` → scan →
+ * `GENERATION_STARTED(type, params, dryRun)` → `GENERATION_AFTER_COMMANDS` → `GENERATE_INTERCEPTORS`
+ * (the manifests' `generate_interceptor` functions, not in a dry run) → `GENERATION_CONTEXT_READY` → `GENERATION_BEFORE_WORLD_INFO_SCAN` → scan →
  * `GENERATION_AFTER_WORLD_INFO_SCAN` → `GENERATION_WORLD_INFO_FINALIZED` → prompt assembly →
  * `GENERATE_BEFORE_COMBINE_PROMPTS` → `GENERATE_AFTER_COMBINE_PROMPTS` →
  * `CHAT_COMPLETION_PROMPT_READY` → `GENERATE_AFTER_DATA` (a dry run ends here) →
@@ -413,18 +413,36 @@ export class GenerationService {
         const last = history.at(-1);
         if (last && !last.is_user && !last.is_system) history = history.slice(0, -1);
       }
-      const coreChat = structuredClone(
+      let coreChat = structuredClone(
         history.filter((m) =>
           !m.is_system || Array.isArray((m.extra as Record<string, unknown>)?.tool_invocations)
         ),
       );
+      const maxContext = Number(llm.resolveSettings().openai_max_context ?? 0) || null;
+      if (!dryRun) {
+        // SillyTavern's generation interceptors: after the history is taken, before anything reads it
+        const run = { chat: coreChat, contextSize: maxContext, type, aborted: false, immediately: false };
+        await hook(eventTypes.GENERATE_INTERCEPTORS, run);
+        if (run.aborted === true) {
+          recorder.end("stopped");
+          return {
+            trace: recorder.trace,
+            status: "stopped",
+            text,
+            reasoning,
+            index: null,
+            name: turn.charName,
+          };
+        }
+        if (Array.isArray(run.chat)) coreChat = run.chat as typeof coreChat;
+      }
       const base = {
         type,
         dryRun,
         isContinue: type === "continue",
         isImpersonate: type === "impersonate",
         coreChat,
-        maxContext: Number(llm.resolveSettings().openai_max_context ?? 0) || null,
+        maxContext,
       };
       const [contextReady] = await hook(eventTypes.GENERATION_CONTEXT_READY, base) as [typeof base];
       const chat = Array.isArray(contextReady.coreChat) ? contextReady.coreChat : coreChat;

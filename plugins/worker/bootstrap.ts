@@ -24,6 +24,8 @@ import type { PresetsView } from "../../core/llm/presets-view.ts";
 import { Channel } from "./channel.ts";
 import { captureConsole } from "./console.ts";
 import { createContext, createGlobal } from "./context.ts";
+import { createContextExtras, installStModules, type StModules } from "./compat/mod.ts";
+import { installPageStubs } from "./compat/dom.ts";
 import { createRegexProviders } from "./regex.ts";
 import { WorkerSlashCommands } from "./slash.ts";
 import { WorkerEventSource } from "./events.ts";
@@ -50,6 +52,14 @@ interface LoadParams {
   methods: string[];
   /** The extension API registry as it stands. */
   extensions: Record<string, ExtensionEntry>;
+  /** The plugin's id. */
+  pluginId: string;
+  /** Whether the plugin imports SillyTavern's modules: it gets `document` and `window` stubs too. */
+  sillyTavern: boolean;
+  /** The manifest's `generate_interceptor` (a global function name), or null. */
+  interceptor: string | null;
+  /** `extension_settings[pluginId]` as stored. */
+  extensionSettings: unknown;
 }
 
 // Bound now: plugin code may replace the globals later, the bootstrap keeps talking to the host.
@@ -99,7 +109,11 @@ channel.onRequest(PeerMethod.LOAD, async (params) => {
   const eventSource = new WorkerEventSource(channel, report);
   const extensions = new WorkerExtensions(channel, p.extensions, report);
   const tools = new WorkerTools(channel, () => (mirror.get("presets") as PresetsView).toolCalling);
-  channel.onNotification(PeerMethod.MIRROR, (update) => mirror.update(update as MirrorUpdate));
+  let stModules: StModules | null = null;
+  channel.onNotification(PeerMethod.MIRROR, (update) => {
+    mirror.update(update as MirrorUpdate);
+    stModules?.changed(update as MirrorUpdate);
+  });
   channel.onNotification(
     PeerMethod.EXTENSIONS,
     (registry) => extensions.replace(registry as Record<string, ExtensionEntry>),
@@ -117,7 +131,10 @@ channel.onRequest(PeerMethod.LOAD, async (params) => {
     p.methods,
     (method, args) => callHost(channel, method, args),
   );
+  const compatParts = { id: p.pluginId, settings: p.extensionSettings, channel, mirror, report };
+  const extras = createContextExtras(compatParts);
   const context = createContext({
+    compat: extras,
     channel,
     mirror,
     eventSource,
@@ -136,11 +153,47 @@ channel.onRequest(PeerMethod.LOAD, async (params) => {
   for (const name of ["Luker", "SillyTavern", "st"]) {
     Object.defineProperty(globalThis, name, { value: entry, enumerable: true });
   }
+  stModules = installStModules(context, extras, compatParts);
+  const page = installPageStubs(p.sillyTavern, (level, text) => console[level](text));
   await import(p.url);
+  await page.ready(report);
+  if (p.interceptor) subscribeInterceptor(eventSource, p.eventTypes.GENERATE_INTERCEPTORS, p.interceptor);
   // "running" means listening: the subscriptions made while loading are in place before the answer
-  await Promise.all([eventSource.settled(), extensions.settled(), tools.settled()]);
+  await Promise.all([eventSource.settled(), extensions.settled(), tools.settled(), stModules.settled()]);
   return { ok: true };
 });
+
+/** One run of the generation interceptors, as the host emits it. */
+interface InterceptorRun {
+  chat: unknown[];
+  contextSize: number | null;
+  type: string;
+  aborted: boolean;
+  immediately: boolean;
+}
+
+/**
+ * Calls the manifest's `generate_interceptor` (a global function, looked up at each generation as
+ * SillyTavern does) with SillyTavern's arguments: the chat about to be sent (its edits go into the
+ * prompt), the context size, `abort(immediately)`, and the generation type.
+ */
+function subscribeInterceptor(eventSource: WorkerEventSource, event: string, name: string): void {
+  let warned = false;
+  eventSource.on(event, async (run: InterceptorRun) => {
+    if (run.immediately) return; // an earlier interceptor aborted and asked that no other run
+    const fn = (globalThis as Record<string, unknown>)[name];
+    if (typeof fn !== "function") {
+      if (!warned) console.warn(`generate_interceptor ${name} is not a global function: not called`);
+      warned = true;
+      return;
+    }
+    const abort = (immediately?: boolean) => {
+      run.aborted = true;
+      run.immediately = immediately === true;
+    };
+    await fn(run.chat, run.contextSize, abort, run.type);
+  });
+}
 
 /** Makes the members that reveal host paths or the host's process id throw a clear error. */
 function hideHostPaths(): void {

@@ -7,6 +7,7 @@
  */
 
 import type { Channel } from "./channel.ts";
+import type { ContextExtras } from "./compat/mod.ts";
 import type { ContextSnapshot } from "../../core/context.ts";
 import type { EventTypes } from "../../core/event-types.ts";
 import type { EventSource } from "./events.ts";
@@ -31,6 +32,8 @@ import { createWorldInfo } from "./worldinfo.ts";
 
 /** The parts the context is made of. */
 export interface ContextParts {
+  /** SillyTavern's context members Lodge adds (`compat/mod.ts`): settings, saving, system messages. */
+  compat: ContextExtras;
   channel: Channel;
   mirror: Mirror;
   eventSource: EventSource;
@@ -58,6 +61,7 @@ export interface ContextParts {
 function localMembers(parts: ContextParts) {
   const { channel, mirror, extensions, tools } = parts;
   return {
+    ...parts.compat,
     /**
      * SillyTavern's event emitter, across plugins and the host.
      *

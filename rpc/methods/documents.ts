@@ -1,12 +1,13 @@
 /**
- * World info, character card fields and the settings document over RPC. World info and extension
- * fields are part of the plugin surface; the whole settings document is for the UI and tools only.
+ * World info, character card fields and the settings document over RPC. World info, extension fields
+ * and a plugin's own `extension_settings[<id>]` are part of the plugin surface; the whole settings
+ * document is for the UI and tools only.
  * @module
  */
 
 import { z } from "zod";
 import { PatchOpsSchema } from "../../core/patch.ts";
-import { notFound } from "../../core/errors.ts";
+import { invalid, notFound } from "../../core/errors.ts";
 import { defineMethod } from "../method.ts";
 
 const Json = z.record(z.string(), z.unknown());
@@ -79,6 +80,32 @@ export const documentMethods = [
       const character = lodge.characters.all()[characterId];
       if (!character) throw notFound(`no character with id ${characterId}`);
       await lodge.characters.writeExtensionField(character.avatar, key, value);
+      return null;
+    },
+  }),
+  defineMethod({
+    name: "saveExtensionSettings",
+    summary: "Saves the calling plugin's settings as `extension_settings[<plugin id>]` (the store its " +
+      "settingsSchema form edits; SillyTavern's saveSettingsDebounced); emits SETTINGS_UPDATED. Plugins only.",
+    params: z.tuple([Json.meta({ title: "settings" })]),
+    result: z.null(),
+    capability: "plugin",
+    example: [
+      "await ctx.saveExtensionSettings({ enabled: true, threshold: 3 });",
+      'ctx.extensionSettings["my-plugin"]; // the same object, as the plugin keeps it',
+    ].join("\n"),
+    handler: async ({ lodge, caller }, value) => {
+      if (caller.kind !== "plugin") {
+        throw invalid("only a plugin saves its own settings: token holders use settings.patch");
+      }
+      const current = lodge.settings.get().extension_settings;
+      const path = `/extension_settings/${caller.pluginId.replaceAll("~", "~0").replaceAll("/", "~1")}`;
+      await lodge.settings.patch([
+        ...(typeof current === "object" && current !== null && !Array.isArray(current)
+          ? []
+          : [{ op: "add" as const, path: "/extension_settings", value: {} }]),
+        { op: "add", path, value },
+      ]);
       return null;
     },
   }),

@@ -1,0 +1,376 @@
+/**
+ * SillyTavern inside a plugin worker: the modules an extension imports (`script.js`, `extensions.js`,
+ * `openai.js`, ... see `table.ts`), built over the worker's `getContext()`, and the page stubs
+ * (`dom.ts`). The generated modules of the plugin's snapshot read them through the global function
+ * `Symbol.for("lodge.sillytavern")` (`plugins/shims/`).
+ *
+ * What differs from SillyTavern, by design: `chat`, `characters` and `oai_settings` are read-only views
+ * of the host's data (change messages with `updateMessages`); `chat_metadata` is a working copy an
+ * extension may change and save with `saveMetadata()`; saving a chat is a no-op (the host stores every
+ * write when it is made); settings persist for `extension_settings[<plugin id>]` only.
+ * @module
+ */
+
+import { ExtensionPromptPosition, ExtensionPromptRole } from "../../../core/prompt/types.ts";
+import { regexPlacement } from "../../../core/regex/types.ts";
+import { wiPosition } from "../../../core/worldinfo/types.ts";
+import type { Channel } from "../channel.ts";
+import { type Mirror, type MirrorUpdate, READ_ONLY } from "../mirror.ts";
+import { NoPageError } from "./dom.ts";
+import { createSlashCommandModules } from "./slash.ts";
+import * as utils from "./utils.ts";
+import { ST_MODULES } from "./table.ts";
+
+// deno-lint-ignore no-explicit-any
+type Ctx = Record<string, any>;
+
+/** What the modules are built from. */
+export interface CompatParts {
+  /** The plugin's id: its settings are `extension_settings[id]`. */
+  id: string;
+  /** `extension_settings[id]` as stored when the plugin started. */
+  settings: unknown;
+  channel: Channel;
+  mirror: Mirror;
+  report: (error: unknown) => void;
+}
+
+/** A read-only live view of a value the mirror replaces on change (`chat`, `characters`, presets). */
+function liveView<T extends object>(read: () => T, name: string, array: boolean): T {
+  const refuse = () => {
+    throw new TypeError(`${name} is read-only in Lodge: ${READ_ONLY}`);
+  };
+  return new Proxy((array ? [] : {}) as T, {
+    get: (_t, prop) => {
+      const value = Reflect.get(read(), prop);
+      // array methods run against the current copy, so `chat.map(...)` reads what is there now
+      return typeof value === "function" && array ? value.bind(read()) : value;
+    },
+    has: (_t, prop) => Reflect.has(read(), prop),
+    ownKeys: () => Reflect.ownKeys(read()),
+    getOwnPropertyDescriptor: (target, prop) => {
+      const descriptor = Reflect.getOwnPropertyDescriptor(read(), prop);
+      if (!descriptor) return undefined;
+      const own = Reflect.getOwnPropertyDescriptor(target, prop);
+      // the proxy's own target keeps `length`: report it as the target holds it, with today's value
+      return own && !own.configurable
+        ? { ...own, value: descriptor.value }
+        : { ...descriptor, configurable: true, writable: false };
+    },
+    set: refuse,
+    deleteProperty: refuse,
+    defineProperty: refuse,
+  });
+}
+
+/** Debounces an async save: one call per pause, its failure reported. */
+function debouncedSave(save: () => Promise<unknown>, report: (error: unknown) => void, ms = 500) {
+  return utils.debounce(() => void save().catch(report), ms);
+}
+
+/**
+ * The members SillyTavern's `getContext()` has that Lodge adds to the worker's context (each also a
+ * module export): settings, chat saving, system messages, request headers.
+ */
+export function createContextExtras(parts: CompatParts) {
+  const { id, channel, mirror, report } = parts;
+  const extensionSettings: Record<string, unknown> = {};
+  let own: unknown = parts.settings && typeof parts.settings === "object"
+    ? structuredClone(parts.settings)
+    : {};
+  // SillyTavern extensions name themselves by folder; `third-party/<id>` is the same folder there
+  for (const key of [id, `third-party/${id}`]) {
+    Object.defineProperty(extensionSettings, key, {
+      get: () => own,
+      set: (value) => {
+        own = value;
+      },
+      enumerable: key === id,
+    });
+  }
+  const warned = new Set<string>();
+  const saveSettings = async () => {
+    for (const key of Object.keys(extensionSettings)) {
+      if (key === id || warned.has(key)) continue;
+      warned.add(key);
+      console.warn(
+        `extension_settings[${JSON.stringify(key)}] is kept until the plugin stops, not saved: a plugin's ` +
+          `settings persist under extension_settings[${JSON.stringify(id)}]`,
+      );
+    }
+    await channel.request("saveExtensionSettings", [JSON.parse(JSON.stringify(own ?? {}))]);
+  };
+  const addMessage = (message: Record<string, unknown>) => channel.request("addMessages", [message]);
+  return {
+    extensionSettings,
+    saveSettings,
+    saveSettingsDebounced: debouncedSave(saveSettings, report),
+    /** The host stores every chat write when it is made: there is nothing left to save. */
+    saveChat: () => Promise.resolve(),
+    /** Reads the open chat again (the context's data is replaced with a fresh copy from the host). */
+    reloadCurrentChat: () => {
+      channel.notify("$/resync", null);
+      return Promise.resolve();
+    },
+    /** Adds a system message (`is_system`, `extra.type`) to the open chat. */
+    sendSystemMessage: (type: string, text?: string, extra: Record<string, unknown> = {}) =>
+      addMessage({
+        name: "SillyTavern System",
+        is_user: false,
+        is_system: true,
+        mes: String(text ?? ""),
+        extra: { ...extra, type: String(type) },
+      }),
+    /** Headers for a request to the host's `/api`: never the API token or the CSRF value. */
+    getRequestHeaders: () => ({ "Content-Type": "application/json" }),
+    /** SillyTavern's sync `getCurrentChatId()`: the open chat's id from the context data. */
+    getCurrentChatId: () => mirror.get("chatId") ?? undefined,
+  };
+}
+
+/** The extras {@link createContextExtras} builds. */
+export type ContextExtras = ReturnType<typeof createContextExtras>;
+
+/**
+ * Installs the global the generated modules call, answering each provided path with its exports.
+ * `ctx` is the worker's context (with the extras in it).
+ */
+export function installStModules(
+  ctx: Ctx,
+  extras: ContextExtras,
+  parts: CompatParts,
+): StModules {
+  const { mirror, channel, report } = parts;
+  const binders = new Set<(values: Record<string, unknown>) => void>();
+  let metadata = structuredClone(mirror.get("chat_metadata") ?? {}) as Record<string, unknown>;
+  const scalars = () => ({
+    chat_metadata: metadata,
+    this_chid: mirror.get("characterId") ?? undefined,
+    name1: mirror.get("name1"),
+    name2: mirror.get("name2"),
+    online_status: mirror.get("online_status"),
+  });
+  let scheduled = false;
+  let lastMetadata = mirror.get("chat_metadata");
+  const refresh = () => {
+    scheduled = false;
+    const current = mirror.get("chat_metadata");
+    if (current !== lastMetadata) {
+      lastMetadata = current;
+      metadata = structuredClone(current ?? {}) as Record<string, unknown>;
+    }
+    const values = scalars();
+    for (const bind of binders) bind(values);
+  };
+
+  const saveMetadata = async () => {
+    await channel.request("saveChatMetadata", [JSON.parse(JSON.stringify(metadata))]);
+  };
+  const quiet = (
+    prompt: unknown,
+    _quietToLoud?: unknown,
+    skipWIAN?: unknown,
+    _image?: unknown,
+    _name?: unknown,
+    responseLength?: unknown,
+  ) => {
+    if (typeof prompt === "object" && prompt !== null) return ctx.generateQuietPrompt(prompt);
+    const options: Record<string, unknown> = {};
+    if (typeof skipWIAN === "boolean") options.skipWIAN = skipWIAN;
+    if (Number.isInteger(responseLength) && (responseLength as number) > 0) {
+      options.responseLength = responseLength;
+    }
+    return ctx.generateQuietPrompt(String(prompt ?? ""), options);
+  };
+  const raw = (
+    prompt: unknown,
+    _api?: unknown,
+    _instruct?: unknown,
+    _quietToLoud?: unknown,
+    systemPrompt?: unknown,
+    responseLength?: unknown,
+  ) => {
+    if (typeof prompt === "object" && prompt !== null && !Array.isArray(prompt)) {
+      return ctx.generateRaw(prompt);
+    }
+    const input: Record<string, unknown> = { prompt };
+    if (typeof systemPrompt === "string" && systemPrompt) input.systemPrompt = systemPrompt;
+    if (Number.isInteger(responseLength) && (responseLength as number) > 0) {
+      input.responseLength = responseLength;
+    }
+    return ctx.generateRaw(input);
+  };
+  const noPage = (call: string) => () => {
+    throw new NoPageError(call);
+  };
+  const noExtras = (call: string) => () => {
+    throw new Error(`${call}: SillyTavern Extras is not available to Lodge plugins`);
+  };
+  const slash = createSlashCommandModules(ctx);
+  const presets = () =>
+    (mirror.get("presets") as { collections?: Record<string, { live?: object }> })
+      ?.collections?.openai?.live ?? {};
+  const modules: Record<string, Record<string, unknown>> = {
+    "script.js": {
+      eventSource: ctx.eventSource,
+      event_types: ctx.eventTypes,
+      saveSettingsDebounced: extras.saveSettingsDebounced,
+      saveSettings: extras.saveSettings,
+      substituteParams: (...args: unknown[]) => ctx.substituteParams(...args),
+      substituteParamsExtended: (...args: unknown[]) => ctx.substituteParamsExtended(...args),
+      generateQuietPrompt: quiet,
+      generateRaw: raw,
+      sendMessageAsUser: (text: unknown, _bias?: unknown) =>
+        channel.request("addMessages", [{
+          name: String(mirror.get("name1") ?? "User"),
+          is_user: true,
+          mes: String(text ?? ""),
+          send_date: new Date().toISOString(),
+        }]),
+      sendSystemMessage: extras.sendSystemMessage,
+      getRequestHeaders: extras.getRequestHeaders,
+      getCurrentChatId: extras.getCurrentChatId,
+      saveChat: extras.saveChat,
+      saveChatDebounced: () => {},
+      saveChatConditional: extras.saveChat,
+      reloadCurrentChat: extras.reloadCurrentChat,
+      saveMetadata,
+      setExtensionPrompt: (...args: unknown[]) => ctx.setExtensionPrompt(...args),
+      extension_prompt_types: ExtensionPromptPosition,
+      extension_prompt_roles: ExtensionPromptRole,
+      main_api: "openai",
+      chat: liveView(() => mirror.get("chat") as unknown[], "chat", true),
+      characters: liveView(() => mirror.get("characters") as unknown[], "characters", true),
+      ...scalars(),
+      callPopup: noPage("callPopup()"),
+    },
+    "scripts/extensions.js": {
+      extension_settings: extras.extensionSettings,
+      getContext: () => ctx,
+      saveMetadataDebounced: debouncedSave(saveMetadata, report),
+      renderExtensionTemplate: (name: unknown, template: unknown) =>
+        noPage(`renderExtensionTemplate(${JSON.stringify(name)}, ${JSON.stringify(template)})`)(),
+      renderExtensionTemplateAsync: (name: unknown, template: unknown) =>
+        Promise.reject(
+          new NoPageError(
+            `renderExtensionTemplateAsync(${JSON.stringify(name)}, ${JSON.stringify(template)})`,
+          ),
+        ),
+      writeExtensionField: (...args: unknown[]) => ctx.writeExtensionField(...args),
+      ModuleWorkerWrapper,
+      doExtrasFetch: noExtras("doExtrasFetch()"),
+      getApiUrl: noExtras("getApiUrl()"),
+      modules: Object.freeze([]),
+    },
+    "scripts/openai.js": {
+      sendOpenAIRequest: (...args: unknown[]) => ctx.sendOpenAIRequest(...args),
+      oai_settings: liveView(presets, "oai_settings", false),
+      chat_completion_sources: CHAT_COMPLETION_SOURCES,
+    },
+    "scripts/extensions/regex/engine.js": {
+      registerManagedRegexProvider: ctx.registerManagedRegexProvider,
+      getRegexedString: (...args: unknown[]) => ctx.getRegexedString(...args),
+      regex_placement: regexPlacement,
+    },
+    "scripts/world-info.js": {
+      getWorldInfoPrompt: (...args: unknown[]) => ctx.getWorldInfoPrompt(...args),
+      loadWorldInfo: (...args: unknown[]) => ctx.loadWorldInfo(...args),
+      saveWorldInfo: (...args: unknown[]) => ctx.saveWorldInfo(...args),
+      getWorldInfoNames: () => ctx.getWorldInfoNames(),
+      world_info_position: wiPosition,
+    },
+    "scripts/utils.js": { ...utils },
+    "scripts/macros.js": {
+      MacrosParser: Object.freeze({
+        registerMacro: (name: string, value: unknown) => ctx.registerMacro(name, value),
+        unregisterMacro: (name: string) => ctx.unregisterMacro(name),
+      }),
+    },
+    "scripts/tokenizers.js": {
+      getTokenCount: (...args: unknown[]) => ctx.getTokenCount(...args),
+      getTokenCountAsync: (...args: unknown[]) => ctx.getTokenCountAsync(...args),
+    },
+    ...slash.modules,
+    "scripts/popup.js": {
+      callGenericPopup: (...args: unknown[]) => ctx.callGenericPopup(...args),
+      POPUP_TYPE,
+      POPUP_RESULT,
+    },
+  };
+  const lookup = (path: string) => {
+    const exports = Object.hasOwn(modules, path) ? modules[path] : undefined;
+    if (!exports || !Object.hasOwn(ST_MODULES, path)) return undefined;
+    return Object.freeze({
+      ...exports,
+      $bind: (fn: (values: Record<string, unknown>) => void) => {
+        binders.add(fn);
+        fn(scalars());
+      },
+    });
+  };
+  Object.defineProperty(globalThis, Symbol.for("lodge.sillytavern"), { value: lookup });
+  // the live bindings follow the fields they stand for, once per burst of updates that touch them
+  return {
+    changed(update) {
+      if (scheduled || binders.size === 0) return;
+      if ("ops" in update && !update.ops.some((op) => LIVE_PATHS.test(op.path))) return;
+      scheduled = true;
+      setTimeout(refresh, 0);
+    },
+    settled: slash.settled,
+  };
+}
+
+/** What {@link installStModules} hands back to the bootstrap. */
+export interface StModules {
+  /** Hears each mirror update: the live bindings (`name1`, `this_chid`, ...) follow it. */
+  changed(update: MirrorUpdate): void;
+  /** Resolves once every slash command registered so far is on the host. */
+  settled(): Promise<void>;
+}
+
+/** The context fields behind the live bindings of `script.js`. */
+const LIVE_PATHS = /^\/(chat_metadata|characterId|name1|name2|online_status)(\/|$)/;
+
+/** SillyTavern's `ModuleWorkerWrapper`: runs a callback, never two runs at once. */
+class ModuleWorkerWrapper {
+  #callback: (...args: unknown[]) => unknown;
+  #running: Promise<unknown> | null = null;
+
+  constructor(callback: (...args: unknown[]) => unknown) {
+    if (typeof callback !== "function") throw new TypeError("ModuleWorkerWrapper needs a function");
+    this.#callback = callback;
+  }
+
+  /** Runs the callback unless a run is in progress. */
+  async update(...args: unknown[]): Promise<void> {
+    if (this.#running) return;
+    try {
+      this.#running = Promise.resolve(this.#callback(...args));
+      await this.#running;
+    } finally {
+      this.#running = null;
+    }
+  }
+}
+
+/** SillyTavern's chat-completion source names. */
+const CHAT_COMPLETION_SOURCES = Object.freeze({
+  OPENAI: "openai",
+  CLAUDE: "claude",
+  OPENROUTER: "openrouter",
+  AI21: "ai21",
+  MAKERSUITE: "makersuite",
+  MISTRALAI: "mistralai",
+  CUSTOM: "custom",
+  COHERE: "cohere",
+  PERPLEXITY: "perplexity",
+  GROQ: "groq",
+  DEEPSEEK: "deepseek",
+});
+
+/** SillyTavern's popup types. */
+const POPUP_TYPE = Object.freeze({ TEXT: 1, CONFIRM: 2, INPUT: 3, DISPLAY: 4, CROP: 5 });
+
+/** SillyTavern's popup results: affirmative, negative, or cancelled (null). */
+const POPUP_RESULT = Object.freeze({ AFFIRMATIVE: 1, NEGATIVE: 0, CANCELLED: null });

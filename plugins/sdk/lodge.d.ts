@@ -205,6 +205,16 @@ declare namespace Lodge {
     "generation_started": [type: string, params: Record<string, unknown>, dryRun: boolean];
     /** After GENERATION_STARTED. */
     "GENERATION_AFTER_COMMANDS": [type: string, params: Record<string, unknown>, dryRun: boolean];
+    /** The manifests' `generate_interceptor` functions run (not in a dry run): `chat` is the history the prompt is built from; setting `aborted` ends the generation before the model is asked. */
+    "generate_interceptors": [run: {
+      chat: Record<string, unknown>[];
+      contextSize: number | null;
+      /** `normal`, `regenerate`, `swipe`, `continue`, `impersonate` or `quiet`. */
+      type: string;
+      aborted: boolean;
+      immediately: boolean;
+      [key: string]: unknown;
+    }];
     /** The history the prompt is built from (`coreChat`). */
     "generation_context_ready": [data: {
       /** `normal`, `regenerate`, `swipe`, `continue`, `impersonate` or `quiet`. */
@@ -555,6 +565,8 @@ declare namespace Lodge {
     readonly GENERATION_STARTED: "generation_started";
     readonly GENERATION_STOPPED: "generation_stopped";
     readonly GENERATION_ENDED: "generation_ended";
+    /** Lodge's: the manifests' `generate_interceptor` functions run in their workers (SillyTavern's step). */
+    readonly GENERATE_INTERCEPTORS: "generate_interceptors";
     readonly GENERATION_CONTEXT_READY: "generation_context_ready";
     readonly GENERATION_BEFORE_WORLD_INFO_SCAN: "generation_before_world_info_scan";
     readonly GENERATION_AFTER_WORLD_INFO_SCAN: "generation_after_world_info_scan";
@@ -711,7 +723,7 @@ declare namespace Lodge {
   }
 
   type Outcome = {
-    status: "committed" | "aborted" | "discarded";
+    status: "aborted" | "committed" | "discarded";
     finalText: string;
     finalReasoning: string;
   };
@@ -1433,6 +1445,16 @@ declare namespace Lodge {
      * ```
      */
     writeExtensionField(characterId: number, key: string, value: unknown): Promise<null>;
+    /**
+     * Saves the calling plugin's settings as `extension_settings[<plugin id>]` (the store its settingsSchema form edits; SillyTavern's saveSettingsDebounced); emits SETTINGS_UPDATED. Plugins only.
+     *
+     * @example
+     * ```js
+     * await ctx.saveExtensionSettings({ enabled: true, threshold: 3 });
+     * ctx.extensionSettings["my-plugin"]; // the same object, as the plugin keeps it
+     * ```
+     */
+    saveExtensionSettings(settings: Record<string, unknown>): Promise<null>;
     /**
      * Runs a World Info activation over `coreChat` or `chatForWI` (the open chat when neither) and returns the activation (runtimeWorldInfo). Unless dryRun: advances the chat's timed effects and emits WORLD_INFO_ACTIVATED.
      *
@@ -3320,6 +3342,75 @@ declare namespace Lodge {
      */
     unregisterSlashCommand(name: string): Promise<boolean>;
     /**
+     * SillyTavern's `extension_settings`, as far as this plugin's own are concerned:
+     * `extensionSettings[<plugin id>]` (also `third-party/<plugin id>`) holds what was saved, the same
+     * store the plugin's settings form edits. Change it in place, then save.
+     *
+     * @example
+     * ```js
+     * const ctx = Luker.getContext();
+     * ctx.extensionSettings["my-plugin"].threshold = 3;
+     * ctx.saveSettingsDebounced();
+     * ```
+     */
+    extensionSettings: Record<string, unknown>;
+    /**
+     * Saves `extensionSettings[<plugin id>]` now.
+     *
+     * @example
+     * ```js
+     * await Luker.getContext().saveSettings();
+     * ```
+     */
+    saveSettings(): Promise<void>;
+    /**
+     * Saves `extensionSettings[<plugin id>]` once calls pause for half a second (SillyTavern's).
+     *
+     * @example
+     * ```js
+     * Luker.getContext().saveSettingsDebounced();
+     * ```
+     */
+    saveSettingsDebounced(): void;
+    /**
+     * SillyTavern's `saveChat()`: the host stores every chat write when it is made, so there is nothing
+     * left to save; resolves at once.
+     *
+     * @example
+     * ```js
+     * await Luker.getContext().saveChat();
+     * ```
+     */
+    saveChat(): Promise<void>;
+    /**
+     * Reads the open chat again: the context's data is replaced with a fresh copy from the host.
+     *
+     * @example
+     * ```js
+     * await Luker.getContext().reloadCurrentChat();
+     * ```
+     */
+    reloadCurrentChat(): Promise<void>;
+    /**
+     * Adds a system message (`is_system`, its kind in `extra.type`) to the open chat; resolves with its
+     * index.
+     *
+     * @example
+     * ```js
+     * await Luker.getContext().sendSystemMessage("generic", "Summary saved.");
+     * ```
+     */
+    sendSystemMessage(type: string, text?: string, extra?: Record<string, unknown>): Promise<unknown>;
+    /**
+     * Headers for a request to the host's `/api` (SillyTavern's): never the API token or a CSRF value.
+     *
+     * @example
+     * ```js
+     * const headers = Luker.getContext().getRequestHeaders(); // { "Content-Type": "application/json" }
+     * ```
+     */
+    getRequestHeaders(): Record<string, string>;
+    /**
      * The characters, in the order `characterId` indexes.
      *
      * @example
@@ -3416,7 +3507,7 @@ declare namespace Lodge {
   }
 
   /**
-   * `Luker.getContext()`: the local members, and the host's methods (53 of them here) for
+   * `Luker.getContext()`: the local members, and the host's methods (54 of them here) for
    * every other name.
    */
   type Context =

@@ -68,12 +68,82 @@ function debouncedSave(save: () => Promise<unknown>, report: (error: unknown) =>
   return utils.debounce(() => void save().catch(report), ms);
 }
 
-/**
- * The members SillyTavern's `getContext()` has that Lodge adds to the worker's context (each also a
- * module export): settings, chat saving, system messages, request headers.
- */
-export function createContextExtras(parts: CompatParts) {
-  const { id, channel, mirror, report } = parts;
+/** The members SillyTavern's `getContext()` has that Lodge adds to the worker's context. */
+export interface ContextExtras {
+  /**
+   * SillyTavern's `extension_settings`, as far as this plugin's own are concerned:
+   * `extensionSettings[<plugin id>]` (also `third-party/<plugin id>`) holds what was saved, the same
+   * store the plugin's settings form edits. Change it in place, then save.
+   *
+   * @example
+   * ```js
+   * const ctx = Luker.getContext();
+   * ctx.extensionSettings["my-plugin"].threshold = 3;
+   * ctx.saveSettingsDebounced();
+   * ```
+   */
+  extensionSettings: Record<string, unknown>;
+  /**
+   * Saves `extensionSettings[<plugin id>]` now.
+   *
+   * @example
+   * ```js
+   * await Luker.getContext().saveSettings();
+   * ```
+   */
+  saveSettings(): Promise<void>;
+  /**
+   * Saves `extensionSettings[<plugin id>]` once calls pause for half a second (SillyTavern's).
+   *
+   * @example
+   * ```js
+   * Luker.getContext().saveSettingsDebounced();
+   * ```
+   */
+  saveSettingsDebounced(): void;
+  /**
+   * SillyTavern's `saveChat()`: the host stores every chat write when it is made, so there is nothing
+   * left to save; resolves at once.
+   *
+   * @example
+   * ```js
+   * await Luker.getContext().saveChat();
+   * ```
+   */
+  saveChat(): Promise<void>;
+  /**
+   * Reads the open chat again: the context's data is replaced with a fresh copy from the host.
+   *
+   * @example
+   * ```js
+   * await Luker.getContext().reloadCurrentChat();
+   * ```
+   */
+  reloadCurrentChat(): Promise<void>;
+  /**
+   * Adds a system message (`is_system`, its kind in `extra.type`) to the open chat; resolves with its
+   * index.
+   *
+   * @example
+   * ```js
+   * await Luker.getContext().sendSystemMessage("generic", "Summary saved.");
+   * ```
+   */
+  sendSystemMessage(type: string, text?: string, extra?: Record<string, unknown>): Promise<unknown>;
+  /**
+   * Headers for a request to the host's `/api` (SillyTavern's): never the API token or a CSRF value.
+   *
+   * @example
+   * ```js
+   * const headers = Luker.getContext().getRequestHeaders(); // { "Content-Type": "application/json" }
+   * ```
+   */
+  getRequestHeaders(): Record<string, string>;
+}
+
+/** Builds the {@link ContextExtras} of a worker. */
+export function createContextExtras(parts: CompatParts): ContextExtras {
+  const { id, channel, report } = parts;
   const extensionSettings: Record<string, unknown> = {};
   let own: unknown = parts.settings && typeof parts.settings === "object"
     ? structuredClone(parts.settings)
@@ -105,14 +175,11 @@ export function createContextExtras(parts: CompatParts) {
     extensionSettings,
     saveSettings,
     saveSettingsDebounced: debouncedSave(saveSettings, report),
-    /** The host stores every chat write when it is made: there is nothing left to save. */
     saveChat: () => Promise.resolve(),
-    /** Reads the open chat again (the context's data is replaced with a fresh copy from the host). */
     reloadCurrentChat: () => {
       channel.notify("$/resync", null);
       return Promise.resolve();
     },
-    /** Adds a system message (`is_system`, `extra.type`) to the open chat. */
     sendSystemMessage: (type: string, text?: string, extra: Record<string, unknown> = {}) =>
       addMessage({
         name: "SillyTavern System",
@@ -121,15 +188,9 @@ export function createContextExtras(parts: CompatParts) {
         mes: String(text ?? ""),
         extra: { ...extra, type: String(type) },
       }),
-    /** Headers for a request to the host's `/api`: never the API token or the CSRF value. */
     getRequestHeaders: () => ({ "Content-Type": "application/json" }),
-    /** SillyTavern's sync `getCurrentChatId()`: the open chat's id from the context data. */
-    getCurrentChatId: () => mirror.get("chatId") ?? undefined,
   };
 }
-
-/** The extras {@link createContextExtras} builds. */
-export type ContextExtras = ReturnType<typeof createContextExtras>;
 
 /**
  * Installs the global the generated modules call, answering each provided path with its exports.
@@ -229,7 +290,7 @@ export function installStModules(
         }]),
       sendSystemMessage: extras.sendSystemMessage,
       getRequestHeaders: extras.getRequestHeaders,
-      getCurrentChatId: extras.getCurrentChatId,
+      getCurrentChatId: () => mirror.get("chatId") ?? undefined,
       saveChat: extras.saveChat,
       saveChatDebounced: () => {},
       saveChatConditional: extras.saveChat,

@@ -22,6 +22,7 @@ import { type PluginSupervisor, startPlugins } from "./plugins/supervisor.ts";
 import { createDispatcher } from "./rpc/dispatcher.ts";
 import { methods } from "./rpc/methods/mod.ts";
 import { createApp } from "./web/app.ts";
+import { ImageProcessor } from "./web/images/processor.ts";
 import { allowedHosts } from "./web/auth.ts";
 
 /** Options of {@link startHost}. */
@@ -109,10 +110,12 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     const started = plugins = await startPlugins({ lodge, dispatcher, methods, dataDir });
     lodge.plugins = started;
     const hosts = allowedHosts(hostname, addr.port);
+    const images = new ImageProcessor();
     const app = createApp({
       lodge,
       dispatcher,
       token,
+      images,
       maxBodyBytes: options.maxBodyBytes,
       allowedHosts: () => hosts,
     });
@@ -133,6 +136,7 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
         // Plugins first: a request waiting on a plugin's listener is released when the plugin stops.
         await started.stop();
         await serving;
+        images.close();
         opened.close();
         held.close();
       },

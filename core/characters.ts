@@ -142,6 +142,20 @@ export class CharacterService {
     this.#changed(null);
   }
 
+  /**
+   * Copies a card and its picture under a new avatar (derived from the name, made unique); `fields`
+   * override the copy's (SillyTavern's duplicate keeps the name).
+   */
+  async duplicate(avatar: string, fields: Partial<CardFields> = {}): Promise<CharacterView> {
+    const card = this.#store.getCharacter(avatar);
+    if (!card) throw notFound(`character ${avatar} not found`);
+    const { create_date: _created, ...rest } = card;
+    const copy = this.create({ ...rest, ...fields } as CardFields);
+    const image = await this.image(avatar);
+    if (image) await this.setImage(copy.avatar, image);
+    return copy;
+  }
+
   /** Replaces `extensions[key]` on a card. */
   writeExtensionField(avatar: string, key: string, value: unknown): Promise<CharacterView> {
     const card = this.require(avatar);

@@ -21,8 +21,11 @@ import {
   tokenLogin,
 } from "./auth.ts";
 import { errorResponse } from "./errors.ts";
+import { ImageProcessor } from "./images/processor.ts";
+import { thumbnails } from "./images/thumbnails.ts";
 import { pluginPanels } from "./plugin-panels.ts";
 import { type PageSource, setPageHeaders, SIGN_IN_HTML, withCsrfMeta } from "./page.ts";
+import { avatarsApi } from "./routes/avatars.ts";
 import { chatCompletionsApi } from "./routes/backends.ts";
 import { charactersApi } from "./routes/characters.ts";
 import { chatsApi } from "./routes/chats.ts";
@@ -42,6 +45,8 @@ export interface AppOptions {
   maxBodyBytes?: number;
   /** The `Host` values accepted; null accepts any. Read per request (the port is known after binding). */
   allowedHosts: () => ReadonlySet<string> | null;
+  /** Resizes pictures (avatars, thumbnails); the caller closes it. Default: one of the app's own. */
+  images?: ImageProcessor;
   /** The app page served at `/` to a signed-in browser. Default: `web/ui/page.ts`. */
   page?: PageSource;
 }
@@ -52,6 +57,7 @@ export function createApp(options: AppOptions): Hono {
   const auth = new Authenticator(options.token);
   const page = options.page ?? appPageHtml;
   const maxBodyBytes = options.maxBodyBytes ?? 16 * 1024 * 1024;
+  const images = options.images ?? new ImageProcessor();
   const app = new Hono();
   app.onError(errorResponse);
 
@@ -67,6 +73,9 @@ export function createApp(options: AppOptions): Hono {
   });
   app.route("/ui", uiAssets());
   app.route("/plugin-panel", pluginPanels(lodge));
+  // Pictures only for the signed-in page and token holders (a GET: no body, no CSRF header needed).
+  app.use("/thumbnail", requireAuth(auth, {}));
+  app.route("/thumbnail", thumbnails(lodge, images));
 
   let connections = 0;
   // The transport checks the media type of POST /rpc itself and answers with a JSON-RPC error.
@@ -99,7 +108,8 @@ export function createApp(options: AppOptions): Hono {
     }),
   );
   app.route("/api/chats", chatsApi(lodge));
-  app.route("/api/characters", charactersApi(lodge));
+  app.route("/api/characters", charactersApi(lodge, images));
+  app.route("/api/avatars", avatarsApi(lodge, images));
   app.route("/api/groups", groupsApi(lodge));
   app.route("/api/settings", settingsApi(lodge));
   app.route("/api/worldinfo", worldInfoApi(lodge));

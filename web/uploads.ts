@@ -8,6 +8,8 @@
 /** Full paths (as `c.req.path` gives them) that accept a multipart body. */
 export const MULTIPART_ROUTES: ReadonlySet<string> = new Set([
   "/api/characters/import",
+  "/api/characters/edit-avatar",
+  "/api/avatars/upload",
   "/api/chats/import",
   "/api/worldinfo/import",
 ]);

@@ -1,11 +1,16 @@
 /**
  * Characters in Chromium: a character created in the editor with every card field filled is stored
- * with each field where SillyTavern keeps it; an edit, a duplicate and a delete go through; search
- * finds by name and by tag. Screenshots of the view at 1280 and 360 px.
+ * with each field where SillyTavern keeps it, and its picture; an edit, a duplicate (with the picture),
+ * a new picture, an export (PNG card) and a delete go through; search finds by name and by tag; a card
+ * file dropped on the view is imported. Screenshots of the view at 1280 and 360 px.
  */
 
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import * as photon from "@cf-wasm/photon";
 import type { Page } from "playwright-core";
+import { readPngCard } from "../../core/compat/mod.ts";
+import { imageInfo } from "../../web/images/resize.ts";
 import { startTestHost } from "../support/host.ts";
 import { until } from "../support/llm-host.ts";
 import { browserTest, openUi, screenshot } from "./browser.ts";
@@ -16,8 +21,37 @@ const field = (page: Page, label: string) =>
     "input, textarea, select",
   ).first();
 
+function photo(width: number, height: number): Buffer {
+  const rgba = new Uint8Array(width * height * 4);
+  for (let i = 0; i < width * height; i++) rgba.set([30 + (i % 200), 80, 160, 255], i * 4);
+  const image = new photon.PhotonImage(rgba, width, height);
+  try {
+    return Buffer.from(image.get_bytes_jpeg(85));
+  } finally {
+    image.free();
+  }
+}
+
+/** Waits until every avatar image on the page showing `file` has loaded. */
+const avatarLoaded = (page: Page, file: string) =>
+  page.locator(`img.avatar[src*="${encodeURIComponent(file)}"]`).first().waitFor().then(() =>
+    page.waitForFunction((f: string) => {
+      type Img = { src: string; complete: boolean; naturalWidth: number };
+      const doc = (globalThis as unknown as { document: { querySelectorAll(s: string): Iterable<Img> } })
+        .document;
+      const imgs = [...doc.querySelectorAll("img.avatar")].filter((i) => i.src.includes(f));
+      return imgs.length > 0 && imgs.every((i) => i.complete && i.naturalWidth > 0);
+    }, encodeURIComponent(file))
+  );
+
+const dismissToasts = async (page: Page) => {
+  for (const close of await page.locator('.toasts [aria-label="Dismiss"]').all()) {
+    await close.click({ timeout: 500 }).catch(() => {}); // it may fade away meanwhile
+  }
+};
+
 browserTest(
-  "characters: create a character with every card field, edit, duplicate, delete",
+  "characters: create a character with every card field and a picture, edit, duplicate, export, delete, import",
   async ({ browser }) => {
     const host = await startTestHost();
     try {
@@ -55,6 +89,11 @@ browserTest(
       await depth.locator("input").fill("2");
       await depth.locator("select").selectOption("assistant");
       await field(page, "Linked World Info book").selectOption("Harbour lore");
+      await page.setInputFiles(`${editor} .avatar-picker input[type=file]`, {
+        name: "mara.jpg",
+        mimeType: "image/jpeg",
+        buffer: photo(640, 480),
+      });
       await screenshot(page, "characters-new-1280");
       await page.click(`${editor} button[type=submit]`);
       await page.waitForSelector("text=Created Mara");
@@ -83,6 +122,11 @@ browserTest(
       });
       // the V2 envelope carries the same fields
       assert.equal((created.data.extensions as Record<string, unknown>).world, "Harbour lore");
+      // the picture chosen before the card existed was uploaded with it, and shows as a thumbnail
+      const picture = await lodge.characters.image(created.avatar);
+      assert.ok(picture, "the picture is stored");
+      assert.deepEqual(imageInfo(picture), { type: "png", width: 512, height: 768 });
+      await avatarLoaded(page, created.avatar);
 
       // The editor now shows the stored card; an edit keeps extension keys it does not know.
       await lodge.characters.writeExtensionField(created.avatar, "some_plugin", { kept: true });
@@ -106,6 +150,26 @@ browserTest(
       assert.ok(copy);
       assert.equal(copy.personality, "Patient, warmer now.");
       assert.notEqual(copy.avatar, created.avatar);
+      assert.deepEqual(await lodge.characters.image(copy.avatar), picture);
+      await avatarLoaded(page, copy.avatar);
+
+      // a new picture for an existing card replaces it at once
+      await page.setInputFiles(`${editor} .avatar-picker input[type=file]`, {
+        name: "other.jpg",
+        mimeType: "image/jpeg",
+        buffer: photo(100, 100),
+      });
+      await page.waitForSelector("text=New picture for Mara (copy)");
+      assert.notDeepEqual(await lodge.characters.image(copy.avatar), picture);
+      await avatarLoaded(page, copy.avatar);
+
+      const [download] = await Promise.all([
+        page.waitForEvent("download"),
+        page.click(`${editor} >> text=Export PNG`),
+      ]);
+      const card = JSON.parse(readPngCard(await Deno.readFile((await download.path())!)).chara!);
+      assert.equal(card.data.name, "Mara (copy)");
+      assert.equal(card.data.extensions.world, "Harbour lore");
 
       // search by tag, then by name
       await page.fill('input[type="search"][placeholder="Search by name or tag"]', "sea");
@@ -113,6 +177,7 @@ browserTest(
       await page.fill('input[type="search"][placeholder="Search by name or tag"]', "copy");
       assert.equal(await page.locator(".card-grid .card").count(), 1);
       await page.fill('input[type="search"][placeholder="Search by name or tag"]', "");
+      await dismissToasts(page);
       await screenshot(page, "characters-1280");
 
       page.once("dialog", (d) => d.accept());
@@ -120,10 +185,31 @@ browserTest(
       await page.waitForSelector("text=Deleted Mara (copy)");
       await until(() => !lodge.characters.get(copy.avatar), "the copy is deleted");
       assert.equal(await page.locator('.card-grid [aria-label="Edit Mara (copy)"]').count(), 0);
+      assert.equal(await lodge.characters.image(copy.avatar), null, "its picture went with it");
+
+      // a JSON card dropped on the view is imported and opened
+      const ivy = JSON.stringify({
+        spec: "chara_card_v2",
+        spec_version: "2.0",
+        data: { name: "Ivy", description: "Imported by drag and drop.", first_mes: "Hi.", tags: ["garden"] },
+      });
+      const drop = await page.evaluateHandle(`(() => {
+        const data = new DataTransfer();
+        data.items.add(new File([${JSON.stringify(ivy)}], "ivy.json", { type: "application/json" }));
+        return data;
+      })()`);
+      await page.dispatchEvent("section.characters", "dragover", { dataTransfer: drop });
+      await page.dispatchEvent("section.characters", "drop", { dataTransfer: drop });
+      await page.waitForSelector(`${editor}[aria-label="Edit Ivy"]`);
+      assert.equal(
+        lodge.characters.all().find((c) => c.name === "Ivy")?.description,
+        "Imported by drag and drop.",
+      );
 
       await page.setViewportSize({ width: 360, height: 740 });
       await page.click('[aria-label="Edit Mara"]');
-      await page.waitForTimeout(200);
+      await page.waitForTimeout(400); // the side column slides out of view
+      await dismissToasts(page);
       await screenshot(page, "characters-360");
     } finally {
       await host.close();

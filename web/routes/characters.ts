@@ -1,5 +1,6 @@
 /**
- * Character routes: `/api/characters/all|get|create|edit|delete|chats|import|export` and character state.
+ * Character routes: `/api/characters/all|get|create|edit|edit-avatar|duplicate|delete|chats|import|export`
+ * and character state.
  * @module
  */
 
@@ -11,13 +12,15 @@ import { safeName } from "../../core/names.ts";
 import { PatchOpsSchema } from "../../core/patch.ts";
 import { CardFieldsSchema } from "../../core/schema/mod.ts";
 import { readBody, readUpload } from "../body.ts";
+import { avatarPng } from "../images/avatars.ts";
+import type { ImageProcessor } from "../images/processor.ts";
 
 const Avatar = z.object({ avatar_url: z.string() });
 const Create = CardFieldsSchema.extend({ avatar_url: z.string().optional() });
 const Edit = CardFieldsSchema.partial().extend(Avatar.shape);
 
 /** Character routes, to mount at `/api/characters`. */
-export function charactersApi(lodge: Lodge): Hono {
+export function charactersApi(lodge: Lodge, images: ImageProcessor): Hono {
   const app = new Hono();
   const avatar = (b: { avatar_url: string }) => safeName(b.avatar_url, "avatar_url");
 
@@ -33,6 +36,22 @@ export function charactersApi(lodge: Lodge): Hono {
     const b = await readBody(c, Edit);
     const { avatar_url, ...fields } = b;
     return c.json({ ok: true, character: await lodge.characters.edit(avatar({ avatar_url }), fields) });
+  });
+  // SillyTavern's picture upload: a multipart `avatar` image and the card's `avatar_url`; stored as a
+  // 512×768 PNG, the card's picture.
+  app.post("/edit-avatar", async (c) => {
+    const { file, fields } = await readUpload(c, "avatar");
+    const name = safeName(fields.avatar_url, "avatar_url");
+    lodge.characters.require(name);
+    await lodge.characters.setImage(name, await avatarPng(images, file));
+    return c.json({ ok: true });
+  });
+  // SillyTavern's duplicate (same card and picture under a new avatar); `name` renames the copy.
+  const DuplicateBody = Avatar.extend({ name: CardFieldsSchema.shape.name.optional() });
+  app.post("/duplicate", async (c) => {
+    const b = await readBody(c, DuplicateBody);
+    const copy = await lodge.characters.duplicate(avatar(b), b.name ? { name: b.name } : {});
+    return c.json({ ok: true, path: copy.avatar, avatar: copy.avatar });
   });
   const DeleteBody = Avatar.extend({ delete_chats: z.boolean().optional() });
   app.post("/delete", async (c) => {

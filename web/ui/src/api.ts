@@ -38,7 +38,9 @@ async function failure(response: Response): Promise<HostError> {
   let message = `${response.status} ${response.statusText}`;
   try {
     const body = JSON.parse(text);
-    if (typeof body?.error === "string") message = body.error;
+    // a domain error names its kind in `error` and says what went wrong in `message`
+    if (typeof body?.message === "string") message = body.message;
+    else if (typeof body?.error === "string") message = body.error;
     else if (typeof body?.error?.message === "string") message = body.error.message;
   } catch {
     if (text) message = text.slice(0, 200);

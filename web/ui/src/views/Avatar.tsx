@@ -10,14 +10,15 @@ export interface AvatarProps {
 
 /** A round avatar; decorative (the name is always written beside it). */
 export function Avatar({ src, name, size = 40 }: AvatarProps) {
-  const [failed, setFailed] = useState(false);
+  // the URL that failed: a new one (after an upload) is tried again
+  const [failed, setFailed] = useState<string | null>(null);
   const style = { width: `${size}px`, height: `${size}px` };
-  if (!src || failed) {
+  if (!src || failed === src) {
     return (
       <span class="avatar avatar-letter" style={style} aria-hidden="true">
         {(name || "?").slice(0, 1).toUpperCase()}
       </span>
     );
   }
-  return <img class="avatar" style={style} src={src} alt="" loading="lazy" onError={() => setFailed(true)} />;
+  return <img class="avatar" style={style} src={src} alt="" loading="lazy" onError={() => setFailed(src)} />;
 }

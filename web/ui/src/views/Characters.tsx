@@ -1,16 +1,18 @@
 /**
  * Characters: the list with avatars and search, and an editor of every card field (create, edit,
  * duplicate, delete), the fields SillyTavern keeps in the card's `extensions` included (favourite,
- * talkativeness, depth prompt, linked World Info book).
+ * talkativeness, depth prompt, linked World Info book); the card's picture (upload or drop an image);
+ * import of card files (PNG or JSON, chosen or dropped anywhere on the view) and export as PNG or JSON.
  * @module
  */
 
 import { useSignal } from "@preact/signals";
-import { useEffect, useState } from "preact/hooks";
-import { api, call } from "../api.ts";
-import { characterAvatar } from "../avatars.ts";
-import { attempt, type Character, mirror, toast } from "../state.ts";
+import { useEffect, useRef, useState } from "preact/hooks";
+import { api, apiBlob, call, saveFile, upload } from "../api.ts";
+import { characterAvatar, uploadCharacterImage } from "../avatars.ts";
+import { attempt, type Character, dismiss, mirror, toast } from "../state.ts";
 import { Avatar } from "./Avatar.tsx";
+import { AvatarPicker } from "./AvatarPicker.tsx";
 
 /** Card text fields in the order the editor shows them: key, label, rows. */
 const TEXT_FIELDS: [string, string, number][] = [
@@ -107,19 +109,68 @@ function matches(c: Character, q: string): boolean {
     (Array.isArray(c.tags) && (c.tags as string[]).some((t) => String(t).toLowerCase().includes(q)));
 }
 
+/** Imports card files one after another, with a progress toast; answers the avatars created. */
+async function importCards(files: File[]): Promise<string[]> {
+  const cards = files.filter((f) => /\.(png|json)$/i.test(f.name));
+  if (cards.length === 0) throw new Error("Drop a character card: a .png or .json file");
+  const created: string[] = [];
+  const progress = toast(`Importing ${cards.length} card${cards.length === 1 ? "" : "s"}…`, "progress");
+  try {
+    for (const [i, file] of cards.entries()) {
+      const form = new FormData();
+      form.append("avatar", file);
+      form.append("file_type", file.name.toLowerCase().endsWith(".json") ? "json" : "png");
+      try {
+        const result = await upload<{ avatar: string; name?: string }>("/api/characters/import", form);
+        created.push(result.avatar);
+      } catch (error) {
+        toast(`${file.name}: ${error instanceof Error ? error.message : error}`, "error");
+      }
+      if (cards.length > 1) toast(`Imported ${i + 1} of ${cards.length}`);
+    }
+  } finally {
+    dismiss(progress);
+  }
+  if (created.length) toast(`Imported ${created.length} character${created.length === 1 ? "" : "s"}`);
+  return created;
+}
+
 /** The characters view. */
 export function CharactersView() {
   const m = mirror.value!;
   const query = useSignal("");
   /** The avatar being edited, "" for a new character, null for none. */
   const editing = useSignal<string | null>(null);
+  const [over, setOver] = useState(false);
+  const fileInput = useRef<HTMLInputElement>(null);
+  const importFiles = (files: File[]) =>
+    attempt(async () => {
+      const created = await importCards(files);
+      if (created.length === 1) editing.value = created[0];
+    });
   const q = query.value.trim().toLowerCase();
   // Favourites first, as SillyTavern sorts them; otherwise the host's order.
   const list = m.characters.map((c, id) => ({ c, id })).filter(({ c }) => matches(c, q))
     .sort((a, b) => Number(isFav(b.c)) - Number(isFav(a.c)));
   const current = editing.value ? m.characters.find((c) => c.avatar === editing.value) : undefined;
   return (
-    <section class="characters" aria-labelledby="characters-title">
+    <section
+      class={`characters drop-zone${over ? " drop-over" : ""}`}
+      aria-labelledby="characters-title"
+      onDragOver={(e) => {
+        if (!e.dataTransfer?.types.includes("Files")) return;
+        e.preventDefault();
+        setOver(true);
+      }}
+      onDragLeave={(e) => {
+        if (e.currentTarget === e.target) setOver(false);
+      }}
+      onDrop={(e) => {
+        e.preventDefault();
+        setOver(false);
+        importFiles([...e.dataTransfer?.files ?? []]);
+      }}
+    >
       <header class="view-head">
         <h1 id="characters-title">Characters</h1>
         <label class="field grow">
@@ -132,7 +183,23 @@ export function CharactersView() {
           />
         </label>
         <button type="button" class="primary" onClick={() => (editing.value = "")}>New character</button>
+        <button type="button" onClick={() => fileInput.current?.click()}>Import card</button>
+        <input
+          ref={fileInput}
+          type="file"
+          accept=".png,.json,image/png,application/json"
+          multiple
+          class="visually-hidden"
+          tabIndex={-1}
+          aria-hidden="true"
+          onChange={(e) => {
+            const files = [...e.currentTarget.files ?? []];
+            e.currentTarget.value = "";
+            importFiles(files);
+          }}
+        />
       </header>
+      <p class="drop-hint">Drop character cards (PNG or JSON) anywhere here to import them.</p>
       <div class="split">
         <ul class="card-grid" aria-label="Character list">
           {list.map(({ c, id }) => (
@@ -188,6 +255,9 @@ interface EditorProps {
 function CardEditor({ character, onClose, onSaved }: EditorProps) {
   const draft = useSignal<Draft>(draftOf(character));
   const [books, setBooks] = useState<string[]>([]);
+  /** A picture chosen for a character not created yet, uploaded once it is. */
+  const [picture, setPicture] = useState<{ file: File; url: string } | null>(null);
+  useEffect(() => () => picture && URL.revokeObjectURL(picture.url), [picture]);
   useEffect(() => {
     call("getWorldInfoNames").then((names) => setBooks(names as string[])).catch(() => setBooks([]));
   }, []);
@@ -207,19 +277,33 @@ function CardEditor({ character, onClose, onSaved }: EditorProps) {
         onSaved(character.avatar);
       } else {
         const created = await api<{ avatar: string }>("/api/characters/create", fields);
+        if (picture) await uploadCharacterImage(created.avatar, picture.file);
         toast(`Created ${d.name}`);
         onSaved(created.avatar);
       }
     });
+  const pickPicture = (file: File) =>
+    attempt(async () => {
+      if (!character) return setPicture({ file, url: URL.createObjectURL(file) });
+      await uploadCharacterImage(character.avatar, file);
+      toast(`New picture for ${character.name}`);
+    });
   const duplicate = () =>
     attempt(async () => {
-      const name = `${d.name.trim()} (copy)`;
-      const created = await api<{ avatar: string }>("/api/characters/create", {
-        ...fieldsOf(d, character),
+      if (!character) return;
+      const name = `${character.name} (copy)`;
+      const copy = await api<{ avatar: string }>("/api/characters/duplicate", {
+        avatar_url: character.avatar,
         name,
       });
       toast(`Duplicated as ${name}`);
-      onSaved(created.avatar);
+      onSaved(copy.avatar);
+    });
+  const exportAs = (format: "png" | "json") =>
+    attempt(async () => {
+      if (!character) return;
+      const blob = await apiBlob("/api/characters/export", { avatar_url: character.avatar, format });
+      saveFile(blob, format === "png" ? character.avatar : character.avatar.replace(/\.png$/, "") + ".json");
     });
   const remove = () =>
     attempt(async () => {
@@ -247,7 +331,12 @@ function CardEditor({ character, onClose, onSaved }: EditorProps) {
       }}
     >
       <div class="row">
-        {character && <Avatar src={characterAvatar(character.avatar)} name={character.name} size={48} />}
+        <AvatarPicker
+          src={character ? characterAvatar(character.avatar) : picture?.url}
+          name={d.name || "?"}
+          label={`Change picture of ${d.name || "the new character"}`}
+          onPick={pickPicture}
+        />
         <h2>{character ? character.name : "New character"}</h2>
         <button type="button" class="icon-button" aria-label="Close editor" onClick={onClose}>×</button>
       </div>
@@ -356,6 +445,8 @@ function CardEditor({ character, onClose, onSaved }: EditorProps) {
       <div class="row wrap actions">
         <button type="submit" class="primary">{character ? "Save" : "Create"}</button>
         {character && <button type="button" onClick={duplicate}>Duplicate</button>}
+        {character && <button type="button" onClick={() => exportAs("png")}>Export PNG</button>}
+        {character && <button type="button" onClick={() => exportAs("json")}>Export JSON</button>}
         {character && <button type="button" class="danger" onClick={remove}>Delete</button>}
       </div>
     </form>

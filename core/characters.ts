@@ -139,7 +139,6 @@ export class CharacterService {
   async setImage(avatar: string, png: Uint8Array): Promise<void> {
     this.require(avatar);
     await this.#images.put("characters", avatar, png);
-    this.#changed(null);
   }
 
   /**

@@ -352,6 +352,11 @@ export const hostEvents = {
   [eventTypes.REGEX_SCRIPTS_CHANGED]: hostEvent("The regex scripts in force changed.", [
     z.looseObject({ reload: z.boolean() }).meta({ title: "change" }),
   ]),
+  [eventTypes.IMPORT_PROGRESS]: hostEvent("A SillyTavern folder import handled one more file.", [
+    z.looseObject({ phase: z.string(), path: z.string(), done: z.number(), total: z.number() }).meta({
+      title: "progress",
+    }),
+  ]),
 } as const satisfies Record<string, HostEvent>;
 
 /** An event name the host emits. */

@@ -346,6 +346,14 @@ declare namespace Lodge {
       reload: boolean;
       [key: string]: unknown;
     }];
+    /** A SillyTavern folder import handled one more file. */
+    "import_progress": [progress: {
+      phase: string;
+      path: string;
+      done: number;
+      total: number;
+      [key: string]: unknown;
+    }];
   }
 
   /** An activated entry as results report it: the stored fields plus its book and final content. */

@@ -1464,6 +1464,18 @@ declare namespace Lodge {
      */
     saveExtensionSettings(settings: Record<string, unknown>): Promise<null>;
     /**
+     * The calling plugin's settings, `extension_settings[<plugin id>]` as saved now (the store its settingsSchema form edits), or null when none are saved. Plugins only; read it again after SETTINGS_UPDATED.
+     *
+     * @example
+     * ```js
+     * const settings = (await ctx.getExtensionSettings()) ?? {};
+     * ctx.eventSource.on(ctx.eventTypes.SETTINGS_UPDATED, async () => {
+     *   const fresh = await ctx.getExtensionSettings();
+     * });
+     * ```
+     */
+    getExtensionSettings(): Promise<unknown>;
+    /**
      * Runs a World Info activation over `coreChat` or `chatForWI` (the open chat when neither) and returns the activation (runtimeWorldInfo). Unless dryRun: advances the chat's timed effects and emits WORLD_INFO_ACTIVATED.
      *
      * @example
@@ -3515,7 +3527,7 @@ declare namespace Lodge {
   }
 
   /**
-   * `Luker.getContext()`: the local members, and the host's methods (54 of them here) for
+   * `Luker.getContext()`: the local members, and the host's methods (55 of them here) for
    * every other name.
    */
   type Context =

@@ -110,6 +110,29 @@ export const documentMethods = [
     },
   }),
   defineMethod({
+    name: "getExtensionSettings",
+    summary: "The calling plugin's settings, `extension_settings[<plugin id>]` as saved now (the store its " +
+      "settingsSchema form edits), or null when none are saved. Plugins only; read it again after " +
+      "SETTINGS_UPDATED.",
+    params: z.tuple([]),
+    result: z.unknown(),
+    capability: "plugin",
+    example: [
+      "const settings = (await ctx.getExtensionSettings()) ?? {};",
+      "ctx.eventSource.on(ctx.eventTypes.SETTINGS_UPDATED, async () => {",
+      "  const fresh = await ctx.getExtensionSettings();",
+      "});",
+    ].join("\n"),
+    handler: ({ lodge, caller }) => {
+      if (caller.kind !== "plugin") {
+        throw invalid("only a plugin reads its own settings: token holders use settings.get");
+      }
+      const all = lodge.settings.get().extension_settings;
+      if (typeof all !== "object" || all === null || !Object.hasOwn(all, caller.pluginId)) return null;
+      return (all as Record<string, unknown>)[caller.pluginId] ?? null;
+    },
+  }),
+  defineMethod({
     name: "settings.get",
     summary: "The whole settings document (UI and tools only).",
     params: z.tuple([]),

@@ -59,12 +59,17 @@ Deno.test("the manifest schema names every field of the manifest", async () => {
   assert.equal(schema.properties.permissions.additionalProperties, false);
 });
 
-Deno.test("the declarations type-check the bundled examples", async () => {
+Deno.test("the declarations type-check the bundled examples, the TypeScript memory plugin too", async () => {
   const examples: string[] = [];
   for await (const entry of Deno.readDir(join(REPO_ROOT, "plugins/examples"))) {
-    if (entry.isDirectory) examples.push(join(REPO_ROOT, "plugins/examples", entry.name, "index.js"));
+    if (!entry.isDirectory) continue;
+    const dir = join(REPO_ROOT, "plugins/examples", entry.name);
+    // each example's own entry module: JavaScript checked as JavaScript, TypeScript as TypeScript
+    const { js } = JSON.parse(await Deno.readTextFile(join(dir, "manifest.json")));
+    examples.push(join(dir, js));
   }
-  assert.ok(examples.length >= 4);
+  assert.ok(examples.some((file) => file.endsWith("memory/index.ts")));
+  assert.ok(examples.length >= 5);
   const { ok, output } = await check(examples);
   assert.ok(ok, output);
 });

@@ -154,6 +154,11 @@ export class EventBus {
     return Object.fromEntries([...this.#pluginOrder].map(([e, order]) => [e, { pluginOrder: [...order] }]));
   }
 
+  /** Names of the events that have at least one listener, sorted. */
+  listenedEvents(): string[] {
+    return [...this.#listeners].filter(([, list]) => list.length > 0).map(([event]) => event).sort();
+  }
+
   /** Listeners of an event in the order `emit` calls them. */
   getListenersMeta(event: string): ListenerMeta[] {
     return this.#ordered(event).map((e, index) => meta(e, index));

@@ -9,6 +9,7 @@
 
 import type { ChatContext } from "../context.ts";
 import type { SettingsService } from "../documents.ts";
+import { LodgeError } from "../errors.ts";
 import type { EventBus } from "../events.ts";
 import { eventTypes } from "../event-types.ts";
 import { isObject } from "../json.ts";
@@ -150,6 +151,27 @@ export class RegexService {
     }
     if (jobs.every((j) => j.scripts.length === 0)) return jobs.map((j) => j.text);
     return await this.#run(prepared, jobs);
+  }
+
+  /**
+   * Runs one script on a sample text, whatever its placement, depth limits or `disabled` flag say (the
+   * editor's test): macros are expanded as for a real run, the bounded runner runs it, and a script past
+   * its budget is an error here, not a cut-off of the stored script.
+   * @example
+   * ```ts
+   * await lodge.regex.test({ id: "t", scriptName: "", findRegex: "/cat/g", replaceString: "dog", placement: [] },
+   *   "cat and cat"); // "dog and dog"
+   * ```
+   */
+  async test(script: RegexScript, text: string, params: RegexParams = {}): Promise<string> {
+    const prepared = await this.#prepare(script, params.characterOverride);
+    try {
+      const [out] = await this.#runner.run([prepared], [{ text, scripts: [0] }]);
+      return out;
+    } catch (error) {
+      if (error instanceof RegexTimeoutError) throw new LodgeError("timeout", error.message);
+      throw error;
+    }
   }
 
   /** The scripts cut off so far (newest last). */

@@ -1810,6 +1810,26 @@ declare namespace Lodge {
         listenerName: string | null;
       })[]>;
       /**
+       * The per-event plugin order set with setOrderConfig: { [event]: { pluginOrder } }.
+       *
+       * @example
+       * ```js
+       * const order = await ctx.eventSource.getOrderConfig(); // { message_sent: { pluginOrder: [...] } }
+       * ```
+       */
+      getOrderConfig(): Promise<Record<string, {
+          pluginOrder?: string[];
+        }>>;
+      /**
+       * Names of the events that have listeners now (host, plugins, sockets), sorted.
+       *
+       * @example
+       * ```js
+       * for (const event of await ctx.eventSource.listenedEvents()) console.log(event);
+       * ```
+       */
+      listenedEvents(): Promise<string[]>;
+      /**
        * Sets per-event plugin order: { [event]: { pluginOrder: [pluginId, ...] } }.
        *
        * @example
@@ -2754,10 +2774,43 @@ declare namespace Lodge {
      *
      * @example
      * ```js
-     * const result = await ctx.regex.list();
+     * const script = { id: "t", scriptName: "Cats", findRegex: "/cat/g", replaceString: "dog", placement: [2] };
+     * const out = await ctx.regex.test(script, "cat and cat"); // "dog and dog"
      * ```
      */
     regex: {
+      /**
+       * Runs one regex script on a sample text whatever its placement or disabled flag (an editor's test), with macros expanded and the time budget of a real run; answers the text it makes.
+       *
+       * @example
+       * ```js
+       * const script = { id: "t", scriptName: "Cats", findRegex: "/cat/g", replaceString: "dog", placement: [2] };
+       * const out = await ctx.regex.test(script, "cat and cat"); // "dog and dog"
+       * ```
+       */
+      test(script: {
+        id: string;
+        scriptName: string;
+        findRegex: string;
+        replaceString?: string;
+        trimStrings?: string[];
+        placement?: number[];
+        disabled?: boolean;
+        markdownOnly?: boolean;
+        promptOnly?: boolean;
+        runOnEdit?: boolean;
+        substituteRegex?: boolean | 0 | 1 | 2;
+        minDepth?: number | null;
+        maxDepth?: number | null;
+        [key: string]: unknown;
+      }, text: string, options?: {
+        isMarkdown?: boolean;
+        isPrompt?: boolean;
+        isEdit?: boolean;
+        depth?: number;
+        characterOverride?: string;
+        [key: string]: unknown;
+      }): Promise<string>;
       /**
        * Every effective regex script in run order (global, the character's when allowed, plugins'), with its source and whether it is cut off.
        *

@@ -206,6 +206,16 @@ export class WorkerEventSource implements EventSource {
     return this.#channel.request("eventSource.setOrderConfig", [config]);
   }
 
+  /** The per-event plugin order now in force: `{ [event]: { pluginOrder } }`. */
+  getOrderConfig(): Promise<unknown> {
+    return this.#channel.request("eventSource.getOrderConfig", []);
+  }
+
+  /** Names of the events that have listeners on the host now. */
+  listenedEvents(): Promise<unknown> {
+    return this.#channel.request("eventSource.listenedEvents", []);
+  }
+
   /**
    * Emits an event through the host; resolves when every listener (in every plugin) has run, with their
    * edits written into `args` in place (objects keep their identity; values JSON cannot carry stay).

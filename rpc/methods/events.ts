@@ -350,6 +350,25 @@ export function createEventMethods(options: EventMethodsOptions = {}) {
       handler: (ctx, event) => ctx.lodge.events.getListenersMeta(event),
     }),
     defineMethod({
+      name: "eventSource.getOrderConfig",
+      summary: "The per-event plugin order set with setOrderConfig: { [event]: { pluginOrder } }.",
+      params: z.tuple([]),
+      result: OrderConfigSchema,
+      capability: "plugin",
+      example:
+        "const order = await ctx.eventSource.getOrderConfig(); // { message_sent: { pluginOrder: [...] } }",
+      handler: (ctx) => ctx.lodge.events.getOrderConfig(),
+    }),
+    defineMethod({
+      name: "eventSource.listenedEvents",
+      summary: "Names of the events that have listeners now (host, plugins, sockets), sorted.",
+      params: z.tuple([]),
+      result: z.array(z.string()),
+      capability: "plugin",
+      example: "for (const event of await ctx.eventSource.listenedEvents()) console.log(event);",
+      handler: (ctx) => ctx.lodge.events.listenedEvents(),
+    }),
+    defineMethod({
       name: "eventSource.setOrderConfig",
       summary: "Sets per-event plugin order: { [event]: { pluginOrder: [pluginId, ...] } }.",
       params: z.tuple([OrderConfigSchema.meta({ title: "config" })]),

@@ -46,6 +46,24 @@ export const regexMethods = [
     handler: ({ lodge }, text, placement, options) => lodge.regex.apply(text, placement, options ?? {}),
   }),
   defineMethod({
+    name: "regex.test",
+    summary: "Runs one regex script on a sample text whatever its placement or disabled flag (an editor's " +
+      "test), with macros expanded and the time budget of a real run; answers the text it makes.",
+    params: z.tuple([
+      RegexScriptSchema.meta({ title: "script" }),
+      z.string().max(1_000_000).meta({ title: "text" }),
+      RegexOptions.meta({ title: "options" }),
+    ]),
+    result: z.string(),
+    capability: "plugin",
+    example: [
+      'const script = { id: "t", scriptName: "Cats", findRegex: "/cat/g", replaceString: "dog", placement: [2] };',
+      'const out = await ctx.regex.test(script, "cat and cat"); // "dog and dog"',
+    ].join("\n"),
+    handler: ({ lodge }, script, text, options) =>
+      lodge.regex.test(script as RegexScript, text, options ?? {}),
+  }),
+  defineMethod({
     name: "regex.list",
     summary: "Every effective regex script in run order (global, the character's when allowed, plugins'), " +
       "with its source and whether it is cut off.",

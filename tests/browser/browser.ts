@@ -84,13 +84,17 @@ export function browserTest(
   });
 }
 
-/** A page of a new browser context signed in to `host` through the start URL, with the app loaded. */
+/**
+ * A page of a new browser context signed in to `host` through the start URL, with the app loaded;
+ * `colorScheme` is the system preference the page sees (light by default).
+ */
 export async function openUi(
   browser: Browser,
   host: Pick<TestHost, "url" | "token">,
   viewport = { width: 1280, height: 800 },
+  colorScheme: "light" | "dark" = "light",
 ): Promise<Page> {
-  const context = await browser.newContext({ viewport });
+  const context = await browser.newContext({ viewport, colorScheme });
   const page = await context.newPage();
   page.on("pageerror", (error) => console.error("page error:", error.message));
   await page.goto(`${host.url}/?token=${host.token}`);

@@ -97,6 +97,28 @@ Deno.test("a catastrophic pattern is cut off within its budget, reported, and th
   }
 });
 
+Deno.test("regex.test runs one unsaved script, disabled or not, and a runaway one is an error, not a cut-off", async () => {
+  const h = await startTestHost();
+  try {
+    const rpc = createHttpClient<typeof methods>(`${h.url}/rpc`, { token: h.token });
+    const user = h.host.lodge.context.snapshot({ chat: false }).name1;
+    const cats = script({
+      findRegex: "/cat/g",
+      replaceString: "{{user}}'s dog",
+      disabled: true,
+      placement: [],
+    });
+    assert.equal(await rpc.call("regex.test", { ...cats }, "a cat"), `a ${user}'s dog`);
+    assert.equal(await rpc.call("getRegexedString", "a cat", AI), "a cat", "nothing was saved");
+    const evil = script({ findRegex: "/(a+)+\\1$/", replaceString: "!" });
+    await assert.rejects(rpc.call("regex.test", { ...evil }, "a".repeat(40) + "b"), /budget/);
+    assert.deepEqual(await rpc.call("regex.cutOffs"), []);
+    await assert.rejects(rpc.call("regex.test", { scriptName: "no id" } as never, "x"), /id/);
+  } finally {
+    await h.close();
+  }
+});
+
 Deno.test("a plugin's managed regex provider runs beside the user's scripts and goes with unregister", async () => {
   await using h = await startSandboxHarness({
     plugins: [{

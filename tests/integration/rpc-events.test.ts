@@ -74,6 +74,10 @@ Deno.test("pluginOrder from setOrderConfig puts named plugins first, then priori
     seen.length = 0;
     await tool.call("eventSource.emit", "ord");
     assert.deepEqual(seen, ["beta", "alpha", "tool"]);
+    assert.deepEqual(await tool.call("eventSource.getOrderConfig"), {
+      ord: { pluginOrder: ["beta", "alpha"] },
+    });
+    assert.ok((await tool.call("eventSource.listenedEvents")).includes("ord"));
     const meta = await tool.call("eventSource.getListenersMeta", "ord");
     assert.deepEqual(meta.map((m) => [m.pluginId, m.source, m.listenerName, m.priority]), [
       ["beta", "plugin", b.listenerId, 0],

@@ -12,6 +12,7 @@ import { ChatView } from "./Chat.tsx";
 import { CharactersView } from "./Characters.tsx";
 import { PanelsView } from "./Panels.tsx";
 import { PluginsView } from "./Plugins.tsx";
+import { SettingsView } from "./Settings.tsx";
 import { WorldInfoView } from "./WorldInfo.tsx";
 import { Sidebar } from "./Sidebar.tsx";
 
@@ -21,6 +22,7 @@ const VIEWS = {
   worldinfo: { label: "World Info", render: () => <WorldInfoView /> },
   plugins: { label: "Plugins", render: () => <PluginsView /> },
   panels: { label: "Panels", render: () => <PanelsView /> },
+  settings: { label: "Settings", render: () => <SettingsView /> },
 } satisfies Record<string, { label: string; render: () => ComponentChildren }>;
 type ViewName = keyof typeof VIEWS;
 

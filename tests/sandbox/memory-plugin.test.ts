@@ -1,35 +1,17 @@
 /**
- * The memory example plugin (plugins/examples/memory, TypeScript) on a real host with a real sandbox
- * worker and a fake OpenAI-compatible server: it summarizes every N messages with a request built from
+ * The memory example plugin (plugins/examples/memory, TypeScript) on the plugin test kit (a real host,
+ * a real sandbox worker) with its connection pointed at a fake OpenAI-compatible server: it summarizes every N messages with a request built from
  * the preset, keeps the summary in chat state, puts it into the next generation's prompt, goes stale
- * when a summarized message is deleted, follows a change of its settings, and answers its panel.
+ * when a summarized message is deleted or edited, follows a change of its settings, and answers its panel.
  */
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { RecordedRequest } from "../support/fake-openai.ts";
-import { startGenerationHost } from "../support/generation-host.ts";
+import { FakeOpenAI, type RecordedRequest } from "../support/fake-openai.ts";
 import { REPO_ROOT } from "../support/host.ts";
-import type { PluginFixture } from "../support/sandbox-harness.ts";
+import { useEndpoint } from "../support/llm-host.ts";
+import { startPluginHost } from "../../plugins/sdk/testing.ts";
 import { readSettings, summaryMessages } from "../../plugins/examples/memory/memory.ts";
-
-const FOLDER = join(REPO_ROOT, "plugins/examples/memory");
-
-/** The plugin folder as a fixture: its manifest verbatim and every other file, subfolders included. */
-async function memoryPlugin(): Promise<PluginFixture> {
-  const files: Record<string, string> = {};
-  const walk = async (dir: string, prefix: string) => {
-    for await (const entry of Deno.readDir(dir)) {
-      const path = prefix + entry.name;
-      if (entry.isDirectory) await walk(join(dir, entry.name), `${path}/`);
-      else if (path !== "manifest.json" && path !== "README.md") {
-        files[path] = await Deno.readTextFile(join(dir, entry.name));
-      }
-    }
-  };
-  await walk(FOLDER, "");
-  return { id: "memory", manifest: await Deno.readTextFile(join(FOLDER, "manifest.json")), files };
-}
 
 /** A summarization request: the one whose last message is the plugin's instruction. */
 const isSummary = (r: RecordedRequest) => {
@@ -46,26 +28,26 @@ interface State {
 }
 
 Deno.test("memory plugin: rolling summary in chat state, injected into the prompt", async (t) => {
-  await using g = await startGenerationHost({ plugins: [await memoryPlugin()], stream: false });
+  await using host = await startPluginHost({ plugins: [join(REPO_ROOT, "plugins/examples/memory")] });
+  assert.equal((await host.plugin("memory")).state, "running");
+  const fake = FakeOpenAI.start();
+  await using _fake = { [Symbol.asyncDispose]: () => fake.close() };
+  useEndpoint(host.host.lodge.presets, fake.url, [{ op: "replace", path: "/stream_openai", value: false }]);
   let summaries = 0;
   // every summarization request is answered "Summary <n>", every other request "A reply."
-  g.fake.enqueue(
+  fake.enqueue(
     ...Array.from({ length: 60 }, () => (r: RecordedRequest) => ({
       kind: "reply" as const,
       content: isSummary(r) ? `Summary ${++summaries}` : "A reply.",
     })),
   );
-  const rpc = g.rpc;
+  const rpc = host.rpc;
   const state = async () => await rpc.call("getChatState", "memory") as State | null;
-  const untilState = async (what: string, check: (s: State) => boolean) => {
-    const end = Date.now() + 20_000;
-    for (;;) {
-      const s = await state();
-      if (s && check(s)) return s;
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(s)}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  };
+  const untilState = (what: string, check: (s: State) => boolean) =>
+    host.waitForChatState<State>("memory", (s) => s !== null && check(s), { timeoutMs: 20_000 })
+      .catch(async (error) => {
+        throw new Error(`${what}: ${(error as Error).message}; state ${JSON.stringify(await state())}`);
+      });
   const injected = async () =>
     ((await rpc.call("extensionPrompts.list")) as Record<string, { value: string }>)["1_memory"]?.value ?? "";
   const chat = async () => {
@@ -98,7 +80,7 @@ Deno.test("memory plugin: rolling summary in chat state, injected into the promp
       assert.equal(s.summary, "Summary 1");
       assert.equal(s.covered, before.length + 1);
       assert.equal(s.stale, false);
-      const request = g.fake.requests.filter(isSummary)[0];
+      const request = fake.requests.filter(isSummary)[0];
       assert.deepEqual(request.body.messages, expected);
       // the preset's prompts are around the plugin's messages, and the reply is bounded by the length setting
       assert.ok(expected.length > summaryMessages([...before, next], 0, before.length + 1, settings).length);
@@ -115,9 +97,9 @@ Deno.test("memory plugin: rolling summary in chat state, injected into the promp
     }
     const dry = await rpc.call("generate", "normal", { dryRun: true }) as { prompt: { content: string }[] };
     assert.ok(dry.prompt.some((m) => m.content === text), JSON.stringify(dry.prompt));
-    const sent = g.fake.requests.length;
+    const sent = fake.requests.length;
     await rpc.call("generate", "normal");
-    const reply = g.fake.requests.slice(sent).find((r) => !isSummary(r));
+    const reply = fake.requests.slice(sent).find((r) => !isSummary(r));
     assert.ok(reply, "the generation's request");
     assert.ok((reply.body.messages as { content: string }[]).some((m) => m.content === text));
   });
@@ -136,7 +118,7 @@ Deno.test("memory plugin: rolling summary in chat state, injected into the promp
     const after = await untilState("the second summary", (x) => x.summaries === 2);
     assert.equal(after.summary, "Summary 2");
     assert.equal(after.covered, before.length + lines.length);
-    const request = g.fake.requests.filter(isSummary)[1];
+    const request = fake.requests.filter(isSummary)[1];
     assert.deepEqual(request.body.messages, expected);
     assert.ok(
       (request.body.messages as { content: string }[]).some((m) =>
@@ -160,7 +142,7 @@ Deno.test("memory plugin: rolling summary in chat state, injected into the promp
     await say("We cross at last.");
     const fresh = await untilState("a fresh summary", (s) => !s.stale && s.summaries === 3);
     assert.equal(fresh.covered, (await chat()).length);
-    const request = g.fake.requests.filter(isSummary)[2];
+    const request = fake.requests.filter(isSummary)[2];
     const sentLines = (request.body.messages as { content: string }[]).map((m) => m.content);
     // from the first message again, without the stale summary
     assert.ok(sentLines.includes("Ann: We reach the old bridge."));
@@ -195,5 +177,12 @@ Deno.test("memory plugin: rolling summary in chat state, injected into the promp
     const now = await rpc.call("extensions.call", "memory", "summarizeNow", []) as State;
     assert.equal(now.summaries, s!.summaries + 1);
     assert.equal(now.covered, (await chat()).length);
+  });
+
+  await t.step("editing a summarized message makes it stale too", async () => {
+    assert.equal((await state())!.stale, false);
+    await rpc.call("updateMessages", { index: 0, patch: { mes: "A different beginning." } });
+    const stale = await untilState("stale after an edit", (s) => s.stale);
+    assert.match(stale.staleReason ?? "", /edited, deleted or inserted/);
   });
 });

@@ -116,7 +116,9 @@ function hostEventArgs(level: number): string {
   const lines = Object.entries(hostEvents).map(([name, event]) => {
     const { items } = event.args._zod.def;
     const members = items.map((item: z.core.$ZodType, i: number) => {
-      const meta = z.globalRegistry.get(item);
+      // `.optional()` wraps the named schema: its title is inside
+      const inner = (item._zod.def as { innerType?: z.core.$ZodType }).innerType;
+      const meta = z.globalRegistry.get(item) ?? (inner && z.globalRegistry.get(inner));
       const label = typeof meta?.title === "string" ? meta.title : `arg${i + 1}`;
       const optional = item._zod.optin === "optional" ? "?" : "";
       const schema = z.toJSONSchema(item, { target: "draft-7", unrepresentable: "any", io: "output" });

@@ -16,9 +16,9 @@ declare namespace Lodge {
     /** After MESSAGE_SENT: the user's message is shown. */
     "user_message_rendered": [messageIndex: number];
     /** A message from anyone but the user was added to the open chat. */
-    "message_received": [messageIndex: number, arg2?: string];
+    "message_received": [messageIndex: number, type?: string];
     /** After MESSAGE_RECEIVED: the message is shown. */
-    "character_message_rendered": [messageIndex: number, arg2?: string];
+    "character_message_rendered": [messageIndex: number, type?: string];
     /** A message of the open chat changed. */
     "message_edited": [messageIndex: number];
     /** After MESSAGE_EDITED. */
@@ -447,8 +447,11 @@ declare namespace Lodge {
    */
   type EventArgs<E extends string> = E extends keyof HostEventArgs ? HostEventArgs[E] : any[];
 
-  /** A listener of event `E`. It may edit its arguments in place; later listeners see the edits. */
-  type EventListener<E extends string> = (...args: EventArgs<E>) => unknown;
+  /**
+   * A listener of event `E`. It may edit its arguments in place; later listeners see the edits. For a
+   * union of names, a listener of any one of them (one that takes fewer arguments fits every one).
+   */
+  type EventListener<E extends string> = E extends string ? (...args: EventArgs<E>) => unknown : never;
 
   /**
    * `context.eventSource`: SillyTavern's event emitter, across plugins and the host. Handlers run in the

@@ -21,8 +21,11 @@ type Handler = (...args: any[]) => unknown;
 // deno-lint-ignore no-explicit-any
 export type EventArgs<E extends string> = E extends keyof HostEventArgs ? HostEventArgs[E] : any[];
 
-/** A listener of event `E`. It may edit its arguments in place; later listeners see the edits. */
-export type EventListener<E extends string> = (...args: EventArgs<E>) => unknown;
+/**
+ * A listener of event `E`. It may edit its arguments in place; later listeners see the edits. For a
+ * union of names, a listener of any one of them (one that takes fewer arguments fits every one).
+ */
+export type EventListener<E extends string> = E extends string ? (...args: EventArgs<E>) => unknown : never;
 
 /** Options of `eventSource.on` and `eventSource.once`. */
 export interface ListenOptions {

@@ -96,29 +96,19 @@ export class PluginPeer implements Peer {
   }
 
   /**
-   * Registers a request without sending it (a {@link RequestSequencer} sends it with others): the frame
-   * to send, its id and the answer's promise, which rejects with a `timeout` past `timeoutMs` (a safety
-   * net: the sequencer's own deadline comes first) or `crashed` when the worker stops. Null once closed.
+   * Registers a request without sending it (a {@link RequestSequencer} sends it with others, and keeps
+   * its deadline): the frame to send, its id and the answer's promise, which rejects with `crashed` when
+   * the worker stops. Null once closed.
    */
   prepare(
     method: string,
     paramsJson: string,
-    timeoutMs: number,
   ): { id: string; frame: string; answer: Promise<unknown> } | null {
     if (this.#closed) return null;
     const id = `h${this.#next++}`;
     const frame = `{"jsonrpc":"2.0","id":"${id}","method":${JSON.stringify(method)},"params":${paramsJson}}`;
     const answer = new Promise<unknown>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#pending.delete(id);
-        reject(
-          new LodgeError(
-            "timeout",
-            `plugin ${this.pluginId} did not answer ${method} within ${timeoutMs} ms`,
-          ),
-        );
-      }, timeoutMs);
-      this.#pending.set(id, { resolve, reject, timer });
+      this.#pending.set(id, { resolve, reject, timer: undefined });
     });
     this.#beforeRequest();
     return { id, frame, answer };

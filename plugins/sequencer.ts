@@ -13,7 +13,10 @@ import { NOT_SENT, type RequestSequencer, type SequencedRequest } from "../rpc/m
 import type { PluginPeer } from "./peer.ts";
 import type { SequenceItem } from "./sandbox/protocol.ts";
 
-/** Added to a request's own deadline (and those before it) for the host's safety timer. */
+/**
+ * Added to the sum of a sequence's deadlines for the host's own timer, a safety net for a sandbox process
+ * that stops reporting (its heartbeat ends it soon after).
+ */
 const SAFETY_MS = 2_000;
 
 /** One sent request of an open sequence. */
@@ -39,13 +42,12 @@ export class SandboxSequencer implements RequestSequencer {
     const seq = this.#next++;
     const sent: Sent[] = [];
     const items: SequenceItem[] = [];
-    let waited = 0;
+    let total = 0;
     const answers = requests.map((request) => {
       const peer = request.peer as PluginPeer;
       if (peer.sequencer !== this) throw new Error("a sequence may only hold this sandbox process's workers");
-      // a request waits for those before it: its safety net counts their deadlines too
-      waited += request.timeoutMs;
-      const prepared = peer.prepare(request.method, request.paramsJson, waited + SAFETY_MS);
+      total += request.timeoutMs;
+      const prepared = peer.prepare(request.method, request.paramsJson);
       if (!prepared) {
         const gone = Promise.reject(new LodgeError("crashed", `plugin ${peer.pluginId} is not running`));
         gone.catch(() => {}); // its caller awaits it in turn, maybe after this tick
@@ -57,9 +59,19 @@ export class SandboxSequencer implements RequestSequencer {
     });
     if (items.length > 0) {
       this.#open.set(seq, sent);
+      // one timer for the whole sequence: every request waits for those before it anyway
+      const safety = setTimeout(() => {
+        for (const s of sent) {
+          s.peer.settle(s.id, {
+            error: new LodgeError("timeout", `plugin ${s.peer.pluginId} did not answer event in time`),
+          });
+        }
+      }, total + SAFETY_MS);
       let left = sent.length;
       const done = () => {
-        if (--left === 0) this.#open.delete(seq);
+        if (--left > 0) return;
+        this.#open.delete(seq);
+        clearTimeout(safety);
       };
       for (const a of answers) a.then(done, done);
       this.#send(seq, items);

@@ -486,6 +486,7 @@ export class GenerationService {
       const generateData: Record<string, unknown> = { prompt: asMessages(promptReady.chat, messages), type };
       await hook(eventTypes.GENERATE_AFTER_DATA, generateData, dryRun);
       messages = asMessages(generateData.prompt, messages);
+      // the connection once the prompt is final: one read for the trace, the writer and the request
       const live = llm.resolveSettings();
       recorder.trace.prompt = await promptTrace(
         parts,
@@ -505,9 +506,8 @@ export class GenerationService {
         };
       }
 
-      writer = this.#writerFor(turn);
-      const settings = llm.resolveSettings();
-      const stream = settings.stream_openai === true && type !== "quiet";
+      writer = this.#writerFor(turn, modelOf(live));
+      const stream = live.stream_openai === true && type !== "quiet";
       if (writer) {
         const takeover = await this.#dispatchTakeover(turn, recorder, { messages, generateData, stream });
         if (takeover) {
@@ -717,9 +717,9 @@ export class GenerationService {
   }
 
   /** The writer for a type that writes into the chat, or null (impersonate, quiet). */
-  #writerFor(turn: Turn): ReplyWriter | null {
-    const { chats, context, llm } = this.#deps;
-    const extra = { api: "openai", model: modelOf(llm.resolveSettings()) };
+  #writerFor(turn: Turn, model: string): ReplyWriter | null {
+    const { chats, context } = this.#deps;
+    const extra = { api: "openai", model };
     const last = (chats.byId(turn.record.id)?.messageCount ?? 0) - 1;
     let target: ReplyTarget;
     switch (turn.type) {

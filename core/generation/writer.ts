@@ -130,7 +130,12 @@ export class ReplyWriter {
     else this.#previewTimer ??= setTimeout(() => this.#preview(), wait);
     this.#storeTimer ??= setTimeout(() => {
       this.#storeTimer = undefined;
-      this.#store();
+      try {
+        this.#store();
+      } catch {
+        // a store between tokens is only a safety copy: when it fails (the host is closing its store),
+        // the end of the reply stores the message or the generation reports why it could not
+      }
     }, STORE_MS);
   }
 

@@ -245,6 +245,21 @@ export const hostEvents = {
   ]),
   // the generation pipeline reads these back: history, scan input, World Info, prompt and takeover
   // handle are the listeners'; the generation's type and flags, and where the request goes, are not
+  [eventTypes.DIALOG_REQUESTED]: hostEvent("A plugin asks the user something (`callGenericPopup`).", [
+    z.looseObject({
+      id: z.string(),
+      owner: z.string(),
+      type: z.number(),
+      content: z.string(),
+      inputValue: z.string(),
+      okButton: z.string().nullable(),
+      cancelButton: z.string().nullable(),
+      expires: z.number(),
+    }).meta({ title: "dialog" }),
+  ]),
+  [eventTypes.DIALOG_CLOSED]: hostEvent("A dialog was answered or timed out.", [
+    z.string().meta({ title: "id" }),
+  ]),
   // SillyTavern's interceptors edit the chat about to be sent and may abort; the run's facts are the host's
   [eventTypes.GENERATE_INTERCEPTORS]: hostEvent(
     "The manifests' `generate_interceptor` functions run (not in a dry run): `chat` is the history the " +

@@ -111,6 +111,10 @@ export const eventTypes = Object.freeze({
   REGEX_SCRIPT_CUT_OFF: "regex_script_cut_off",
   REGEX_SCRIPTS_CHANGED: "regex_scripts_changed",
   IMPORT_PROGRESS: "import_progress",
+  /** Lodge's: a plugin asks the user something (`callGenericPopup`); the UI shows it. */
+  DIALOG_REQUESTED: "dialog_requested",
+  /** Lodge's: a dialog was answered or timed out (its id). */
+  DIALOG_CLOSED: "dialog_closed",
 });
 
 /** The event-type table's type: each key with the literal name it stands for. */

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { DialogService } from "./dialogs.ts";
 import { CharacterService } from "./characters.ts";
 import { ChatService } from "./chats.ts";
 import { ChatContext } from "./context.ts";
@@ -89,12 +90,15 @@ export class Lodge {
   readonly search: SearchService;
   /** Extension APIs plugins offer each other. */
   readonly extensions: ExtensionRegistry = new ExtensionRegistry();
+  /** Dialogs plugins ask the user (`callGenericPopup`), answered from the UI. */
+  readonly dialogs: DialogService;
   /** The plugin runtime, attached by `plugins/` when it starts; `null` while there is none. */
   plugins: PluginAdmin | null = null;
 
   constructor(store: Store, options: LodgeOptions = {}) {
     this.store = store;
     this.events = new EventBus(options.onListenerError);
+    this.dialogs = new DialogService(this.events);
     this.chats = new ChatService(store);
     this.images = new ImageFiles(options.dataDir ?? null);
     this.characters = new CharacterService(store, this.events, this.images);
@@ -166,6 +170,7 @@ export class Lodge {
 
   /** Stops the regex runner and a running connection check, and closes the store. */
   close(): void {
+    this.dialogs.close();
     this.connectionStatus.close();
     this.regex.close();
     this.store.close();

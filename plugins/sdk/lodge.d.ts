@@ -205,6 +205,20 @@ declare namespace Lodge {
     "generation_started": [type: string, params: Record<string, unknown>, dryRun: boolean];
     /** After GENERATION_STARTED. */
     "GENERATION_AFTER_COMMANDS": [type: string, params: Record<string, unknown>, dryRun: boolean];
+    /** A plugin asks the user something (`callGenericPopup`). */
+    "dialog_requested": [dialog: {
+      id: string;
+      owner: string;
+      type: number;
+      content: string;
+      inputValue: string;
+      okButton: string | null;
+      cancelButton: string | null;
+      expires: number;
+      [key: string]: unknown;
+    }];
+    /** A dialog was answered or timed out. */
+    "dialog_closed": [id: string];
     /** The manifests' `generate_interceptor` functions run (not in a dry run): `chat` is the history the prompt is built from; setting `aborted` ends the generation before the model is asked. */
     "generate_interceptors": [run: {
       chat: Record<string, unknown>[];
@@ -658,6 +672,10 @@ declare namespace Lodge {
     readonly REGEX_SCRIPT_CUT_OFF: "regex_script_cut_off";
     readonly REGEX_SCRIPTS_CHANGED: "regex_scripts_changed";
     readonly IMPORT_PROGRESS: "import_progress";
+    /** Lodge's: a plugin asks the user something (`callGenericPopup`); the UI shows it. */
+    readonly DIALOG_REQUESTED: "dialog_requested";
+    /** Lodge's: a dialog was answered or timed out (its id). */
+    readonly DIALOG_CLOSED: "dialog_closed";
   }
 
   /** One listener as `eventSource.getListenersMeta` reports it. */
@@ -3057,6 +3075,21 @@ declare namespace Lodge {
        */
       call(name: string, method: string, args?: unknown[]): Promise<unknown>;
     };
+    /**
+     * Shows the user a dialog (SillyTavern's popup types: 1 text, 2 confirm, 3 input, 4 display) in the web UI and resolves with the answer: 1 for OK / Yes, 0 for No, the text for an input, null when cancelled or unanswered within options.timeoutMs (default 120 s, at most 10 min). SillyTavern's other popup options are ignored.
+     *
+     * @example
+     * ```js
+     * const yes = await ctx.callGenericPopup("Delete the summary?", 2); // 1, 0 or null
+     * const name = await ctx.callGenericPopup("Name it:", 3, "draft");  // the text, or null
+     * ```
+     */
+    callGenericPopup(content: string, type?: number, inputValue?: string, popupOptions?: {
+      okButton?: string | boolean;
+      cancelButton?: string | boolean;
+      timeoutMs?: number;
+      [key: string]: unknown;
+    }): Promise<number | string | null>;
   }
 
   /** The members of `getContext()` the worker answers itself (local, many synchronous). */

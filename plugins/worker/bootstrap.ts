@@ -156,7 +156,7 @@ channel.onRequest(PeerMethod.LOAD, async (params) => {
   stModules = installStModules(context, extras, compatParts);
   const page = installPageStubs(p.sillyTavern, (level, text) => console[level](text));
   await import(p.url);
-  await page.ready(report);
+  page.ready(report);
   if (p.interceptor) subscribeInterceptor(eventSource, p.eventTypes.GENERATE_INTERCEPTORS, p.interceptor);
   // "running" means listening: the subscriptions made while loading are in place before the answer
   await Promise.all([eventSource.settled(), extensions.settled(), tools.settled(), stModules.settled()]);

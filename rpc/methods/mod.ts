@@ -6,6 +6,7 @@
 
 import { chatMethods } from "./chat.ts";
 import { compatMethods } from "./compat.ts";
+import { dialogMethods } from "./dialogs.ts";
 import { documentMethods } from "./documents.ts";
 import { eventMethods } from "./events.ts";
 import { extensionMethods } from "./extensions.ts";
@@ -43,4 +44,5 @@ export const methods = [
   ...pluginMethods,
   ...healthMethods,
   ...compatMethods,
+  ...dialogMethods,
 ] as const;

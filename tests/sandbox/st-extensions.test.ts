@@ -283,3 +283,46 @@ Deno.test("jQuery and DOM calls fail naming the call; ready callbacks run; heade
     /imports SillyTavern module lib\.js, which Lodge does not provide \(provided: script\.js/,
   );
 });
+
+const POPUP = `
+import { callGenericPopup, POPUP_TYPE, POPUP_RESULT } from "../../../popup.js";
+jQuery(async () => {
+  const yes = await callGenericPopup("<b>Delete</b> the summary?", POPUP_TYPE.CONFIRM);
+  console.log("confirm", JSON.stringify(yes));
+  const name = await callGenericPopup("Name it:", POPUP_TYPE.INPUT, "draft", { okButton: "Save" });
+  console.log("input", JSON.stringify(name));
+  const late = await callGenericPopup("Nobody answers this.", POPUP_TYPE.TEXT, "", { timeoutMs: 300 });
+  console.log("late", JSON.stringify(late === POPUP_RESULT.CANCELLED));
+});
+`;
+
+Deno.test("callGenericPopup asks the user through the UI's dialogs and times out to a cancel", async () => {
+  await using h = await startSandboxHarness({
+    plugins: [{ id: "st-popup", manifest: stManifest("Asker"), files: { "index.js": POPUP } }],
+  });
+  await h.waitForState("st-popup", "running");
+  const next = async () => {
+    let open: Record<string, unknown>[] = [];
+    await waitFor(() => {
+      open = h.lodge.dialogs.list() as unknown as Record<string, unknown>[];
+      return open.length > 0;
+    }, "a dialog");
+    return open[0];
+  };
+  const confirm = await next();
+  assert.equal(confirm.owner, "st-popup");
+  assert.equal(confirm.type, 2);
+  assert.equal(confirm.content, "<b>Delete</b> the summary?");
+  await assert.rejects(
+    () => h.callAs({ kind: "plugin", pluginId: "st-popup" }, "dialogs.answer", confirm.id, 1),
+    /forbidden|admin|not allowed/i,
+  );
+  await h.call("dialogs.answer", confirm.id, 1);
+  assert.equal(await h.result("st-popup", "confirm"), 1);
+  const input = await next();
+  assert.deepEqual([input.type, input.inputValue, input.okButton], [3, "draft", "Save"]);
+  await h.call("dialogs.answer", input.id, "Final name");
+  assert.equal(await h.result("st-popup", "input"), "Final name");
+  assert.equal(await h.result("st-popup", "late"), true);
+  assert.deepEqual(h.lodge.dialogs.list(), []);
+});

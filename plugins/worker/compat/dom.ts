@@ -3,7 +3,7 @@
  * that would touch one fails with an error that names the call and says what to use instead, rather
  * than a `ReferenceError` that says nothing. What needs no page keeps working: `jQuery(fn)` /
  * `$(document).ready(fn)` run `fn` once the plugin's module has loaded (as SillyTavern runs them once
- * its page is ready), `window` is the worker's global scope (so `window.myInterceptor = fn` works),
+ * its page is ready; an async `fn` is not waited for), `window` is the worker's global scope (so `window.myInterceptor = fn` works),
  * and `toastr` messages go to the plugin's log.
  * @module
  */
@@ -66,8 +66,11 @@ function describe(value: unknown): string {
 
 /** What {@link installPageStubs} hands back. */
 export interface PageStubs {
-  /** Runs the ready callbacks (`jQuery(fn)`) in order, once the plugin's module has loaded. */
-  ready(report: (error: unknown) => void): Promise<void>;
+  /**
+   * Runs the ready callbacks (`jQuery(fn)`) in order, once the plugin's module has loaded; an async
+   * one's failure is reported when it happens.
+   */
+  ready(report: (error: unknown) => void): void;
 }
 
 /**
@@ -143,11 +146,13 @@ export function installPageStubs(
     );
   }
   return {
-    async ready(report) {
+    ready(report) {
       loaded = true;
+      // as jQuery does: each runs in turn, an async one is not waited for (it may wait on the user)
       for (const fn of callbacks.splice(0)) {
         try {
-          await fn();
+          const result = fn();
+          if (result instanceof Promise) result.catch(report);
         } catch (error) {
           // one failing setup step is the plugin's bug: it keeps what its other steps registered
           report(error);

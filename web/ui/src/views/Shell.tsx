@@ -9,6 +9,7 @@ import type { ComponentChildren } from "preact";
 import { connection } from "../api.ts";
 import { dismiss, mirror, toasts } from "../state.ts";
 import { ChatView } from "./Chat.tsx";
+import { Dialogs } from "./Dialogs.tsx";
 import { CharactersView } from "./Characters.tsx";
 import { PanelsView } from "./Panels.tsx";
 import { PluginsView } from "./Plugins.tsx";
@@ -81,6 +82,7 @@ export function Shell() {
           {mirror.value ? VIEWS[current].render() : <p class="empty">Connecting to the host…</p>}
         </main>
       </div>
+      <Dialogs />
       <ul class="toasts" aria-live="assertive">
         {toasts.value.map((t) => (
           <li class={`toast toast-${t.kind}`} key={t.id} role={t.kind === "error" ? "alert" : "status"}>

@@ -652,7 +652,6 @@ export class PluginSupervisor implements PluginAdmin {
       pluginId: p.found.id,
       sillyTavern: p.stImports.length > 0,
       interceptor: manifest!.generate_interceptor ?? null,
-      extensionSettings: extensionSettingsOf(this.#o.lodge.settings.get(), p.found.id),
     };
     try {
       await peer.request(PeerMethod.LOAD, params, { timeoutMs: this.#o.loadTimeoutMs });
@@ -1084,13 +1083,6 @@ function describeGrants(grants: Grants): string {
     .map((k) => `${k}: ${grants[k].join(", ")}`);
   if (grants.orderConfig) parts.push("orderConfig");
   return parts.join("; ") || "none";
-}
-
-/** `extension_settings[id]` of a settings document, or null. */
-function extensionSettingsOf(settings: Record<string, unknown>, id: string): unknown {
-  const all = settings.extension_settings;
-  if (typeof all !== "object" || all === null || !Object.hasOwn(all, id)) return null;
-  return (all as Record<string, unknown>)[id];
 }
 
 function unique(items: string[]): string[] {

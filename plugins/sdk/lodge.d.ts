@@ -3616,7 +3616,7 @@ declare namespace Lodge {
   }
 
   /**
-   * `Luker.getContext()`: the local members, and the host's methods (55 of them here) for
+   * `Luker.getContext()`: the local members, and the host's methods (56 of them here) for
    * every other name.
    */
   type Context =

@@ -58,8 +58,6 @@ interface LoadParams {
   sillyTavern: boolean;
   /** The manifest's `generate_interceptor` (a global function name), or null. */
   interceptor: string | null;
-  /** `extension_settings[pluginId]` as stored. */
-  extensionSettings: unknown;
 }
 
 // Bound now: plugin code may replace the globals later, the bootstrap keeps talking to the host.
@@ -131,7 +129,8 @@ channel.onRequest(PeerMethod.LOAD, async (params) => {
     p.methods,
     (method, args) => callHost(channel, method, args),
   );
-  const compatParts = { id: p.pluginId, settings: p.extensionSettings, channel, mirror, report };
+  const settings = await channel.request("getExtensionSettings", []);
+  const compatParts = { id: p.pluginId, settings, channel, mirror, report };
   const extras = createContextExtras(compatParts);
   const context = createContext({
     compat: extras,

@@ -14,6 +14,7 @@ import { generating } from "../generation.ts";
 import { pluginUis, runAction } from "../plugin-ui.ts";
 import { completions, refreshSlashCommands, runSlash, type SlashResult, typedCommand } from "../slash.ts";
 import { attempt, mirror, toast } from "../state.ts";
+import { everyoneAnswers } from "./Groups.tsx";
 import { PromptPreviewDialog } from "./PromptPreview.tsx";
 
 /** Takes the input's text before it is sent; answers true when it handled it (nothing is sent then). */
@@ -119,6 +120,20 @@ export function Composer() {
         <button type="button" class="link-button" disabled={generating.value} onClick={impersonate}>
           Impersonate
         </button>
+        {m.groupId && (
+          <button
+            type="button"
+            class="link-button"
+            disabled={generating.value}
+            onClick={() =>
+              attempt(async () => {
+                const spoke = await everyoneAnswers();
+                if (spoke === 0) toast("Every member is muted");
+              })}
+          >
+            Everyone answers
+          </button>
+        )}
         <button type="button" class="link-button" onClick={() => preview.value = true}>Prompt preview</button>
         <PluginActions where="input" />
       </div>

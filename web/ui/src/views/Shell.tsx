@@ -11,6 +11,7 @@ import { dismiss, mirror, toasts } from "../state.ts";
 import { ChatView } from "./Chat.tsx";
 import { Dialogs } from "./Dialogs.tsx";
 import { CharactersView } from "./Characters.tsx";
+import { GroupsView } from "./Groups.tsx";
 import { PanelsView } from "./Panels.tsx";
 import { PluginsView } from "./Plugins.tsx";
 import { SettingsView } from "./Settings.tsx";
@@ -20,6 +21,7 @@ import { Sidebar } from "./Sidebar.tsx";
 const VIEWS = {
   chat: { label: "Chat", render: () => <ChatView /> },
   characters: { label: "Characters", render: () => <CharactersView /> },
+  groups: { label: "Groups", render: () => <GroupsView /> },
   worldinfo: { label: "World Info", render: () => <WorldInfoView /> },
   plugins: { label: "Plugins", render: () => <PluginsView /> },
   panels: { label: "Panels", render: () => <PanelsView /> },

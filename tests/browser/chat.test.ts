@@ -179,7 +179,8 @@ browserTest("live: a message added by an example plugin appears", async ({ brows
   try {
     const page = await openUi(browser, host);
     await page.waitForSelector(messageText(0));
-    await page.fill("#composer-input", "/roll 2d6");
+    // (a text starting with "/" runs as a slash command; the plugin reads /roll inside a message)
+    await page.fill("#composer-input", "I roll. /roll 2d6");
     await page.keyboard.press("Enter");
     await page.waitForSelector(`${messageText(2)}:has-text("2d6")`, { timeout: 15_000 });
     assert.equal(await page.locator('[data-message-index="2"] .message-name').innerText(), "Dice");

@@ -3,7 +3,8 @@
  * The context is built as a worker builds it (`createContext` over a real {@link Mirror}, remote
  * surface and channel), in this thread, so only the read path is timed, not a worker round trip:
  * - `read`: one pass of `ctx.chat[i].mes` over every message, for 10,000 and 100,000 messages, beside
- *   `for (const m of ctx.chat)` and `ctx.getMessage(i).mes` over 10,000;
+ *   `for (const m of ctx.chat)`, `ctx.chat.map(...)`, `ctx.getMessage(i).mes` and the same pass with
+ *   `ctx.chat` read once into a variable, over 10,000;
  * - `update`: the mirror taking one message edit (`replace /chat/<i>/mes`), one append, and a burst of
  *   100 edits, each followed by a read (the copy applies ops when next read), at 10,000 and 100,000
  *   messages.
@@ -100,6 +101,23 @@ for (const count of [10_000, 100_000]) {
     group: `read ${label}`,
     fn: samples.timed(ofName, () => {
       for (const m of ctx.chat) sink += m.mes.length;
+    }),
+  });
+  const mapName = `ctx.chat.map((m) => m.mes) over ${label} messages`;
+  Deno.bench({
+    name: mapName,
+    group: `read ${label}`,
+    fn: samples.timed(mapName, () => {
+      sink += ctx.chat.map((m) => m.mes).length;
+    }),
+  });
+  const heldName = `const chat = ctx.chat; chat[i].mes over ${label} messages`;
+  Deno.bench({
+    name: heldName,
+    group: `read ${label}`,
+    fn: samples.timed(heldName, () => {
+      const chat = ctx.chat;
+      for (let i = 0; i < chat.length; i++) sink += chat[i].mes.length;
     }),
   });
   const viewName = `ctx.getMessage(i).mes over ${label} messages`;

@@ -31,7 +31,7 @@ import { WorkerSlashCommands } from "./slash.ts";
 import { WorkerEventSource } from "./events.ts";
 import { type ExtensionEntry, WorkerExtensions } from "./extensions.ts";
 import { createSendOpenAIRequest } from "./llm.ts";
-import { Mirror, type MirrorUpdate } from "./mirror.ts";
+import { cloneWithViews, Mirror, type MirrorUpdate } from "./mirror.ts";
 import { createPresets } from "./presets.ts";
 import { createPromptApi } from "./prompt.ts";
 import { createRemoteSurface } from "./remote.ts";
@@ -152,6 +152,8 @@ channel.onRequest(PeerMethod.LOAD, async (params) => {
   for (const name of ["Luker", "SillyTavern", "st"]) {
     Object.defineProperty(globalThis, name, { value: entry, enumerable: true });
   }
+  // `structuredClone(ctx.chat)` gives a plugin its own writable copy, as of plain data
+  globalThis.structuredClone = cloneWithViews(globalThis.structuredClone);
   stModules = installStModules(context, extras, compatParts);
   const page = installPageStubs(p.sillyTavern, (level, text) => console[level](text));
   await import(p.url);

@@ -13,9 +13,9 @@ import type { EventTypes } from "../../core/event-types.ts";
 import type { EventSource } from "./events.ts";
 import type { WorkerExtensions } from "./extensions.ts";
 import type { SendOpenAIRequest } from "./llm.ts";
-import { type MessageView, type Mirror, MIRROR_FIELDS, type MirrorField } from "./mirror.ts";
+import { type MessageView, type Mirror, MIRROR_FIELDS, type MirrorField, READ_ONLY } from "./mirror.ts";
 import type { createPresets } from "./presets.ts";
-import { overRemote, type RemoteSurface } from "./remote.ts";
+import { type RemoteSurface, withRemote } from "./remote.ts";
 import {
   CHAT_STATE,
   type UpdateOptions,
@@ -284,9 +284,15 @@ export type LocalContext = ReturnType<typeof localMembers> & MirrorFields;
 export function createContext(parts: ContextParts): LocalContext {
   const local = localMembers(parts);
   for (const field of MIRROR_FIELDS) {
-    Object.defineProperty(local, field, { get: () => parts.mirror.get(field), enumerable: true });
+    Object.defineProperty(local, field, {
+      get: () => parts.mirror.view(field),
+      set: () => {
+        throw new TypeError(READ_ONLY);
+      },
+      enumerable: true,
+    });
   }
-  return overRemote(local as LocalContext, parts.remote);
+  return withRemote(local as LocalContext, parts.remote);
 }
 
 /** The search tools' names, as Luker names them. */

@@ -3,19 +3,19 @@
  * presets), kept current by RFC 6902 ops the host sends in order with its answers, so synchronous reads
  * are never behind an awaited write.
  *
- * The copy is deeply frozen: a plugin cannot change it at any depth, so it can never drift from the
- * host's (a `ctx.chat.push(x)` that "worked" would leave every later index off by one). Reads are plain
- * property reads on plain objects and arrays, as fast as on unfrozen data. The mirror applies the
- * host's ops copy-on-write, when the copy is next read: the containers on the ops' paths are copied
- * once, changed, and frozen again, and everything else is shared with the previous copy. So
- * `context.chat` after a change is a new array; a plugin that keeps an old reference keeps a
- * consistent, older copy.
+ * The copy is deeply frozen and the mirror applies the host's ops copy-on-write, when the copy is next
+ * read: the containers on the ops' paths are copied once, changed, and frozen again, and everything else
+ * is shared with the previous copy. So `context.chat` after a change is a new array; a plugin that keeps
+ * an old reference keeps a consistent, older copy.
  *
- * Every write fails with a `TypeError`. `push`, `splice`, `sort` and the other mutating methods of
- * `chat`, `characters` and `groups`, and every write at any depth through a {@link Mirror.message} view
- * (`getMessage()`), throw {@link READ_ONLY}. Other writes (an assignment, `delete`,
- * `Object.defineProperty` on the frozen data) throw the engine's own `TypeError`: only a proxy could say
- * more, and a proxy in front of every read makes reading several times slower.
+ * Plugins see `chat`, `characters`, `groups` and `chat_metadata` through read-only views
+ * ({@link Mirror.view}, `getMessage()`): proxies over the frozen data whose every write, at any depth and
+ * in any form (an assignment, `delete`, `Object.defineProperty`, `Object.assign`, `push`, `splice`,
+ * `sort` ...), throws {@link READ_ONLY}, which says what to call instead. The frozen data cannot drift
+ * from the host's (a `ctx.chat.push(x)` that "worked" would leave every later index off by one), and a
+ * plugin never holds a reference to it. `structuredClone` of a view (or of a value holding views) gives
+ * an ordinary, writable copy ({@link withoutViews}); `JSON.stringify`, spreading, `Object.keys` and
+ * `Array.isArray` work as on plain data.
  * @module
  */
 
@@ -72,22 +72,21 @@ function refuse(): never {
   throw new TypeError(READ_ONLY);
 }
 
-/** The array methods that change an array in place. */
-const MUTATORS = ["copyWithin", "fill", "pop", "push", "reverse", "shift", "sort", "splice", "unshift"];
+/** The array methods that change an array in place: a view's own refuse, even when nothing would change. */
+const MUTATORS: ReadonlySet<PropertyKey> = new Set([
+  "copyWithin",
+  "fill",
+  "pop",
+  "push",
+  "reverse",
+  "shift",
+  "sort",
+  "splice",
+  "unshift",
+]);
 
-/**
- * Gives a top-level array (`chat`, `characters`, `groups`) mutating methods of its own that throw
- * {@link READ_ONLY}. Own non-enumerable properties, not another prototype: an array whose prototype is
- * not `Array.prototype` leaves V8's fast paths (`map` and spreading it run several times slower).
- * Nested arrays keep the plain methods, which fail on the frozen array with the engine's TypeError,
- * and save the per-array properties (a few MB over a 100,000-message chat).
- */
-function guide(doc: Record<string, unknown>): void {
-  for (const value of Object.values(doc)) {
-    if (!Array.isArray(value) || Object.isFrozen(value)) continue;
-    for (const name of MUTATORS) Object.defineProperty(value, name, { value: refuse });
-  }
-}
+/** The fields plugins read through views. */
+const VIEWED: ReadonlySet<string> = new Set(["chat", "characters", "groups", "chat_metadata"]);
 
 /**
  * How many received ops may wait for a read. Ops are applied when the copy is next read, so a burst of
@@ -101,6 +100,8 @@ export class Mirror {
   #doc: Record<string, unknown>;
   #pending: jsonpatch.Operation[] = [];
   #stale = false;
+  /** The view of each viewed field's current value. */
+  #views: Record<string, { real: object; view: object; kids: Kids } | undefined> = {};
   #onStale: (error: unknown) => void;
 
   /**
@@ -108,15 +109,31 @@ export class Mirror {
    * @param onStale called once when ops fail to apply; the owner asks the host for a new snapshot
    */
   constructor(snapshot: Record<string, unknown>, onStale: (error: unknown) => void) {
-    guide(snapshot);
     this.#doc = freezeDeep(snapshot);
     this.#onStale = onStale;
   }
 
-  /** The current value of a field or section (deeply frozen), with every received update applied. */
+  /**
+   * The current value of a field or section (deeply frozen), with every received update applied. For
+   * the worker's own code: plugins get {@link view}.
+   */
   get(field: MirrorField | MirrorSection): unknown {
     if (this.#pending.length > 0) this.#apply();
     return this.#doc[field];
+  }
+
+  /** A field as plugins see it: `chat`, `characters`, `groups` and `chat_metadata` as read-only views. */
+  view(field: MirrorField): unknown {
+    const value = this.get(field);
+    if (typeof value !== "object" || value === null || !VIEWED.has(field)) return value;
+    const known = this.#views[field];
+    if (known?.real === value) return known.view;
+    // the previous copy's cache goes on: the children that did not change keep their views
+    const array = Array.isArray(value);
+    const kids = known && Array.isArray(known.real) === array ? known.kids : newKids(array);
+    const made = view(value, kids);
+    this.#views[field] = { real: value, view: made, kids };
+    return made;
   }
 
   /**
@@ -126,7 +143,6 @@ export class Mirror {
    */
   update(update: MirrorUpdate): void {
     if ("snapshot" in update) {
-      guide(update.snapshot);
       this.#doc = freezeDeep(update.snapshot);
       this.#pending = [];
       this.#stale = false;
@@ -159,7 +175,6 @@ export class Mirror {
       }
       // Only copies and added values are unfrozen: the rest is shared with the previous copy.
       const next = doc as Record<string, unknown>;
-      guide(next);
       for (const value of added) freezeDeep(value);
       for (const copy of copies) Object.freeze(copy);
       this.#doc = freezeDeep(next); // a new root (a root replace) is an added value
@@ -174,11 +189,10 @@ export class Mirror {
    * The view shows the message as it is now; read it again after a change.
    */
   message(index: number): MessageView | null {
-    const chat = this.get("chat");
+    const chat = this.view("chat");
     if (!Array.isArray(chat) || !Number.isInteger(index)) return null;
     const message = chat[index];
-    if (typeof message !== "object" || message === null) return null;
-    return view(message) as Readonly<Record<string, unknown>>;
+    return typeof message === "object" && message !== null ? message as MessageView : null;
   }
 
   /** The number of messages of the open chat. */
@@ -188,34 +202,71 @@ export class Mirror {
   }
 }
 
-/** A view's proxy target: an empty object or array of the value's kind, holding the value it shows. */
-type StandIn = { real: object };
-/** One view per frozen value, so `getMessage(i) === getMessage(i)` until the message changes. */
-const views = new WeakMap<object, object>();
+/** Where a view's stand-in keeps the frozen value it shows. */
+const REAL = Symbol("real");
+/** Where a view's stand-in keeps the views of its children. */
+const KIDS = Symbol("kids");
 
-function viewOf(value: unknown): unknown {
-  return typeof value === "object" && value !== null ? view(value) : value;
+/**
+ * The views of a container's children by key, each with the frozen value it was made for: a view is
+ * reused while its key still holds that value. The values a view shows are frozen, so its cache never
+ * goes stale; the cache of a top-level field is handed on to the field's next copy, where the messages
+ * that did not change keep their views (and `ctx.chat[i] === ctx.getMessage(i)` holds across changes).
+ */
+interface Kids {
+  views: Record<PropertyKey, object>;
+  reals: Record<PropertyKey, unknown>;
+}
+
+/** A view's proxy target: an empty object or array of the value's kind, holding the value it shows. */
+interface StandIn {
+  [REAL]: object;
+  [KIDS]: Kids;
+}
+
+function newKids(array: boolean): Kids {
+  // null prototypes: a key such as `__proto__` is a key like any other
+  return array
+    ? { views: [] as never, reals: [] as never }
+    : { views: Object.create(null), reals: Object.create(null) };
+}
+
+/** The view of `value`, the child at `key` of the container whose cache is `kids`. */
+function kid(kids: Kids, key: PropertyKey, value: object): object {
+  const known = kids.views[key];
+  if (known !== undefined && kids.reals[key] === value) return known;
+  const made = view(value, newKids(Array.isArray(value)));
+  kids.views[key] = made;
+  kids.reals[key] = value;
+  return made;
 }
 
 /**
- * The traps of every view: reads go through to the frozen value, each write throws {@link READ_ONLY}.
- * One shared handler keeps the trap calls monomorphic, so reads through a view stay cheap.
+ * The traps of every view: reads go through to the frozen value (objects in it as views), each write
+ * throws {@link READ_ONLY}. One shared handler keeps the trap calls monomorphic, so reads stay cheap.
  */
 const VIEW_TRAPS: ProxyHandler<StandIn> = {
-  get: (target, key) => viewOf(Reflect.get(target.real, key)),
-  has: (target, key) => Reflect.has(target.real, key),
-  ownKeys: (target) => Reflect.ownKeys(target.real),
+  get(target, key) {
+    const real = target[REAL];
+    const value = (real as Record<PropertyKey, unknown>)[key];
+    if (typeof value === "object" && value !== null) return kid(target[KIDS], key, value);
+    if (typeof value === "function") return Array.isArray(real) ? arrayMember(target, key, value) : value;
+    return value === undefined && key === REAL ? real : value;
+  },
+  has: (target, key) => Reflect.has(target[REAL], key),
+  ownKeys: (target) => Reflect.ownKeys(target[REAL]),
   getOwnPropertyDescriptor(target, key) {
-    const real = target.real;
+    const real = target[REAL];
     const descriptor = Reflect.getOwnPropertyDescriptor(real, key);
     if (!descriptor) return undefined;
     // reported as the stand-in can hold it: an array's `length` is its one non-configurable property
     descriptor.writable = true;
     descriptor.configurable = !(Array.isArray(real) && key === "length");
-    descriptor.value = viewOf(descriptor.value);
+    const value = descriptor.value;
+    if (typeof value === "object" && value !== null) descriptor.value = kid(target[KIDS], key, value);
     return descriptor;
   },
-  getPrototypeOf: (target) => Reflect.getPrototypeOf(target.real),
+  getPrototypeOf: (target) => Reflect.getPrototypeOf(target[REAL]),
   set: refuse,
   deleteProperty: refuse,
   defineProperty: refuse,
@@ -224,17 +275,149 @@ const VIEW_TRAPS: ProxyHandler<StandIn> = {
 };
 
 /**
- * A read-only view of frozen `real`. The proxy's target is a stand-in, not `real` itself: a proxy
- * over a frozen object must report its properties exactly, which would leave nested objects unwrapped.
+ * The array methods that walk the whole array without changing it: an array view runs them on a plain
+ * array of its elements' views, so a step costs no trap (the engine's own walk over a proxy asks the
+ * proxy for every index). Their callbacks get that array as their third argument.
  */
-function view(real: object): object {
-  let known = views.get(real);
-  if (!known) {
-    // `real` is a configurable property of the stand-in: a proxy need not report those
-    const standIn = Object.assign(Array.isArray(real) ? [] : {}, { real });
-    views.set(real, known = new Proxy(standIn, VIEW_TRAPS));
+const WALKERS: ReadonlySet<PropertyKey> = new Set([
+  "every",
+  "filter",
+  "find",
+  "findIndex",
+  "findLast",
+  "findLastIndex",
+  "flatMap",
+  "forEach",
+  "includes",
+  "indexOf",
+  "join",
+  "lastIndexOf",
+  "map",
+  "reduce",
+  "reduceRight",
+  "slice",
+  "some",
+  "toReversed",
+  "toSorted",
+  "toSpliced",
+  "with",
+]);
+
+/**
+ * What an array view answers for a method: the mutators refuse; iteration hands out views without a
+ * trap per step (`for...of`, spreading); the {@link WALKERS} run over the elements' views; the rest
+ * run as they are.
+ */
+function arrayMember(target: StandIn, key: PropertyKey, method: unknown): unknown {
+  if (MUTATORS.has(key)) return refuse;
+  if (key === Symbol.iterator || key === "values") return () => new ViewIterator(target);
+  if (WALKERS.has(key)) {
+    return (...args: unknown[]) => (method as (...a: unknown[]) => unknown).apply(elementViews(target), args);
   }
-  return known;
+  return method;
+}
+
+/** A plain array of an array view's elements, objects as their views. */
+function elementViews(target: StandIn): unknown[] {
+  const items = target[REAL] as unknown[];
+  const kids = target[KIDS];
+  const out = new Array(items.length);
+  for (let i = 0; i < items.length; i++) {
+    const value = items[i];
+    out[i] = typeof value === "object" && value !== null ? kid(kids, i, value) : value;
+  }
+  return out;
+}
+
+/** Iterates an array view's frozen array, giving its objects as views. */
+class ViewIterator implements IterableIterator<unknown> {
+  #items: unknown[];
+  #kids: Kids;
+  #next = 0;
+
+  constructor(target: StandIn) {
+    this.#items = target[REAL] as unknown[];
+    this.#kids = target[KIDS];
+  }
+
+  next(): IteratorResult<unknown> {
+    const items = this.#items;
+    const i = this.#next;
+    if (i >= items.length) return { value: undefined, done: true };
+    this.#next = i + 1;
+    const value = items[i];
+    return {
+      value: typeof value === "object" && value !== null ? kid(this.#kids, i, value) : value,
+      done: false,
+    };
+  }
+
+  [Symbol.iterator](): IterableIterator<unknown> {
+    return this;
+  }
+}
+
+/** How Deno's console shows a view: as the data it shows (the console looks at a proxy's target). */
+function inspectReal(this: StandIn, inspect: (value: unknown, options: unknown) => string, options: unknown) {
+  return inspect(this[REAL], options);
+}
+const INSPECT = Symbol.for("Deno.customInspect");
+
+/**
+ * A read-only view of frozen `real`, caching its children's views in `kids`. The proxy's target is a
+ * stand-in, not `real` itself: a proxy over a frozen object must report its properties exactly, which
+ * would leave nested objects unwrapped.
+ */
+function view(real: object, kids: Kids): object {
+  const standIn = (Array.isArray(real) ? [] : {}) as StandIn;
+  // configurable properties of the stand-in: a proxy need not report those
+  standIn[REAL] = real;
+  standIn[KIDS] = kids;
+  Object.defineProperty(standIn, INSPECT, { value: inspectReal, configurable: true });
+  return new Proxy(standIn, VIEW_TRAPS);
+}
+
+/** The frozen data a view shows, or undefined for anything else. */
+function realOf(value: object): object | undefined {
+  try {
+    return (value as Record<PropertyKey, unknown>)[REAL] as object | undefined;
+  } catch {
+    return undefined; // a plugin's own proxy that throws
+  }
+}
+
+/**
+ * `value` with every view in it replaced by the frozen data it shows, plain containers holding views
+ * copied (the rest shared), so `structuredClone` can copy it. Cycles are kept.
+ */
+export function withoutViews(value: unknown, seen = new Map<object, unknown>()): unknown {
+  if (typeof value !== "object" || value === null) return value;
+  const real = realOf(value);
+  if (real) return real;
+  if (Object.isFrozen(value)) return value; // mirror data holds no views
+  if (seen.has(value)) return seen.get(value);
+  const proto = Object.getPrototypeOf(value);
+  if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) return value;
+  const copy: Record<string, unknown> = Array.isArray(value) ? [] as never : {};
+  seen.set(value, copy);
+  for (const [key, item] of Object.entries(value)) copy[key] = withoutViews(item, seen);
+  return copy;
+}
+
+/**
+ * The global `structuredClone`, also taking views and values holding them (see {@link withoutViews}):
+ * only a value the engine refuses is unwrapped, so other values cost nothing more.
+ */
+export function cloneWithViews<F extends (value: unknown, options?: never) => unknown>(native: F): F {
+  function structuredClone(value: unknown, options?: never): unknown {
+    try {
+      return native(value, options);
+    } catch (error) {
+      if (!(error instanceof DOMException && error.name === "DataCloneError")) throw error;
+      return native(withoutViews(value), options);
+    }
+  }
+  return structuredClone as F;
 }
 
 /** Freezes `value` and everything under it that is not frozen yet (shared parts already are). */

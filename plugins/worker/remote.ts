@@ -90,6 +90,26 @@ export function createRemoteSurface(
 }
 
 /**
+ * `local` itself, with the host's methods filling in every name it does not define: its prototype
+ * becomes a proxy that looks missing names up in the remote surface (and `Object.prototype`'s members
+ * before them). Unlike {@link overRemote}, reads of `local`'s own members (`context.chat` in a loop)
+ * are plain property reads, with no trap.
+ */
+export function withRemote<T extends object>(local: T, remote: RemoteSurface): T {
+  const base = Object.prototype;
+  const lookup = new Proxy(Object.create(null), {
+    get: (_target, prop, receiver) =>
+      prop in base
+        ? Reflect.get(base, prop, receiver)
+        : typeof prop === "string"
+        ? remote.get(prop)
+        : undefined,
+    has: (_target, prop) => prop in base || (typeof prop === "string" && remote.has(prop)),
+  });
+  return Object.setPrototypeOf(local, lookup);
+}
+
+/**
  * `local` with the remote members under `path` (the context itself when `path` is empty) filling in
  * every name it does not define: local parts shadow the host's methods of the same name, and the host's
  * other methods, including ones added later, stay reachable.

@@ -11,7 +11,7 @@ import { Channel } from "../../plugins/worker/channel.ts";
 import { RpcError } from "../../rpc/errors.ts";
 import { CHAT_STATE, guardedDiff, MAX_DIFF_OPS, updateState } from "../../plugins/worker/state-update.ts";
 import { callHost, createRpcEndpoint } from "../../plugins/worker/endpoint.ts";
-import { Mirror, READ_ONLY } from "../../plugins/worker/mirror.ts";
+import { cloneWithViews, Mirror, READ_ONLY } from "../../plugins/worker/mirror.ts";
 import { createRemoteSurface, overRemote } from "../../plugins/worker/remote.ts";
 
 /** A channel whose host side is a function answering each request frame. */
@@ -202,9 +202,11 @@ Deno.test("the mirror applies every op kind copy-on-write: shared where unchange
   assert.equal(mirror.get("characters"), characters);
   const deep = (chat[0].extra as { m: { deep: number[] } }).m.deep;
   assert.ok(Object.isFrozen(chat) && Object.isFrozen(chat[2]) && Object.isFrozen(deep));
-  assert.throws(() => chat.push({ mes: "x" }), { name: "TypeError", message: READ_ONLY });
-  assert.throws(() => deep.push(2), TypeError);
-  assert.deepEqual(chat.map((m) => m.mes).concat("d"), ["A", "b", "c", "d"]); // results are ordinary arrays
+  // plugins see views: every write says what to call instead
+  const viewed = mirror.view("chat") as { mes: string; extra: { m: { deep: number[] } } }[];
+  assert.throws(() => viewed.push({ mes: "x" } as never), { name: "TypeError", message: READ_ONLY });
+  assert.throws(() => viewed[0].extra.m.deep.push(2), { name: "TypeError", message: READ_ONLY });
+  assert.deepEqual(viewed.map((m) => m.mes).concat("d"), ["A", "b", "c", "d"]); // results are ordinary arrays
   // a batch whose last op fails changes nothing and asks for a snapshot
   mirror.update({
     ops: [{ op: "replace", path: "/chat/1/mes", value: "B" }, { op: "remove", path: "/chat/7" }],
@@ -334,4 +336,121 @@ Deno.test("local parts shadow the host's methods; the others stay reachable by d
     (remote.get("presets") as { state: { get: unknown } }).state.get,
   );
   assert.equal(remote.get("presets.state.nope"), undefined);
+});
+
+Deno.test("views refuse every kind of write with the same guiding error, at every depth", async (t) => {
+  const mirror = new Mirror({
+    chat: [{ mes: "a", swipes: ["a"], extra: { n: 1 } }, { mes: "b", swipes: ["b"], extra: {} }],
+    characters: [{ name: "C", data: { extensions: { x: 1 } } }],
+    groups: [{ id: "g", members: ["c.png"] }],
+    chat_metadata: { seen: 1, nested: { x: 1 } },
+  }, () => {});
+  const ctx = {
+    chat: mirror.view("chat"),
+    characters: mirror.view("characters"),
+    groups: mirror.view("groups"),
+    chat_metadata: mirror.view("chat_metadata"),
+    getMessage: (i: number) => mirror.message(i),
+    // deno-lint-ignore no-explicit-any
+  } as any;
+  const empty = new Mirror({ chat: [] }, () => {}).view("chat") as unknown[];
+  const attempts: Record<string, () => unknown> = {
+    "chat[0] =": () => (ctx.chat[0] = {}),
+    "chat[9] =": () => (ctx.chat[9] = {}),
+    "chat.length =": () => (ctx.chat.length = 0),
+    "chat.x =": () => (ctx.chat.x = 1),
+    "delete chat[0]": () => delete ctx.chat[0],
+    "chat.push": () => ctx.chat.push({}),
+    "chat.splice": () => ctx.chat.splice(0, 1),
+    "chat.sort": () => ctx.chat.sort(),
+    "chat.reverse": () => ctx.chat.reverse(),
+    "chat.fill": () => ctx.chat.fill(null),
+    "chat.pop": () => ctx.chat.pop(),
+    "chat.shift": () => ctx.chat.shift(),
+    "chat.unshift": () => ctx.chat.unshift({}),
+    "chat.copyWithin": () => ctx.chat.copyWithin(0, 1),
+    "empty.sort (nothing to move)": () => empty.sort(),
+    "empty.push()": () => empty.push(),
+    "Array.prototype.push.call(chat)": () => Array.prototype.push.call(ctx.chat, {}),
+    "Array.prototype.sort.call(chat)": () => Array.prototype.sort.call(ctx.chat),
+    "defineProperty(chat)": () => Object.defineProperty(ctx.chat, "0", { value: {} }),
+    "Object.assign(chat)": () => Object.assign(ctx.chat, [{}]),
+    "Object.freeze(chat)": () => Object.freeze(ctx.chat),
+    "setPrototypeOf(chat)": () => Object.setPrototypeOf(ctx.chat, null),
+    "chat[0].mes =": () => (ctx.chat[0].mes = "x"),
+    "chat[0].new =": () => (ctx.chat[0].added = 1),
+    "delete chat[0].mes": () => delete ctx.chat[0].mes,
+    "chat[0].extra.x =": () => (ctx.chat[0].extra.x = 1),
+    "chat[0].swipes.push": () => ctx.chat[0].swipes.push("x"),
+    "chat[0].swipes[0] =": () => (ctx.chat[0].swipes[0] = "x"),
+    "defineProperty(chat[0])": () => Object.defineProperty(ctx.chat[0], "mes", { value: "x" }),
+    "Object.assign(chat[0])": () => Object.assign(ctx.chat[0], { mes: "x" }),
+    "Object.assign(chat[0].extra)": () => Object.assign(ctx.chat[0].extra, { y: 1 }),
+    "getMessage(0).mes =": () => (ctx.getMessage(0).mes = "x"),
+    "getMessage(0).extra.x =": () => (ctx.getMessage(0).extra.x = 1),
+    "delete getMessage(0).extra": () => delete ctx.getMessage(0).extra,
+    "getMessage(1).swipes.reverse": () => ctx.getMessage(1).swipes.reverse(),
+    "for..of element write": () => {
+      for (const m of ctx.chat) m.mes = "x";
+    },
+    "map callback write": () => ctx.chat.map((m: { mes: string }) => (m.mes = "x")),
+    "characters.push": () => ctx.characters.push({}),
+    "characters[0] =": () => (ctx.characters[0] = {}),
+    "characters[0].name =": () => (ctx.characters[0].name = "x"),
+    "characters[0].data.extensions.x =": () => (ctx.characters[0].data.extensions.x = 2),
+    "groups[0].members.push": () => ctx.groups[0].members.push("d.png"),
+    "delete groups[0].id": () => delete ctx.groups[0].id,
+    "chat_metadata.x =": () => (ctx.chat_metadata.x = 1),
+    "delete chat_metadata.seen": () => delete ctx.chat_metadata.seen,
+    "chat_metadata.nested.y =": () => (ctx.chat_metadata.nested.y = 1),
+    "defineProperty(chat_metadata)": () => Object.defineProperty(ctx.chat_metadata, "z", { value: 1 }),
+    "Object.assign(chat_metadata)": () => Object.assign(ctx.chat_metadata, { z: 1 }),
+  };
+  const before = JSON.stringify([mirror.get("chat"), mirror.get("characters"), mirror.get("chat_metadata")]);
+  for (const [name, attempt] of Object.entries(attempts)) {
+    await t.step(name, () => assert.throws(attempt, { name: "TypeError", message: READ_ONLY }));
+  }
+  assert.equal(
+    JSON.stringify([mirror.get("chat"), mirror.get("characters"), mirror.get("chat_metadata")]),
+    before,
+  );
+
+  await t.step("reads work as on plain data", () => {
+    assert.ok(Array.isArray(ctx.chat) && Array.isArray(ctx.chat[0].swipes) && ctx.chat instanceof Array);
+    assert.equal(ctx.chat[0], ctx.getMessage(0), "one view per message");
+    assert.deepEqual(JSON.parse(JSON.stringify(ctx.chat)), mirror.get("chat"));
+    assert.deepEqual([...ctx.chat].map((m) => m.mes), ["a", "b"]);
+    assert.deepEqual(Object.keys(ctx.chat[0]), ["mes", "swipes", "extra"]);
+    assert.deepEqual({ ...ctx.chat_metadata.nested }, { x: 1 });
+    assert.equal(ctx.chat.at(-1).mes, "b");
+    assert.equal(ctx.chat.indexOf(ctx.chat[1]), 1);
+    assert.ok(ctx.chat.includes(ctx.getMessage(0)));
+    assert.deepEqual(ctx.chat.slice(1).map((m: { mes: string }) => m.mes), ["b"]);
+    assert.equal(ctx.chat.filter((m: { mes: string }) => m.mes === "a")[0], ctx.chat[0]);
+    assert.ok("mes" in ctx.chat[0] && Object.hasOwn(ctx.chat[0], "extra"));
+    assert.match(Deno.inspect(ctx.chat[0]), /mes: "a"/);
+  });
+
+  await t.step("structuredClone gives ordinary, writable copies", () => {
+    const clone = cloneWithViews(structuredClone);
+    const copy = clone(ctx.chat) as { mes: string }[];
+    copy[0].mes = "mine";
+    copy.push({ mes: "c" });
+    const wrapped = clone({ list: ctx.chat.slice(0, 1), meta: ctx.chat_metadata }) as {
+      list: { mes: string }[];
+      meta: { nested: { x: number } };
+    };
+    wrapped.list[0].mes = "also mine";
+    wrapped.meta.nested.x = 2;
+    assert.equal((mirror.get("chat") as { mes: string }[])[0].mes, "a");
+    assert.throws(() => clone({ f: () => 1 }), { name: "DataCloneError" });
+  });
+
+  await t.step("a view of a message stays while it is unchanged, across copies", () => {
+    const first = ctx.getMessage(0);
+    mirror.update({ ops: [{ op: "replace", path: "/chat/1/mes", value: "B" }] });
+    assert.equal(mirror.message(0), first);
+    assert.equal((mirror.message(1) as { mes: string }).mes, "B");
+    assert.notEqual(mirror.view("chat"), ctx.chat, "a changed chat is a new array");
+  });
 });

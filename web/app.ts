@@ -13,7 +13,8 @@ import type { Dispatcher } from "../rpc/method.ts";
 import { serveRpcSocket } from "../rpc/websocket.ts";
 import {
   Authenticator,
-  hostCheck,
+  authRefusal,
+  hostAllowed,
   JSON_BODY,
   requireAuth,
   requireSocketAuth,
@@ -51,8 +52,18 @@ export interface AppOptions {
   page?: PageSource;
 }
 
-/** Builds the app. */
-export function createApp(options: AppOptions): Hono {
+/** The app as a server runs it. */
+export interface LodgeApp {
+  /** Answers one request (`Deno.serve`'s handler). */
+  fetch(request: Request): Response | Promise<Response>;
+}
+
+/**
+ * Builds the app. Every request but `/healthz` must name a bound `Host` (421 otherwise), checked before
+ * routing; each route's checks are its own handler's first step where it is hot (`POST /rpc`), so a call
+ * runs one handler with no middleware chain around it.
+ */
+export function createApp(options: AppOptions): LodgeApp {
   const { lodge, dispatcher } = options;
   const auth = new Authenticator(options.token);
   const page = options.page ?? appPageHtml;
@@ -63,7 +74,6 @@ export function createApp(options: AppOptions): Hono {
 
   // How many stored rows were moved aside at start (details over RPC `health`, for token holders).
   app.get("/healthz", (c) => c.json({ ok: true, quarantined: lodge.store.quarantined().length }));
-  app.use("*", hostCheck(options.allowedHosts));
   app.get("/", tokenLogin(auth), async (c) => {
     setPageHeaders(c);
     const session = auth.sessions.verify(getCookie(c, SESSION_COOKIE));
@@ -79,14 +89,11 @@ export function createApp(options: AppOptions): Hono {
 
   let connections = 0;
   // The transport checks the media type of POST /rpc itself and answers with a JSON-RPC error.
-  app.post(
-    "/rpc",
-    requireAuth(auth, {}),
-    (c) =>
+  app.post("/rpc", (c) =>
+    authRefusal(c, auth, {}) ??
       handleRpcHttp(dispatcher, c.req.raw, { kind: "client", connectionId: `http-${++connections}` }, {
         maxBodyBytes,
-      }),
-  );
+      }));
   app.get("/rpc", requireSocketAuth(auth), (c) => {
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
       return c.json({ error: "GET /rpc expects a WebSocket upgrade" }, 426);
@@ -118,5 +125,12 @@ export function createApp(options: AppOptions): Hono {
   app.route("/api/plugins/search", searchApi(lodge));
   app.route("/api/backends/chat-completions", chatCompletionsApi(lodge));
   app.all("/api/*", (c) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404));
-  return app;
+  return {
+    fetch(request) {
+      if (hostAllowed(request, options.allowedHosts()) || new URL(request.url).pathname === "/healthz") {
+        return app.fetch(request);
+      }
+      return Response.json({ error: "host not allowed" }, { status: 421 });
+    },
+  };
 }

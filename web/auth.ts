@@ -89,25 +89,35 @@ export interface RequireAuthOptions {
  */
 export function requireAuth(auth: Authenticator, options: RequireAuthOptions): MiddlewareHandler {
   return async (c, next) => {
-    const credential = auth.identify(c);
-    if (!credential) return c.json({ error: "unauthorized" }, 401);
-    if (!SAFE_METHODS.has(c.req.method)) {
-      const type = mediaType(c.req.header("content-type"));
-      const allowed = !options.bodyTypes || options.bodyTypes.has(type) ||
-        (type === "multipart/form-data" && MULTIPART_ROUTES.has(c.req.path));
-      if (!allowed) {
-        return c.json(
-          { error: "unsupported media type", message: "Content-Type must be application/json" },
-          415,
-        );
-      }
-      if (credential.kind === "cookie") {
-        const refusal = csrfRefusal(c, credential.session);
-        if (refusal) return c.json({ error: "forbidden", message: refusal }, 403);
-      }
-    }
+    const refusal = authRefusal(c, auth, options);
+    if (refusal) return refusal;
     await next();
   };
+}
+
+/**
+ * The answer refusing a request {@link requireAuth} refuses, or null when it may go on: for a route that
+ * checks inside its own handler (one handler per route, with no middleware chain around it).
+ */
+export function authRefusal(c: Context, auth: Authenticator, options: RequireAuthOptions): Response | null {
+  const credential = auth.identify(c);
+  if (!credential) return c.json({ error: "unauthorized" }, 401);
+  if (!SAFE_METHODS.has(c.req.method)) {
+    const type = mediaType(c.req.header("content-type"));
+    const allowed = !options.bodyTypes || options.bodyTypes.has(type) ||
+      (type === "multipart/form-data" && MULTIPART_ROUTES.has(c.req.path));
+    if (!allowed) {
+      return c.json(
+        { error: "unsupported media type", message: "Content-Type must be application/json" },
+        415,
+      );
+    }
+    if (credential.kind === "cookie") {
+      const refusal = csrfRefusal(c, credential.session);
+      if (refusal) return c.json({ error: "forbidden", message: refusal }, 403);
+    }
+  }
+  return null;
 }
 
 /**
@@ -141,14 +151,14 @@ function mediaType(header: string | undefined): string {
   return (semi === -1 ? header : header.slice(0, semi)).trim().toLowerCase();
 }
 
-/** Refuses requests whose `Host` is not one the server is bound to. */
-export function hostCheck(allowed: () => ReadonlySet<string> | null): MiddlewareHandler {
-  return async (c, next) => {
-    const hosts = allowed();
-    const host = c.req.header("host")?.toLowerCase();
-    if (hosts && (!host || !hosts.has(host))) return c.json({ error: "host not allowed" }, 421);
-    await next();
-  };
+/**
+ * Whether a request's `Host` is one the server is bound to (`hosts` null: any). A page on another site
+ * that points its own name at this address (DNS rebinding) sends its own name.
+ */
+export function hostAllowed(request: Request, hosts: ReadonlySet<string> | null): boolean {
+  if (!hosts) return true;
+  const host = request.headers.get("host")?.toLowerCase();
+  return host !== undefined && hosts.has(host);
 }
 
 /**

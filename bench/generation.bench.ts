@@ -9,10 +9,13 @@
  *   listener: `overhead` = turn − model alone (medians).
  * - `first token over WebSocket`: from a socket client's `generate` call to its first
  *   `stream_token_received` notification, streaming on.
+ * - CPU time per turn (host process, and its sandbox processes from `/proc`), which a shared machine
+ *   disturbs far less than wall time: `cpuPerTurnMs` in the summary.
  * Figures go to stderr as JSON lines (median, p99, rate); the `--json` document has the Deno.bench cases.
  * @module
  */
 
+import process from "node:process";
 import { eventTypes } from "../core/event-types.ts";
 import { seedPresets } from "../core/presets.ts";
 import type { ChatMessage } from "../core/llm/types.ts";
@@ -72,11 +75,35 @@ for (const h of [plain, listening, tokenListening]) {
   await h.lodge.context.addMessages({ is_user: true, mes: "Tell me about Lodge in a few words." });
 }
 
+/** CPU milliseconds used per harness by the host process and by its sandbox processes, during turns. */
+const cpu = new Map<SandboxHarness, { host: number; sandbox: number; turns: number }>();
+
+/** CPU milliseconds the processes have used (clock ticks of 10 ms; 0 where /proc cannot be read). */
+function sandboxCpuMs(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const fields = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1].split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
+    } catch { /* not Linux, or gone */ }
+  }
+  return ticks * 10;
+}
+
 /** One timed normal turn; the reply is removed afterwards, untimed. */
 async function turn(h: SandboxHarness): Promise<number> {
+  const pids = h.pids();
+  const hostBefore = process.cpuUsage();
+  const sandboxBefore = sandboxCpuMs(pids);
   const start = performance.now();
   const result = await h.lodge.generation.generate("normal");
   const ms = performance.now() - start;
+  const host = process.cpuUsage(hostBefore);
+  const used = cpu.get(h) ?? { host: 0, sandbox: 0, turns: 0 };
+  used.host += (host.user + host.system) / 1000;
+  used.sandbox += sandboxCpuMs(pids) - sandboxBefore;
+  used.turns++;
+  cpu.set(h, used);
   if (result.messageIndex !== null) {
     await h.lodge.context.deleteMessages(result.messageIndex, { silent: true });
   }
@@ -136,6 +163,10 @@ for (let round = 0; round < TURNS + 5; round++) {
 }
 
 const median = (name: string) => samples.quantile(name, 0.5);
+const perTurn = (h: SandboxHarness) => {
+  const used = cpu.get(h)!;
+  return { host: +(used.host / used.turns).toFixed(2), sandbox: +(used.sandbox / used.turns).toFixed(2) };
+};
 const model = median("model alone (same prompt, sendOpenAIRequest)");
 const summary = {
   overheadNoPluginMs: +(median("normal turn, no plugin") - model).toFixed(2),
@@ -145,6 +176,8 @@ const summary = {
       Math.max(1, tokensPerReply)).toFixed(3),
   tokensPerReply,
   firstTokenOverWebSocketMs: +median(FIRST).toFixed(2),
+  cpuPerTurnMs: { noPlugin: perTurn(plain), threePlugins: perTurn(listening) },
+  loadAverage: Deno.loadavg(),
   targets: { overhead3PluginsMs: 25, firstTokenMs: 50 },
 };
 

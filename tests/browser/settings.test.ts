@@ -204,3 +204,105 @@ browserTest(
     }
   },
 );
+
+browserTest(
+  "settings: the Author's Note reaches the prompt preview; a regex script added and tested here changes a sent message",
+  async ({ browser }) => {
+    const host = await startTestHost();
+    try {
+      const rpc = createHttpClient<typeof methods>(`${host.url}/rpc`, { token: host.token });
+      const page = await openUi(browser, host);
+      await page.goto(host.url + "/#/settings/note");
+      await page.fill(
+        ".settings-section >> label:has-text('Note') >> textarea",
+        "Keep it under the lighthouse.",
+      );
+      await page.locator(".settings-section >> label:has-text('Note') >> textarea").blur();
+      await eventually(async () => {
+        const meta = (await rpc.call("getContext")).chat_metadata as Record<string, unknown>;
+        return meta.note_prompt === "Keep it under the lighthouse.";
+      }, "the note in chat_metadata");
+      await page.fill(".settings-section >> label:has-text('Depth') >> input", "0");
+      await page.keyboard.press("Tab");
+      await eventually(async () =>
+        ((await rpc.call("getContext")).chat_metadata as { note_depth?: number }).note_depth === 0
+      );
+
+      await page.goto(host.url + "/#/chat");
+      await page.click("text=Prompt preview");
+      await page.waitForSelector(".prompt-messages");
+      assert.match(await page.locator(".prompt-messages").innerText(), /Keep it under the lighthouse\./);
+      await page.keyboard.press("Escape");
+
+      await page.goto(host.url + "/#/settings/regex");
+      await page.click("button:has-text('Add script')");
+      await page.waitForSelector(".regex-editor");
+      await page.fill(".regex-editor >> label:has-text('Script name') >> input", "Shout lighthouse");
+      await page.fill(".regex-editor >> label:has-text('Find regex') >> input", "/light(house)/gi");
+      await page.fill(".regex-editor >> label:has-text('Replace with') >> textarea", "LIGHT[$1]");
+      await page.check(".regex-editor >> label:has-text('User input') >> input");
+      await page.fill(".regex-test textarea", "a lighthouse, a Lighthouse");
+      await page.click("button:has-text('Test script')");
+      await page.waitForSelector(".regex-result:has-text('a LIGHT[house], a LIGHT[house]')");
+      await page.click("button:has-text('Save script')");
+      await page.waitForSelector("text=Saved Shout lighthouse");
+      const settings = await rpc.call("settings.get") as {
+        extension_settings: { regex: Record<string, unknown>[] };
+      };
+      const [script] = settings.extension_settings.regex;
+      assert.equal(script.scriptName, "Shout lighthouse");
+      assert.deepEqual(script.placement, [2, 1]);
+      assert.equal(await rpc.call("getRegexedString", "the lighthouse", 1), "the LIGHT[house]");
+
+      await page.goto(host.url + "/#/chat");
+      await page.fill("#composer-input", "Meet me at the lighthouse");
+      await page.keyboard.press("Enter");
+      await page.waitForSelector('[data-message-index="1"] .message-text:has-text("LIGHT[house]")');
+      await page.waitForSelector(".composer button.primary", { timeout: 20_000 });
+      assert.equal(host.host.lodge.context.getMessage(1)?.mes, "Meet me at the LIGHT[house]");
+
+      // switched off from the list, it no longer applies
+      await page.goto(host.url + "/#/settings/regex");
+      await page.uncheck(".reorder-item >> input[type=checkbox]");
+      await eventually(async () =>
+        (await rpc.call("getRegexedString", "the lighthouse", 1)) === "the lighthouse"
+      );
+    } finally {
+      await host.close();
+    }
+  },
+);
+
+const SECTIONS = ["connections", "presets", "secrets", "persona", "note", "worldinfo", "regex", "hooks"];
+
+browserTest("settings: every section at 1280 and 360 px, light and dark", async ({ browser }) => {
+  const host = await startTestHost();
+  try {
+    await host.host.lodge.connections.save({
+      name: "Local",
+      api: "custom",
+      "api-url": "http://127.0.0.1:9/v1",
+    });
+    await host.host.lodge.secrets.write("api_key_custom", "sk-screenshot", "local server");
+    for (
+      const [width, height, scheme] of [[1280, 800, "light"], [360, 740, "light"], [
+        360,
+        740,
+        "dark",
+      ]] as const
+    ) {
+      const page = await openUi(browser, host, { width, height }, scheme);
+      for (const section of SECTIONS) {
+        await page.goto(`${host.url}/#/settings/${section}`);
+        await page.waitForSelector(`.settings-nav [aria-current="page"][href="#/settings/${section}"]`);
+        await page.waitForSelector(".settings-section");
+        const overflow = await page.evaluate(`document.documentElement.scrollWidth > innerWidth + 1`);
+        assert.equal(overflow, false, `${section} at ${width} px scrolls sideways`);
+        await screenshot(page, `settings-${section}-${width}${scheme === "dark" ? "-dark" : ""}`);
+      }
+      await page.context().close();
+    }
+  } finally {
+    await host.close();
+  }
+});

@@ -7,6 +7,7 @@
 
 import { signal } from "@preact/signals";
 import type { ComponentChildren } from "preact";
+import { useEffect, useRef } from "preact/hooks";
 import { AuthorsNoteSection } from "./settings/AuthorsNote.tsx";
 import { ConnectionsSection } from "./settings/Connections.tsx";
 import { HookOrderSection } from "./settings/HookOrder.tsx";
@@ -39,13 +40,23 @@ addEventListener("hashchange", () => (section.value = sectionOf(location.hash)))
 /** The Settings view. */
 export function SettingsView() {
   const current = section.value;
+  const nav = useRef<HTMLElement>(null);
+  // on narrow screens the section list scrolls sideways: keep the current one in sight
+  useEffect(
+    () =>
+      nav.current?.querySelector('[aria-current="page"]')?.scrollIntoView({
+        block: "nearest",
+        inline: "nearest",
+      }),
+    [current],
+  );
   return (
     <div class="settings">
       <header class="view-head">
         <h1 id="settings-title">Settings</h1>
       </header>
       <div class="settings-body">
-        <nav class="settings-nav" aria-label="Settings sections">
+        <nav class="settings-nav" aria-label="Settings sections" ref={nav}>
           {(Object.keys(SECTIONS) as SectionName[]).map((name) => (
             <a
               key={name}

@@ -7,11 +7,11 @@
  */
 
 import { signal } from "@preact/signals";
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { eventTypes } from "../../../../../core/event-types.ts";
 import { call, onHostEvent, whenConnected } from "../../api.ts";
 import { attempt, mirror, toast } from "../../state.ts";
-import { Check, Section, Select, TextField } from "./common.tsx";
+import { Check, Section, Select, TextField, useDraft } from "./common.tsx";
 import { secretList } from "./Secrets.tsx";
 import { SOURCE_LABELS, sourceLabel } from "./sources.ts";
 
@@ -110,12 +110,9 @@ export function ConnectionsSection() {
 function ProfileEditor(
   { initial, onSaved, onClose }: { initial: Profile; onSaved: (saved: Profile) => void; onClose: () => void },
 ) {
-  const [draft, setDraft] = useState<Profile>(initial);
-  // the draft as of the last edit: a field's change event and a button's click can come in one turn
-  const latest = useRef(draft);
+  const [draft, patch, latest] = useDraft<Profile>(initial);
   const [models, setModels] = useState<string[] | null>(null);
-  const set = (field: string, value: unknown) =>
-    setDraft(latest.current = { ...latest.current, [field]: value });
+  const set = (field: string, value: unknown) => patch({ [field]: value });
   const source = sourceLabel(draft.api);
   const secrets = secretList.value.filter((s) => s.key === source.secretKey);
   const presets = ((mirror.value?.presets as { collections?: { openai?: { list?: { name: string }[] } } })
@@ -124,12 +121,12 @@ function ProfileEditor(
 
   const save = () =>
     attempt(async () => {
-      const current = latest.current;
+      const current = latest();
       const clean: Record<string, unknown> = { ...current, name: current.name.trim() };
       for (const [k, v] of Object.entries(clean)) if (v === "" && k !== "name") delete clean[k];
       const saved = await call("connectionProfiles.save", clean as Profile) as Profile;
       toast(`Saved ${saved.name}`);
-      setDraft(latest.current = { ...latest.current, id: saved.id });
+      patch({ id: saved.id });
       onSaved(saved);
       return saved;
     });

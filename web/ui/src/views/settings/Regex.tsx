@@ -21,6 +21,7 @@ import {
   Select,
   settingsDoc,
   TextField,
+  useDraft,
 } from "./common.tsx";
 
 const PLACEMENTS: [number, string][] = [
@@ -143,10 +144,9 @@ function ScriptEditor(
     onDelete: () => void;
   },
 ) {
-  const [draft, setDraft] = useState<RegexScript>(initial);
+  const [draft, set, latest] = useDraft<RegexScript>(initial);
   const [sample, setSample] = useState("");
   const [result, setResult] = useState<string | null>(null);
-  const set = (patch: Partial<RegexScript>) => setDraft((d) => ({ ...d, ...patch }));
   const depth = (v: number) => (v < 0 ? null : v);
   return (
     <form
@@ -154,7 +154,8 @@ function ScriptEditor(
       aria-label={`Edit script ${initial.scriptName}`}
       onSubmit={(e) => {
         e.preventDefault();
-        onSave(draft).then(() => toast(`Saved ${draft.scriptName}`));
+        const script = latest();
+        onSave(script).then(() => toast(`Saved ${script.scriptName}`));
       }}
     >
       <TextField label="Script name" value={draft.scriptName} onChange={(v) => set({ scriptName: v })} />
@@ -247,7 +248,7 @@ function ScriptEditor(
           type="button"
           onClick={() =>
             attempt(async () => {
-              setResult(await call("regex.test", { ...draft }, sample));
+              setResult(await call("regex.test", { ...latest() }, sample));
             })}
         >
           Test script

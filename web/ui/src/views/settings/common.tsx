@@ -45,6 +45,17 @@ export function objectAt(value: unknown, ...path: string[]): Record<string, unkn
   return at && typeof at === "object" && !Array.isArray(at) ? at as Record<string, unknown> : {};
 }
 
+/**
+ * An editor's draft: the state to render, a patch function, and a reader of the draft as of the last
+ * edit (a field's change event and a button's click can come before the next render).
+ */
+export function useDraft<T extends object>(initial: T): [T, (patch: Partial<T>) => void, () => T] {
+  const [draft, setDraft] = useState<T>(initial);
+  const latest = useRef(draft);
+  const set = (patch: Partial<T>) => setDraft(latest.current = { ...latest.current, ...patch });
+  return [draft, set, () => latest.current];
+}
+
 /** A titled section of the settings page. */
 export function Section(
   { id, title, children, actions }: {

@@ -18,6 +18,8 @@ import { seedPresets } from "./core/presets.ts";
 import { seedDefaults } from "./core/seed.ts";
 import { openSqliteStore, type Synchronous } from "./core/sqlite-store.ts";
 import { installBundled } from "./plugins/install.ts";
+import type { PluginLogEntry } from "./core/plugin-admin.ts";
+import { watchPlugins } from "./plugins/dev-watch.ts";
 import { type PluginSupervisor, startPlugins } from "./plugins/supervisor.ts";
 import { createDispatcher } from "./rpc/dispatcher.ts";
 import { methods } from "./rpc/methods/mod.ts";
@@ -43,6 +45,11 @@ export interface HostOptions {
   visitCa?: readonly string[];
   /** Install the bundled plugins into a new data folder (default true). */
   bundledPlugins?: boolean;
+  /**
+   * Development mode (`--dev`): a plugin is reloaded when a file in its folder changes, and plugins'
+   * console output is printed on the host's console, each line after its plugin's id.
+   */
+  dev?: boolean;
 }
 
 /** A running host. */
@@ -55,7 +62,8 @@ export interface RunningHost {
   close(): Promise<void>;
 }
 
-const HELP = `Usage: deno task start [--host 127.0.0.1] [--port 8000] [--data ./data] [--synchronous normal]
+const HELP =
+  `Usage: deno task start [--host 127.0.0.1] [--port 8000] [--data ./data] [--synchronous normal] [--dev]
 
   --host   address to listen on (default 127.0.0.1)
   --port   port to listen on, a decimal integer 0-65535 (default 8000; 0 picks a free one)
@@ -63,6 +71,8 @@ const HELP = `Usage: deno task start [--host 127.0.0.1] [--port 8000] [--data ./
   --synchronous normal|full
            normal (default): every acknowledged write survives a crash or kill of the host;
            full: also a power loss or OS crash, at the cost of a disk sync per write
+  --dev    development: reload a plugin when a file in its folder changes, and print plugins'
+           console output here, each line after its plugin's id (also --watch-plugins)
   --help   show this text
 
 The API token comes from the LODGE_TOKEN environment variable, or is generated once into <data>/token.`;
@@ -107,7 +117,13 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     } else await lodge.context.openMostRecent();
     // Plugins pipeline calls; 128 in flight lets the flood limits, not the dispatcher, judge a burst.
     const dispatcher = createDispatcher(methods, lodge, { maxInflight: 128 });
-    const started = plugins = await startPlugins({ lodge, dispatcher, methods, dataDir });
+    const started = plugins = await startPlugins({
+      lodge,
+      dispatcher,
+      methods,
+      dataDir,
+      onLog: options.dev ? printPluginLine : undefined,
+    });
     lodge.plugins = started;
     const hosts = allowedHosts(hostname, addr.port);
     const images = new ImageProcessor();
@@ -123,6 +139,7 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     // Replayed by the bus to listeners that subscribe later (plugins enabled afterwards, sockets).
     await lodge.events.emit(eventTypes.APP_READY);
     lodge.connectionStatus.checkInBackground();
+    const watch = options.dev ? watchPlugins({ dataDir, reload: (id) => started.reload(id) }) : null;
     const shown = hostname.includes(":") ? `[${hostname}]` : hostname;
     const opened = lodge;
     const held = lock;
@@ -132,6 +149,7 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
       port: addr.port,
       token,
       async close() {
+        watch?.close();
         const serving = server.shutdown();
         // Plugins first: a request waiting on a plugin's listener is released when the plugin stops.
         await started.stop();
@@ -148,6 +166,13 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     lock?.close();
     throw error;
   }
+}
+
+/** `--dev`: one plugin log line on the host's console, after the plugin's id. */
+function printPluginLine(id: string, entry: PluginLogEntry): void {
+  const line = entry.text.split("\n").map((part) => `[${id}] ${part}`).join("\n");
+  if (entry.level === "warn" || entry.level === "error") console.error(line);
+  else console.log(line);
 }
 
 /** Creates the data folder (mode 0700) when missing, with an error that names it when it cannot. */
@@ -224,6 +249,8 @@ async function main(): Promise<void> {
       port: { type: "string", default: "8000" },
       data: { type: "string", default: "./data" },
       synchronous: { type: "string", default: "normal" },
+      dev: { type: "boolean", default: false },
+      "watch-plugins": { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
     strict: true,
@@ -241,6 +268,7 @@ async function main(): Promise<void> {
     port: parsePort(values.port),
     dataDir: values.data,
     synchronous,
+    dev: values.dev || values["watch-plugins"],
   });
   console.log(`Lodge listening on ${host.url}/?token=${host.token}`);
   let stopping = false;

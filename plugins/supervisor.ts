@@ -78,9 +78,12 @@ export interface SupervisorOptions {
    * Default: the host's console (stderr).
    */
   notice?: (line: string) => void;
+  /** Receives every line kept in a plugin's log as it is kept (`--dev` prints them). Default: none. */
+  onLog?: (id: string, entry: PluginLogEntry) => void;
 }
 
-type Settings = Required<Omit<SupervisorOptions, "limits" | "backoff">> & {
+type Settings = Required<Omit<SupervisorOptions, "limits" | "backoff" | "onLog">> & {
+  onLog?: SupervisorOptions["onLog"];
   limits: CallLimits;
   backoff: { baseMs: number; maxMs: number; quarantineAfter: number };
 };
@@ -1031,11 +1034,13 @@ export class PluginSupervisor implements PluginAdmin {
   }
 
   #log(p: Plugin, level: PluginLogEntry["level"], text: string): void {
-    p.logs.push({
+    const entry = {
       time: Date.now(),
       level,
       text: text.length > MAX_LOG_TEXT ? text.slice(0, MAX_LOG_TEXT) : text,
-    });
+    };
+    p.logs.push(entry);
+    this.#o.onLog?.(p.found.id, entry);
     if (p.logs.length > this.#o.logLimit) p.logs.splice(0, p.logs.length - this.#o.logLimit);
     this.#changed(p.found.id);
   }

@@ -11,20 +11,10 @@ import type { Lodge } from "../lodge.ts";
 import { isSafeName } from "../names.ts";
 import { cardPng } from "./card.ts";
 import { type TextSink, writeChatFile } from "./chat-file.ts";
+import type { ImportCounts } from "./folder-import.ts";
 
-/** Counts of what an export wrote. */
-export interface ExportCounts {
-  characters: number;
-  chats: number;
-  groupChats: number;
-  groups: number;
-  worlds: number;
-  presets: number;
-  /** 1 when `settings.json` was written. */
-  settings: number;
-  /** User avatars and backgrounds. */
-  images: number;
-}
+/** Counts of what an export wrote: those of an import, secrets aside (an export never writes them). */
+export type ExportCounts = Omit<ImportCounts, "secrets">;
 
 /** What `exportSillyTavern` answers. */
 export interface ExportReport {

@@ -54,16 +54,7 @@ export const compatMethods = [
     params: z.tuple([z.object({ path: z.string().min(1).max(4096) }).meta({ title: "request" })]),
     result: z.object({
       path: z.string(),
-      counts: z.object({
-        characters: z.number(),
-        chats: z.number(),
-        groupChats: z.number(),
-        groups: z.number(),
-        worlds: z.number(),
-        presets: z.number(),
-        settings: z.number(),
-        images: z.number(),
-      }),
+      counts: Counts.omit({ secrets: true }),
     }),
     capability: "admin",
     handler: ({ lodge }, request) => exportSillyTavernFolder(lodge, request.path),

@@ -5,6 +5,8 @@
  * `settings.json`, a `secrets.json`, and a user folder holding all of them.
  */
 
+// @ts-types="@types/png-chunks-extract"
+import extractChunks from "png-chunks-extract";
 // @ts-types="@types/png-chunks-encode"
 import encodeChunks from "png-chunks-encode";
 // @ts-types="@types/png-chunk-text"
@@ -48,6 +50,36 @@ export function cardPngFile(
   return plainPng(chunks);
 }
 
+/** A regex script as SillyTavern 1.12.6's regex extension stores it (global or in a card). */
+export function regexScript(id: string, scriptName: string, findRegex: string, replaceString: string) {
+  return {
+    id,
+    scriptName,
+    findRegex,
+    replaceString,
+    trimStrings: [],
+    placement: [2],
+    disabled: false,
+    markdownOnly: false,
+    promptOnly: false,
+    runOnEdit: true,
+    substituteRegex: 0,
+    minDepth: null,
+    maxDepth: null,
+  };
+}
+
+/** The card chunks of a PNG (`chara`, `ccv3`, ...), decoded from base64 JSON, by keyword. */
+export function readCardChunks(png: Uint8Array): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const chunk of extractChunks(png)) {
+    if (chunk.name !== "tEXt") continue;
+    const { keyword, text } = pngText.decode(chunk.data);
+    out[keyword] = JSON.parse(new TextDecoder().decode(Uint8Array.fromBase64(text)));
+  }
+  return out;
+}
+
 /** A V2 card object in SillyTavern 1.12.6's shape (top-level V1 mirrors, `data`, ST's own fields). */
 export function stCard(name: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
   const data: Record<string, unknown> = {
@@ -69,21 +101,7 @@ export function stCard(name: string, overrides: Record<string, unknown> = {}): R
       fav: false,
       world: "",
       depth_prompt: { prompt: "", depth: 4, role: "system" },
-      regex_scripts: [{
-        id: "a1b2",
-        scriptName: "shout",
-        findRegex: "/hello/gi",
-        replaceString: "HELLO",
-        trimStrings: [],
-        placement: [2],
-        disabled: false,
-        markdownOnly: false,
-        promptOnly: false,
-        runOnEdit: true,
-        substituteRegex: 0,
-        minDepth: null,
-        maxDepth: null,
-      }],
+      regex_scripts: [regexScript("a1b2", "shout", "/hello/gi", "HELLO")],
       some_extension: { nested: [1, 2, { deep: true }] },
     },
     group_only_greetings: [],
@@ -320,21 +338,7 @@ export function stSettings(): Record<string, unknown> {
       default_persona: null,
     },
     extension_settings: {
-      regex: [{
-        id: "g1",
-        scriptName: "trim",
-        findRegex: "/\\s+$/g",
-        replaceString: "",
-        trimStrings: [],
-        placement: [2],
-        disabled: false,
-        markdownOnly: false,
-        promptOnly: false,
-        runOnEdit: true,
-        substituteRegex: 0,
-        minDepth: null,
-        maxDepth: null,
-      }],
+      regex: [regexScript("g1", "trim", "/\\s+$/g", "")],
       quickReply: { isEnabled: false },
     },
     oai_settings: { preset_settings_openai: "Warm", temperature: 0.9 },

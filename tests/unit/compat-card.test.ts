@@ -22,21 +22,17 @@ import {
 import { LodgeError } from "../../core/errors.ts";
 import { Lodge } from "../../core/lodge.ts";
 import { openSqliteStore } from "../../core/sqlite-store.ts";
-import { cardChunk, cardPngFile, characterBook, plainPng, stCard } from "../support/st-fixtures.ts";
+import {
+  cardChunk,
+  cardPngFile,
+  characterBook,
+  plainPng,
+  readCardChunks,
+  stCard,
+} from "../support/st-fixtures.ts";
 
 function lodge(): Lodge {
   return new Lodge(openSqliteStore(":memory:"));
-}
-
-/** The card chunks of a PNG, decoded, by keyword. */
-function chunksOf(png: Uint8Array): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const chunk of extractChunks(png)) {
-    if (chunk.name !== "tEXt") continue;
-    const { keyword, text } = pngText.decode(chunk.data);
-    out[keyword] = JSON.parse(new TextDecoder().decode(Uint8Array.fromBase64(text)));
-  }
-  return out;
 }
 
 Deno.test("SillyTavern cards", async (t) => {
@@ -66,7 +62,7 @@ Deno.test("SillyTavern cards", async (t) => {
     (v2.data as Record<string, unknown>).custom_data = { a: 1 };
     const read = readCardFile(await cardPngFile(v2));
     const png = await cardPng(read.card, read.image);
-    const chunks = chunksOf(png);
+    const chunks = readCardChunks(png);
     assert.deepEqual(chunks.chara, v2);
     assert.deepEqual(chunks.ccv3, { ...v2, spec: "chara_card_v3", spec_version: "3.0" });
     assert.deepEqual(JSON.parse(cardJson(read.card)), v2);
@@ -146,7 +142,7 @@ Deno.test("SillyTavern cards", async (t) => {
         assert.ok(await l.characters.image(avatar));
         const png = await exportCharacter(l.characters, avatar, "png");
         assert.equal(png.type, "image/png");
-        assert.deepEqual(chunksOf(png.body as Uint8Array).chara, v2);
+        assert.deepEqual(readCardChunks(png.body as Uint8Array).chara, v2);
         const json = await exportCharacter(l.characters, avatar, "json");
         assert.deepEqual(JSON.parse(json.body as string), v2);
         // A second import of the same card gets its own avatar, as SillyTavern numbers them.
@@ -202,6 +198,29 @@ Deno.test("SillyTavern cards", async (t) => {
       l.close();
     }
   });
+
+  await t.step(
+    "a card whose name would leave the data folder is stored under a safe avatar inside it",
+    async () => {
+      const dataDir = await Deno.makeTempDir({ prefix: "lodge-card-" });
+      const l = new Lodge(openSqliteStore(":memory:"), { dataDir });
+      try {
+        const { avatar } = await importCharacter(l, await cardPngFile(stCard("../../escape")));
+        assert.ok(!avatar.includes("/") && !avatar.includes(".."), avatar);
+        const files = [...Deno.readDirSync(`${dataDir}/characters`)].map((e) => e.name);
+        assert.deepEqual(files, [avatar]);
+        assert.deepEqual([...Deno.readDirSync(dataDir)].map((e) => e.name), ["characters"]);
+        await assert.rejects(
+          () =>
+            importCharacter(l, new TextEncoder().encode(JSON.stringify(stCard("x"))), { avatar: "../x.png" }),
+          (e) => e instanceof LodgeError && e.kind === "invalid",
+        );
+      } finally {
+        l.close();
+        await Deno.remove(dataDir, { recursive: true });
+      }
+    },
+  );
 
   await t.step("readPngCard takes the first chunk of a keyword", async () => {
     const png = await plainPng([cardChunk("chara", { n: 1 }), cardChunk("chara", { n: 2 })]);

@@ -7,13 +7,11 @@
 import assert from "node:assert/strict";
 // @ts-types="@types/png-chunks-extract"
 import extractChunks from "png-chunks-extract";
-// @ts-types="@types/png-chunk-text"
-import * as pngText from "png-chunk-text";
 import { exportSillyTavernFolder, importSillyTavernFolder } from "../../core/compat/mod.ts";
 import { LodgeError } from "../../core/errors.ts";
 import { Lodge } from "../../core/lodge.ts";
 import { openSqliteStore } from "../../core/sqlite-store.ts";
-import { writeStFolder } from "../support/st-fixtures.ts";
+import { readCardChunks, writeStFolder } from "../support/st-fixtures.ts";
 
 function lodge(): Lodge {
   return new Lodge(openSqliteStore(":memory:"));
@@ -28,16 +26,6 @@ async function files(dir: string, base = ""): Promise<string[]> {
     else out.push(rel);
   }
   return out.sort();
-}
-
-function cardChunks(png: Uint8Array): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const chunk of extractChunks(png)) {
-    if (chunk.name !== "tEXt") continue;
-    const { keyword, text } = pngText.decode(chunk.data);
-    out[keyword] = JSON.parse(new TextDecoder().decode(Uint8Array.fromBase64(text)));
-  }
-  return out;
 }
 
 function lines(text: string): unknown[] {
@@ -94,7 +82,7 @@ Deno.test("SillyTavern folder export and round trip", async (t) => {
 
     await t.step("cards: chara and ccv3 equal the originals field for field", async () => {
       for (const [avatar, card] of Object.entries(folder.cards)) {
-        const chunks = cardChunks(await Deno.readFile(`${out}/characters/${avatar}`));
+        const chunks = readCardChunks(await Deno.readFile(`${out}/characters/${avatar}`));
         assert.deepEqual(chunks.chara, card, `${avatar} chara`);
         assert.deepEqual(
           chunks.ccv3,
@@ -166,8 +154,8 @@ Deno.test("SillyTavern folder export and round trip", async (t) => {
       for (const path of await files(out)) {
         if (path.endsWith(".png") && path.startsWith("characters/")) {
           assert.deepEqual(
-            cardChunks(await Deno.readFile(`${again}/${path}`)),
-            cardChunks(await Deno.readFile(`${out}/${path}`)),
+            readCardChunks(await Deno.readFile(`${again}/${path}`)),
+            readCardChunks(await Deno.readFile(`${out}/${path}`)),
             path,
           );
         } else if (!path.endsWith(".png") && !path.endsWith(".jpg")) {

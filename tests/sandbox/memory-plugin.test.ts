@@ -48,6 +48,14 @@ Deno.test("memory plugin: rolling summary in chat state, injected into the promp
       .catch(async (error) => {
         throw new Error(`${what}: ${(error as Error).message}; state ${JSON.stringify(await state())}`);
       });
+  // a summary's job looks once more after writing: wait for it to end before changing the chat under it
+  const idle = async () => {
+    const end = Date.now() + 20_000;
+    while ((await rpc.call("extensions.call", "memory", "getState", []) as { running: boolean }).running) {
+      if (Date.now() > end) throw new Error("the plugin kept summarizing");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
   const injected = async () =>
     ((await rpc.call("extensionPrompts.list")) as Record<string, { value: string }>)["1_memory"]?.value ?? "";
   const chat = async () => {
@@ -128,6 +136,7 @@ Deno.test("memory plugin: rolling summary in chat state, injected into the promp
   });
 
   await t.step("deleting a summarized message makes it stale; the next trigger starts over", async () => {
+    await idle();
     await rpc.call("deleteMessages", 1);
     const stale = await untilState("stale", (s) => s.stale);
     assert.match(stale.staleReason ?? "", /the chat has \d+ messages, the summary covers \d+/);
@@ -150,6 +159,7 @@ Deno.test("memory plugin: rolling summary in chat state, injected into the promp
   });
 
   await t.step("a change of the settings changes N", async () => {
+    await idle();
     await setSettings({ every: 5 });
     const s = await state();
     for (let i = 0; i < 4; i++) await say(`wait ${i}`, i % 2 === 0);
@@ -180,6 +190,7 @@ Deno.test("memory plugin: rolling summary in chat state, injected into the promp
   });
 
   await t.step("editing a summarized message makes it stale too", async () => {
+    await idle();
     assert.equal((await state())!.stale, false);
     await rpc.call("updateMessages", { index: 0, patch: { mes: "A different beginning." } });
     const stale = await untilState("stale after an edit", (s) => s.stale);

@@ -91,7 +91,7 @@ export interface MemoryState {
   stale: boolean;
   /** What made it stale. */
   staleReason: string | null;
-  /** Summarization requests made for this chat. */
+  /** Summaries written for this chat. */
   summaries: number;
   /** When the summary was last written (ms since the epoch). */
   updatedAt: number | null;

@@ -5,6 +5,7 @@
 
 import { render } from "preact";
 import { connect, setErrorReporter } from "./api.ts";
+import "./persona-avatar.tsx";
 import { reportError } from "./state.ts";
 import { Shell } from "./views/Shell.tsx";
 

@@ -3,11 +3,13 @@
  * string:
  *
  * - `sh` runs, unless the info string also says `fragment` (a command that starts a server, say). It runs
- *   with `bash -e -o pipefail` in a folder whose `data/` is the data folder of a fresh host started with
- *   the defaults, without `LODGE_TOKEN` in the environment. The one change made to the text: the default
- *   address `http://127.0.0.1:8000` becomes the test host's own (the suite runs in parallel). A comment
- *   line holding JSON (`# {"jsonrpc":...}`) is an expected answer: the JSON values the block prints must
- *   equal those, in order; and no answer may be an error unless one is expected.
+ *   with `bash -e -o pipefail` in a folder laid out as the Lodge folder (its files linked, so `deno task`
+ *   works) whose `data/` is the data folder of a fresh host started with the defaults, without
+ *   `LODGE_TOKEN` in the environment. The one change made to the text: the default address
+ *   `http://127.0.0.1:8000` becomes the test host's own (the suite runs in parallel). A comment line
+ *   holding JSON (`# {"jsonrpc":...}`) is an expected answer: the JSON values the block prints must equal
+ *   those, in order; and no answer may be an error unless one is expected. A comment line
+ *   `# prints: <text>` says the output holds that text; a block of such lines need print no JSON.
  * - `js runnable` and `ts runnable` blocks are whole plugins: each becomes the entry module of a plugin
  *   folder, `plugins.rescan` finds them, every one must be running, and none may log an error, also after
  *   a user message goes through their listeners.
@@ -73,6 +75,14 @@ function jsonValues(text: string): unknown[] {
   return values;
 }
 
+/** The `# prints: <text>` lines of a block: texts its output must hold. */
+function expectedPrints(code: string): string[] {
+  return code.split("\n").flatMap((line) => {
+    const m = /^\s*#\s*prints:\s*(.+)$/.exec(line);
+    return m ? [m[1].trim()] : [];
+  });
+}
+
 function expectedAnswers(code: string): unknown[] {
   return code.split("\n").flatMap((line) => {
     const m = /^\s*#\s*([{[].*)$/.exec(line);
@@ -93,6 +103,10 @@ const plugins = examples.filter((e) => (e.lang === "js" || e.lang === "ts") && e
 /** A fresh host as `deno task start --data <folder>/data` would run it, and its folder. */
 async function withHost<T>(fn: (folder: string, host: Awaited<ReturnType<typeof startHost>>) => Promise<T>) {
   const folder = await Deno.makeTempDir({ prefix: "lodge-docs-" });
+  for await (const entry of Deno.readDir(REPO_ROOT)) {
+    if (entry.name === "data" || entry.name === ".git") continue;
+    await Deno.symlink(join(REPO_ROOT, entry.name), join(folder, entry.name));
+  }
   const saved = Deno.env.get("LODGE_TOKEN");
   Deno.env.delete("LODGE_TOKEN"); // the examples read data/token, as the docs say
   let host;
@@ -133,9 +147,12 @@ for (const example of shell) {
       const out = new TextDecoder().decode(stdout);
       const where = `${example.file}:${example.line}\n${new TextDecoder().decode(stderr)}\n${out}`;
       assert.equal(code, 0, where);
+      const printed = expectedPrints(example.code);
+      for (const text of printed) assert.ok(out.includes(text), `no "${text}" in the output: ${where}`);
       const answers = jsonValues(out);
       const expected = expectedAnswers(example.code);
       if (expected.length > 0) assert.deepEqual(answers, expected, where);
+      else if (printed.length > 0) assert.deepEqual(answers.filter(isError), [], where);
       else {
         assert.ok(answers.length > 0, `no answer: ${where}`);
         assert.ok(!answers.some(isError), `an error answer: ${where}`);

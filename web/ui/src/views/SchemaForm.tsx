@@ -212,31 +212,18 @@ function Field({ name, required, ...props }: FieldProps & { name: string; requir
       />
     );
   } else {
-    const text = typeof value === "string" ? value : value === undefined ? "" : String(value);
-    const onInput = (e: { currentTarget: HTMLInputElement }) => onChange(e.currentTarget.value);
+    const shared = {
+      id,
+      required,
+      "aria-describedby": described,
+      maxLength: schema.maxLength,
+      value: typeof value === "string" ? value : value === undefined ? "" : String(value),
+      onInput: (e: { currentTarget: HTMLInputElement }) => onChange(e.currentTarget.value),
+    };
+    // two elements: the input types are typed apart
     control = schema.format === "password"
-      ? (
-        <input
-          id={id}
-          type="password"
-          required={required}
-          aria-describedby={described}
-          maxLength={schema.maxLength}
-          value={text}
-          onInput={onInput}
-        />
-      )
-      : (
-        <input
-          id={id}
-          type="text"
-          required={required}
-          aria-describedby={described}
-          maxLength={schema.maxLength}
-          value={text}
-          onInput={onInput}
-        />
-      );
+      ? <input type="password" {...shared} />
+      : <input type="text" {...shared} />;
   }
   return (
     <div class="field">

@@ -52,6 +52,18 @@ function hostEvent<const T extends readonly z.ZodType[]>(
   return guard ? { summary, args: tuple, guard } : { summary, args: tuple };
 }
 
+/** A dialog a plugin asks the user (`core/dialogs.ts`), as the UI gets it. */
+export const DialogPayload = z.looseObject({
+  id: z.string(),
+  owner: z.string(),
+  type: z.number(),
+  content: z.string(),
+  inputValue: z.string(),
+  okButton: z.string().nullable(),
+  cancelButton: z.string().nullable(),
+  expires: z.number(),
+});
+
 const Index = z.number().int().meta({ title: "messageIndex", description: "Index into `context.chat`." });
 const GenerationType = z.string().meta({
   title: "type",
@@ -246,16 +258,7 @@ export const hostEvents = {
   // the generation pipeline reads these back: history, scan input, World Info, prompt and takeover
   // handle are the listeners'; the generation's type and flags, and where the request goes, are not
   [eventTypes.DIALOG_REQUESTED]: hostEvent("A plugin asks the user something (`callGenericPopup`).", [
-    z.looseObject({
-      id: z.string(),
-      owner: z.string(),
-      type: z.number(),
-      content: z.string(),
-      inputValue: z.string(),
-      okButton: z.string().nullable(),
-      cancelButton: z.string().nullable(),
-      expires: z.number(),
-    }).meta({ title: "dialog" }),
+    DialogPayload.meta({ title: "dialog" }),
   ]),
   [eventTypes.DIALOG_CLOSED]: hostEvent("A dialog was answered or timed out.", [
     z.string().meta({ title: "id" }),

@@ -5,18 +5,8 @@
 
 import { z } from "zod";
 import { invalid } from "../../core/errors.ts";
+import { DialogPayload } from "../../core/event-payloads.ts";
 import { defineMethod } from "../method.ts";
-
-const DialogSchema = z.object({
-  id: z.string(),
-  owner: z.string(),
-  type: z.number(),
-  content: z.string(),
-  inputValue: z.string(),
-  okButton: z.string().nullable(),
-  cancelButton: z.string().nullable(),
-  expires: z.number(),
-});
 
 const Result = z.union([z.number(), z.string().max(100_000), z.null()]);
 
@@ -61,7 +51,7 @@ export const dialogMethods = [
     name: "dialogs.list",
     summary: "The dialogs waiting for the user, oldest first (the UI shows them when it connects).",
     params: z.tuple([]),
-    result: z.array(DialogSchema),
+    result: z.array(DialogPayload),
     capability: "admin",
     handler: ({ lodge }) => lodge.dialogs.list(),
   }),

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { cyrb53 } from "../../../core/worldinfo/keys.ts";
+
 /** Resolves after `ms` milliseconds. */
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -23,19 +25,9 @@ export function uuidv4(): string {
   return crypto.randomUUID();
 }
 
-/** A 53-bit hash of a string (cyrb53), as SillyTavern computes it. */
+/** A 53-bit hash of a string (cyrb53), as SillyTavern computes it; 0 for a non-string. */
 export function getStringHash(text: string, seed = 0): number {
-  if (typeof text !== "string") return 0;
-  let h1 = 0xdeadbeef ^ seed;
-  let h2 = 0x41c6ce57 ^ seed;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text.charCodeAt(i);
-    h1 = Math.imul(h1 ^ ch, 2654435761);
-    h2 = Math.imul(h2 ^ ch, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+  return typeof text === "string" ? cyrb53(text, seed) : 0;
 }
 
 /** `text` with every regular-expression special character escaped. */

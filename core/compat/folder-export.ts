@@ -11,7 +11,7 @@ import type { Lodge } from "../lodge.ts";
 import { isSafeName } from "../names.ts";
 import { cardPng } from "./card.ts";
 import { type TextSink, writeChatFile } from "./chat-file.ts";
-import type { ImportCounts } from "./folder-import.ts";
+import { type ImportCounts, zeroCounts } from "./folder-import.ts";
 
 /** Counts of what an export wrote: those of an import, secrets aside (an export never writes them). */
 export type ExportCounts = Omit<ImportCounts, "secrets">;
@@ -36,16 +36,7 @@ export interface ExportReport {
 export async function exportSillyTavernFolder(lodge: Lodge, path: string): Promise<ExportReport> {
   const root = path.replace(/\/+$/, "");
   await prepare(root);
-  const counts: ExportCounts = {
-    characters: 0,
-    chats: 0,
-    groupChats: 0,
-    groups: 0,
-    worlds: 0,
-    presets: 0,
-    settings: 0,
-    images: 0,
-  };
+  const { secrets: _, ...counts }: ImportCounts = zeroCounts();
   const folder = async (name: string) => {
     await Deno.mkdir(`${root}/${name}`, { recursive: true });
     return `${root}/${name}`;

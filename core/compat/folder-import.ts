@@ -123,19 +123,24 @@ export async function importSillyTavernFolder(
   return run.report;
 }
 
+/** Counts of every kind at zero (the export uses them too, less `secrets`). */
+export function zeroCounts(): ImportCounts {
+  return {
+    characters: 0,
+    chats: 0,
+    groupChats: 0,
+    groups: 0,
+    worlds: 0,
+    presets: 0,
+    settings: 0,
+    images: 0,
+    secrets: 0,
+  };
+}
+
 class FolderImport {
   readonly report: ImportReport = {
-    imported: {
-      characters: 0,
-      chats: 0,
-      groupChats: 0,
-      groups: 0,
-      worlds: 0,
-      presets: 0,
-      settings: 0,
-      images: 0,
-      secrets: 0,
-    },
+    imported: zeroCounts(),
     unchanged: 0,
     skipped: [],
   };

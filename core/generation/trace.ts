@@ -20,7 +20,10 @@ export interface TraceListener {
   source: string;
   /** Run time in milliseconds. */
   ms: number;
-  /** The RFC 6902 ops turning the payload before the listener into the payload after it. */
+  /**
+   * The RFC 6902 ops turning the payload before the listener into the payload after it, secrets
+   * redacted in their values.
+   */
   diff: DiffOp[];
   /** The error message when the listener threw. */
   error?: string;
@@ -141,7 +144,7 @@ export class TraceRecorder {
           listenerName: meta.listenerName,
           source: meta.source,
           ms: round(ms),
-          diff,
+          diff: redactOps(diff),
         };
         if (error !== undefined) entry.error = error instanceof Error ? error.message : String(error);
         hook.listeners.push(entry);
@@ -202,16 +205,26 @@ const SECRET_KEY = /key|token|secret|password|authorization|cookie/i;
  * strings in URLs.
  */
 export function redact(value: unknown): unknown {
-  const walk = (v: unknown, key: string): unknown => {
-    if (typeof v === "string") {
-      if (SECRET_KEY.test(key) && !/^max_tokens$|tokens$/i.test(key)) return "[redacted]";
-      return /^https?:\/\//i.test(v) ? redactUrl(v) : v;
-    }
-    if (Array.isArray(v)) return v.map((x) => walk(x, ""));
-    if (isObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, k)]));
-    return v;
-  };
-  return walk(jsonForm(value), "");
+  return redactJson(jsonForm(value), "");
+}
+
+/** A JSON value with secrets redacted; `key` is the name of the field holding it. */
+function redactJson(v: unknown, key: string): unknown {
+  if (typeof v === "string") {
+    if (SECRET_KEY.test(key) && !/^max_tokens$|tokens$/i.test(key)) return "[redacted]";
+    return /^https?:\/\//i.test(v) ? redactUrl(v) : v;
+  }
+  if (Array.isArray(v)) return v.map((x) => redactJson(x, ""));
+  if (isObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, redactJson(x, k)]));
+  return v;
+}
+
+/** Diff ops with secrets redacted in their values (a listener's edit may put a key into a request). */
+function redactOps(ops: DiffOp[]): DiffOp[] {
+  if (ops.length === 0) return ops;
+  return ops.map((op) =>
+    "value" in op ? { ...op, value: redactJson(op.value, op.path.slice(op.path.lastIndexOf("/") + 1)) } : op
+  );
 }
 
 function redactUrl(url: string): string {

@@ -53,7 +53,7 @@ Deno.test("built-in slash commands change the chat and pipe their results", asyn
   });
 
   await t.step(
-    "/gen and /genraw pass the model's text down the pipe; /trigger and /swipe generate",
+    "/gen and /genraw pass the model's text down the pipe; /trigger, /swipe, /continue, /regenerate generate",
     async () => {
       g.fake.enqueue({ kind: "reply", content: "A quiet answer" });
       const before = chat().length;
@@ -72,6 +72,15 @@ Deno.test("built-in slash commands change the chat and pipe their results", asyn
       g.fake.enqueue({ kind: "reply", content: "Another take" });
       await run("/swipe");
       assert.deepEqual(chat().at(-1)!.swipes, ["A loud reply", "Another take"]);
+      g.fake.enqueue({ kind: "reply", content: " and more" });
+      await run("/continue");
+      assert.equal(chat().at(-1)!.mes, "Another take and more");
+      assert.deepEqual(chat().at(-1)!.swipes, ["A loud reply", "Another take and more"]);
+      const count = chat().length;
+      g.fake.enqueue({ kind: "reply", content: "Fresh start" });
+      await run("/regenerate");
+      assert.equal(chat().length, count, "the last reply was replaced, not added to");
+      assert.deepEqual([chat().at(-1)!.mes, chat().at(-1)!.swipes], ["Fresh start", ["Fresh start"]]);
     },
   );
 

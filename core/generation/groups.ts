@@ -5,7 +5,9 @@
  * `allow_self_responses`), list order (every member in turn), manual (nobody answers the user's
  * message by itself; an explicit generation drafts one member at random) and pooled (a member who has
  * not spoken since the user's last message, else anyone but the last speaker). Muted members
- * (`disabled_members`) never speak. `swipe`, `continue` and `regenerate` keep the last speaker.
+ * (`disabled_members`) are never drafted automatically, but a member forced by name (`force_chid`: the
+ * member list's "speaks now", `/trigger <member>`) speaks even when muted, as in SillyTavern. `swipe`,
+ * `continue` and `regenerate` keep the last speaker.
  * @module
  */
 
@@ -31,26 +33,30 @@ export interface SpeakerInput {
   type: GenerationType;
   /** Whether the user's message just sent triggers the round. */
   isUserInput: boolean;
-  /** A member drafted explicitly (by avatar). */
+  /** A member drafted explicitly (by avatar); muted members too. */
   forced?: string;
   /** The random source (tests pass a seeded one). */
   random: () => number;
 }
 
-/** The group's members who may speak (muted ones left out), in list order. */
+/** The group's members (muted ones too), in list order. */
+export function groupMembers(group: Record<string, unknown>, characters: CharacterView[]): CharacterView[] {
+  const members = Array.isArray(group.members) ? group.members.map(String) : [];
+  return members.map((a) => characters.find((c) => c.avatar === a))
+    .filter((c): c is CharacterView => c !== undefined);
+}
+
+/** The group's members who may be drafted automatically (muted ones left out), in list order. */
 export function enabledMembers(group: Record<string, unknown>, characters: CharacterView[]): CharacterView[] {
   const muted = new Set(Array.isArray(group.disabled_members) ? group.disabled_members.map(String) : []);
-  const members = Array.isArray(group.members) ? group.members.map(String) : [];
-  return members.filter((a) => !muted.has(a))
-    .map((a) => characters.find((c) => c.avatar === a))
-    .filter((c): c is CharacterView => c !== undefined);
+  return groupMembers(group, characters).filter((c) => !muted.has(c.avatar));
 }
 
 /** The members drafted for this round, in speaking order; see the module documentation. */
 export function selectSpeakers(input: SpeakerInput): CharacterView[] {
+  if (input.forced) return groupMembers(input.group, input.characters).filter((m) => m.avatar === input.forced);
   const members = enabledMembers(input.group, input.characters);
   if (members.length === 0) return [];
-  if (input.forced) return members.filter((m) => m.avatar === input.forced).slice(0, 1);
   const last = input.chat.findLast((m) => !m.is_system);
   const pick = <T>(list: T[]) => list[Math.floor(input.random() * list.length)];
   if (input.type === "swipe" || input.type === "continue" || input.type === "regenerate") {

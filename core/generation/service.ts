@@ -29,7 +29,7 @@ import { modelOf } from "../llm/settings.ts";
 import { type ChatMessage as LlmMessage, contentText } from "../llm/types.ts";
 import type { ToolInvocation } from "../tools.ts";
 import type { ChatMessage, ChatRecord } from "../store.ts";
-import { enabledMembers, GenerationMode, selectSpeakers } from "./groups.ts";
+import { enabledMembers, GenerationMode, groupMembers, selectSpeakers } from "./groups.ts";
 import { type Takeover, TakeoverRegistry } from "./takeover.ts";
 import { type GenerationTrace, TraceRecorder, TraceStore, type TraceWorldInfoEntry } from "./trace.ts";
 import type { ScanMessage, WorldInfoActivation } from "../worldinfo/mod.ts";
@@ -334,6 +334,9 @@ export class GenerationService {
     const forced = options.force_chid === undefined ? undefined : all[options.force_chid]?.avatar;
     if (options.force_chid !== undefined && !forced) {
       throw notFound(`no character with id ${options.force_chid}`);
+    }
+    if (forced && !groupMembers(group, all).some((m) => m.avatar === forced)) {
+      throw invalid(`${all[options.force_chid!].name} is not a member of the group ${group.name}`);
     }
     const speakers = selectSpeakers({
       group,

@@ -30,7 +30,7 @@ export interface GenerateOptions {
   force_name2?: boolean;
   /** Skip World Info and the Author's Note. */
   skipWIAN?: boolean;
-  /** In a group: the member (index in `characters`) who speaks. */
+  /** In a group: the member (index in `characters`) who speaks, even a muted one. */
   force_chid?: number;
   /** Caps the reply length (`max_tokens`). */
   responseLength?: number;

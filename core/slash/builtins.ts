@@ -9,7 +9,7 @@
 
 import type { ChatContext } from "../context.ts";
 import { invalid } from "../errors.ts";
-import type { GenerationService } from "../generation/mod.ts";
+import { type GenerationService, groupMembers } from "../generation/mod.ts";
 import { addToVariable, readVariable, RecordingVariables } from "../macros/mod.ts";
 import { chatVariables } from "../prompt/mod.ts";
 import type { PromptService } from "../prompt/service.ts";
@@ -45,6 +45,26 @@ async function cut(context: ChatContext, start: number, end: number): Promise<st
   const indexes = Array.from({ length: end - start + 1 }, (_, i) => start + i);
   const deleted = await context.deleteMessages(indexes) as ChatMessage[];
   return deleted.map((m) => `${m.mes ?? ""}\n`).join("");
+}
+
+/**
+ * The character index of the open group's member `/trigger` names: a position in the member list
+ * (from 0) or a name (exact, else the first member whose name contains it, case-insensitively).
+ * Undefined outside a group or without an argument, as SillyTavern ignores it there.
+ */
+function triggeredMember(context: ChatContext, arg: string): number | undefined {
+  const text = arg.trim();
+  const { groups, groupId, characters } = context.snapshot({ chat: false });
+  const group = groupId === null ? undefined : groups.find((g) => String(g.id) === groupId);
+  if (!text || !group) return undefined;
+  const members = groupMembers(group, characters);
+  const lower = text.toLowerCase();
+  const member = /^\d+$/.test(text)
+    ? characters.find((c) => c.avatar === String((group.members as unknown[])[Number(text)]))
+    : members.find((m) => String(m.name).toLowerCase() === lower) ??
+      members.find((m) => String(m.name).toLowerCase().includes(lower));
+  if (!member || !members.includes(member)) throw invalid(`no member "${text}" in the group ${group.name}`);
+  return characters.indexOf(member);
 }
 
 function variables(prompt: PromptService): RecordingVariables {
@@ -178,8 +198,12 @@ export function registerBuiltins(registry: SlashRegistry, services: SlashService
     },
     {
       name: "trigger",
-      helpString: "Starts a normal generation.",
-      callback: async () => void await generation.generate("normal"),
+      helpString:
+        "Starts a normal generation; in a group, /trigger <member> (index from 0 or name) makes that member speak, even a muted one.",
+      callback: async ({ unnamed }) => {
+        const force_chid = triggeredMember(context, unnamed);
+        void await generation.generate("normal", force_chid === undefined ? {} : { force_chid });
+      },
     },
     {
       name: "continue",

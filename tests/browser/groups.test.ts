@@ -1,7 +1,8 @@
 /**
  * Groups in Chromium: a group made in the editor (members picked, reordered and muted, strategy,
  * generation mode, self-responses) is stored as SillyTavern keeps it; "Everyone answers" in its chat
- * makes each unmuted member reply once, in list order, with the offline model; an edit unmutes.
+ * makes each unmuted member reply once, in list order, with the offline model; a muted member speaks
+ * when asked from the member list (keyboard); an edit unmutes.
  */
 
 import assert from "node:assert/strict";
@@ -54,6 +55,14 @@ browserTest(
       assert.deepEqual(names, ["Bob", "Alice"], "unmuted members in list order");
       await screenshot(page, "groups-chat-1280");
 
+      await page.goto(host.url + "/#/groups");
+      await page.click('[aria-label="Edit Party"]');
+      // a muted member speaks when asked, from the keyboard
+      await page.focus(".editor-panel >> text=Lodge Guide speaks now");
+      await page.keyboard.press("Enter");
+      await page.waitForSelector(`[data-message-index="${before + 2}"] .message-text`, { timeout: 30_000 });
+      await page.waitForSelector(".composer button.primary", { timeout: 30_000 });
+      assert.equal(lodge.context.getMessage(before + 2)?.name, "Lodge Guide");
       await page.goto(host.url + "/#/groups");
       await page.click('[aria-label="Edit Party"]');
       await page.click(".editor-panel >> text=Unmute Lodge Guide");

@@ -123,3 +123,37 @@ Deno.test("join mode sends every member's card; swipe keeps the last speaker", a
   assert.equal(chat(g).at(-1)!.name, "Cleo");
   assert.equal((chat(g).at(-1)!.swipes as string[]).length, 2);
 });
+
+Deno.test("a muted member speaks when forced (force_chid, /trigger) and is never drafted automatically", async () => {
+  await using g = await startGenerationHost();
+  const { avatars, group } = await openGroup(g, { activation_strategy: ActivationStrategy.NATURAL }, 1);
+  await g.lodge.characters.editGroup(String(group.id), { disabled_members: [avatars[1]] });
+  const characters = g.lodge.characters.all();
+  const bob = characters.findIndex((c) => c.name === "Bob");
+  let from = chat(g).length;
+  for (const text of ["Hello, Bob", "Bob, are you there?", "Anyone?"]) await g.rpc.call("sendMessage", text);
+  await g.rpc.call("generate", "normal");
+  assert.ok(speakers(g, from).length >= 4, "the others answered");
+  assert.ok(!speakers(g, from).includes("Bob"), "Bob is muted: named and chatty, still never drafted");
+
+  from = chat(g).length;
+  const forced = await g.rpc.call("generate", "normal", { force_chid: bob });
+  assert.deepEqual(forced.replies.map((r) => r.name), ["Bob"]);
+  assert.deepEqual(speakers(g, from), ["Bob"]);
+  assert.equal(chat(g).at(-1)!.original_avatar, avatars[1]);
+
+  for (const [arg, name] of [["Bob", "Bob"], ["1", "Bob"], ["cle", "Cleo"], ["0", "Alice"]]) {
+    from = chat(g).length;
+    const r = await g.rpc.call("runSlashCommand", `/trigger ${arg}`);
+    assert.equal(r.ok, true, `/trigger ${arg}`);
+    assert.deepEqual(speakers(g, from), [name], `/trigger ${arg}`);
+  }
+  const count = chat(g).length;
+  const missing = await g.rpc.call("runSlashCommand", "/trigger Zed");
+  assert.equal(missing.ok, false);
+  assert.match(String(missing.error), /no member "Zed"/);
+  const outsider = g.lodge.characters.create({ name: "Outsider" }).avatar;
+  const outside = g.lodge.characters.all().findIndex((c) => c.avatar === outsider);
+  await assert.rejects(g.rpc.call("generate", "normal", { force_chid: outside }), /not a member/);
+  assert.equal(chat(g).length, count, "a bad member changes nothing");
+});

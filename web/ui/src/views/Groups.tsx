@@ -242,8 +242,13 @@ function GroupEditor({ group, characters, onClose, onSaved }: EditorProps) {
                   {muted ? `Unmute ${name}` : `Mute ${name}`}
                 </button>
                 {group && (
-                  <button type="button" class="link-button" onClick={() => speak(avatar)}>
-                    {`${name} speaks`}
+                  <button
+                    type="button"
+                    class="link-button"
+                    title={muted ? "Muted members speak only when asked" : undefined}
+                    onClick={() => speak(avatar)}
+                  >
+                    {`${name} speaks now`}
                   </button>
                 )}
                 <button

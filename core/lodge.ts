@@ -9,6 +9,7 @@ import { CharacterService } from "./characters.ts";
 import { ChatService } from "./chats.ts";
 import { ChatContext } from "./context.ts";
 import { SettingsService, WorldInfoService } from "./documents.ts";
+import { EventOrderService } from "./event-order.ts";
 import { EventBus } from "./events.ts";
 import { ExtensionRegistry } from "./extension-registry.ts";
 import { GenerationService } from "./generation/mod.ts";
@@ -48,6 +49,8 @@ export class Lodge {
   readonly store: Store;
   /** The event bus every listener (host, plugin, socket) registers on. */
   readonly events: EventBus;
+  /** The per-event listener order, kept in the settings. */
+  readonly eventOrder: EventOrderService;
   /** Chats and messages (patch-first). */
   readonly chats: ChatService;
   /** Character cards and groups. */
@@ -105,6 +108,7 @@ export class Lodge {
     this.chatState = new ChatStateService(store);
     this.characterState = new CharacterStateService(store);
     this.settings = new SettingsService(store, this.events);
+    this.eventOrder = new EventOrderService(this.settings, this.events);
     this.worldInfo = new WorldInfoService(store, this.events);
     const models = createModelServices(store, this.events, options.dataDir ?? null, options.llm);
     this.presets = models.presets;

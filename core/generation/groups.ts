@@ -54,7 +54,9 @@ export function enabledMembers(group: Record<string, unknown>, characters: Chara
 
 /** The members drafted for this round, in speaking order; see the module documentation. */
 export function selectSpeakers(input: SpeakerInput): CharacterView[] {
-  if (input.forced) return groupMembers(input.group, input.characters).filter((m) => m.avatar === input.forced);
+  if (input.forced) {
+    return groupMembers(input.group, input.characters).filter((m) => m.avatar === input.forced);
+  }
   const members = enabledMembers(input.group, input.characters);
   if (members.length === 0) return [];
   const last = input.chat.findLast((m) => !m.is_system);

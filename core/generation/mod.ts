@@ -10,7 +10,13 @@ export {
   type SendMessageOptions,
   type SendMessageResult,
 } from "./service.ts";
-export { ActivationStrategy, enabledMembers, GenerationMode, groupMembers, selectSpeakers } from "./groups.ts";
+export {
+  ActivationStrategy,
+  enabledMembers,
+  GenerationMode,
+  groupMembers,
+  selectSpeakers,
+} from "./groups.ts";
 export { type Takeover, TakeoverRegistry, type TakeoverStatus } from "./takeover.ts";
 export { type GenerationTrace, redact, TRACES_PER_CHAT } from "./trace.ts";
 export {

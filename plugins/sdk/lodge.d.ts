@@ -1851,7 +1851,7 @@ declare namespace Lodge {
        */
       listenedEvents(): Promise<string[]>;
       /**
-       * Sets per-event plugin order: { [event]: { pluginOrder: [pluginId, ...] } }.
+       * Sets per-event plugin order: { [event]: { pluginOrder: [pluginId, ...] } }, merged into the order kept in the settings (event_order; it outlives a restart); an event without pluginOrder goes back to priority order.
        *
        * @example
        * ```js

@@ -357,7 +357,7 @@ export function createEventMethods(options: EventMethodsOptions = {}) {
       capability: "plugin",
       example:
         "const order = await ctx.eventSource.getOrderConfig(); // { message_sent: { pluginOrder: [...] } }",
-      handler: (ctx) => ctx.lodge.events.getOrderConfig(),
+      handler: (ctx) => ctx.lodge.eventOrder.get(),
     }),
     defineMethod({
       name: "eventSource.listenedEvents",
@@ -370,7 +370,9 @@ export function createEventMethods(options: EventMethodsOptions = {}) {
     }),
     defineMethod({
       name: "eventSource.setOrderConfig",
-      summary: "Sets per-event plugin order: { [event]: { pluginOrder: [pluginId, ...] } }.",
+      summary: "Sets per-event plugin order: { [event]: { pluginOrder: [pluginId, ...] } }, merged into " +
+        "the order kept in the settings (event_order; it outlives a restart); an event without pluginOrder " +
+        "goes back to priority order.",
       params: z.tuple([OrderConfigSchema.meta({ title: "config" })]),
       result: z.null(),
       capability: "plugin",
@@ -378,7 +380,7 @@ export function createEventMethods(options: EventMethodsOptions = {}) {
         '// needs "permissions": { "orderConfig": true } in the manifest',
         'await ctx.eventSource.setOrderConfig({ message_sent: { pluginOrder: ["my-plugin", "other-plugin"] } });',
       ].join("\n"),
-      handler: (ctx, config) => {
+      handler: async (ctx, config) => {
         // the global order is the user's setting: a plugin needs `permissions.orderConfig`, accepted
         if (ctx.caller.kind === "plugin" && !ctx.lodge.plugins?.mayOrder(ctx.caller.pluginId)) {
           throw new LodgeError(
@@ -386,7 +388,7 @@ export function createEventMethods(options: EventMethodsOptions = {}) {
             'setOrderConfig needs "permissions": { "orderConfig": true } in the manifest, accepted by the user',
           );
         }
-        ctx.lodge.events.setOrderConfig(config);
+        await ctx.lodge.eventOrder.set(config);
         return null;
       },
     }),

@@ -14,13 +14,6 @@ import { eventTypes } from "./event-types.ts";
 import { Redactor } from "./redact.ts";
 import { writeFileAtomic } from "./atomic-file.ts";
 
-/** Key names as SillyTavern spells them, for the providers Lodge talks to. */
-export const SECRET_KEYS = Object.freeze({
-  OPENAI: "api_key_openai",
-  OPENROUTER: "api_key_openrouter",
-  CUSTOM: "api_key_custom",
-});
-
 /** One secret as listed: everything but the value. */
 export interface SecretInfo {
   key: string;

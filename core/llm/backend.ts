@@ -11,7 +11,7 @@ import { DEFAULT_RETRY, RateLimiter } from "./limits.ts";
 import { OfflineProvider } from "./offline.ts";
 import { OpenAICompatibleClient } from "./openai-client.ts";
 import type { GenerateBody } from "./schemas.ts";
-import { type SourceInfo, SOURCES } from "./settings.ts";
+import { type SourceInfo, SOURCES } from "./sources.ts";
 import type { ChatProvider, ChatRequest, ListModelsOptions, ModelInfo } from "./types.ts";
 
 /** Options of {@link ChatBackend}. */

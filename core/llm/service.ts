@@ -33,9 +33,9 @@ import {
   pickFields,
   type Settings,
   sourceOf,
-  SOURCES,
   usesPlainTextTools,
 } from "./settings.ts";
+import { SOURCES } from "./sources.ts";
 import { runToolLoop } from "./tool-loop.ts";
 import {
   type ChatMessage,

@@ -7,57 +7,12 @@
  * @module
  */
 
-import { SECRET_KEYS } from "../secrets.ts";
 import { OFFLINE_MODEL } from "./offline.ts";
+import { SOURCES } from "./sources.ts";
 import type { ChatMessage, ToolChoice, ToolDefinition } from "./types.ts";
 
 /** Flat chat-completion settings: a preset body, the live copy, or an override. */
 export type Settings = Record<string, unknown>;
-
-/** How Lodge reaches one `chat_completion_source`. */
-export interface SourceInfo {
-  /** Fixed base URL; `null` when it comes from the settings (custom) or there is none (offline). */
-  baseUrl: string | null;
-  /** The secret holding its key; `null` for no key. */
-  secretKey: string | null;
-  /** Whether a request fails without a key. */
-  keyRequired: boolean;
-  /** The settings field naming its model. */
-  modelField: string | null;
-  /** Sampling fields beyond OpenAI's that it accepts. */
-  extraSamplers: readonly string[];
-  /** Extra headers it wants. */
-  headers?: Record<string, string>;
-}
-
-/** The sources Lodge talks to; all speak OpenAI's chat-completions protocol. */
-export const SOURCES: Readonly<Record<string, SourceInfo>> = Object.freeze({
-  openai: {
-    baseUrl: "https://api.openai.com/v1",
-    secretKey: SECRET_KEYS.OPENAI,
-    keyRequired: true,
-    modelField: "openai_model",
-    extraSamplers: [],
-  },
-  openrouter: {
-    baseUrl: "https://openrouter.ai/api/v1",
-    secretKey: SECRET_KEYS.OPENROUTER,
-    keyRequired: true,
-    modelField: "openrouter_model",
-    extraSamplers: ["top_k", "min_p", "top_a", "repetition_penalty"],
-    headers: { "X-Title": "Lodge" },
-  },
-  // llama.cpp server, Ollama, vLLM and any other OpenAI-compatible endpoint
-  custom: {
-    baseUrl: null,
-    secretKey: SECRET_KEYS.CUSTOM,
-    keyRequired: false,
-    modelField: "custom_model",
-    extraSamplers: ["top_k", "min_p", "top_a", "repetition_penalty"],
-  },
-  // the built-in offline model: no network, no key
-  offline: { baseUrl: null, secretKey: null, keyRequired: false, modelField: null, extraSamplers: [] },
-});
 
 /** The source used when settings name none. */
 const DEFAULT_SOURCE = "offline";

@@ -16,7 +16,8 @@ import type { EventBus } from "../events.ts";
 import { eventTypes } from "../event-types.ts";
 import type { PresetService } from "../presets.ts";
 import type { LlmService } from "./service.ts";
-import { connectionOf, type Settings, sourceOf, SOURCES } from "./settings.ts";
+import { connectionOf, type Settings, sourceOf } from "./settings.ts";
+import { SOURCES } from "./sources.ts";
 
 /** The status of a connection not checked yet (SillyTavern's spelling). */
 export const NO_CONNECTION = "no_connection";

@@ -9,11 +9,11 @@
 import { signal } from "@preact/signals";
 import { useEffect, useState } from "preact/hooks";
 import { eventTypes } from "../../../../../core/event-types.ts";
+import { SOURCE_LIST, sourceLabel } from "../../../../../core/llm/sources.ts";
 import { call, onHostEvent, whenConnected } from "../../api.ts";
 import { attempt, mirror, toast } from "../../state.ts";
 import { Check, Section, Select, TextField, useDraft } from "./common.tsx";
 import { secretList } from "./Secrets.tsx";
-import { SOURCE_LABELS, sourceLabel } from "./sources.ts";
 
 /** A profile as stored (SillyTavern's field names). */
 export type Profile = Record<string, unknown> & { id?: string; name: string; api: string };
@@ -153,7 +153,7 @@ function ProfileEditor(
         <Select
           label="Source"
           value={draft.api}
-          options={SOURCE_LABELS.map((s) => [s.id, s.label] as const)}
+          options={SOURCE_LIST.map((s) => [s.id, s.label] as const)}
           onChange={(v) => set("api", v)}
         />
       </div>

@@ -11,7 +11,7 @@ import { eventTypes } from "../../../../../core/event-types.ts";
 import { call, onHostEvent, whenConnected } from "../../api.ts";
 import { attempt, toast } from "../../state.ts";
 import { Section } from "./common.tsx";
-import { KNOWN_SECRET_KEYS } from "./sources.ts";
+import { SOURCE_SECRET_KEYS } from "../../../../../core/llm/sources.ts";
 
 /** A stored secret as the host lists it (no value). */
 export interface SecretInfo {
@@ -34,7 +34,7 @@ for (const event of [eventTypes.SECRET_WRITTEN, eventTypes.SECRET_DELETED, event
 
 /** The secrets section. */
 export function SecretsSection() {
-  const [key, setKey] = useState(KNOWN_SECRET_KEYS[0]);
+  const [key, setKey] = useState(SOURCE_SECRET_KEYS[0]);
   const [otherKey, setOtherKey] = useState("");
   const [label, setLabel] = useState("");
   const [value, setValue] = useState("");
@@ -65,7 +65,7 @@ export function SecretsSection() {
         <label class="field">
           <span>Key</span>
           <select value={key} onChange={(e) => setKey(e.currentTarget.value)}>
-            {KNOWN_SECRET_KEYS.map((k) => <option key={k} value={k}>{k}</option>)}
+            {SOURCE_SECRET_KEYS.map((k) => <option key={k} value={k}>{k}</option>)}
             <option value="">Other…</option>
           </select>
         </label>

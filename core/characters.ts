@@ -143,7 +143,8 @@ export class CharacterService {
 
   /**
    * Copies a card and its picture under a new avatar (derived from the name, made unique); `fields`
-   * override the copy's (SillyTavern's duplicate keeps the name).
+   * override the copy's (SillyTavern's duplicate keeps the name). Emits
+   * `CHARACTER_DUPLICATED({ oldAvatar, newAvatar })`, as SillyTavern's client does after the route.
    */
   async duplicate(avatar: string, fields: Partial<CardFields> = {}): Promise<CharacterView> {
     const card = this.#store.getCharacter(avatar);
@@ -152,6 +153,7 @@ export class CharacterService {
     const copy = this.create({ ...rest, ...fields } as CardFields);
     const image = await this.image(avatar);
     if (image) await this.setImage(copy.avatar, image);
+    await this.#events.emit(eventTypes.CHARACTER_DUPLICATED, { oldAvatar: avatar, newAvatar: copy.avatar });
     return copy;
   }
 

@@ -164,6 +164,9 @@ export const hostEvents = {
   [eventTypes.CHARACTER_DELETED]: hostEvent("A character was deleted (after its chats' CHAT_DELETED).", [
     z.looseObject({ id: z.number().int(), character: Character }).meta({ title: "deleted" }),
   ]),
+  [eventTypes.CHARACTER_DUPLICATED]: hostEvent("A character was duplicated (the copy's card and picture).", [
+    z.looseObject({ oldAvatar: z.string(), newAvatar: z.string() }).meta({ title: "duplicate" }),
+  ]),
   [eventTypes.GROUP_UPDATED]: hostEvent("A group was created, edited or deleted.", []),
   [eventTypes.SETTINGS_UPDATED]: hostEvent("The settings were saved.", []),
   [eventTypes.WORLDINFO_UPDATED]: hostEvent("A World Info book was saved.", [

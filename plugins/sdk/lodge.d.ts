@@ -91,6 +91,12 @@ declare namespace Lodge {
       };
       [key: string]: unknown;
     }];
+    /** A character was duplicated (the copy's card and picture). */
+    "character_duplicated": [duplicate: {
+      oldAvatar: string;
+      newAvatar: string;
+      [key: string]: unknown;
+    }];
     /** A group was created, edited or deleted. */
     "group_updated": [];
     /** The settings were saved. */

@@ -8,12 +8,16 @@ import assert from "node:assert/strict";
 import { eventTypes as E } from "../../core/event-types.ts";
 import type { ApiResponse } from "../support/host.ts";
 import { type Doors, openDoors, type PluginView, type SeenEvent } from "../support/doors.ts";
+import { stCard } from "../support/st-fixtures.ts";
 
 /** One route's case: the write, the events both observers must see (in this order), and a mirror check. */
 interface RouteCase {
   route: string;
-  body: (d: Doors) => unknown;
+  /** The JSON body, or a multipart form for SillyTavern's upload routes. */
+  body: (d: Doors) => unknown | FormData;
   events: string[];
+  /** Reads what the route answered (e.g. a new name later cases use). */
+  answer?: (body: Record<string, unknown>) => void;
   /** What the plugin's mirror must show afterwards. */
   view?: (v: PluginView, d: Doors) => void;
   /** For writes no SillyTavern event reports: what a read through the socket must show. */
@@ -38,6 +42,34 @@ function assertSaw(seen: SeenEvent[], expected: string[], who: string) {
     expected.length,
     `${who} saw ${JSON.stringify(names(seen))}, expected ${JSON.stringify(expected)}`,
   );
+}
+
+/** Runs each case in its own step: the write, then what the plugin and the socket saw and show. */
+async function runCases(t: Deno.TestContext, doors: Doors, cases: RouteCase[]): Promise<void> {
+  for (const c of cases) {
+    await t.step(`${c.route} ${c.events.join(", ") || "(no event)"}`, async () => {
+      doors.socketSaw();
+      await doors.pluginSaw();
+      const body = c.body(doors);
+      const res: ApiResponse = body instanceof FormData
+        ? await doors.host.request(c.route, { method: "POST", rawBody: body })
+        : await doors.host.post(c.route, body);
+      assert.equal(res.status, 200, `${c.route}: ${JSON.stringify(res.body)}`);
+      c.answer?.(res.body);
+      assertSaw(await doors.pluginSaw(), c.events, "the plugin");
+      assertSaw(doors.socketSaw(), c.events, "the socket");
+      if (c.view) c.view(await doors.pluginView(), doors);
+      if (c.read) await c.read(doors);
+    });
+  }
+}
+
+/** A multipart form with one file field `avatar` (SillyTavern's name for every upload). */
+function upload(file: string, fileName: string, fields: Record<string, string> = {}): FormData {
+  const form = new FormData();
+  form.append("avatar", new Blob([file]), fileName);
+  for (const [k, v] of Object.entries(fields)) form.append(k, v);
+  return form;
 }
 
 Deno.test("every /api write route is observed by a plugin and a socket", async (t) => {
@@ -260,6 +292,7 @@ Deno.test("every /api write route is observed by a plugin and a socket", async (
       route: "/api/secrets/write",
       body: () => ({ key: "api_key_custom", value: "sk-route-secret" }),
       events: [E.SECRET_WRITTEN],
+      answer: (body) => void (secretIds = [String(body.id)]),
     },
     {
       route: "/api/secrets/rotate",
@@ -299,19 +332,124 @@ Deno.test("every /api write route is observed by a plugin and a socket", async (
   let secretIds: string[] = [];
   const secretId = () => secretIds[0];
 
-  for (const c of cases) {
-    await t.step(`${c.route} ${c.events.join(", ") || "(no event)"}`, async () => {
-      doors.socketSaw();
-      await doors.pluginSaw();
-      const res: ApiResponse = await doors.host.post(c.route, c.body(doors));
-      assert.equal(res.status, 200, `${c.route}: ${JSON.stringify(res.body)}`);
-      if (c.route === "/api/secrets/write") secretIds = [String(res.body.id)];
-      assertSaw(await doors.pluginSaw(), c.events, "the plugin");
-      assertSaw(doors.socketSaw(), c.events, "the socket");
-      if (c.view) c.view(await doors.pluginView(), doors);
-      if (c.read) await c.read(doors);
-    });
-  }
+  await runCases(t, doors, cases);
+});
+
+Deno.test("the group chat, duplicate and import routes are observed by a plugin and a socket", async (t) => {
+  await using doors = await openDoors();
+  const lodge = doors.host.host.lodge;
+  const guide = lodge.context.record!.key.owner;
+  const created = await doors.host.post("/api/groups/create", { name: "Party", members: [guide] });
+  const groupId = String(created.body.id);
+  let chatId = String(created.body.chat_id);
+  await doors.ws.call("openGroupChat", groupId);
+  const chat = () => ({ id: chatId });
+  const last = (v: PluginView) => v.chat[v.chat.length - 1];
+  let imported = "";
+
+  const cases: RouteCase[] = [
+    {
+      route: "/api/chats/group/append",
+      body: () => ({ ...chat(), messages: [{ is_user: true, name: "User", mes: "hello, party" }] }),
+      events: [E.MESSAGE_SENT, E.USER_MESSAGE_RENDERED],
+      view: (v) => assert.deepEqual([v.chatId, last(v).mes], [chatId, "hello, party"]),
+    },
+    {
+      route: "/api/chats/group/append",
+      body: () => ({ ...chat(), messages: [{ is_user: false, name: "Lodge Guide", mes: "welcome" }] }),
+      events: [E.MESSAGE_RECEIVED, E.CHARACTER_MESSAGE_RENDERED],
+      view: (v) => assert.equal(last(v).mes, "welcome"),
+    },
+    {
+      route: "/api/chats/group/patch",
+      body: () => ({
+        ...chat(),
+        operations: [{ op: "replace", path: `/${lodge.context.getMessageCount() - 1}/mes`, value: "hi all" }],
+      }),
+      events: [E.MESSAGE_EDITED, E.MESSAGE_UPDATED],
+      view: (v) => assert.equal(last(v).mes, "hi all"),
+    },
+    {
+      route: "/api/chats/group/meta/patch",
+      body: () => ({ ...chat(), operations: [{ op: "add", path: "/party_note", value: "meta" }] }),
+      events: [],
+      view: (v) => assert.equal(v.chat_metadata.party_note, "meta"),
+      read: async (d) => assert.equal((await context(d)).chat_metadata.party_note, "meta"),
+    },
+    {
+      route: "/api/chats/group/save",
+      body: () => ({
+        ...chat(),
+        force: true,
+        chat: [{ chat_metadata: { saved: true } }, ...lodge.context.snapshot().chat, { mes: "saved whole" }],
+      }),
+      events: [E.CHAT_LOADED],
+      view: (v) => assert.deepEqual([last(v).mes, v.chat_metadata.saved], ["saved whole", true]),
+    },
+    {
+      route: "/api/chats/group/rename",
+      body: () => ({ ...chat(), renamed_file: "party night" }),
+      events: [E.CHAT_RENAMED],
+      answer: (body) => void (chatId = String(body.sanitizedFileName)),
+      view: (v) => assert.equal(v.chatId, "party night"),
+    },
+    {
+      route: "/api/chats/group/delete",
+      body: () => chat(),
+      events: [E.GROUP_CHAT_DELETED],
+      view: (v) => assert.equal(v.chatId, null),
+    },
+    {
+      route: "/api/characters/duplicate",
+      body: () => ({ avatar_url: guide, name: "Guide Twin" }),
+      events: [E.CHARACTER_DUPLICATED],
+      view: (v) => assert.ok(v.characters.includes("Guide Twin.png")),
+      read: async (d) => {
+        assert.ok((await context(d)).characters.some((c) => c.avatar === "Guide Twin.png"));
+      },
+    },
+    {
+      route: "/api/characters/import",
+      body: () => upload(JSON.stringify(stCard("Nell")), "Nell.json", { file_type: "json" }),
+      events: [],
+      view: (v) => assert.ok(v.characters.includes("Nell.png")),
+      read: async (d) => assert.ok((await context(d)).characters.some((c) => c.avatar === "Nell.png")),
+    },
+    {
+      route: "/api/worldinfo/import",
+      body: () =>
+        upload(JSON.stringify({ entries: { 0: { uid: 0, key: ["k"], content: "c" } } }), "Atlas.json"),
+      events: [E.WORLDINFO_UPDATED],
+      read: async (d) => {
+        assert.deepEqual((await d.plugin("getWorldInfoNames")).result, ["Atlas"]);
+        assert.deepEqual(await d.ws.call("getWorldInfoNames"), ["Atlas"]);
+      },
+    },
+    {
+      route: "/api/chats/import",
+      body: () =>
+        upload(
+          [{ user_name: "User", character_name: "Nell" }, { name: "Nell", mes: "an old chat" }]
+            .map((line) => JSON.stringify(line)).join("\n"),
+          "old.jsonl",
+          { avatar_url: "Nell.png", file_type: "jsonl" },
+        ),
+      events: [],
+      answer: (body) => void (imported = String(body.file_name)),
+      // not the open chat: storage only; both doors open it and read it
+      read: async (d) => {
+        const index = (await d.pluginView()).characters.indexOf("Nell.png");
+        await d.plugin("selectCharacterById", index);
+        await d.ws.call("openCharacterChat", imported);
+        assert.equal(last(await d.pluginView()).mes, "an old chat");
+        assert.equal(
+          (await d.ws.call("getContext") as { chat: { mes: string }[] }).chat.at(-1)!.mes,
+          "an old chat",
+        );
+      },
+    },
+  ];
+  await runCases(t, doors, cases);
 });
 
 Deno.test("the RPC doors emit what the routes emit", async () => {

@@ -29,6 +29,18 @@ Deno.test("docs/api.md lists every plugin method of the table, as generated", as
   }
 });
 
+Deno.test("docs/api.md covers every member the worker's context answers itself", async () => {
+  const docs = await Deno.readTextFile(new URL("../../docs/api.md", import.meta.url));
+  // the worker's own members, as the SDK types (kept current by their own test) declare them
+  const types = await Deno.readTextFile(new URL("../../plugins/sdk/lodge.d.ts", import.meta.url));
+  const start = types.indexOf("  interface LocalContext {");
+  const block = types.slice(start, types.indexOf("\n  }\n", start));
+  const members = [...block.matchAll(/^ {4}(?:readonly )?([A-Za-z_$][\w$]*)\??[:(<]/gm)].map((m) => m[1]);
+  assert.ok(members.length > 30, `found ${members.length} members`);
+  const missing = members.filter((name) => !new RegExp("`(?:ctx\\.)?" + name + "[`(: .\\[]").test(docs));
+  assert.deepEqual(missing, [], "members docs/api.md does not name");
+});
+
 Deno.test("the generated reference shows names, types, the summary and the example of a method", () => {
   const text = renderApiMethods([
     defineMethod({

@@ -9,7 +9,7 @@ import { conflict, invalid, LodgeError, notFound } from "./errors.ts";
 import { deepEqual, escapeSegment, isObject } from "./json.ts";
 import { safeName } from "./names.ts";
 import { applyPatch, parsePointer, type PatchOp } from "./patch.ts";
-import { assertStorable, checkMessage, syncSwipes } from "./schema/mod.ts";
+import { assertStorable, checkChatHeader, checkMessage, syncSwipes } from "./schema/mod.ts";
 import type { ChatKey, ChatMessage, ChatRecord, Store } from "./store.ts";
 
 /** A chat named as Luker names it: a character chat by avatar and file, or a group chat by id. */
@@ -35,6 +35,8 @@ export interface ChatHeader {
   character_name: string;
   create_date: string;
   chat_metadata: Record<string, unknown>;
+  /** Any other field the header line had (an imported file's, a save's), kept as it was. */
+  [field: string]: unknown;
 }
 
 /** A change to one chat, for the context mirror and other observers. */
@@ -152,14 +154,18 @@ export class ChatService {
     return this.#store.getMessage(chatId, index);
   }
 
-  /** Full save: replaces header metadata and every message. Creates the chat if needed. */
+  /**
+   * Full save: replaces every message and the header fields the header line holds (`user_name`,
+   * `character_name`, `chat_metadata`, `create_date` and any other field, checked as SillyTavern writes
+   * them); a header field the line leaves out keeps its stored value. Creates the chat if needed.
+   */
   save(target: ChatTarget, chat: unknown[], options: WriteOptions = {}): { ok: true; integrity: string } {
     const key = chatKey(target);
-    const [header, ...lines] = chat;
-    if (!isObject(header)) throw invalid("chat[0] must be the header object");
+    const [line, ...lines] = chat;
+    if (!isObject(line)) throw invalid("chat[0] must be the header object");
+    const header = checkChatHeader(line, { what: "chat[0]", path: "/0" });
     const messages = lines.map((m, i) => syncSwipes(checkMessage(m, { what: `chat[${i + 1}]` }), null));
-    const metadata = isObject(header.chat_metadata) ? { ...header.chat_metadata } : {};
-    assertStorable(metadata, "chat[0].chat_metadata");
+    const metadata = { ...header.metadata };
     const result = this.#store.transaction(() => {
       let record = this.#store.findChat(key);
       if (record) {
@@ -171,16 +177,17 @@ export class ChatService {
       } else {
         record = this.#store.createChat(key, {
           metadata: {},
-          userName: String(header.user_name ?? "User"),
-          characterName: String(header.character_name ?? ""),
+          userName: header.userName ?? "User",
+          characterName: header.characterName ?? "",
         });
       }
       this.#store.replaceMessages(record.id, messages);
       const integrity = crypto.randomUUID();
       this.#store.updateChatHeader(record.id, {
         metadata: { ...metadata, integrity },
-        userName: typeof header.user_name === "string" ? header.user_name : undefined,
-        characterName: typeof header.character_name === "string" ? header.character_name : undefined,
+        userName: header.userName,
+        characterName: header.characterName,
+        extra: { ...record.extra, ...header.extra },
       });
       return { id: record.id, integrity };
     });
@@ -338,26 +345,33 @@ export class ChatService {
   /**
    * Appends messages of an imported file to a chat as they are: each is checked, but neither compared
    * with the stored tail (a file may repeat a line) nor changed (a file whose `mes` and current swipe
-   * differ keeps both). A message that fails its check is left out and handed to `onInvalid` with its
-   * position in `messages`. Returns how many were stored. Observers hear of the chat once, when the
-   * import calls {@link imported}.
+   * differ keeps both). The messages are drawn one at a time and stored in one transaction, so an
+   * iterable that parses them as it goes keeps none alive. A message that fails its check is left out
+   * and handed to `onInvalid` before the next one is drawn. Returns how many were stored. Observers
+   * hear of the chat once, when the import calls {@link imported}.
    */
   appendImported(
     chatId: number,
-    messages: readonly unknown[],
-    onInvalid: (position: number, error: LodgeError) => void,
+    messages: Iterable<unknown>,
+    onInvalid: (error: LodgeError) => void,
   ): number {
-    const valid: ChatMessage[] = [];
-    for (const [i, message] of messages.entries()) {
-      try {
-        valid.push(checkMessage(message, { what: "message" }));
-      } catch (error) {
-        if (!(error instanceof LodgeError)) throw error;
-        onInvalid(i, error);
+    let stored = 0;
+    const checked = function* (): Generator<ChatMessage> {
+      for (const message of messages) {
+        let valid: ChatMessage;
+        try {
+          valid = checkMessage(message, { what: "message" });
+        } catch (error) {
+          if (!(error instanceof LodgeError)) throw error;
+          onInvalid(error);
+          continue;
+        }
+        stored++;
+        yield valid;
       }
-    }
-    this.#store.transaction(() => this.#store.appendMessages(chatId, valid));
-    return valid.length;
+    };
+    this.#store.transaction(() => this.#store.appendMessages(chatId, checked()));
+    return stored;
   }
 
   /** Tells observers that an imported chat is complete (see {@link appendImported}). */

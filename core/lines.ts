@@ -23,6 +23,11 @@ export interface ReadLinesOptions {
    * leaves it out, as a cut-off frame).
    */
   trailing?: boolean;
+  /**
+   * The buffer to read into (default: a new 256 KiB one). A caller reading many files one after another
+   * passes one buffer for all of them: a fresh buffer per file is garbage the heap collects late.
+   */
+  buffer?: Uint8Array;
 }
 
 /** Calls `onLine` for every complete line (without the newline); resolves at end of input. */
@@ -33,7 +38,7 @@ export async function readLines(
   options: ReadLinesOptions = {},
 ): Promise<void> {
   const decoder = new TextDecoder();
-  const buffer = new Uint8Array(256 * 1024);
+  const buffer = options.buffer ?? new Uint8Array(256 * 1024);
   let pending = "";
   while (true) {
     const n = await reader.read(buffer);

@@ -104,6 +104,19 @@ export class Secrets {
     return chosen?.value ?? null;
   }
 
+  /**
+   * Each key's active value, `{ key: value }` as SillyTavern 1.12.6's `secrets.json` holds them. For the
+   * SillyTavern export when the user asks for the secrets; never return it to a caller.
+   */
+  async activeValues(): Promise<Record<string, string>> {
+    const out: Record<string, string> = {};
+    for (const [key, list] of await this.#load()) {
+      const active = list.find((e) => e.active);
+      if (active) out[key] = active.value;
+    }
+    return out;
+  }
+
   /** Whether `value` is stored under `key` (an importer's check, so a second run adds nothing). */
   async holds(key: string, value: string): Promise<boolean> {
     return ((await this.#load()).get(key) ?? []).some((e) => e.value === value);

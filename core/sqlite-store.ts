@@ -254,15 +254,22 @@ class SqliteStore implements Store {
 
   updateChatHeader(
     id: number,
-    header: { metadata?: Record<string, unknown>; userName?: string; characterName?: string },
+    header: {
+      metadata?: Record<string, unknown>;
+      userName?: string;
+      characterName?: string;
+      extra?: Record<string, unknown>;
+    },
   ): void {
     this.#q(
       "UPDATE chats SET metadata = coalesce(?, metadata), user_name = coalesce(?, user_name), " +
-        "character_name = coalesce(?, character_name), updated_at = ? WHERE id = ?",
+        "character_name = coalesce(?, character_name), header = coalesce(?, header), updated_at = ? " +
+        "WHERE id = ?",
     ).run(
       header.metadata === undefined ? null : JSON.stringify(header.metadata),
       header.userName ?? null,
       header.characterName ?? null,
+      header.extra === undefined ? null : JSON.stringify(header.extra),
       Date.now(),
       id,
     );
@@ -332,13 +339,14 @@ class SqliteStore implements Store {
     });
   }
 
-  appendMessages(chatId: number, messages: readonly ChatMessage[]): void {
-    if (messages.length === 0) return;
+  appendMessages(chatId: number, messages: Iterable<ChatMessage>): void {
+    if (Array.isArray(messages) && messages.length === 0) return;
     this.transaction(() => {
       const start = this.countMessages(chatId);
       const insert = this.#q("INSERT INTO messages (chat_id, idx, body) VALUES (?, ?, ?)");
-      messages.forEach((m, i) => insert.run(chatId, start + i, JSON.stringify(m)));
-      this.#bumpCount(chatId, messages.length);
+      let n = 0;
+      for (const m of messages) insert.run(chatId, start + n++, JSON.stringify(m));
+      if (n > 0) this.#bumpCount(chatId, n);
     });
   }
 

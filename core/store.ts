@@ -82,9 +82,15 @@ export interface Store {
       extra?: Record<string, unknown>;
     },
   ): ChatRecord;
+  /** Changes the header fields given (`extra` replaces the other header fields as a whole). */
   updateChatHeader(
     id: number,
-    header: { metadata?: Record<string, unknown>; userName?: string; characterName?: string },
+    header: {
+      metadata?: Record<string, unknown>;
+      userName?: string;
+      characterName?: string;
+      extra?: Record<string, unknown>;
+    },
   ): void;
   /** Changes a chat's key; its messages and state stay with it. */
   renameChat(id: number, key: ChatKey): void;
@@ -101,7 +107,8 @@ export interface Store {
   insertMessage(chatId: number, index: number, message: ChatMessage): void;
   /** Removes the message at an existing index, shifting later messages. */
   removeMessage(chatId: number, index: number): void;
-  appendMessages(chatId: number, messages: readonly ChatMessage[]): void;
+  /** Appends messages in order; an iterable is drawn one message at a time (an import holds none). */
+  appendMessages(chatId: number, messages: Iterable<ChatMessage>): void;
   replaceMessages(chatId: number, messages: readonly ChatMessage[]): void;
   /** Messages whose text contains `query` (case-insensitive), newest chats first. */
   searchMessages(query: string, filter: { owner?: string; kind?: ChatKey["kind"]; limit: number }): {

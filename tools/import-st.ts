@@ -7,11 +7,9 @@
  */
 
 import { parseArgs } from "node:util";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { importSillyTavernFolder } from "../core/compat/mod.ts";
-import { Lodge } from "../core/lodge.ts";
-import { openSqliteStore } from "../core/sqlite-store.ts";
-import { takeLock } from "../main.ts";
+import { type OpenDataFolder, openDataFolder } from "./data-folder.ts";
 
 const HELP = `Usage: deno task import-st <SillyTavern user folder> [--data ./data] [--include-secrets]
 
@@ -35,16 +33,14 @@ if (values.help || positionals.length !== 1) {
   Deno.exit(values.help ? 0 : 2);
 }
 
-const dataDir = resolve(values.data);
-await Deno.mkdir(dataDir, { recursive: true, mode: 0o700 });
-let lock;
+let data: OpenDataFolder;
 try {
-  lock = takeLock(dataDir);
+  data = openDataFolder(values.data, { create: true });
 } catch (error) {
   console.error(`Not imported: ${(error as Error).message}`);
   Deno.exit(1);
 }
-const lodge = new Lodge(openSqliteStore(join(dataDir, "lodge.db")), { dataDir });
+const { lodge } = data;
 try {
   const report = await importSillyTavernFolder(lodge, resolve(positionals[0]), {
     includeSecrets: values["include-secrets"],
@@ -62,6 +58,5 @@ try {
   console.error(`Not imported: ${(error as Error).message}`);
   Deno.exitCode = 1;
 } finally {
-  lodge.close();
-  lock.close();
+  data.close();
 }

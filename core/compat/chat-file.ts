@@ -8,6 +8,7 @@ import { type ChatHeader, type ChatService, headerOf } from "../chats.ts";
 import { invalid, LodgeError } from "../errors.ts";
 import { isObject } from "../json.ts";
 import { type ByteReader, readLines } from "../lines.ts";
+import { checkChatHeader } from "../schema/mod.ts";
 import type { ChatKey, ChatRecord } from "../store.ts";
 
 /** Messages stored per transaction while importing. */
@@ -40,6 +41,8 @@ export interface ChatFileOptions {
    * kept in the group): the chat takes these header fields unless the first line is a header after all.
    */
   headerless?: { userName: string; characterName: string; metadata: Record<string, unknown> };
+  /** The buffer to read the file into; an import of many files passes one for all of them. */
+  buffer?: Uint8Array;
 }
 
 /**
@@ -62,17 +65,31 @@ export async function importChatFile(
 ): Promise<ChatFileImport> {
   const skipped: SkippedLine[] = [];
   let chat: ChatRecord | null = null;
-  let batch: unknown[] = [];
-  let lines: number[] = [];
+  // A batch holds the lines' text only: each is parsed as it is stored, so no parsed message outlives
+  // its own insert (the heap holds one batch of text, whatever the chat's length).
+  let batch: string[] = [];
+  let numbers: number[] = [];
   let stored = 0;
   let lineNo = 0;
   const flush = () => {
-    const at = lines;
-    stored += chats.appendImported(chat!.id, batch, (i, error) => {
-      skipped.push({ line: at[i], reason: error.message });
+    const lines = batch, at = numbers;
+    let current = 0;
+    const parsed = function* () {
+      for (let i = 0; i < lines.length; i++) {
+        current = at[i];
+        try {
+          yield JSON.parse(lines[i]);
+        } catch (error) {
+          if (!(error instanceof SyntaxError)) throw error;
+          skipped.push({ line: current, reason: `not JSON: ${error.message}` });
+        }
+      }
+    };
+    stored += chats.appendImported(chat!.id, parsed(), (error) => {
+      skipped.push({ line: current, reason: error.message });
     });
     batch = [];
-    lines = [];
+    numbers = [];
   };
   try {
     await readLines(
@@ -89,19 +106,12 @@ export async function importChatFile(
           chat = chats.create(key, headerless);
         }
         if (line.trim() === "") return;
-        let message: unknown;
-        try {
-          message = JSON.parse(line);
-        } catch (error) {
-          skipped.push({ line: lineNo, reason: `not JSON: ${(error as Error).message}` });
-          return;
-        }
-        batch.push(message);
-        lines.push(lineNo);
+        batch.push(line);
+        numbers.push(lineNo);
         if (batch.length >= BATCH) flush();
       },
       MAX_LINE,
-      { trailing: true },
+      { trailing: true, buffer: options.buffer },
     );
     if (chat === null && options.headerless) chat = chats.create(key, options.headerless);
     if (chat === null) throw invalid("the chat file is empty (no header line)");
@@ -137,17 +147,11 @@ function headerFields(line: string): Parameters<ChatService["create"]>[1] {
   if (!isObject(header) || (header.user_name === undefined && header.name === undefined)) {
     throw invalid("line 1 is not a chat header (it has no user_name)");
   }
-  const { user_name, character_name, chat_metadata, ...extra } = header;
-  if (chat_metadata !== undefined && !isObject(chat_metadata)) {
-    throw invalid("line 1: chat_metadata must be an object");
-  }
-  for (const [field, value] of [["user_name", user_name], ["character_name", character_name]]) {
-    if (value !== undefined && typeof value !== "string") throw invalid(`line 1: ${field} must be a string`);
-  }
+  const { userName, characterName, metadata, extra } = checkChatHeader(header, { what: "line 1" });
   return {
-    userName: (user_name as string | undefined) ?? "User",
-    characterName: (character_name as string | undefined) ?? "",
-    metadata: (chat_metadata as Record<string, unknown> | undefined) ?? {},
+    userName: userName ?? "User",
+    characterName: characterName ?? "",
+    metadata: metadata ?? {},
     extra,
   };
 }

@@ -1,7 +1,7 @@
 /**
  * Writing a SillyTavern 1.12.6 user folder from Lodge's data: the files SillyTavern keeps, named and laid
  * out as it writes them, so SillyTavern opens the folder as its own. Chats are written a page at a time.
- * Secrets are never written.
+ * Secrets are written only when asked.
  * @module
  */
 
@@ -13,8 +13,17 @@ import { cardPng } from "./card.ts";
 import { type TextSink, writeChatFile } from "./chat-file.ts";
 import { type ImportCounts, zeroCounts } from "./folder-import.ts";
 
-/** Counts of what an export wrote: those of an import, secrets aside (an export never writes them). */
-export type ExportCounts = Omit<ImportCounts, "secrets">;
+/** Counts of what an export wrote: those of an import (`secrets` stays 0 unless they were asked for). */
+export type ExportCounts = ImportCounts;
+
+/** Options of {@link exportSillyTavernFolder}. */
+export interface FolderExportOptions {
+  /**
+   * Also write `secrets.json` (each key's active API key, `{ key: value }` as SillyTavern 1.12.6 keeps
+   * them, mode 0600); off unless asked.
+   */
+  includeSecrets?: boolean;
+}
 
 /** What `exportSillyTavern` answers. */
 export interface ExportReport {
@@ -25,7 +34,7 @@ export interface ExportReport {
 
 /**
  * Writes a SillyTavern user folder at `path`, which must not exist yet or be an empty folder (an export
- * never writes over files). Throws `invalid` otherwise.
+ * never writes over files). Throws `invalid` otherwise. Secrets only with `options.includeSecrets`.
  *
  * @example
  * ```ts
@@ -33,10 +42,14 @@ export interface ExportReport {
  * // then copy /tmp/st-user to SillyTavern/data/default-user
  * ```
  */
-export async function exportSillyTavernFolder(lodge: Lodge, path: string): Promise<ExportReport> {
+export async function exportSillyTavernFolder(
+  lodge: Lodge,
+  path: string,
+  options: FolderExportOptions = {},
+): Promise<ExportReport> {
   const root = path.replace(/\/+$/, "");
   await prepare(root);
-  const { secrets: _, ...counts }: ImportCounts = zeroCounts();
+  const counts: ExportCounts = zeroCounts();
   const folder = async (name: string) => {
     await Deno.mkdir(`${root}/${name}`, { recursive: true });
     return `${root}/${name}`;
@@ -85,6 +98,16 @@ export async function exportSillyTavernFolder(lodge: Lodge, path: string): Promi
   if (Object.keys(settings).length > 0) {
     await Deno.writeTextFile(`${root}/settings.json`, JSON.stringify(settings, null, 4));
     counts.settings = 1;
+  }
+  if (options.includeSecrets) {
+    const values = await lodge.secrets.activeValues();
+    counts.secrets = Object.keys(values).length;
+    if (counts.secrets > 0) {
+      await Deno.writeTextFile(`${root}/secrets.json`, JSON.stringify(values, null, 4), {
+        mode: 0o600,
+        createNew: true,
+      });
+    }
   }
   for (const name of ["User Avatars", "backgrounds"] as const satisfies readonly ImageFolder[]) {
     const dir = await folder(name);

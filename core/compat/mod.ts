@@ -43,4 +43,9 @@ export {
   importSillyTavernFolder,
   type SkippedPath,
 } from "./folder-import.ts";
-export { type ExportCounts, type ExportReport, exportSillyTavernFolder } from "./folder-export.ts";
+export {
+  type ExportCounts,
+  type ExportReport,
+  exportSillyTavernFolder,
+  type FolderExportOptions,
+} from "./folder-export.ts";

@@ -1,6 +1,7 @@
 /**
- * A chat message as SillyTavern 1.12.6 stores it (one line of a `.jsonl` chat): the fields it writes are
- * typed, every other field is kept as it is, so real SillyTavern files pass unchanged.
+ * A chat message as SillyTavern 1.12.6 stores it (one line of a `.jsonl` chat), and the header line that
+ * starts a chat file: the fields it writes are typed, every other field is kept as it is, so real
+ * SillyTavern files pass unchanged.
  * @module
  */
 
@@ -90,4 +91,41 @@ export function syncSwipes(
 
 function sameStrings(a: unknown, b: readonly unknown[]): boolean {
   return Array.isArray(a) && a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+/**
+ * The header line of a chat file as SillyTavern 1.12.6 writes it. Its other fields (older files', an
+ * extension's) are kept as they are.
+ *
+ * @example
+ * ```ts
+ * ChatHeaderSchema.parse({ user_name: "Robin", character_name: "Alice", create_date: "2024-5-1 @10h 00m 00s 000ms", chat_metadata: {} });
+ * ChatHeaderSchema.safeParse({ user_name: 7 }).success; // false: user_name must be a string
+ * ```
+ */
+export const ChatHeaderSchema = z.looseObject({
+  user_name: z.string().optional(),
+  character_name: z.string().optional(),
+  /** SillyTavern writes a display string; older chats hold a millisecond timestamp. */
+  create_date: Timestamp.optional(),
+  chat_metadata: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** The fields of a checked header line, split as a chat stores them. */
+export interface CheckedHeader {
+  userName?: string;
+  characterName?: string;
+  metadata?: Record<string, unknown>;
+  /** Every other field (`create_date`, unknown ones), as given. */
+  extra: Record<string, unknown>;
+}
+
+/**
+ * Checks a chat's header line as it will be stored and splits it into the chat's own fields and the
+ * rest; throws `invalid` with the path otherwise.
+ */
+export function checkChatHeader(header: unknown, place: Place): CheckedHeader {
+  const checked = checkStored(ChatHeaderSchema, header, place) as z.infer<typeof ChatHeaderSchema>;
+  const { user_name, character_name, chat_metadata, ...extra } = checked;
+  return { userName: user_name, characterName: character_name, metadata: chat_metadata, extra };
 }

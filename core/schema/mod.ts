@@ -13,7 +13,14 @@ export {
   storableIssue,
 } from "./limits.ts";
 export { checkStored, type Place } from "./validate.ts";
-export { ChatMessageSchema, checkMessage, syncSwipes } from "./message.ts";
+export {
+  ChatHeaderSchema,
+  ChatMessageSchema,
+  checkChatHeader,
+  type CheckedHeader,
+  checkMessage,
+  syncSwipes,
+} from "./message.ts";
 export { type CardFields, CardFieldsSchema, CardSchema, GroupSchema } from "./character.ts";
 export { OpenAiPresetSchema } from "./preset.ts";
 export { RegexScriptSchema } from "./regex.ts";

@@ -50,13 +50,17 @@ export const compatMethods = [
     summary: "Writes a SillyTavern 1.12.6 user folder at path (which must not exist or be empty): " +
       "characters as PNG cards (V2 chara + V3 ccv3), chats and group chats as .jsonl, groups, World Info " +
       "books, chat-completion presets, settings.json, user avatars and backgrounds, named and laid out as " +
-      "SillyTavern writes them. Secrets are not written. Returns the counts.",
-    params: z.tuple([z.object({ path: z.string().min(1).max(4096) }).meta({ title: "request" })]),
-    result: z.object({
-      path: z.string(),
-      counts: Counts.omit({ secrets: true }),
-    }),
+      "SillyTavern writes them, and secrets.json (each key's active API key, mode 0600) only with " +
+      "includeSecrets. Returns the counts.",
+    params: z.tuple([
+      z.object({
+        path: z.string().min(1).max(4096),
+        includeSecrets: z.boolean().optional(),
+      }).meta({ title: "request" }),
+    ]),
+    result: z.object({ path: z.string(), counts: Counts }),
     capability: "admin",
-    handler: ({ lodge }, request) => exportSillyTavernFolder(lodge, request.path),
+    handler: ({ lodge }, request) =>
+      exportSillyTavernFolder(lodge, request.path, { includeSecrets: request.includeSecrets }),
   }),
 ];

@@ -1,7 +1,7 @@
 /**
  * The SillyTavern folder import and export from outside: RPC `importSillyTavern` / `exportSillyTavern` on
- * a running host (token holders only) answering the report, and `deno task import-st <folder>` printing
- * the same report.
+ * a running host (token holders only) answering the report, `deno task import-st <folder>` printing
+ * the same report and `deno task export-st <folder>` writing the folder back (secrets only when asked).
  */
 
 import assert from "node:assert/strict";
@@ -58,14 +58,15 @@ Deno.test("importSillyTavern over JSON-RPC", async () => {
   }
 });
 
-Deno.test("deno task import-st prints the report", async () => {
+Deno.test("deno task import-st prints the report, deno task export-st writes the folder back", async () => {
   const dir = await Deno.makeTempDir({ prefix: "st-cli-" });
   const data = await Deno.makeTempDir({ prefix: "lodge-cli-" });
   try {
     await writeStFolder(dir);
     const run = async (...args: string[]) => {
+      const task = args[0] === "--export" ? ["export-st", ...args.slice(1)] : ["import-st", ...args];
       const out = await new Deno.Command("deno", {
-        args: ["task", "-q", "import-st", ...args],
+        args: ["task", "-q", ...task],
         cwd: REPO_ROOT,
         stdout: "piped",
         stderr: "piped",
@@ -90,8 +91,24 @@ Deno.test("deno task import-st prints the report", async () => {
     const none = await run(`${dir}/nowhere`, "--data", data);
     assert.equal(none.code, 1);
     assert.match(none.stderr, /is not a folder/);
+
+    // deno task export-st writes the folder back, secrets.json only with --include-secrets.
+    const plain = await run("--export", `${dir}-plain`, "--data", data);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.match(plain.stdout, /Exported to .*: characters 3, chats 3, groupChats 2, .*secrets 0\./);
+    await assert.rejects(() => Deno.stat(`${dir}-plain/secrets.json`), Deno.errors.NotFound);
+    const asked = await run("--export", `${dir}-secrets`, "--data", data, "--include-secrets", "--json");
+    assert.equal(asked.code, 0, asked.stderr);
+    assert.equal(JSON.parse(asked.stdout).counts.secrets, 1);
+    assert.deepEqual(JSON.parse(await Deno.readTextFile(`${dir}-secrets/secrets.json`)), {
+      api_key_openai: "sk-test-imported-0001",
+    });
+    const refused = await run("--export", `${dir}-secrets`, "--data", data);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /Not exported: .* is not empty/);
   } finally {
-    await Deno.remove(dir, { recursive: true });
-    await Deno.remove(data, { recursive: true });
+    for (const path of [dir, data, `${dir}-plain`, `${dir}-secrets`]) {
+      await Deno.remove(path, { recursive: true }).catch(() => {});
+    }
   }
 });

@@ -7,11 +7,16 @@
 import assert from "node:assert/strict";
 // @ts-types="@types/png-chunks-extract"
 import extractChunks from "png-chunks-extract";
-import { exportSillyTavernFolder, importSillyTavernFolder } from "../../core/compat/mod.ts";
+import {
+  exportSillyTavernFolder,
+  importChatFile,
+  importSillyTavernFolder,
+  writeChatFile,
+} from "../../core/compat/mod.ts";
 import { LodgeError } from "../../core/errors.ts";
 import { Lodge } from "../../core/lodge.ts";
 import { openSqliteStore } from "../../core/sqlite-store.ts";
-import { readCardChunks, writeStFolder } from "../support/st-fixtures.ts";
+import { jsonl, readCardChunks, stChatLines, writeStFolder } from "../support/st-fixtures.ts";
 
 function lodge(): Lodge {
   return new Lodge(openSqliteStore(":memory:"));
@@ -72,6 +77,7 @@ Deno.test("SillyTavern folder export and round trip", async (t) => {
         presets: 2,
         settings: 1,
         images: 2,
+        secrets: 0,
       });
       const expected = (await files(source))
         .filter((f) => !/^(instruct|QuickReplies|themes)\/|^secrets\.json$|^characters\/Alice\//.test(f))
@@ -168,6 +174,42 @@ Deno.test("SillyTavern folder export and round trip", async (t) => {
       }
     });
 
+    await t.step("secrets.json only when asked, in SillyTavern's flat form", async () => {
+      assert.equal((await files(out)).includes("secrets.json"), false);
+      await first.secrets.write("api_key_openai", "sk-old-0001");
+      await first.secrets.write("api_key_openai", "sk-active-0002");
+      await first.secrets.write("api_key_openrouter", "sk-or-0003");
+      const asked = `${out}-secrets`;
+      try {
+        const report = await exportSillyTavernFolder(first, asked, { includeSecrets: true });
+        assert.equal(report.counts.secrets, 2);
+        const file = `${asked}/secrets.json`;
+        assert.deepEqual(JSON.parse(await Deno.readTextFile(file)), {
+          api_key_openai: "sk-active-0002",
+          api_key_openrouter: "sk-or-0003",
+        });
+        assert.equal((await Deno.stat(file)).mode! & 0o777, 0o600);
+        const third = lodge();
+        try {
+          const back = await importSillyTavernFolder(third, asked, { includeSecrets: true });
+          assert.equal(back.imported.secrets, 2);
+          assert.equal(await third.secrets.resolve("api_key_openai"), "sk-active-0002");
+        } finally {
+          third.close();
+        }
+      } finally {
+        await Deno.remove(asked, { recursive: true });
+      }
+      const unasked = `${out}-plain`;
+      try {
+        const report = await exportSillyTavernFolder(first, unasked);
+        assert.equal(report.counts.secrets, 0);
+        await assert.rejects(() => Deno.stat(`${unasked}/secrets.json`), Deno.errors.NotFound);
+      } finally {
+        await Deno.remove(unasked, { recursive: true });
+      }
+    });
+
     await t.step("an export never writes over files", async () => {
       await assert.rejects(
         () => exportSillyTavernFolder(first, out),
@@ -186,3 +228,84 @@ Deno.test("SillyTavern folder export and round trip", async (t) => {
     }
   }
 });
+
+Deno.test("a full save keeps every field of an imported header line", async () => {
+  const l = lodge();
+  try {
+    const [header, ...messages] = stChatLines("Alice", 3);
+    const imported = {
+      ...header,
+      create_date: "2023-11-2 @09h 15m 00s 000ms",
+      extension_header: { by: "an extension", list: [1, 2] },
+      note: "kept",
+    };
+    const key = { kind: "character" as const, owner: "Alice.png", file: "Alice - headers" };
+    await importChatFile(l.chats, key, reader(jsonl([imported, ...messages])));
+    const target = { avatar_url: "Alice.png", file_name: "Alice - headers" };
+    const exportedHeader = async () => {
+      const parts: string[] = [];
+      await writeChatFile(l.chats, l.chats.require(key), {
+        write: (text) => Promise.resolve(void parts.push(text)),
+      });
+      return JSON.parse(parts.join("").split("\n")[0]);
+    };
+    const withoutIntegrity = (h: Record<string, unknown>) => ({
+      ...h,
+      chat_metadata: { ...h.chat_metadata as Record<string, unknown>, integrity: undefined },
+    });
+    assert.deepEqual(await exportedHeader(), imported, "an untouched import");
+
+    // A full save sending the header line as it was read (the integrity token is renewed by a save).
+    const [read] = l.chats.get(target)!;
+    l.chats.save(target, [read, ...messages.slice(0, 2)]);
+    assert.deepEqual(withoutIntegrity(await exportedHeader()), withoutIntegrity(imported));
+
+    // A client that sends only SillyTavern's three fields loses none of the others.
+    l.chats.save(target, [{ user_name: "Robin", character_name: "Alice", chat_metadata: { tainted: true } }]);
+    const after = await exportedHeader();
+    assert.equal(after.create_date, imported.create_date);
+    assert.deepEqual(after.extension_header, imported.extension_header);
+    assert.equal(after.note, "kept");
+    assert.equal(after.chat_metadata.tainted, true);
+    assert.equal(after.chat_metadata.tainted, true);
+
+    // Header fields a save sends are stored: changed, added, and on a chat the save creates.
+    const [current] = l.chats.get(target)!;
+    l.chats.save(target, [{ ...current, note: "changed", added: { by: "a save" } }]);
+    const changed = await exportedHeader();
+    assert.equal(changed.note, "changed");
+    assert.deepEqual(changed.added, { by: "a save" });
+    assert.equal(changed.create_date, imported.create_date);
+    const fresh = { avatar_url: "Alice.png", file_name: "Alice - saved new" };
+    l.chats.save(fresh, [{ ...imported, chat_metadata: {} }, ...messages]);
+    const [saved] = l.chats.get(fresh)!;
+    assert.deepEqual(withoutIntegrity(saved), withoutIntegrity({ ...imported, chat_metadata: {} }));
+
+    // A header field SillyTavern types is checked; a bad one changes nothing.
+    assert.throws(
+      () => l.chats.save(target, [{ user_name: 7, chat_metadata: {} }]),
+      (e) => e instanceof LodgeError && e.kind === "invalid" && /user_name/.test(e.message),
+    );
+    assert.throws(
+      () => l.chats.save(target, [{ user_name: "Robin", chat_metadata: "none" }]),
+      (e) => e instanceof LodgeError && e.kind === "invalid" && /chat_metadata/.test(e.message),
+    );
+    assert.equal((await exportedHeader()).note, "changed");
+  } finally {
+    l.close();
+  }
+});
+
+/** A byte reader over text, as a file gives one. */
+function reader(text: string): { read(buffer: Uint8Array): Promise<number | null> } {
+  let rest = new TextEncoder().encode(text);
+  return {
+    read(buffer) {
+      if (rest.length === 0) return Promise.resolve(null);
+      const n = Math.min(buffer.length, rest.length);
+      buffer.set(rest.subarray(0, n));
+      rest = rest.subarray(n);
+      return Promise.resolve(n);
+    },
+  };
+}

@@ -1,0 +1,59 @@
+/**
+ * `deno task export-st <new folder> [--data ./data] [--include-secrets] [--json]`: writes a Lodge data
+ * folder's characters, chats, groups, books, presets, settings and pictures as a SillyTavern 1.12.6 user
+ * folder (copy it to `SillyTavern/data/<user>/`), and prints the counts the RPC method
+ * `exportSillyTavern` answers. `secrets.json` is written only with `--include-secrets`. The host must not
+ * be running on that data folder (the CLI takes its lock); with a running host, call
+ * `exportSillyTavern` instead.
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { resolve } from "node:path";
+import { exportSillyTavernFolder } from "../core/compat/mod.ts";
+import { type OpenDataFolder, openDataFolder } from "./data-folder.ts";
+
+const HELP = `Usage: deno task export-st <new folder> [--data ./data] [--include-secrets] [--json]
+
+  --data             Lodge data folder (default ./data)
+  --include-secrets  also write secrets.json (each key's active API key, readable by you only)
+  --json             print the counts as JSON`;
+
+const { values, positionals } = parseArgs({
+  args: Deno.args,
+  allowPositionals: true,
+  options: {
+    data: { type: "string", default: "./data" },
+    "include-secrets": { type: "boolean", default: false },
+    json: { type: "boolean", default: false },
+    help: { type: "boolean", default: false },
+  },
+});
+
+if (values.help || positionals.length !== 1) {
+  console.log(HELP);
+  Deno.exit(values.help ? 0 : 2);
+}
+
+let data: OpenDataFolder;
+try {
+  data = openDataFolder(values.data);
+} catch (error) {
+  console.error(`Not exported: ${(error as Error).message}`);
+  Deno.exit(1);
+}
+try {
+  const report = await exportSillyTavernFolder(data.lodge, resolve(positionals[0]), {
+    includeSecrets: values["include-secrets"],
+  });
+  if (values.json) console.log(JSON.stringify(report, null, 2));
+  else {
+    const counts = Object.entries(report.counts).map(([k, n]) => `${k} ${n}`).join(", ");
+    console.log(`Exported to ${report.path}: ${counts}.`);
+  }
+} catch (error) {
+  console.error(`Not exported: ${(error as Error).message}`);
+  Deno.exitCode = 1;
+} finally {
+  data.close();
+}

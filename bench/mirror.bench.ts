@@ -6,8 +6,8 @@
  *   `for (const m of ctx.chat)`, `ctx.chat.map(...)`, `ctx.getMessage(i).mes` and the same pass with
  *   `ctx.chat` read once into a variable, over 10,000;
  * - `update`: the mirror taking one message edit (`replace /chat/<i>/mes`), one append, and a burst of
- *   100 edits, each followed by a read (the copy applies ops when next read), at 10,000 and 100,000
- *   messages.
+ *   100 edits, each followed by a read (the copy applies ops when next read), and one edit followed by
+ *   a read through `ctx.chat` (which also renews the chat's view), at 10,000 and 100,000 messages.
  * @module
  */
 
@@ -142,6 +142,18 @@ for (const count of [10_000, 100_000]) {
     fn: samples.timed(editName, () => {
       mirror.update({ ops: [{ op: "replace", path: `/chat/${n++ % count}/mes`, value: `edit ${n}` }] });
       sink += (mirror.get("chat") as unknown[]).length;
+    }),
+  });
+  // what a plugin pays: the chat's view follows the new copy (unchanged messages keep their views)
+  const viewName = `one message edit, then ctx.chat[i].mes, at ${label} messages`;
+  const viewed = contextOf(count);
+  Deno.bench({
+    name: viewName,
+    group: "update",
+    fn: samples.timed(viewName, () => {
+      const i = n++ % count;
+      viewed.mirror.update({ ops: [{ op: "replace", path: `/chat/${i}/mes`, value: `edit ${n}` }] });
+      sink += viewed.ctx.chat[i].mes.length;
     }),
   });
   const appendName = `one append, then a read, at ${label} messages`;

@@ -13,7 +13,8 @@ import type { EventTypes } from "../../core/event-types.ts";
 import type { EventSource } from "./events.ts";
 import type { WorkerExtensions } from "./extensions.ts";
 import type { SendOpenAIRequest } from "./llm.ts";
-import { type MessageView, type Mirror, MIRROR_FIELDS, type MirrorField, READ_ONLY } from "./mirror.ts";
+import { type MessageView, type Mirror, MIRROR_FIELDS, type MirrorField } from "./mirror.ts";
+import { READ_ONLY } from "./views.ts";
 import type { createPresets } from "./presets.ts";
 import { type RemoteSurface, withRemote } from "./remote.ts";
 import {

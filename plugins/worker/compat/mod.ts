@@ -15,7 +15,8 @@ import { ExtensionPromptPosition, ExtensionPromptRole } from "../../../core/prom
 import { regexPlacement } from "../../../core/regex/types.ts";
 import { wiPosition } from "../../../core/worldinfo/types.ts";
 import type { Channel } from "../channel.ts";
-import { type Mirror, type MirrorUpdate, READ_ONLY } from "../mirror.ts";
+import type { Mirror, MirrorUpdate } from "../mirror.ts";
+import { READ_ONLY } from "../views.ts";
 import { NoPageError } from "./dom.ts";
 import { createSlashCommandModules } from "./slash.ts";
 import * as utils from "./utils.ts";

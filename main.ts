@@ -103,6 +103,7 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
   let lock: DatabaseSync | undefined;
   let lodge: Lodge | undefined;
   let plugins: PluginSupervisor | undefined;
+  let pictures: ImageProcessor | undefined;
   try {
     await makeDataDir(dataDir);
     lock = takeLock(dataDir);
@@ -117,16 +118,8 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     } else await lodge.context.openMostRecent();
     // Plugins pipeline calls; 128 in flight lets the flood limits, not the dispatcher, judge a burst.
     const dispatcher = createDispatcher(methods, lodge, { maxInflight: 128 });
-    const started = plugins = await startPlugins({
-      lodge,
-      dispatcher,
-      methods,
-      dataDir,
-      onLog: options.dev ? printPluginLine : undefined,
-    });
-    lodge.plugins = started;
     const hosts = allowedHosts(hostname, addr.port);
-    const images = new ImageProcessor();
+    const images = pictures = new ImageProcessor();
     const app = createApp({
       lodge,
       dispatcher,
@@ -135,6 +128,16 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
       maxBodyBytes: options.maxBodyBytes,
       allowedHosts: () => hosts,
     });
+    // before the plugins start: an extension may fetch("/api/...") while it loads
+    lodge.api = app.pluginRoutes;
+    const started = plugins = await startPlugins({
+      lodge,
+      dispatcher,
+      methods,
+      dataDir,
+      onLog: options.dev ? printPluginLine : undefined,
+    });
+    lodge.plugins = started;
     ready = app.fetch;
     // Replayed by the bus to listeners that subscribe later (plugins enabled afterwards, sockets).
     await lodge.events.emit(eventTypes.APP_READY);
@@ -162,6 +165,7 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
   } catch (error) {
     await server.shutdown();
     await plugins?.stop();
+    pictures?.close();
     lodge?.close();
     lock?.close();
     throw error;

@@ -4,6 +4,7 @@
  * @module
  */
 
+import type { ApiRoutes } from "./api-routes.ts";
 import { DialogService } from "./dialogs.ts";
 import { CharacterService } from "./characters.ts";
 import { ChatService } from "./chats.ts";
@@ -97,6 +98,8 @@ export class Lodge {
   readonly dialogs: DialogService;
   /** The plugin runtime, attached by `plugins/` when it starts; `null` while there is none. */
   plugins: PluginAdmin | null = null;
+  /** The `/api` routes plugins may call, attached by `web/` when the app is built; `null` while there is none. */
+  api: ApiRoutes | null = null;
 
   constructor(store: Store, options: LodgeOptions = {}) {
     this.store = store;

@@ -25,6 +25,7 @@ import { errorResponse } from "./errors.ts";
 import { ImageProcessor } from "./images/processor.ts";
 import { thumbnails } from "./images/thumbnails.ts";
 import { pluginPanels } from "./plugin-panels.ts";
+import { createPluginRoutes, type PluginRoutes } from "./plugin-routes.ts";
 import { type PageSource, setPageHeaders, SIGN_IN_HTML, withCsrfMeta } from "./page.ts";
 import { avatarsApi } from "./routes/avatars.ts";
 import { chatCompletionsApi } from "./routes/backends.ts";
@@ -56,6 +57,8 @@ export interface AppOptions {
 export interface LodgeApp {
   /** Answers one request (`Deno.serve`'s handler). */
   fetch(request: Request): Response | Promise<Response>;
+  /** The `/api` routes as plugins call them (`lodge.api`, the `api.request` method). */
+  pluginRoutes: PluginRoutes;
 }
 
 /**
@@ -125,10 +128,12 @@ export function createApp(options: AppOptions): LodgeApp {
   app.route("/api/plugins/search", searchApi(lodge));
   app.route("/api/backends/chat-completions", chatCompletionsApi(lodge));
   app.all("/api/*", (c) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404));
+  const pluginRoutes = createPluginRoutes(app, { maxAnswerBytes: maxBodyBytes });
   return {
+    pluginRoutes,
     fetch(request) {
       if (hostAllowed(request, options.allowedHosts()) || new URL(request.url).pathname === "/healthz") {
-        return app.fetch(request);
+        return app.fetch(request); // no environment: that marks a plugin's call (route-access.ts)
       }
       return Response.json({ error: "host not allowed" }, { status: 421 });
     },

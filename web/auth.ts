@@ -12,6 +12,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { sameText, type Session, Sessions } from "./session.ts";
+import { pluginOf } from "./route-access.ts";
 import { MULTIPART_ROUTES } from "./uploads.ts";
 
 /** Name of the session cookie set by visiting `/?token=...`. */
@@ -20,8 +21,14 @@ export const SESSION_COOKIE = "lodge_session";
 /** Name of the header that carries the session's CSRF value. */
 export const CSRF_HEADER = "x-lodge-csrf";
 
-/** How a request proved who it is. */
-export type Credential = { kind: "bearer" } | { kind: "cookie"; session: Session };
+/**
+ * How a request proved who it is. `plugin`: a request the host itself built to run a route for a plugin
+ * (`plugin-routes.ts`); no header or cookie can make one.
+ */
+export type Credential =
+  | { kind: "bearer" }
+  | { kind: "cookie"; session: Session }
+  | { kind: "plugin"; pluginId: string };
 
 /** The body type of `/api` requests. */
 export const JSON_BODY: ReadonlySet<string> = new Set(["application/json"]);
@@ -46,6 +53,9 @@ export class Authenticator {
 
   /** The credential a request carries, or null. The bearer token wins over a cookie. */
   identify(c: Context): Credential | null {
+    const pluginId = pluginOf(c);
+    // only the /api routes are served to plugins (never /rpc, whose methods check the caller themselves)
+    if (pluginId !== null) return c.req.path.startsWith("/api/") ? { kind: "plugin", pluginId } : null;
     const header = c.req.header("authorization");
     if (header !== undefined) {
       const match = /^Bearer\s+(.+)$/i.exec(header);

@@ -74,6 +74,12 @@ export interface HostSendOptions extends SendOptions {
   settingsObserver?: EmitObserver;
 }
 
+/** Options of the route forms {@link LlmService.generate} and {@link LlmService.stream}. */
+export interface RouteSendOptions {
+  /** Refuse a custom URL the user did not set up (the body comes from a plugin). */
+  checkEndpoint?: boolean;
+}
+
 /** What {@link LlmService.runWithTools} returns. */
 export interface ToolRunResult {
   /** The model's final answer. */
@@ -131,9 +137,16 @@ export class LlmService {
     return toCompletionResponse(await this.#complete(type, messages, signal ?? undefined, options));
   }
 
-  /** Runs a route body without streaming. */
-  async generate(body: GenerateBody, signal?: AbortSignal): Promise<Completion> {
-    const { provider, request } = await this.#backend.open(this.#withLiveConnection(body));
+  /**
+   * Runs a route body without streaming. `checkEndpoint` (a plugin's request) applies the custom-URL
+   * check of {@link sendOpenAIRequest}.
+   */
+  async generate(
+    body: GenerateBody,
+    signal?: AbortSignal,
+    options: RouteSendOptions = {},
+  ): Promise<Completion> {
+    const { provider, request } = await this.#backend.open(this.#routeBody(body, options));
     return await provider.complete(request, { signal });
   }
 
@@ -146,9 +159,13 @@ export class LlmService {
     return sent.chat_completion_source === "offline" ? OFFLINE_MODEL : sent.model ?? "";
   }
 
-  /** Runs a route body streamed. */
-  async *stream(body: GenerateBody, signal?: AbortSignal): AsyncGenerator<StreamDelta> {
-    const { provider, request } = await this.#backend.open(this.#withLiveConnection(body));
+  /** Runs a route body streamed (`options` as for {@link generate}). */
+  async *stream(
+    body: GenerateBody,
+    signal?: AbortSignal,
+    options: RouteSendOptions = {},
+  ): AsyncGenerator<StreamDelta> {
+    const { provider, request } = await this.#backend.open(this.#routeBody(body, options));
     yield* provider.stream(request, { signal });
   }
 
@@ -317,6 +334,13 @@ export class LlmService {
       if (delta.type === "done") completion = delta.completion;
     }
     return completion!;
+  }
+
+  /** A route body as sent: with the live connection, checked when asked. */
+  #routeBody(body: GenerateBody, options: RouteSendOptions): GenerateBody {
+    const sent = this.#withLiveConnection(body);
+    if (options.checkEndpoint) this.#checkEndpoint(sent);
+    return sent;
   }
 
   /** A route body that names no source uses the live connection (source, model, URL, secret). */

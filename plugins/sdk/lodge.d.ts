@@ -3096,6 +3096,39 @@ declare namespace Lodge {
       timeoutMs?: number;
       [key: string]: unknown;
     }): Promise<number | string | null>;
+    /**
+     * The `api.*` methods.
+     *
+     * @example
+     * ```js
+     * // what the worker's fetch sends for an extension's call
+     * const res = await fetch("/api/characters/all", { method: "POST", headers: getRequestHeaders(), body: "{}" });
+     * const characters = await res.json();
+     * ```
+     */
+    api: {
+      /**
+       * Runs an /api route for the calling plugin (its fetch('/api/...')): the route's answer (status, headers, body as text), 403 with a message for a route plugins may not call, 404 for no route. Plugins only; sent by the worker's fetch.
+       *
+       * @example
+       * ```js
+       * // what the worker's fetch sends for an extension's call
+       * const res = await fetch("/api/characters/all", { method: "POST", headers: getRequestHeaders(), body: "{}" });
+       * const characters = await res.json();
+       * ```
+       */
+      request(request: {
+        method: "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE";
+        path: string;
+        headers?: Record<string, string>;
+        body?: string | null;
+        [key: string]: unknown;
+      }): Promise<{
+        status: number;
+        headers: Record<string, string>;
+        body: string;
+      }>;
+    };
   }
 
   /** The members of `getContext()` the worker answers itself (local, many synchronous). */
@@ -3622,7 +3655,7 @@ declare namespace Lodge {
   }
 
   /**
-   * `Luker.getContext()`: the local members, and the host's methods (56 of them here) for
+   * `Luker.getContext()`: the local members, and the host's methods (57 of them here) for
    * every other name.
    */
   type Context =

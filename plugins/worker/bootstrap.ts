@@ -25,6 +25,7 @@ import { Channel } from "./channel.ts";
 import { captureConsole } from "./console.ts";
 import { createContext, createGlobal } from "./context.ts";
 import { createContextExtras, installStModules, type StModules } from "./compat/mod.ts";
+import { createApiFetch } from "./api-fetch.ts";
 import { installPageStubs } from "./compat/dom.ts";
 import { createRegexProviders } from "./regex.ts";
 import { WorkerSlashCommands } from "./slash.ts";
@@ -158,6 +159,7 @@ channel.onRequest(PeerMethod.LOAD, async (params) => {
   globalThis.structuredClone = cloneWithViews(globalThis.structuredClone);
   stModules = installStModules(context, extras, compatParts);
   const page = installPageStubs(p.sillyTavern, (level, text) => console[level](text));
+  globalThis.fetch = createApiFetch(globalThis.fetch, (method, args) => callHost(channel, method, args));
   await import(p.url);
   page.ready(report);
   if (p.interceptor) subscribeInterceptor(eventSource, p.eventTypes.GENERATE_INTERCEPTORS, p.interceptor);

@@ -20,7 +20,11 @@ const Namespace = z.string().min(1).max(256);
  * A plugin reaches another plugin's state namespace only to read one its owner shares (`stateShared`),
  * never to write it; unowned namespaces are open to all. Token holders reach every namespace.
  */
-function checkNamespace(ctx: CallContext, namespace: string, write: boolean): void {
+export function checkNamespace(
+  ctx: Pick<CallContext, "lodge" | "caller">,
+  namespace: string,
+  write: boolean,
+): void {
   if (ctx.caller.kind !== "plugin") return;
   const owner = ctx.lodge.plugins?.stateOwner(namespace);
   if (!owner || owner.pluginId === ctx.caller.pluginId || (!write && owner.shared)) return;

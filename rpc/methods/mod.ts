@@ -4,6 +4,7 @@
  * @module
  */
 
+import { apiMethods } from "./api.ts";
 import { chatMethods } from "./chat.ts";
 import { compatMethods } from "./compat.ts";
 import { dialogMethods } from "./dialogs.ts";
@@ -45,4 +46,5 @@ export const methods = [
   ...healthMethods,
   ...compatMethods,
   ...dialogMethods,
+  ...apiMethods,
 ] as const;

@@ -12,6 +12,7 @@ import { safeName } from "../../core/names.ts";
 import { readBody, readUpload } from "../body.ts";
 import { avatarPng } from "../images/avatars.ts";
 import type { ImageProcessor } from "../images/processor.ts";
+import { userOnly } from "../route-access.ts";
 
 const FOLDER = "User Avatars";
 const Delete = z.object({ avatar: z.string() });
@@ -25,19 +26,31 @@ function uploadName(original: string): string {
 /** The user avatar routes, to mount at `/api/avatars`. */
 export function avatarsApi(lodge: Lodge, images: ImageProcessor): Hono {
   const app = new Hono();
-  app.post("/get", async (c) => c.json(await lodge.images.list(FOLDER)));
-  app.post("/upload", async (c) => {
-    const { file, fields } = await readUpload(c, "avatar");
-    const name = fields.overwrite_name
-      ? safeName(fields.overwrite_name, "overwrite_name")
-      : uploadName(file.name);
-    await lodge.images.put(FOLDER, name, await avatarPng(images, file));
-    return c.json({ path: name });
-  });
-  app.post("/delete", async (c) => {
-    const name = safeName((await readBody(c, Delete)).avatar, "avatar");
-    if (!await lodge.images.delete(FOLDER, name)) return c.json({ error: `no avatar ${name}` }, 404);
-    return c.json({ ok: true });
-  });
+  app.post(
+    "/get",
+    userOnly("persona pictures are for the user: no plugin method reads or changes them"),
+    async (c) => c.json(await lodge.images.list(FOLDER)),
+  );
+  app.post(
+    "/upload",
+    userOnly("persona pictures are for the user: no plugin method reads or changes them"),
+    async (c) => {
+      const { file, fields } = await readUpload(c, "avatar");
+      const name = fields.overwrite_name
+        ? safeName(fields.overwrite_name, "overwrite_name")
+        : uploadName(file.name);
+      await lodge.images.put(FOLDER, name, await avatarPng(images, file));
+      return c.json({ path: name });
+    },
+  );
+  app.post(
+    "/delete",
+    userOnly("persona pictures are for the user: no plugin method reads or changes them"),
+    async (c) => {
+      const name = safeName((await readBody(c, Delete)).avatar, "avatar");
+      if (!await lodge.images.delete(FOLDER, name)) return c.json({ error: `no avatar ${name}` }, 404);
+      return c.json({ ok: true });
+    },
+  );
   return app;
 }

@@ -15,25 +15,28 @@ import { GenerateBodySchema } from "../../core/llm/schemas.ts";
 import { type StreamDelta, toCompletionResponse } from "../../core/llm/types.ts";
 import type { Lodge } from "../../core/lodge.ts";
 import { readBody } from "../body.ts";
+import { pluginOf, runs } from "../route-access.ts";
 
 /** Chat-completion routes, to mount at `/api/backends/chat-completions`. */
 export function chatCompletionsApi(lodge: Lodge): Hono {
   const app = new Hono();
-  app.post("/generate", async (c) => {
+  app.post("/generate", runs("sendOpenAIRequest"), async (c) => {
     const body = await readBody(c, GenerateBodySchema);
     const llm = lodge.llm;
+    // as sendOpenAIRequest: a plugin's request goes to a custom URL only when the user set it up
+    const checked = { checkEndpoint: pluginOf(c) !== null };
     const controller = new AbortController();
     const clientGone = c.req.raw.signal;
     const stop = () => controller.abort(new DOMException("the client went away", "AbortError"));
     clientGone.addEventListener("abort", stop, { once: true });
     if (!body.stream) {
       try {
-        return c.json(toCompletionResponse(await llm.generate(body, controller.signal)));
+        return c.json(toCompletionResponse(await llm.generate(body, controller.signal, checked)));
       } finally {
         clientGone.removeEventListener("abort", stop);
       }
     }
-    const deltas = llm.stream(body, controller.signal);
+    const deltas = llm.stream(body, controller.signal, checked);
     // wait for the first delta, so a refused request is still an HTTP error
     let first: IteratorResult<StreamDelta>;
     try {

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { z } from "zod";
 import { exportCharacter, importCharacter } from "../../core/compat/mod.ts";
 import type { Lodge } from "../../core/lodge.ts";
@@ -14,32 +14,42 @@ import { CardFieldsSchema } from "../../core/schema/mod.ts";
 import { readBody, readUpload } from "../body.ts";
 import { avatarPng } from "../images/avatars.ts";
 import type { ImageProcessor } from "../images/processor.ts";
+import { checkStateNamespace, runs, userOnly } from "../route-access.ts";
 
 const Avatar = z.object({ avatar_url: z.string() });
 const Create = CardFieldsSchema.extend({ avatar_url: z.string().optional() });
 const Edit = CardFieldsSchema.partial().extend(Avatar.shape);
+/** Why plugins may not call the routes that are not theirs (shown in the refusal). */
+const EDITS = "it creates, edits or deletes characters, which no plugin method does (writeExtensionField " +
+  "sets a card's extension data)";
+const UPLOAD = "it takes an uploaded file, which plugins do not send";
+const EXPORT = "exports are for the user";
 
 /** Character routes, to mount at `/api/characters`. */
 export function charactersApi(lodge: Lodge, images: ImageProcessor): Hono {
   const app = new Hono();
   const avatar = (b: { avatar_url: string }) => safeName(b.avatar_url, "avatar_url");
 
-  app.post("/all", (c) => c.json(lodge.characters.all()));
-  app.post("/get", async (c) => c.json(lodge.characters.require(avatar(await readBody(c, Avatar)))));
-  app.post("/create", async (c) => {
+  app.post("/all", runs("getContext"), (c) => c.json(lodge.characters.all()));
+  app.post(
+    "/get",
+    runs("getContext"),
+    async (c) => c.json(lodge.characters.require(avatar(await readBody(c, Avatar)))),
+  );
+  app.post("/create", userOnly(EDITS), async (c) => {
     const b = await readBody(c, Create);
     const { avatar_url, ...fields } = b;
     const created = lodge.characters.create(fields, avatar_url);
     return c.json({ ok: true, avatar: created.avatar });
   });
-  app.post("/edit", async (c) => {
+  app.post("/edit", userOnly(EDITS), async (c) => {
     const b = await readBody(c, Edit);
     const { avatar_url, ...fields } = b;
     return c.json({ ok: true, character: await lodge.characters.edit(avatar({ avatar_url }), fields) });
   });
   // SillyTavern's picture upload: a multipart `avatar` image and the card's `avatar_url`; stored as a
   // 512×768 PNG, the card's picture.
-  app.post("/edit-avatar", async (c) => {
+  app.post("/edit-avatar", userOnly(UPLOAD), async (c) => {
     const { file, fields } = await readUpload(c, "avatar");
     const name = safeName(fields.avatar_url, "avatar_url");
     lodge.characters.require(name);
@@ -48,13 +58,13 @@ export function charactersApi(lodge: Lodge, images: ImageProcessor): Hono {
   });
   // SillyTavern's duplicate (same card and picture under a new avatar); `name` renames the copy.
   const DuplicateBody = Avatar.extend({ name: CardFieldsSchema.shape.name.optional() });
-  app.post("/duplicate", async (c) => {
+  app.post("/duplicate", userOnly(EDITS), async (c) => {
     const b = await readBody(c, DuplicateBody);
     const copy = await lodge.characters.duplicate(avatar(b), b.name ? { name: b.name } : {});
     return c.json({ ok: true, path: copy.avatar, avatar: copy.avatar });
   });
   const DeleteBody = Avatar.extend({ delete_chats: z.boolean().optional() });
-  app.post("/delete", async (c) => {
+  app.post("/delete", userOnly(EDITS), async (c) => {
     const b = await readBody(c, DeleteBody);
     const name = avatar(b);
     lodge.characters.require(name);
@@ -63,7 +73,7 @@ export function charactersApi(lodge: Lodge, images: ImageProcessor): Hono {
 
   // SillyTavern's card import: a multipart `avatar` file (PNG or JSON card); `preserved_name` asks for
   // that avatar. Answers SillyTavern's `file_name` (the avatar without `.png`).
-  app.post("/import", async (c) => {
+  app.post("/import", userOnly(UPLOAD), async (c) => {
     const { file, fields } = await readUpload(c, "avatar");
     const preserved = fields.preserved_name?.replace(/\.[^.]*$/, "");
     const imported = await importCharacter(lodge, await file.bytes(), {
@@ -73,7 +83,7 @@ export function charactersApi(lodge: Lodge, images: ImageProcessor): Hono {
   });
 
   const ExportBody = Avatar.extend({ format: z.enum(["png", "json"]) });
-  app.post("/export", async (c) => {
+  app.post("/export", userOnly(EXPORT), async (c) => {
     const b = await readBody(c, ExportBody);
     const name = avatar(b);
     const { body, type } = await exportCharacter(lodge.characters, name, b.format);
@@ -85,7 +95,7 @@ export function charactersApi(lodge: Lodge, images: ImageProcessor): Hono {
   });
 
   // SillyTavern's list of a character's chats, newest first (`chat_items` is its name for the count).
-  app.post("/chats", async (c) => {
+  app.post("/chats", runs("getContext"), async (c) => {
     const name = avatar(await readBody(c, Avatar));
     lodge.characters.require(name);
     return c.json(
@@ -99,23 +109,27 @@ export function charactersApi(lodge: Lodge, images: ImageProcessor): Hono {
   });
 
   const State = Avatar.extend({ namespace: z.string() });
-  app.post("/state/get", async (c) => {
-    const b = await readBody(c, State);
+  const checked = <B extends { namespace: string }>(c: Context, b: B, write: boolean): B => {
+    checkStateNamespace(c, lodge, b.namespace, write);
+    return b;
+  };
+  app.post("/state/get", runs("getCharacterState"), async (c) => {
+    const b = checked(c, await readBody(c, State), false);
     return c.json({ ok: true, data: lodge.characterState.get(avatar(b), b.namespace) });
   });
   const StateSetBody = State.extend({ data: z.record(z.string(), z.unknown()).nullable() });
-  app.post("/state/set", async (c) => {
-    const b = await readBody(c, StateSetBody);
+  app.post("/state/set", runs("setCharacterState"), async (c) => {
+    const b = checked(c, await readBody(c, StateSetBody), true);
     return c.json(lodge.characterState.set(avatar(b), b.namespace, b.data));
   });
   const StatePatchBody = State.extend({ operations: PatchOpsSchema });
-  app.post("/state/patch", async (c) => {
-    const b = await readBody(c, StatePatchBody);
+  app.post("/state/patch", runs("setCharacterState"), async (c) => {
+    const b = checked(c, await readBody(c, StatePatchBody), true);
     const { data: _data, ...result } = lodge.characterState.patch(avatar(b), b.namespace, b.operations);
     return c.json(result);
   });
-  app.post("/state/delete", async (c) => {
-    const b = await readBody(c, State);
+  app.post("/state/delete", runs("setCharacterState"), async (c) => {
+    const b = checked(c, await readBody(c, State), true);
     return c.json(lodge.characterState.delete(avatar(b), b.namespace));
   });
   return app;

@@ -13,6 +13,7 @@ import { invalid } from "../../core/errors.ts";
 import type { Lodge } from "../../core/lodge.ts";
 import { PatchOpsSchema } from "../../core/patch.ts";
 import { readBody, readUpload } from "../body.ts";
+import { checkStateNamespace, runs, userOnly } from "../route-access.ts";
 
 const CharacterTarget = z.object({
   avatar_url: z.string(),
@@ -33,35 +34,43 @@ function chatRoutes(lodge: Lodge, kind: "character" | "group"): Hono {
       : { avatar_url: String(b.avatar_url), file_name: String(b.file_name) };
   const withTarget = <T extends z.ZodRawShape>(shape: T) => Target.extend(shape);
 
-  app.post("/get", async (c) => {
+  app.post("/get", runs("getMessage"), async (c) => {
     const b = await readBody(c, Target);
     return c.json(lodge.chats.get(target(b)) ?? {});
   });
 
   const SaveBody = withTarget({ chat: z.array(z.record(z.string(), z.unknown())).min(1), ...Write });
-  app.post("/save", async (c) => {
-    const b = await readBody(c, SaveBody);
-    return c.json(await lodge.context.saveChat(target(b), b.chat, b));
-  });
+  app.post(
+    "/save",
+    runs("addMessages", "updateMessages", "deleteMessages", "saveChatMetadata"),
+    async (c) => {
+      const b = await readBody(c, SaveBody);
+      return c.json(await lodge.context.saveChat(target(b), b.chat, b));
+    },
+  );
 
   const PatchBody = withTarget({
     ...Ops,
     chat_metadata: z.record(z.string(), z.unknown()).optional(),
     ...Write,
   });
-  app.post("/patch", async (c) => {
-    const b = await readBody(c, PatchBody);
-    return c.json(await lodge.context.patchChat(target(b), b.operations, b));
-  });
+  app.post(
+    "/patch",
+    runs("addMessages", "updateMessages", "deleteMessages", "saveChatMetadata"),
+    async (c) => {
+      const b = await readBody(c, PatchBody);
+      return c.json(await lodge.context.patchChat(target(b), b.operations, b));
+    },
+  );
 
   const AppendBody = withTarget({ messages: z.array(z.record(z.string(), z.unknown())), ...Write });
-  app.post("/append", async (c) => {
+  app.post("/append", runs("addMessages"), async (c) => {
     const b = await readBody(c, AppendBody);
     return c.json(await lodge.context.appendChat(target(b), b.messages, b));
   });
 
   const MetaPatchBody = withTarget({ ...Ops, ...Write });
-  app.post("/meta/patch", async (c) => {
+  app.post("/meta/patch", runs("saveChatMetadata"), async (c) => {
     const b = await readBody(c, MetaPatchBody);
     return c.json(await lodge.context.patchChatMetadata(target(b), b.operations, b));
   });
@@ -70,12 +79,12 @@ function chatRoutes(lodge: Lodge, kind: "character" | "group"): Hono {
     from_index: z.number().int().min(0).default(0),
     limit: z.number().int().min(1).max(100_000).default(100),
   });
-  app.post("/get-delta", async (c) => {
+  app.post("/get-delta", runs("getMessage"), async (c) => {
     const b = await readBody(c, GetDeltaBody);
     return c.json(lodge.chats.getDelta(target(b), b.from_index, b.limit));
   });
 
-  app.post("/delete", async (c) => {
+  app.post("/delete", userOnly("it deletes a chat, which no plugin method does"), async (c) => {
     const b = await readBody(c, Target);
     return c.json(await lodge.context.deleteChat(target(b)));
   });
@@ -89,20 +98,20 @@ function chatRoutes(lodge: Lodge, kind: "character" | "group"): Hono {
     },
     Target.extend({ renamed_file: z.string() }),
   );
-  app.post("/rename", async (c) => {
+  app.post("/rename", userOnly("it renames a chat, which no plugin method does"), async (c) => {
     const b = await readBody(c, RenameBody);
     const record = await lodge.context.renameChat(target(b), b.renamed_file);
     return c.json({ ok: true, sanitizedFileName: record.key.file });
   });
 
   const ExportBody = withTarget({ format: z.enum(["jsonl", "txt"]).default("jsonl") });
-  app.post("/export", async (c) => {
+  app.post("/export", userOnly("exports are for the user"), async (c) => {
     const b = await readBody(c, ExportBody);
     return c.json({ ok: true, result: lodge.chats.export(target(b), b.format) });
   });
 
   const SearchBody = z.object({ query: z.string().min(1).max(1000), avatar_url: z.string().optional() });
-  app.post("/search", async (c) => {
+  app.post("/search", runs("getMessage"), async (c) => {
     const b = await readBody(c, SearchBody);
     const owner = kind === "character" ? b.avatar_url : undefined;
     return c.json(
@@ -117,7 +126,7 @@ function chatRoutes(lodge: Lodge, kind: "character" | "group"): Hono {
   });
 
   const RecentBody = z.object({ max: z.number().int().min(1).max(1000).default(20) });
-  app.post("/recent", async (c) => {
+  app.post("/recent", runs("getMessage"), async (c) => {
     const b = await readBody(c, RecentBody);
     return c.json(lodge.chats.list({ kind, limit: b.max }).map(summary));
   });
@@ -144,24 +153,28 @@ function stateRoutes(lodge: Lodge): Hono {
   const chatId = (b: z.infer<typeof Target>) => chat(b).id;
 
   const GetBody = Target.extend({ namespace: z.string() });
-  app.post("/get", async (c) => {
+  app.post("/get", runs("getChatState"), async (c) => {
     const b = await readBody(c, GetBody);
+    checkStateNamespace(c, lodge, b.namespace, false);
     return c.json({ ok: true, data: lodge.chatState.get(chatId(b), b.namespace) });
   });
   const GetBatchBody = Target.extend({ namespaces: z.array(z.string()).max(1000) });
-  app.post("/get-batch", async (c) => {
+  app.post("/get-batch", runs("getChatStateBatch"), async (c) => {
     const b = await readBody(c, GetBatchBody);
+    for (const namespace of b.namespaces) checkStateNamespace(c, lodge, namespace, false);
     return c.json({ ok: true, data: lodge.chatState.getBatch(chatId(b), b.namespaces) });
   });
   const PatchBody = Target.extend({ namespace: z.string(), ...Ops });
-  app.post("/patch", async (c) => {
+  app.post("/patch", runs("patchChatState"), async (c) => {
     const b = await readBody(c, PatchBody);
+    checkStateNamespace(c, lodge, b.namespace, true);
     const { data: _data, ...result } = await lodge.context.patchChatState(chat(b), b.namespace, b.operations);
     return c.json(result);
   });
   const DeleteBody = Target.extend({ namespace: z.string() });
-  app.post("/delete", async (c) => {
+  app.post("/delete", runs("deleteChatState"), async (c) => {
     const b = await readBody(c, DeleteBody);
+    checkStateNamespace(c, lodge, b.namespace, true);
     return c.json(lodge.chatState.delete(chatId(b), b.namespace));
   });
   return app;
@@ -186,7 +199,7 @@ function summary(
  */
 function importRoute(lodge: Lodge): Hono {
   const app = new Hono();
-  app.post("/", async (c) => {
+  app.post("/", userOnly("it takes an uploaded file, which plugins do not send"), async (c) => {
     const { file, fields } = await readUpload(c, "avatar");
     if ((fields.file_type ?? "jsonl") !== "jsonl") {
       throw invalid(`file_type ${fields.file_type} is not supported (only SillyTavern's jsonl)`);

@@ -9,6 +9,7 @@ import { z } from "zod";
 import { notFound } from "../../core/errors.ts";
 import type { Lodge } from "../../core/lodge.ts";
 import { readBody } from "../body.ts";
+import { runs, userOnly } from "../route-access.ts";
 
 const Fields = z.object({
   name: z.string().min(1).max(255),
@@ -18,18 +19,30 @@ const Fields = z.object({
 /** Group routes, to mount at `/api/groups`. */
 export function groupsApi(lodge: Lodge): Hono {
   const app = new Hono();
-  app.post("/all", (c) => c.json(lodge.characters.groups()));
-  app.post("/create", async (c) => c.json(await lodge.characters.createGroup(await readBody(c, Fields))));
+  app.post("/all", runs("getContext"), (c) => c.json(lodge.characters.groups()));
+  app.post(
+    "/create",
+    userOnly("it creates, edits or deletes groups, which no plugin method does"),
+    async (c) => c.json(await lodge.characters.createGroup(await readBody(c, Fields))),
+  );
   const EditBody = Fields.partial().extend({ id: z.string(), chat_id: z.string().optional() });
-  app.post("/edit", async (c) => {
-    const { id, ...fields } = await readBody(c, EditBody);
-    return c.json(await lodge.characters.editGroup(id, fields));
-  });
+  app.post(
+    "/edit",
+    userOnly("it creates, edits or deletes groups, which no plugin method does"),
+    async (c) => {
+      const { id, ...fields } = await readBody(c, EditBody);
+      return c.json(await lodge.characters.editGroup(id, fields));
+    },
+  );
   const DeleteBody = z.object({ id: z.string() });
-  app.post("/delete", async (c) => {
-    const { id } = await readBody(c, DeleteBody);
-    if (!(await lodge.characters.deleteGroup(id))) throw notFound(`group ${id} not found`);
-    return c.json({ ok: true });
-  });
+  app.post(
+    "/delete",
+    userOnly("it creates, edits or deletes groups, which no plugin method does"),
+    async (c) => {
+      const { id } = await readBody(c, DeleteBody);
+      if (!(await lodge.characters.deleteGroup(id))) throw notFound(`group ${id} not found`);
+      return c.json({ ok: true });
+    },
+  );
   return app;
 }

@@ -11,6 +11,7 @@ import type { Lodge } from "../../core/lodge.ts";
 import { type PatchOp, PatchOpSchema, PatchOpsSchema } from "../../core/patch.ts";
 import { COLLECTIONS } from "../../core/presets.ts";
 import { readBody } from "../body.ts";
+import { pluginOf, runs } from "../route-access.ts";
 
 const Target = z.object({
   apiId: z.string().refine((id) => COLLECTIONS.includes(id), { message: "unknown preset collection" }),
@@ -27,17 +28,18 @@ export function presetsApi(lodge: Lodge): Hono {
   const target = (b: z.output<typeof Target>) => ({ collection: b.apiId, name: b.name });
 
   const SaveBody = Target.extend({ preset: z.record(z.string(), z.unknown()) });
-  app.post("/save", async (c) => {
+  app.post("/save", runs("presets.save"), async (c) => {
     const b = await readBody(c, SaveBody);
-    const saved = await presets().save(target(b), b.preset);
+    // as presets.save: a plugin's save keeps the preset's connection fields
+    const saved = await presets().save(target(b), b.preset, { keepConnection: pluginOf(c) !== null });
     return c.json({ name: saved.name });
   });
-  app.post("/delete", async (c) => {
+  app.post("/delete", runs("presets.delete"), async (c) => {
     await presets().delete(target(await readBody(c, Target)));
     return c.json({ ok: true });
   });
   const PatchBody = Target.extend(Ops);
-  app.post("/patch", async (c) => {
+  app.post("/patch", runs("presets.patch"), async (c) => {
     const b = await readBody(c, PatchBody);
     const ops = opsOf(b);
     const { name } = presets().patch(target(b), ops);
@@ -45,28 +47,28 @@ export function presetsApi(lodge: Lodge): Hono {
   });
 
   const StateGetBody = Target.extend(Namespace.shape);
-  app.post("/state/get", async (c) => {
+  app.post("/state/get", runs("presets.state.get"), async (c) => {
     const b = await readBody(c, StateGetBody);
     return c.json({ ok: true, data: presets().state.get(b.namespace, target(b)) });
   });
   const StateGetBatchBody = Target.extend({
     namespaces: z.array(z.string().min(1).max(256)).min(1).max(1000),
   });
-  app.post("/state/get-batch", async (c) => {
+  app.post("/state/get-batch", runs("presets.state.getBatch"), async (c) => {
     const b = await readBody(c, StateGetBatchBody);
     return c.json({ ok: true, data: presets().state.getBatch(b.namespaces, target(b)) });
   });
   const StatePatchBody = Target.extend({ ...Namespace.shape, ...Ops });
-  app.post("/state/patch", async (c) => {
+  app.post("/state/patch", runs("presets.state.patch"), async (c) => {
     const b = await readBody(c, StatePatchBody);
     return c.json(presets().state.patch(b.namespace, opsOf(b), target(b)));
   });
   const StateDeleteBody = Target.extend(Namespace.shape);
-  app.post("/state/delete", async (c) => {
+  app.post("/state/delete", runs("presets.state.delete"), async (c) => {
     const b = await readBody(c, StateDeleteBody);
     return c.json(presets().state.delete(b.namespace, target(b)));
   });
-  app.post("/state/delete-all", async (c) => {
+  app.post("/state/delete-all", runs("presets.state.deleteAll"), async (c) => {
     return c.json(presets().state.deleteAll(target(await readBody(c, Target))));
   });
   return app;

@@ -133,20 +133,6 @@ export function installPageStubs(
   define("jQuery", jquery);
   define("toastr", toastr);
   if (withDocument) {
-    // SillyTavern's server routes, relative to its page: a worker has no page to be relative to
-    const fetch = globalThis.fetch;
-    define("fetch", (input: RequestInfo | URL, init?: RequestInit) => {
-      const url = typeof input === "string" ? input : input instanceof URL ? null : input.url;
-      if (typeof url === "string" && /^\/(api|csrf-token|version)\b/.test(url)) {
-        return Promise.reject(
-          new NoPageError(
-            `fetch(${JSON.stringify(url)}) (SillyTavern's server routes are not served to plugins: use ` +
-              `the context's methods, e.g. getContext().characters or loadWorldInfo())`,
-          ),
-        );
-      }
-      return fetch(input, init);
-    });
     define("document", document);
     define(
       "window",

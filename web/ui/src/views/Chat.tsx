@@ -8,6 +8,7 @@
 import { useSignal } from "@preact/signals";
 import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
 import type { ChatMessage } from "../../../../core/store.ts";
+import { ErrorCode, RpcError } from "../../../../rpc/errors.ts";
 import { call } from "../api.ts";
 import { characterAvatar, personaAvatar } from "../avatars.ts";
 import { branchChat } from "../chats.ts";
@@ -247,7 +248,14 @@ function Message(props: MessageProps) {
           <span class="message-number">#{index + 1}</span>
         </header>
         {props.editing
-          ? <Editor index={index} text={text} onDone={() => props.onEdit(null)} />
+          ? (
+            <Editor
+              index={index}
+              text={text}
+              swipe={swipes[swipeId] === text ? swipeId : null}
+              onDone={() => props.onEdit(null)}
+            />
+          )
           : <div class="message-text" dangerouslySetInnerHTML={{ __html: renderMarkdown(text) }} />}
         {!props.editing && (
           <footer class="message-actions">
@@ -322,13 +330,34 @@ function Message(props: MessageProps) {
   );
 }
 
-function Editor({ index, text, onDone }: { index: number; text: string; onDone: () => void }) {
+function Editor(
+  { index, text, swipe, onDone }: { index: number; text: string; swipe: number | null; onDone: () => void },
+) {
   const value = useSignal(text);
+  // The save is guarded by the text the editor started from (kept whatever re-renders bring), so an
+  // edit a plugin or another window made meanwhile, or a deletion that moved the messages, is reported
+  // and the draft kept, not overwritten.
+  const start = useRef({ text, swipe }).current;
   const ref = useRef<HTMLTextAreaElement>(null);
   useEffect(() => ref.current?.focus(), []);
   const save = () =>
     attempt(async () => {
-      await call("updateMessages", { index, patch: { mes: value.value } });
+      try {
+        await call("patchChatMessages", [
+          { op: "test", path: `/${index}/mes`, value: start.text },
+          { op: "replace", path: `/${index}/mes`, value: value.value },
+          // the shown swipe keeps the edit when the user swipes away and back, as in SillyTavern
+          ...(start.swipe === null
+            ? []
+            : [{ op: "replace" as const, path: `/${index}/swipes/${start.swipe}`, value: value.value }]),
+        ]);
+      } catch (error) {
+        if (!(error instanceof RpcError && error.code === ErrorCode.CONFLICT)) throw error;
+        throw new Error(
+          `Message #${index + 1} changed while you were editing it. Your text is still in the editor: ` +
+            "copy it, then Cancel to see the new version.",
+        );
+      }
       onDone();
     });
   return (

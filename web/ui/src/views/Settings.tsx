@@ -1,6 +1,6 @@
 /**
  * The Settings view: connection profiles, presets and their prompts, secrets, persona, the open chat's
- * Author's Note, World Info settings, regex scripts and hook order, one section at a time, chosen by the
+ * Author's Note, World Info settings, regex scripts, hook order and SillyTavern import, one section at a time, chosen by the
  * address (`#/settings/presets`), so a section can be linked and the back button works.
  * @module
  */
@@ -11,6 +11,7 @@ import { useEffect, useRef } from "preact/hooks";
 import { AuthorsNoteSection } from "./settings/AuthorsNote.tsx";
 import { ConnectionsSection } from "./settings/Connections.tsx";
 import { HookOrderSection } from "./settings/HookOrder.tsx";
+import { ImportSection } from "./settings/Import.tsx";
 import { PersonaSection } from "./settings/Persona.tsx";
 import { PresetsSection } from "./settings/Presets.tsx";
 import { RegexSection } from "./settings/Regex.tsx";
@@ -26,6 +27,7 @@ const SECTIONS = {
   worldinfo: { label: "World Info", render: () => <WorldInfoSettingsSection /> },
   regex: { label: "Regex", render: () => <RegexSection /> },
   hooks: { label: "Hook order", render: () => <HookOrderSection /> },
+  import: { label: "Import", render: () => <ImportSection /> },
 } satisfies Record<string, { label: string; render: () => ComponentChildren }>;
 type SectionName = keyof typeof SECTIONS;
 

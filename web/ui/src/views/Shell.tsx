@@ -6,6 +6,7 @@
 
 import { signal } from "@preact/signals";
 import type { ComponentChildren } from "preact";
+import { useEffect, useRef } from "preact/hooks";
 import { connection } from "../api.ts";
 import { dismiss, mirror, toasts } from "../state.ts";
 import { ChatView } from "./Chat.tsx";
@@ -54,6 +55,16 @@ const STATUS_TEXT = { connecting: "Connecting…", online: "Connected", offline:
 /** The whole page. */
 export function Shell() {
   const current = view.value;
+  const nav = useRef<HTMLElement>(null);
+  // on narrow screens the view list scrolls sideways: keep the current one in sight
+  useEffect(
+    () =>
+      nav.current?.querySelector('[aria-current="page"]')?.scrollIntoView({
+        block: "nearest",
+        inline: "nearest",
+      }),
+    [current],
+  );
   return (
     <div class="shell">
       <a class="skip" href="#main">Skip to content</a>
@@ -69,7 +80,7 @@ export function Shell() {
           ☰
         </button>
         <span class="brand">Lodge</span>
-        <nav aria-label="Views" class="views">
+        <nav aria-label="Views" class="views" ref={nav}>
           {(Object.keys(VIEWS) as ViewName[]).map((name) => (
             <a href={`#/${name}`} aria-current={name === current ? "page" : undefined}>{VIEWS[name].label}</a>
           ))}

@@ -159,7 +159,7 @@ export function ImportSection() {
           value={draft.outPath}
           onChange={(outPath) => set({ outPath })}
           placeholder="/path/to/new-folder"
-          hint="Written as a SillyTavern user folder; secrets are never written."
+          hint="Written as a SillyTavern user folder, without API keys (secrets.json)."
         />
         <div class="row">
           <button type="submit">Export</button>

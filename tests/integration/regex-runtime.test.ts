@@ -54,6 +54,56 @@ Deno.test("global and character scripts run over RPC, the character's only when 
   }
 });
 
+Deno.test("substituteRegex expands macros in the pattern (none, raw, escaped); /sendas passes the slash-command scripts", async () => {
+  const h = await startTestHost();
+  try {
+    const rpc = createHttpClient<typeof methods>(`${h.url}/rpc`, { token: h.token });
+    const lodge = h.host.lodge;
+    await lodge.settings.patch([{ op: "replace", path: "/username", value: "A.B" }]);
+    await lodge.settings.patch([{
+      op: "add",
+      path: "/extension_settings/regex",
+      value: [
+        script({
+          scriptName: "none",
+          findRegex: "/{{user}}~/g",
+          replaceString: "[none]",
+          substituteRegex: 0,
+        }),
+        script({ scriptName: "raw", findRegex: "/{{user}}!/g", replaceString: "[raw]", substituteRegex: 1 }),
+        script({
+          scriptName: "escaped",
+          findRegex: "/{{user}}\\?/g",
+          replaceString: "[esc]",
+          substituteRegex: 2,
+        }),
+        script({
+          scriptName: "slash",
+          findRegex: "/hi/g",
+          replaceString: "HI",
+          placement: [regexPlacement.SLASH_COMMAND],
+        }),
+      ],
+    }]);
+    assert.equal(
+      await rpc.call("getRegexedString", "A.B~ {{user}}~ AxB! A.B! AxB? A.B?", AI),
+      "A.B~ [none] [raw] [raw] AxB? [esc]",
+      "0 keeps the macro as typed, 1 inserts the name as a pattern, 2 inserts it as literal text",
+    );
+    assert.equal(
+      await rpc.call("getRegexedString", "hi", AI),
+      "hi",
+      "the slash script is not an output script",
+    );
+    const ran = await rpc.call("runSlashCommand", "/sendas name=Guest hi there");
+    assert.equal(ran.ok, true, JSON.stringify(ran));
+    const last = lodge.context.getMessage(lodge.context.getMessageCount() - 1)!;
+    assert.deepEqual([last.name, last.mes], ["Guest", "HI there"]);
+  } finally {
+    await h.close();
+  }
+});
+
 Deno.test("a catastrophic pattern is cut off within its budget, reported, and the host keeps answering", async () => {
   const h = await startTestHost();
   try {

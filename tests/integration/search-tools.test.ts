@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import type { Lodge } from "../../core/lodge.ts";
-import { refusalReason } from "../../core/search/mod.ts";
+import { refusalReason, visitPage } from "../../core/search/mod.ts";
 import { startGenerationHost } from "../support/generation-host.ts";
 import { startTestHost } from "../support/host.ts";
 import { writePluginFolder } from "../support/sandbox-harness.ts";
@@ -217,6 +217,47 @@ Deno.test("search and visit through the routes and RPC", async (t) => {
     });
   } finally {
     await host.close();
+    await web.server.shutdown();
+  }
+});
+
+Deno.test("a visit connects to the address it checked: a name that rebinds between lookups gains nothing", async () => {
+  const web = startWeb();
+  // A hostile name server: the first answer passes the check (allowed loopback), every later one points at
+  // the metadata address. The name exists only here, so a second lookup by anyone would fail or be caught.
+  const realResolve = Deno.resolveDns;
+  const lookups: string[] = [];
+  const hostile = ((name: string, type: string) => {
+    lookups.push(`${name} ${type}`);
+    if (type !== "A") return Promise.resolve([]);
+    return Promise.resolve([lookups.length === 1 ? "127.0.0.1" : "169.254.169.254"]);
+  }) as typeof Deno.resolveDns;
+  Object.defineProperty(Deno, "resolveDns", { value: hostile, configurable: true, writable: true });
+  try {
+    const page = await visitPage(`http://rebind.lodge.test:${web.server.addr.port}/page`, {
+      maxChars: 1000,
+      maxBytes: 100_000,
+      timeoutMs: 5000,
+      maxRedirects: 0,
+      allowPrivate: false,
+      allowAddresses: ["127.0.0.1"],
+    });
+    assert.equal(page.title, "Café & Tea", "the page came from the checked loopback address");
+    assert.deepEqual(lookups, ["rebind.lodge.test A", "rebind.lodge.test AAAA"], "one lookup, no second");
+    // the same name on a later visit now answers the metadata address: refused before connecting
+    await assert.rejects(
+      visitPage(`http://rebind.lodge.test:${web.server.addr.port}/page`, {
+        maxChars: 1000,
+        maxBytes: 100_000,
+        timeoutMs: 5000,
+        maxRedirects: 0,
+        allowPrivate: false,
+        allowAddresses: ["127.0.0.1"],
+      }),
+      /169\.254\.169\.254/,
+    );
+  } finally {
+    Object.defineProperty(Deno, "resolveDns", { value: realResolve, configurable: true, writable: true });
     await web.server.shutdown();
   }
 });

@@ -94,6 +94,11 @@ export interface SandboxProcessOptions {
   onEnvelope: (envelope: SandboxEnvelope) => void;
   /** Receives text the process (or a worker, bypassing the console) wrote to stdout or stderr. */
   onOutput: (text: string) => void;
+  /**
+   * Runs before each envelope is written: the owner may write envelopes of its own first (coalesced
+   * updates that must reach the workers ahead of anything sent after them).
+   */
+  beforeWrite?: () => void;
 }
 
 let sockets = 0;
@@ -110,6 +115,7 @@ export class SandboxProcess {
   #conn: Deno.UnixConn;
   #out: LineWriter;
   #killed = false;
+  #beforeWrite: () => void;
   #sent: Record<HostEnvelope[0], number> = { spawn: 0, m: 0, mc: 0, kill: 0, seq: 0 };
 
   private constructor(child: Deno.ChildProcess, conn: Deno.UnixConn, options: SandboxProcessOptions) {
@@ -118,6 +124,7 @@ export class SandboxProcess {
     this.#child = child;
     this.#conn = conn;
     this.#out = new LineWriter(conn);
+    this.#beforeWrite = options.beforeWrite ?? (() => {});
     let stderr = "";
     const drain = async (stream: ReadableStream<Uint8Array>, keep: boolean) => {
       for await (const text of stream.pipeThrough(new TextDecoderStream())) {
@@ -269,6 +276,7 @@ export class SandboxProcess {
 
   #write(envelope: HostEnvelope): void {
     if (this.#killed) return;
+    this.#beforeWrite();
     this.#sent[envelope[0]]++;
     this.#out.write(JSON.stringify(envelope));
   }

@@ -151,6 +151,9 @@ export class PluginSupervisor implements PluginAdmin {
   #plugins = new Map<string, Plugin>();
   #hosts = new Set<Host>();
   #mirrored = new Set<Plugin>();
+  /** Mirror ops not sent yet (each patch's ops as JSON text without the brackets); see {@link #queueMirror}. */
+  #mirrorOps: string[] = [];
+  #mirrorTimer: ReturnType<typeof setTimeout> | undefined;
   #listeners = new Set<(id: string) => void>();
   #spawning = new Set<Promise<unknown>>();
   #grants!: GrantStore;
@@ -201,7 +204,7 @@ export class PluginSupervisor implements PluginAdmin {
     const { lodge } = this.#o;
     const registry = lodge.extensions;
     this.#cleanup.push(
-      lodge.context.onPatch((ops) => this.#multicast(PeerMethod.MIRROR, { ops })),
+      lodge.context.onPatch((ops) => this.#queueMirror(ops)),
       registry.onChange(() => this.#multicast(PeerMethod.EXTENSIONS, registry.list())),
     );
     this.#lastTick = performance.now();
@@ -386,6 +389,7 @@ export class PluginSupervisor implements PluginAdmin {
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
       clearInterval(this.#heartbeat);
+      clearTimeout(this.#mirrorTimer);
       for (const fn of this.#cleanup.splice(0)) fn();
       for (const p of this.#plugins.values()) clearTimeout(p.retry);
       await Promise.allSettled(this.#spawning);
@@ -577,6 +581,7 @@ export class PluginSupervisor implements PluginAdmin {
       connectTimeoutMs: 10_000,
       onEnvelope: (envelope) => this.#onEnvelope(host, envelope),
       onOutput: (text) => this.#onOutput(host, text),
+      beforeWrite: () => this.#flushMirror(),
     });
     this.#spawning.add(starting);
     try {
@@ -644,7 +649,9 @@ export class PluginSupervisor implements PluginAdmin {
     const peer = p.peer!;
     const { manifest } = p.found;
     // The snapshot and the subscription start in the same turn: every later change reaches the worker
-    // after the snapshot, on the same ordered channel.
+    // after the snapshot, on the same ordered channel. Ops still waiting are in the snapshot: they go
+    // out to the others first.
+    this.#flushMirror();
     this.#mirrored.add(p);
     const params = {
       url: fileUrl(`${p.snapshot!.dir}/${manifest!.js}`),
@@ -783,10 +790,36 @@ export class PluginSupervisor implements PluginAdmin {
     }, wait);
   }
 
-  /** Sends one notification to every loading or running worker, serialized once per process. */
+  /**
+   * Takes a context patch for the workers' mirrors. Patches coalesce into one `mirror` notification,
+   * sent before the next envelope to any sandbox process (so a worker has every change made before an
+   * event, an answer or a snapshot it receives) or at the end of the tick: a reply's few patches cost
+   * each worker one message instead of one per patch. Serialized now: the ops' values may change later.
+   */
+  #queueMirror(ops: unknown[]): void {
+    if (this.#mirrored.size === 0 || ops.length === 0) return;
+    this.#mirrorOps.push(JSON.stringify(ops).slice(1, -1));
+    this.#mirrorTimer ??= setTimeout(() => this.#flushMirror(), 0);
+  }
+
+  /** Sends the mirror ops waiting, if any (see {@link #queueMirror}). */
+  #flushMirror(): void {
+    clearTimeout(this.#mirrorTimer);
+    this.#mirrorTimer = undefined;
+    if (this.#mirrorOps.length === 0) return;
+    const ops = this.#mirrorOps.join(",");
+    this.#mirrorOps = [];
+    this.#multicastFrame(`{"jsonrpc":"2.0","method":"${PeerMethod.MIRROR}","params":{"ops":[${ops}]}}`);
+  }
+
+  /** Sends one notification to every loading or running worker, serialized once. */
   #multicast(method: string, params: unknown): void {
     if (this.#mirrored.size === 0) return;
-    const frame = JSON.stringify({ jsonrpc: "2.0", method, params });
+    this.#multicastFrame(JSON.stringify({ jsonrpc: "2.0", method, params }));
+  }
+
+  /** Sends one frame to every loading or running worker, one envelope per process. */
+  #multicastFrame(frame: string): void {
     const byHost = new Map<Host, string[]>();
     for (const p of this.#mirrored) {
       if (!p.host) continue;

@@ -28,11 +28,40 @@ interface Sequence {
   at: number;
   /** The answer to the current item starts with this. */
   prefix: string;
-  timer: ReturnType<typeof setTimeout> | undefined;
+  /** When the current item's worker runs out of time. */
+  deadline: number;
   until: Map<string, number>;
 }
 
 const sequences = new Map<number, Sequence>();
+
+/**
+ * One timer watches every sequence's deadline, armed for the earliest: a timer per posted item would be
+ * made and cleared several times per hook, while deadlines (seconds) almost never fire.
+ */
+let watch: { at: number; timer: ReturnType<typeof setTimeout> } | null = null;
+
+function arm(at: number): void {
+  if (watch && watch.at <= at) return;
+  if (watch) clearTimeout(watch.timer);
+  watch = { at, timer: setTimeout(expire, Math.max(0, at - performance.now())) };
+}
+
+/** Moves every sequence whose current worker is out of time on to its next item. */
+function expire(): void {
+  watch = null;
+  const now = performance.now();
+  let next = Infinity;
+  for (const s of [...sequences.values()]) {
+    if (s.deadline <= now) {
+      out.write(JSON.stringify(["seq-timeout", s.seq, s.at]));
+      s.at++;
+      advance(s);
+    }
+    if (sequences.has(s.seq)) next = Math.min(next, s.deadline);
+  }
+  if (next < Infinity) arm(next);
+}
 
 /** Posts the sequence's current item, skipping workers that are gone or out of time; ends it after the last. */
 function advance(s: Sequence): void {
@@ -48,11 +77,8 @@ function advance(s: Sequence): void {
       continue;
     }
     s.prefix = `{"jsonrpc":"2.0","id":${JSON.stringify(requestId)},`;
-    s.timer = setTimeout(() => {
-      out.write(JSON.stringify(["seq-timeout", s.seq, s.at]));
-      s.at++;
-      advance(s);
-    }, until - now);
+    s.deadline = until;
+    arm(until);
     worker.postMessage(frame);
     return;
   }
@@ -63,7 +89,6 @@ function advance(s: Sequence): void {
 function answered(id: string, frame: string): void {
   for (const s of sequences.values()) {
     if (s.items[s.at][0] !== id || !frame.startsWith(s.prefix)) continue;
-    clearTimeout(s.timer);
     if (frame === `${s.prefix}"result":null}`) {
       s.at++;
       advance(s);
@@ -79,7 +104,6 @@ function answered(id: string, frame: string): void {
 function gone(id: string): void {
   for (const s of [...sequences.values()]) {
     if (s.items[s.at][0] !== id) continue;
-    clearTimeout(s.timer);
     s.at++;
     advance(s);
   }
@@ -135,7 +159,7 @@ function route(line: string): void {
         items: envelope[2],
         at: 0,
         prefix: "",
-        timer: undefined,
+        deadline: Infinity,
         until: new Map(),
       };
       sequences.set(s.seq, s);

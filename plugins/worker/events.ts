@@ -14,6 +14,18 @@ import { type Channel, toJson } from "./channel.ts";
 // deno-lint-ignore no-explicit-any
 type Handler = (...args: any[]) => unknown;
 
+// Taken when the bootstrap loads, before plugin code could replace them.
+const { parse, stringify } = JSON;
+
+/** Whether `args` still has the JSON text `before` (a value JSON cannot write counts as a change). */
+function unchanged(args: unknown[], before: string): boolean {
+  try {
+    return stringify(args) === before;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The arguments a listener of event `E` receives: those the host sends for its own events (see
  * {@link HostEventArgs}), any arguments for other names (plugins emit their own).
@@ -235,7 +247,8 @@ export class WorkerEventSource implements EventSource {
     if (!entry) return null; // removed while the event was on its way
     if (entry.once) this.#forget(delivery.listenerId);
     const args = Array.isArray(delivery.args) ? delivery.args : [];
-    const before = structuredClone(args);
+    // the JSON text, not a copy: most listeners change nothing, and equal texts need no diff
+    const before = stringify(args);
     try {
       await entry.fn(...args);
     } catch (error) {
@@ -243,7 +256,8 @@ export class WorkerEventSource implements EventSource {
       console.error(`listener of ${delivery.event} failed:`, error);
       throw error;
     }
-    const patch = jsonDiff(before, args);
+    if (unchanged(args, before)) return null;
+    const patch = jsonDiff(parse(before), args);
     return patch.length > 0 ? { patch } : null;
   }
 

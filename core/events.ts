@@ -38,12 +38,23 @@ export interface ListenerOptions {
 /**
  * Delivers a run of listeners of one emit together. `deliver` is given the listeners (in emit order) and
  * the argument list, and returns one promise per listener, settled when that listener has run and its
- * edits are in the argument list, resolved with those edits (RFC 6902 ops on the JSON form of the
- * arguments; empty when it changed nothing). It must run them one after another, each seeing the edits
- * of those before it: the observer and the order rules of the bus hold as for one-by-one calls.
+ * edits are in the argument list (see {@link LaneResult}). It must run them one after another, each
+ * seeing the edits of those before it: the observer and the order rules of the bus hold as for
+ * one-by-one calls.
  */
 export interface EventLane {
-  deliver(listeners: Listener[], args: unknown[]): Promise<DiffOp[]>[];
+  deliver(listeners: Listener[], args: unknown[]): Promise<LaneResult>[];
+}
+
+/** What an {@link EventLane} reports of one listener's run. */
+export interface LaneResult {
+  /** Its edits: RFC 6902 ops on the JSON form of the arguments; empty when it changed nothing. */
+  edits: DiffOp[];
+  /**
+   * How long it ran, in milliseconds, when the lane measured it where the listener runs (its answers
+   * may arrive together); otherwise the bus times the wait for it.
+   */
+  ms?: number;
 }
 
 /** One row of {@link EventBus.getListenersMeta}. */
@@ -200,15 +211,16 @@ export class EventBus {
         const started = observer ? performance.now() : 0;
         let failure: unknown;
         let edits: DiffOp[] | undefined;
+        let ms: number | undefined;
         if (info) observer.before?.(info, args, results !== null);
         try {
-          if (results) edits = await results[k];
+          if (results) ({ edits, ms } = await results[k]);
           else await call(entry, args);
         } catch (error) {
           failure = error;
           this.#onError(event, error, meta(entry, i + k));
         }
-        if (info) observer.after?.(info, performance.now() - started, args, failure, edits);
+        if (info) observer.after?.(info, ms ?? performance.now() - started, args, failure, edits);
       }
       i = end - 1;
     }

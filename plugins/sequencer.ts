@@ -24,6 +24,7 @@ interface Sent {
   peer: PluginPeer;
   id: string;
   timeoutMs: number;
+  took?: (ms: number) => void;
 }
 
 /** See the module documentation. */
@@ -53,7 +54,7 @@ export class SandboxSequencer implements RequestSequencer {
         gone.catch(() => {}); // its caller awaits it in turn, maybe after this tick
         return gone;
       }
-      sent.push({ peer, id: prepared.id, timeoutMs: request.timeoutMs });
+      sent.push({ peer, id: prepared.id, timeoutMs: request.timeoutMs, took: request.took });
       items.push([peer.pluginId, prepared.id, prepared.frame, request.timeoutMs]);
       return prepared.answer;
     });
@@ -82,6 +83,11 @@ export class SandboxSequencer implements RequestSequencer {
   /** The sandbox process ended sequence `seq` before item `index`: the rest resolve {@link NOT_SENT}. */
   stopped(seq: number, index: number): void {
     for (const s of this.#open.get(seq)?.slice(index) ?? []) s.peer.settle(s.id, { value: NOT_SENT });
+  }
+
+  /** The worker of item `index` of sequence `seq` answered after `ms` (reported before the answer itself). */
+  took(seq: number, index: number, ms: number): void {
+    if (typeof ms === "number") this.#open.get(seq)?.[index]?.took?.(ms);
   }
 
   /** Item `index` of sequence `seq` was not answered in time. */

@@ -691,6 +691,10 @@ export class PluginSupervisor implements PluginAdmin {
       case "m":
         this.#onFrame(p, envelope[2]);
         break;
+      case "a":
+        host.sequencer.took(envelope[3], envelope[4], envelope[5]);
+        this.#onFrame(p, envelope[2]);
+        break;
       case "error":
         this.#fault(p, `worker failed: ${envelope[2]}`, false);
         break;

@@ -45,6 +45,11 @@ export interface SequencedRequest {
   paramsJson: string;
   /** How long the peer may take, counted from when its request is sent to it. */
   timeoutMs: number;
+  /**
+   * Told how long the peer took to answer, measured where the sequence runs (answers may reach the
+   * caller together); called before the answer settles, when the sequencer can tell.
+   */
+  took?: (ms: number) => void;
 }
 
 /**

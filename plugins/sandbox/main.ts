@@ -30,10 +30,30 @@ interface Sequence {
   prefix: string;
   /** When the current item's worker runs out of time. */
   deadline: number;
+  /** When the current item was posted. */
+  posted: number;
   until: Map<string, number>;
 }
 
 const sequences = new Map<number, Sequence>();
+
+/**
+ * Answers `null` of sequence items, held until the sequence ends: the host needs them only then, and
+ * one write for a hook's answers wakes it once instead of once per worker. Any other envelope sends
+ * them first, so the host still sees everything in the order the workers posted it.
+ */
+let held: string[] = [];
+
+/** Writes an envelope to the host after the answers held. */
+function send(envelope: string): void {
+  release();
+  out.write(envelope);
+}
+
+function release(): void {
+  for (const line of held) out.write(line);
+  held = [];
+}
 
 /**
  * One timer watches every sequence's deadline, armed for the earliest: a timer per posted item would be
@@ -54,7 +74,7 @@ function expire(): void {
   let next = Infinity;
   for (const s of [...sequences.values()]) {
     if (s.deadline <= now) {
-      out.write(JSON.stringify(["seq-timeout", s.seq, s.at]));
+      send(JSON.stringify(["seq-timeout", s.seq, s.at]));
       s.at++;
       advance(s);
     }
@@ -73,31 +93,40 @@ function advance(s: Sequence): void {
     let until = s.until.get(id);
     if (until === undefined) s.until.set(id, until = now + timeoutMs);
     if (until <= now) {
-      out.write(JSON.stringify(["seq-timeout", s.seq, s.at]));
+      send(JSON.stringify(["seq-timeout", s.seq, s.at]));
       continue;
     }
     s.prefix = `{"jsonrpc":"2.0","id":${JSON.stringify(requestId)},`;
     s.deadline = until;
     arm(until);
+    s.posted = performance.now();
     worker.postMessage(frame);
     return;
   }
   sequences.delete(s.seq);
+  release();
 }
 
-/** After a worker's frame went to the host: whether it answers a sequence's current item, and what follows. */
-function answered(id: string, frame: string): void {
+/**
+ * Passes a worker's frame to the host. An answer to a sequence's current item moves the sequence on:
+ * `null` is held (see {@link held}) and the next item posted; any other answer ends the sequence.
+ */
+function forward(id: string, frame: string): void {
   for (const s of sequences.values()) {
     if (s.items[s.at][0] !== id || !frame.startsWith(s.prefix)) continue;
+    const envelope = JSON.stringify(["a", id, frame, s.seq, s.at, performance.now() - s.posted]);
     if (frame === `${s.prefix}"result":null}`) {
+      held.push(envelope);
       s.at++;
       advance(s);
     } else {
+      send(envelope);
       out.write(JSON.stringify(["seq-stop", s.seq, s.at + 1]));
       sequences.delete(s.seq);
     }
     return;
   }
+  send(JSON.stringify(["m", id, frame]));
 }
 
 /** A worker was terminated: sequences waiting for it go on. */
@@ -115,23 +144,20 @@ function spawn(id: string, permissions: WorkerPermissions): void {
   try {
     worker = new Worker(BOOTSTRAP, { type: "module", name: id, deno: { permissions } });
   } catch (error) {
-    out.write(JSON.stringify(["error", id, `worker did not start: ${(error as Error).message}`]));
+    send(JSON.stringify(["error", id, `worker did not start: ${(error as Error).message}`]));
     return;
   }
   worker.onmessage = (event: MessageEvent) => {
     for (const port of event.ports) port.close(); // nothing is transferred to this side
     const frame = event.data;
-    if (typeof frame !== "string") out.write(JSON.stringify(["drop", id, typeof frame]));
-    else if (frame.length > MAX_FRAME_CHARS) out.write(JSON.stringify(["drop", id, "oversize frame"]));
-    else {
-      out.write(JSON.stringify(["m", id, frame]));
-      if (sequences.size > 0) answered(id, frame);
-    }
+    if (typeof frame !== "string") send(JSON.stringify(["drop", id, typeof frame]));
+    else if (frame.length > MAX_FRAME_CHARS) send(JSON.stringify(["drop", id, "oversize frame"]));
+    else forward(id, frame);
   };
-  worker.onmessageerror = () => out.write(JSON.stringify(["drop", id, "undeserializable message"]));
+  worker.onmessageerror = () => send(JSON.stringify(["drop", id, "undeserializable message"]));
   worker.onerror = (event: ErrorEvent) => {
     event.preventDefault(); // keep the process up: the host decides what happens to the plugin
-    out.write(JSON.stringify(["error", id, String(event.message)]));
+    send(JSON.stringify(["error", id, String(event.message)]));
   };
   workers.set(id, worker);
 }
@@ -160,6 +186,7 @@ function route(line: string): void {
         at: 0,
         prefix: "",
         deadline: Infinity,
+        posted: 0,
         until: new Map(),
       };
       sequences.set(s.seq, s);

@@ -41,6 +41,12 @@ export type SequenceItem = [id: string, requestId: string, frame: string, timeou
 export type SandboxEnvelope =
   /** A JSON-RPC frame a worker posted. */
   | ["m", id: string, frame: string]
+  /**
+   * A worker's answer to item `index` of sequence `seq`, `ms` milliseconds after the item was posted to
+   * it (its listener's run time, for the generation trace: answers `null` reach the host together at
+   * the end of the sequence).
+   */
+  | ["a", id: string, frame: string, seq: number, index: number, ms: number]
   /** A worker failed (uncaught error outside the bootstrap's handlers, or a failed start). */
   | ["error", id: string, message: string]
   /** A worker posted something that is not a frame (not a string, or too large); it was dropped. */

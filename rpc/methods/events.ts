@@ -10,7 +10,7 @@ import { z } from "zod";
 import { LodgeError } from "../../core/errors.ts";
 import { guardPayloadEdit } from "../../core/event-guards.ts";
 import { eventTypes } from "../../core/event-types.ts";
-import type { EventBus, EventLane, Listener } from "../../core/events.ts";
+import type { EventBus, EventLane, LaneResult, Listener } from "../../core/events.ts";
 import { type DiffOp, jsonDiff, mergeJson } from "../../core/json.ts";
 import { applyPatch, type PatchOp, PatchOpsSchema } from "../../core/patch.ts";
 import { limitExceeded } from "../errors.ts";
@@ -188,8 +188,9 @@ export function createEventMethods(options: EventMethodsOptions = {}) {
    * lone listener, and the rest of the run is asked again with the edited payload. Each listener keeps
    * its connection's deadline for the emit.
    */
-  function deliverRun(sequencer: RequestSequencer, fns: Listener[], args: unknown[]): Promise<DiffOp[]>[] {
-    const settled = fns.map(() => Promise.withResolvers<DiffOp[]>());
+  function deliverRun(sequencer: RequestSequencer, fns: Listener[], args: unknown[]): Promise<LaneResult>[] {
+    const settled = fns.map(() => Promise.withResolvers<LaneResult>());
+    const times: (number | undefined)[] = [];
     const run = async () => {
       let todo = fns.map((_, k) => k);
       while (todo.length > 0) {
@@ -212,6 +213,7 @@ export function createEventMethods(options: EventMethodsOptions = {}) {
               JSON.stringify(item.event)
             },"args":${argsJson}}`,
             timeoutMs,
+            took: (ms) => times[k] = ms,
           });
         }
         todo = [];
@@ -231,7 +233,8 @@ export function createEventMethods(options: EventMethodsOptions = {}) {
           }
           try {
             const item = laneItems.get(fns[k])!;
-            settled[k].resolve(applyAnswer(answer, args, item.listenerId, item.event, item.editor));
+            const edits = applyAnswer(answer, args, item.listenerId, item.event, item.editor);
+            settled[k].resolve({ edits, ms: times[k] });
           } catch (error) {
             settled[k].reject(error);
           }

@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { eventTypes } from "../../core/event-types.ts";
 import type { ChatMessage } from "../../core/store.ts";
+import type { RecordedRequest } from "../support/fake-openai.ts";
 import { startGenerationHost } from "../support/generation-host.ts";
 
 const PLUGIN = `
@@ -77,4 +78,53 @@ Deno.test("a registered tool is called by the model during a normal turn", async
   await g.rpc.call("sendMessage", "Thanks");
   const next = g.fake.last.body.messages as Sent;
   assert.ok(next.some((m) => m.role === "tool" && String(m.content).startsWith("definition of lodge")));
+});
+
+Deno.test("on a plain-text (prompt_xml) connection the chat's tool call travels as text, hidden from the reply", async () => {
+  await using g = await startGenerationHost({
+    plugins: [{ id: "tool-probe", files: { "index.js": PLUGIN } }],
+  });
+  g.lodge.presets.patchLive("openai", [
+    { op: "replace", path: "/function_calling", value: true },
+    { op: "add", path: "/function_calling_plain_text", value: true },
+  ]);
+  const trigger = (req: RecordedRequest) =>
+    (req.body.messages as Sent).map((m) => String(m.content)).join("\n").match(/<<CALL_[A-Za-z0-9]+>>/)![0];
+  const streamed: string[] = [];
+  g.lodge.events.on(eventTypes.STREAM_TOKEN_RECEIVED, (text: string) => void streamed.push(text));
+  g.fake.enqueue(
+    (req) => ({
+      kind: "reply",
+      content: [
+        "Let me check. ",
+        `${trigger(req)}\n<tool_calls><call name="probe_lookup">`,
+        '{"word":"lodge"}',
+        "</call></tool_calls>",
+      ],
+    }),
+    { kind: "reply", content: ["A lodge ", "is a house."] },
+  );
+  const before = g.lodge.context.getMessageCount();
+  const { generation } = await g.rpc.call("sendMessage", "What is a lodge?");
+  assert.equal(generation?.text, "A lodge is a house.");
+
+  const [first, second] = g.fake.requests.slice(-2);
+  assert.equal(first.body.tools, undefined, "no native tools on a plain-text connection");
+  const offered = (first.body.messages as Sent).map((m) => String(m.content)).join("\n");
+  assert.match(offered, /probe_lookup/, "the tool is described in the prompt");
+  assert.doesNotMatch(offered, /probe_hidden/, "shouldRegister");
+  const result = (second.body.messages as Sent).find((m) =>
+    /<tool_result name="probe_lookup"/.test(String(m.content))
+  );
+  assert.match(String(result?.content), /definition of lodge from /, "the worker's result went back as text");
+
+  const chat = g.lodge.chats.messages(g.lodge.context.record!.id);
+  assert.equal(chat.length, before + 3, "user message, tool invocations, reply");
+  const stored = (chat[before + 1].extra as { tool_invocations: Record<string, unknown>[] }).tool_invocations;
+  assert.deepEqual([stored[0].name, stored[0].parameters], ["probe_lookup", '{"word":"lodge"}']);
+  assert.equal(chat[before + 2].mes, "A lodge is a house.");
+  assert.ok(
+    streamed.every((t) => !t.includes("<<CALL_") && !t.includes("<tool_calls>")),
+    "the markup never streamed",
+  );
 });

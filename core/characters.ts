@@ -227,8 +227,8 @@ export class CharacterService {
   }
 
   /**
-   * Merges fields into a group (its id stays); `chat_id` is added to `chats` when new. Emits
-   * `GROUP_UPDATED`.
+   * Merges fields into a group (its id stays); `chat_id` and the ids of `fields.chats` are added to
+   * `chats` when new (a chat id is never dropped here: deleting a chat does that). Emits `GROUP_UPDATED`.
    */
   async editGroup(id: string, fields: Record<string, unknown>): Promise<Record<string, unknown>> {
     return await this.#groupChanged(this.#store.transaction(() => {
@@ -236,7 +236,8 @@ export class CharacterService {
       if (!current) throw notFound(`group ${id} not found`);
       if (fields.members !== undefined) this.#requireMembers(fields.members as string[]);
       const next: Record<string, unknown> = { ...current, ...fields, id: current.id };
-      const chats = new Set([...(current.chats as string[] ?? []), String(next.chat_id)]);
+      const added = Array.isArray(fields.chats) ? fields.chats.map(String) : [];
+      const chats = new Set([...(current.chats as string[] ?? []), ...added, String(next.chat_id)]);
       next.chats = [...chats].map((c) => safeName(c, "group chat id"));
       checkStored(GroupSchema, next, { what: "group" });
       this.#store.putDoc("group", String(current.id), next);

@@ -11,5 +11,6 @@ export const MULTIPART_ROUTES: ReadonlySet<string> = new Set([
   "/api/characters/edit-avatar",
   "/api/avatars/upload",
   "/api/chats/import",
+  "/api/chats/group/import",
   "/api/worldinfo/import",
 ]);

@@ -1,7 +1,8 @@
 /**
  * SillyTavern's import and export routes against a real host: `POST /api/characters/import` (multipart
- * PNG or JSON card) and `/export` (PNG with `chara` + `ccv3`, or JSON), `POST /api/chats/import` (JSONL)
- * and `POST /api/worldinfo/import` (a book), with bad files refused and nothing stored.
+ * PNG or JSON card) and `/export` (PNG with `chara` + `ccv3`, or JSON), `POST /api/chats/import` (JSONL),
+ * `POST /api/chats/group/import` (a group chat) and `POST /api/worldinfo/import` (a book), with bad files
+ * refused and nothing stored.
  */
 
 import assert from "node:assert/strict";
@@ -141,6 +142,49 @@ Deno.test("SillyTavern import/export routes", async (t) => {
         assert.equal(bad.status, 400);
       },
     );
+
+    await t.step("chats/group/import: a headerless group chat into a group, as it was", async () => {
+      const group = (await h.post("/api/groups/create", { name: "Club", members: ["Mira.png"] })).body;
+      const messages = [
+        { name: "Mira", is_user: false, mes: "Welcome", swipes: ["Welcome"], swipe_id: 0, extra: {}, x: 1 },
+        { name: "You", is_user: true, mes: "thanks", extra: { bias: null } },
+      ];
+      const res = await upload(
+        "/api/chats/group/import",
+        form({ avatar: new Blob([messages.map((m) => JSON.stringify(m)).join("\n")]), group_id: group.id }),
+      );
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.match(res.body.res, /^\d{4}-\d+-\d+ @\d\dh \d\dm \d\ds \d+ms$/);
+      assert.equal(res.body.messages, 2);
+      const chat = await h.post("/api/chats/group/get", { id: res.body.res });
+      assert.deepEqual(chat.body.slice(1), messages);
+      assert.equal(chat.body[0].character_name, "Club");
+      const after = (await h.post("/api/groups/all", {})).body.find((g: { id: string }) => g.id === group.id);
+      assert.deepEqual(after.chats, [group.chat_id, res.body.res]);
+      assert.equal(after.chat_id, group.chat_id, "the group's current chat stays");
+
+      // Without group_id the chat is stored alone (SillyTavern's client lists it in its group).
+      const alone = await upload(
+        "/api/chats/group/import",
+        form({
+          avatar: new Blob(['{"user_name":"You","chat_metadata":{"scene":2}}\n{"name":"A","mes":"hi"}']),
+        }),
+      );
+      assert.equal(alone.status, 200, JSON.stringify(alone.body));
+      const stored = (await h.post("/api/chats/group/get", { id: alone.body.res })).body;
+      assert.equal(stored[0].chat_metadata.scene, 2);
+      assert.deepEqual(stored.slice(1), [{ name: "A", mes: "hi" }]);
+
+      const before = (await h.post("/api/chats/group/recent", { max: 1000 })).body.length;
+      const missing = await upload(
+        "/api/chats/group/import",
+        form({ avatar: new Blob(['{"mes":"x"}']), group_id: "no-such-group" }),
+      );
+      assert.equal(missing.status, 404);
+      const bad = await upload("/api/chats/group/import", form({ avatar: new Blob(['{"user_name":7}']) }));
+      assert.equal(bad.status, 400);
+      assert.equal((await h.post("/api/chats/group/recent", { max: 1000 })).body.length, before);
+    });
 
     await t.step("worldinfo/import: the book is named after the file", async () => {
       const book = { entries: { "0": { uid: 0, key: ["moon"], content: "The moon is near." } } };

@@ -9,7 +9,7 @@ import type { ChatTarget } from "../../core/chats.ts";
 import { humanizedDate, importChatFile } from "../../core/compat/mod.ts";
 import { streamReader } from "../../core/lines.ts";
 import { safeName } from "../../core/names.ts";
-import { invalid } from "../../core/errors.ts";
+import { invalid, notFound } from "../../core/errors.ts";
 import type { Lodge } from "../../core/lodge.ts";
 import { PatchOpsSchema } from "../../core/patch.ts";
 import { readBody, readUpload } from "../body.ts";
@@ -218,10 +218,46 @@ function importRoute(lodge: Lodge): Hono {
   return app;
 }
 
+/**
+ * SillyTavern's group chat import: a multipart `avatar` file (a `.jsonl` group chat: messages only, as
+ * SillyTavern 1.12 writes them, or with a header line), stored as a new group chat whose id is the date.
+ * Answers `{ res: <chat id> }` as SillyTavern does (its client then lists the id in its group), plus the
+ * messages stored and the lines left out. With `group_id` (Lodge's addition) the chat is listed in that
+ * group's `chats` here, so a client that does not edit the group itself finds it there.
+ */
+function groupImportRoute(lodge: Lodge): Hono {
+  const app = new Hono();
+  app.post("/", async (c) => {
+    const { file, fields } = await readUpload(c, "avatar");
+    const groupId = fields.group_id ? safeName(fields.group_id, "group_id") : undefined;
+    const group = groupId === undefined ? null : lodge.characters.group(groupId);
+    if (groupId !== undefined && !group) throw notFound(`group ${groupId} not found`);
+    const id = safeName(humanizedDate(), "group chat id");
+    const result = await importChatFile(
+      lodge.chats,
+      { kind: "group", owner: "", file: id },
+      streamReader(file.stream()),
+      {
+        headerless: {
+          userName: String(lodge.settings.get().username ?? "User"),
+          characterName: String(group?.name ?? ""),
+          metadata: {},
+        },
+      },
+    );
+    if (group) {
+      await lodge.characters.editGroup(String(group.id), { chats: [...group.chats as string[] ?? [], id] });
+    }
+    return c.json({ res: id, messages: result.messages, skipped: result.skipped });
+  });
+  return app;
+}
+
 /** All chat routes, to mount at `/api/chats`. */
 export function chatsApi(lodge: Lodge): Hono {
   const app = new Hono();
   app.route("/import", importRoute(lodge));
+  app.route("/group/import", groupImportRoute(lodge));
   app.route("/state", stateRoutes(lodge));
   app.route("/group", chatRoutes(lodge, "group"));
   app.route("/", chatRoutes(lodge, "character"));

@@ -60,16 +60,20 @@ const PROFILE = {
   FORBID_ATTR: ["style", "srcset", "action", "formaction"],
   ALLOW_DATA_ATTR: false,
 };
+// parsed once: a configuration passed to every sanitize call is parsed again each time
+purifier.setConfig(PROFILE);
 
+/** Rendered HTML by text, least recently used first; bounded, so a long chat scrolled through stays small. */
 const cache = new Map<string, string>();
+const CACHE_SIZE = 500;
 
-/** Sanitized HTML for a message's Markdown text (memoized: the same text renders once). */
+/** Sanitized HTML for a message's Markdown text (memoized: a text shown again is not parsed again). */
 export function renderMarkdown(text: string): string {
   let html = cache.get(text);
   if (html === undefined) {
-    html = purifier.sanitize(marked.parse(text) as string, PROFILE) as string;
-    if (cache.size > 2_000) cache.clear();
-    cache.set(text, html);
-  }
+    html = purifier.sanitize(marked.parse(text) as string) as string;
+    if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  } else cache.delete(text);
+  cache.set(text, html);
   return html;
 }

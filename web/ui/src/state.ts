@@ -30,8 +30,13 @@ export type Mirror = Omit<ContextSnapshot, "chat" | "characters" | "presets" | "
 /** The current mirror; null before the first connection. */
 export const mirror = signal<Mirror | null>(null);
 
-/** Loaded messages of the open chat by index (holes are not loaded yet). */
-let loaded: (ChatMessage | undefined)[] = [];
+/**
+ * Loaded messages of the open chat by index: a window around what was shown last, not the whole chat
+ * (farther ones are dropped and load again when shown), so the page's memory does not grow with the chat.
+ */
+let loaded = new Map<number, ChatMessage>();
+/** The open chat's length. */
+let length = 0;
 /** Bumped on every change of {@link loaded}, so views re-read it. */
 export const messagesVersion = signal(0);
 /** Bumped when the open chat is a different one (views reset scroll and selection). */
@@ -39,7 +44,7 @@ export const chatEpoch = signal(0);
 
 /** The loaded message at an index, if loaded. */
 export function messageAt(index: number): ChatMessage | undefined {
-  return loaded[index];
+  return loaded.get(index);
 }
 
 /** The selected character, if a character chat is open. */
@@ -111,21 +116,28 @@ const inFlight = new Set<number>();
 /** Bumped when messages move (an insert or a removal): a page loaded before that is dropped. */
 let shifts = 0;
 const PAGE = 60;
+/** Loaded messages beyond this many are dropped when they are farther than {@link KEEP} from the view. */
+const MAX_LOADED = 1_200;
+const KEEP = 300;
 
 /**
- * Makes sure messages [from, to) are loaded, in pages from `/api/chats/get-delta`. Answers once they are
- * (or the chat changed meanwhile, in which case the answer is dropped).
+ * Makes sure messages [from, to) are loaded, in pages from `/api/chats/get-delta`, and drops loaded ones
+ * far from that range. Answers once they are (or the chat changed meanwhile, in which case the answer is
+ * dropped).
  */
 export async function ensureLoaded(from: number, to: number): Promise<void> {
   const m = mirror.peek();
   const target = chatTarget(m);
   if (!m || !target) return;
   const start = Math.max(0, Math.floor(from / PAGE) * PAGE);
-  const end = Math.min(m.chatLength, to);
+  const end = Math.min(length, to);
+  if (loaded.size > MAX_LOADED) {
+    for (const index of loaded.keys()) if (index < start - KEEP || index >= end + KEEP) loaded.delete(index);
+  }
   const jobs: Promise<void>[] = [];
   for (let page = start; page < end; page += PAGE) {
     let missing = false;
-    for (let i = page; i < Math.min(page + PAGE, end); i++) if (!loaded[i]) missing = true;
+    for (let i = page; i < Math.min(page + PAGE, end) && !missing; i++) missing = !loaded.has(i);
     if (!missing || inFlight.has(page)) continue;
     inFlight.add(page);
     const epoch = chatEpoch.peek(), moved = shifts;
@@ -136,7 +148,10 @@ export async function ensureLoaded(from: number, to: number): Promise<void> {
         limit: PAGE,
       }).then((delta) => {
         if (chatEpoch.peek() !== epoch || shifts !== moved) return;
-        delta.chat.forEach((message, i) => loaded[delta.from_index + i] ??= message);
+        delta.chat.forEach((message, i) => {
+          const index = delta.from_index + i;
+          if (!loaded.has(index)) loaded.set(index, message);
+        });
         messagesVersion.value++;
       }).finally(() => inFlight.delete(page)),
     );
@@ -144,8 +159,9 @@ export async function ensureLoaded(from: number, to: number): Promise<void> {
   await Promise.all(jobs);
 }
 
-function resetMessages(length: number): void {
-  loaded = new Array(length);
+function resetMessages(count: number): void {
+  loaded = new Map();
+  length = count;
   inFlight.clear();
   chatEpoch.value++;
   messagesVersion.value++;
@@ -158,6 +174,7 @@ function applyOps(ops: { op: string; path: string; value?: unknown; from?: strin
   const next: Record<string, unknown> = { ...m };
   let chatChanged = false;
   let messagesChanged = false;
+  let mirrorChanged = false;
   for (const op of ops) {
     const segments = op.path.slice(1).split("/").map((s) => s.replaceAll("~1", "/").replaceAll("~0", "~"));
     const [head, ...rest] = segments;
@@ -166,6 +183,7 @@ function applyOps(ops: { op: string; path: string; value?: unknown; from?: strin
       messagesChanged = true;
       continue;
     }
+    mirrorChanged = true;
     if (head === "chatId" || head === "characterId" || head === "groupId") {
       chatChanged ||= next[head] !== op.value;
     }
@@ -176,26 +194,47 @@ function applyOps(ops: { op: string; path: string; value?: unknown; from?: strin
     }
     next[head] = rest.length === 0 ? op.value : setIn(next[head], rest, op);
   }
+  if (messagesChanged && next.chatLength !== length) {
+    next.chatLength = length;
+    mirrorChanged = true;
+  }
   batch(() => {
-    if (messagesChanged) next.chatLength = loaded.length;
-    mirror.value = next as unknown as Mirror;
+    // an edit of a message leaves the mirror as it is: views of everything else do not re-render
+    if (mirrorChanged) mirror.value = next as unknown as Mirror;
     if (chatChanged) resetMessages(Number(next.chatLength));
     else if (messagesChanged) messagesVersion.value++;
   });
 }
 
+/** Moves the loaded messages at `from` and after by `by` places (an insert or a removal before them). */
+function shiftLoaded(from: number, by: number): void {
+  const moved = new Map<number, ChatMessage>();
+  for (const [index, message] of loaded) moved.set(index >= from ? index + by : index, message);
+  loaded = moved;
+}
+
 function applyMessageOp(op: { op: string; value?: unknown }, rest: string[]): void {
   const [head, ...inner] = rest;
-  const index = head === "-" ? loaded.length : Number(head);
+  const index = head === "-" ? length : Number(head);
   if (inner.length === 0) {
-    if (op.op === "remove" || (op.op === "add" && index < loaded.length)) shifts++;
-    if (op.op === "add") loaded.splice(index, 0, structuredClone(op.value) as ChatMessage);
-    else if (op.op === "replace") loaded[index] = structuredClone(op.value) as ChatMessage;
-    else if (op.op === "remove") loaded.splice(index, 1);
+    if (op.op === "add") {
+      if (index < length) {
+        shifts++;
+        shiftLoaded(index, 1);
+      }
+      loaded.set(index, structuredClone(op.value) as ChatMessage);
+      length++;
+    } else if (op.op === "replace") loaded.set(index, structuredClone(op.value) as ChatMessage);
+    else if (op.op === "remove") {
+      shifts++;
+      loaded.delete(index);
+      shiftLoaded(index + 1, -1);
+      length--;
+    }
     return;
   }
-  const message = loaded[index];
-  if (message) loaded[index] = setIn(message, inner, op) as ChatMessage;
+  const message = loaded.get(index);
+  if (message) loaded.set(index, setIn(message, inner, op) as ChatMessage);
 }
 
 /** A copy of `value` with the op applied at the path inside it (copy on write, so signals see a change). */

@@ -6,7 +6,8 @@
  */
 
 import { useSignal } from "@preact/signals";
-import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
+import { Component, createRef } from "preact";
+import { useEffect, useLayoutEffect, useMemo, useReducer, useRef } from "preact/hooks";
 import type { ChatMessage } from "../../../../core/store.ts";
 import { ErrorCode, RpcError } from "../../../../rpc/errors.ts";
 import { call } from "../api.ts";
@@ -26,7 +27,7 @@ import {
   toast,
   userAvatar,
 } from "../state.ts";
-import { useVirtualizer } from "../virtual.ts";
+import { type Range, VirtualList } from "../virtual.ts";
 import { Avatar } from "./Avatar.tsx";
 import { Composer, PluginActions } from "./Composer.tsx";
 
@@ -38,6 +39,14 @@ export function ChatView() {
   const selecting = useSignal(false);
   const selected = useSignal<Set<number>>(new Set());
   const editing = useSignal<number | null>(null);
+  // the same functions on every render, so rows already shown do not render again
+  const onToggle = useMemo(() => (i: number) => {
+    const next = new Set(selected.value);
+    if (next.has(i)) next.delete(i);
+    else next.add(i);
+    selected.value = next;
+  }, []);
+  const onEdit = useMemo(() => (i: number | null) => (editing.value = i), []);
   if (!m.chatId) {
     return (
       <section class="chat-empty">
@@ -95,14 +104,9 @@ export function ChatView() {
         count={m.chatLength}
         selecting={selecting.value}
         selected={selected.value}
-        onToggle={(i) => {
-          const next = new Set(selected.value);
-          if (next.has(i)) next.delete(i);
-          else next.add(i);
-          selected.value = next;
-        }}
+        onToggle={onToggle}
         editing={editing.value}
-        onEdit={(i) => (editing.value = i)}
+        onEdit={onEdit}
       />
       <Composer />
     </section>
@@ -118,75 +122,102 @@ interface ListProps {
   onEdit: (index: number | null) => void;
 }
 
+/** A row not measured yet counts as this tall; rows beyond the view on each side render this far. */
+const ESTIMATE = 140, OVERSCAN = 600;
+/** Messages loaded ahead of the rendered rows on each side (one page of the window). */
+const PREFETCH = 60;
+
 function MessageList(props: ListProps) {
   const { count } = props;
   const scrollRef = useRef<HTMLDivElement>(null);
-  const atBottom = useRef(true);
-  const v = useVirtualizer(count, scrollRef, 140);
-  const items = v.getVirtualItems();
+  const innerRef = useRef<HTMLDivElement>(null);
+  const windowRef = useRef<HTMLDivElement>(null);
+  const [, rerender] = useReducer((n: number) => n + 1, 0);
+  const list = useMemo(() => new VirtualList(ESTIMATE, OVERSCAN, () => rerender(0)), []);
   void messagesVersion.value; // re-render when messages load or change
   const epoch = chatEpoch.value;
+  const opened = useRef(-1);
+  // A newly opened chat starts at its last message; rows that arrive keep a view at the end there.
+  if (opened.current !== epoch) {
+    opened.current = epoch;
+    list.reset(count);
+  } else list.setCount(count);
+  const range = list.range();
 
-  // A newly opened chat starts at its last message.
   useLayoutEffect(() => {
-    atBottom.current = true;
-    if (count > 0) v.scrollToIndex(count - 1, { align: "end" });
-  }, [epoch]);
-  // New messages keep the view at the bottom if it was there.
+    list.attach(scrollRef.current!, innerRef.current!, windowRef.current!);
+    return () => list.detach();
+  }, [list]);
+  useLayoutEffect(() => list.layout(range));
+  // Load what is on screen, and a page ahead either way (asked before this frame paints).
   useLayoutEffect(() => {
-    if (atBottom.current && count > 0) v.scrollToIndex(count - 1, { align: "end" });
-  }, [count]);
-  // Rows measured taller than estimated grow the list below the view: stay at the end if it was there.
-  const total = v.getTotalSize();
-  useLayoutEffect(() => {
-    const el = scrollRef.current;
-    if (el && atBottom.current && count > 0) el.scrollTop = el.scrollHeight;
-  }, [total]);
-  // Load what is on screen.
-  const first = items[0]?.index ?? 0, last = items[items.length - 1]?.index ?? -1;
-  useEffect(() => {
-    if (last >= first) ensureLoaded(Math.max(0, first - 20), last + 20);
-  }, [first, last, epoch, count]);
+    if (range.last >= range.first) ensureLoaded(Math.max(0, range.first - PREFETCH), range.last + PREFETCH);
+  }, [range.first, range.last, epoch, count]);
+  // Render the Markdown of loaded rows near the view while the page is idle: scrolling to them then
+  // only inserts HTML.
+  const version = messagesVersion.peek();
+  useEffect(() => prepareIdle(range, count), [range.first, range.last, count, version]);
 
+  const rows = [];
+  for (let index = range.first; index <= range.last; index++) {
+    rows.push(
+      <Row
+        key={index}
+        list={list}
+        index={index}
+        message={messageAt(index)}
+        isLast={index === count - 1}
+        selecting={props.selecting}
+        selected={props.selected.has(index)}
+        onToggle={props.onToggle}
+        editing={props.editing === index}
+        onEdit={props.onEdit}
+      />,
+    );
+  }
   return (
-    <div
-      class="messages"
-      ref={scrollRef}
-      role="log"
-      aria-label="Messages"
-      tabIndex={0}
-      onScroll={(e) => {
-        const el = e.currentTarget;
-        atBottom.current = el.scrollTop + el.clientHeight >= el.scrollHeight - 48;
-      }}
-    >
-      <div class="messages-inner" style={{ height: `${total}px` }}>
-        <div class="messages-window" style={{ transform: `translateY(${items[0]?.start ?? 0}px)` }}>
-          {items.map((item) => {
-            const message = messageAt(item.index);
-            return (
-              <div key={item.key} data-index={item.index} ref={v.measureElement} class="message-slot">
-                {message
-                  ? (
-                    <Message
-                      index={item.index}
-                      message={message}
-                      isLast={item.index === count - 1}
-                      selecting={props.selecting}
-                      selected={props.selected.has(item.index)}
-                      onToggle={props.onToggle}
-                      editing={props.editing === item.index}
-                      onEdit={props.onEdit}
-                    />
-                  )
-                  : <div class="message placeholder" aria-busy="true">Loading…</div>}
-              </div>
-            );
-          })}
-        </div>
+    <div class="messages" ref={scrollRef} role="log" aria-label="Messages" tabIndex={0}>
+      <div class="messages-inner" ref={innerRef}>
+        <div class="messages-window" ref={windowRef}>{rows}</div>
       </div>
     </div>
   );
+}
+
+interface RowProps extends Omit<MessageProps, "message"> {
+  list: VirtualList;
+  message: ChatMessage | undefined;
+}
+
+/**
+ * One slot of the list, measured by the list while it exists. It renders again only when one of its
+ * props changed (scrolling re-renders the list, not the rows already shown).
+ */
+class Row extends Component<RowProps> {
+  #slot = createRef<HTMLDivElement>();
+  override shouldComponentUpdate(next: RowProps): boolean {
+    for (const key in next) {
+      if (next[key as keyof RowProps] !== this.props[key as keyof RowProps]) return true;
+    }
+    return false;
+  }
+  #observed: Element | null = null;
+  override componentDidMount(): void {
+    this.#observed = this.#slot.current;
+    if (this.#observed) this.props.list.observe(this.#observed);
+  }
+  override componentWillUnmount(): void {
+    if (this.#observed) this.props.list.unobserve(this.#observed);
+  }
+  render({ list: _list, message, ...props }: RowProps) {
+    return (
+      <div ref={this.#slot} data-index={props.index} class="message-slot">
+        {message
+          ? <Message message={message} {...props} />
+          : <div class="message placeholder" aria-busy="true">Loading…</div>}
+      </div>
+    );
+  }
 }
 
 interface MessageProps {
@@ -200,15 +231,59 @@ interface MessageProps {
   onEdit: (index: number | null) => void;
 }
 
+/**
+ * Prepares the rows around `range` (nearest first) in idle time: their Markdown and time. Answers the
+ * function that stops it.
+ */
+function prepareIdle(range: Range, count: number): () => void {
+  let above = range.first - 1, below = range.last + 1;
+  const lowest = Math.max(0, range.first - PREFETCH), highest = Math.min(count - 1, range.last + PREFETCH);
+  let handle = 0;
+  const work = (deadline: IdleDeadline) => {
+    while (deadline.timeRemaining() > 2 && (above >= lowest || below <= highest)) {
+      const index = below <= highest && (below - range.last <= range.first - above || above < lowest)
+        ? below++
+        : above--;
+      const message = messageAt(index);
+      if (!message) continue;
+      renderMarkdown(String(message.mes ?? ""));
+      timeOf(message);
+    }
+    if (above >= lowest || below <= highest) handle = requestIdleCallback(work);
+  };
+  handle = requestIdleCallback(work);
+  return () => cancelIdleCallback(handle);
+}
+
+/** Times of messages already shown (a message that changes is a new object). */
+const times = new WeakMap<ChatMessage, { text: string; iso?: string }>();
+
+/** A message's time, written once per message. */
+function timeOf(message: ChatMessage): { text: string; iso?: string } {
+  let time = times.get(message);
+  if (!time) times.set(message, time = parseTime(message.send_date));
+  return time;
+}
+
 /** SillyTavern writes `send_date` in several forms; show what parses, else the text as is. */
-function timeOf(value: unknown): { text: string; iso?: string } {
+function parseTime(value: unknown): { text: string; iso?: string } {
   if (value === undefined || value === null || value === "") return { text: "" };
   const date = typeof value === "number"
     ? new Date(value)
     : new Date(String(value).replace("@", " ").replace(/(\d+)h (\d+)m/, "$1:$2"));
   if (Number.isNaN(date.getTime())) return { text: String(value) };
-  return { text: date.toLocaleString(), iso: date.toISOString() };
+  return { text: dateFormat.format(date), iso: date.toISOString() };
 }
+
+/** What `Date#toLocaleString()` writes, with one formatter for every row (building one per call is slow). */
+const dateFormat = new Intl.DateTimeFormat(undefined, {
+  year: "numeric",
+  month: "numeric",
+  day: "numeric",
+  hour: "numeric",
+  minute: "numeric",
+  second: "numeric",
+});
 
 function Message(props: MessageProps) {
   const { index, message } = props;
@@ -223,7 +298,7 @@ function Message(props: MessageProps) {
   );
   const swipes = Array.isArray(message.swipes) ? message.swipes as string[] : [];
   const swipeId = Number(message.swipe_id ?? 0);
-  const time = timeOf(message.send_date);
+  const time = timeOf(message);
   const text = String(message.mes ?? "");
   const canGenerate = props.isLast && !message.is_user && !message.is_system;
   return (

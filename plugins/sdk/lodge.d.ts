@@ -3492,7 +3492,9 @@ declare namespace Lodge {
     /**
      * SillyTavern's `extension_settings`, as far as this plugin's own are concerned:
      * `extensionSettings[<plugin id>]` (also `third-party/<plugin id>`) holds what was saved, the same
-     * store the plugin's settings form edits. Change it in place, then save.
+     * store the plugin's settings form edits. Change it in place, then save. It follows the store: when
+     * the settings form (or any other door) saves `extension_settings[<plugin id>]`, the object the
+     * plugin holds takes the new value in place (edits the plugin has not saved yet give way to it).
      *
      * @example
      * ```js

@@ -133,7 +133,14 @@ channel.onRequest(PeerMethod.LOAD, async (params) => {
   );
   // a host whose table lacks the method (a test's) leaves the plugin without saved settings, not broken
   const settings = await channel.request("getExtensionSettings", []).catch(() => null);
-  const compatParts = { id: p.pluginId, settings, channel, mirror, report };
+  const compatParts = {
+    id: p.pluginId,
+    settings,
+    channel,
+    mirror,
+    report,
+    onSettingsUpdated: (fn: () => void) => eventSource.on(p.eventTypes.SETTINGS_UPDATED, fn),
+  };
   const extras = createContextExtras(compatParts);
   const context = createContext({
     compat: extras,

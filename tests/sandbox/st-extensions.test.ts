@@ -333,3 +333,66 @@ Deno.test("callGenericPopup asks the user through the UI's dialogs and times out
   assert.equal(await h.result("st-popup", "late"), true);
   assert.deepEqual(h.lodge.dialogs.list(), []);
 });
+
+/** Holds a reference to its settings at load; /live shows them, /liveset changes and saves one. */
+const LIVE = `
+import { saveSettingsDebounced } from "../../../../script.js";
+import { extension_settings } from "../../../extensions.js";
+import { SlashCommandParser } from "../../../slash-commands/SlashCommandParser.js";
+import { SlashCommand } from "../../../slash-commands/SlashCommand.js";
+
+extension_settings["st-live"] = Object.assign({ mood: "calm" }, extension_settings["st-live"]);
+const held = extension_settings["st-live"];
+SlashCommandParser.addCommandObject(SlashCommand.fromProps({
+  name: "live",
+  callback: () => JSON.stringify({ held, current: SillyTavern.getContext().extensionSettings["st-live"] }),
+}));
+SlashCommandParser.addCommandObject(SlashCommand.fromProps({
+  name: "liveset",
+  callback: (_args, value) => {
+    held.note = String(value);
+    saveSettingsDebounced();
+    return "ok";
+  },
+}));
+`;
+
+Deno.test("extensionSettings follows a change another door saves; the plugin's own edits still persist", async () => {
+  await using h = await startSandboxHarness({
+    plugins: [{ id: "st-live", manifest: stManifest("Live settings"), files: { "index.js": LIVE } }],
+  });
+  await h.waitForState("st-live", "running");
+  const live = async () =>
+    JSON.parse(((await h.call("runSlashCommand", "/live")) as { pipe: string }).pipe) as {
+      held: Record<string, unknown>;
+      current: Record<string, unknown>;
+    };
+  assert.deepEqual(await live(), { held: { mood: "calm" }, current: { mood: "calm" } });
+
+  // The settings form's door: extension_settings["st-live"] saved by the UI.
+  await h.call("settings.patch", [
+    { op: "add", path: "/extension_settings", value: {} },
+    { op: "add", path: "/extension_settings/st-live", value: { mood: "bright", level: 2 } },
+  ]);
+  for (const end = Date.now() + 20_000; (await live()).current.mood !== "bright";) {
+    if (Date.now() > end) throw new Error("timed out waiting for the new value to reach the plugin");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  assert.deepEqual(await live(), {
+    held: { mood: "bright", level: 2 },
+    current: { mood: "bright", level: 2 },
+  }, "the reference the plugin kept at load sees it, and keys the store dropped are gone");
+
+  // The plugin's own edit through saveSettingsDebounced is stored, and not undone by the echo.
+  await h.call("runSlashCommand", "/liveset written by the plugin");
+  const stored = () =>
+    (h.lodge.settings.get().extension_settings as Record<string, Record<string, unknown>>)["st-live"];
+  await waitFor(() => stored()?.note === "written by the plugin", "the plugin's save is stored");
+  assert.deepEqual(stored(), { mood: "bright", level: 2, note: "written by the plugin" });
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.deepEqual((await live()).held, { mood: "bright", level: 2, note: "written by the plugin" });
+  // Another key's change leaves the plugin's value as it is.
+  await h.call("settings.patch", [{ op: "add", path: "/username", value: "Robin" }]);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.equal((await live()).held.note, "written by the plugin");
+});

@@ -34,6 +34,11 @@ export interface CompatParts {
   channel: Channel;
   mirror: Mirror;
   report: (error: unknown) => void;
+  /**
+   * Subscribes to the host's `SETTINGS_UPDATED` (so `extensionSettings[id]` follows a change made by
+   * another door); called once, the first time the plugin reads its settings.
+   */
+  onSettingsUpdated?: (fn: () => void) => void;
 }
 
 /** A read-only live view of a value the mirror replaces on change (`chat`, `characters`, presets). */
@@ -74,7 +79,9 @@ export interface ContextExtras {
   /**
    * SillyTavern's `extension_settings`, as far as this plugin's own are concerned:
    * `extensionSettings[<plugin id>]` (also `third-party/<plugin id>`) holds what was saved, the same
-   * store the plugin's settings form edits. Change it in place, then save.
+   * store the plugin's settings form edits. Change it in place, then save. It follows the store: when
+   * the settings form (or any other door) saves `extension_settings[<plugin id>]`, the object the
+   * plugin holds takes the new value in place (edits the plugin has not saved yet give way to it).
    *
    * @example
    * ```js
@@ -142,6 +149,19 @@ export interface ContextExtras {
   getRequestHeaders(): Record<string, string>;
 }
 
+/**
+ * The stored value taking the place of the one a plugin holds: an object is updated in place, so a
+ * reference the plugin kept (`const s = extension_settings[id]`) sees it; anything else is replaced.
+ */
+function adopt(held: unknown, stored: unknown): unknown {
+  const plain = (v: unknown): v is Record<string, unknown> =>
+    typeof v === "object" && v !== null && !Array.isArray(v);
+  if (!plain(held) || !plain(stored)) return stored;
+  for (const key of Object.keys(held)) if (!Object.hasOwn(stored, key)) delete held[key];
+  Object.assign(held, stored);
+  return held;
+}
+
 /** Builds the {@link ContextExtras} of a worker. */
 export function createContextExtras(parts: CompatParts): ContextExtras {
   const { id, channel, report } = parts;
@@ -149,10 +169,29 @@ export function createContextExtras(parts: CompatParts): ContextExtras {
   let own: unknown = parts.settings && typeof parts.settings === "object"
     ? structuredClone(parts.settings)
     : {};
+  // The JSON text of the value as the store last had it (loaded, saved by this plugin, or read after a
+  // change): a SETTINGS_UPDATED whose value is this one is the plugin's own save or another key's.
+  let known = JSON.stringify(own);
+  let following = false;
+  const refresh = async () => {
+    const stored = await channel.request("getExtensionSettings", []);
+    const text = JSON.stringify(stored ?? {});
+    if (text === known) return;
+    known = text;
+    own = adopt(own, structuredClone(stored ?? {}));
+  };
+  const follow = () => {
+    if (following || !parts.onSettingsUpdated) return;
+    following = true;
+    parts.onSettingsUpdated(() => void refresh().catch(report));
+  };
   // SillyTavern extensions name themselves by folder; `third-party/<id>` is the same folder there
   for (const key of [id, `third-party/${id}`]) {
     Object.defineProperty(extensionSettings, key, {
-      get: () => own,
+      get: () => {
+        follow();
+        return own;
+      },
       set: (value) => {
         own = value;
       },
@@ -169,7 +208,9 @@ export function createContextExtras(parts: CompatParts): ContextExtras {
           `settings persist under extension_settings[${JSON.stringify(id)}]`,
       );
     }
-    await channel.request("saveExtensionSettings", [JSON.parse(JSON.stringify(own ?? {}))]);
+    const text = JSON.stringify(own ?? {});
+    known = text;
+    await channel.request("saveExtensionSettings", [JSON.parse(text)]);
   };
   const addMessage = (message: Record<string, unknown>) => channel.request("addMessages", [message]);
   return {

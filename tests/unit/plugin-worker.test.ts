@@ -464,5 +464,18 @@ Deno.test("views refuse every kind of write at every depth, with the guiding err
     assert.equal(mirror.message(0), first);
     assert.equal((mirror.message(1) as { mes: string }).mes, "B");
     assert.notEqual(mirror.view("chat"), ctx.chat, "a changed chat is a new array");
+    const second = mirror.message(1);
+    mirror.update({ ops: [{ op: "add", path: "/chat/-", value: { mes: "c" } }] });
+    assert.equal(mirror.message(1), second, "an append keeps the views before it");
+    mirror.update({ ops: [{ op: "remove", path: "/chat/0" }] });
+    assert.equal(mirror.message(0), second, "a message that moved keeps its view");
+    assert.deepEqual((mirror.view("chat") as { mes: string }[]).map((m) => m.mes), ["B", "c"]);
+    assert.equal(ctx.chat[0], first, "a view kept from before still shows the chat as it was");
+  });
+
+  await t.step("the walking methods hand their callbacks the elements' views", () => {
+    const chat = mirror.view("chat") as { mes: string }[];
+    assert.ok(chat.every((m, i, all) => all[i] === chat[i] && Object.isFrozen(all)));
+    assert.deepEqual(chat.toSorted((a, b) => b.mes.localeCompare(a.mes)).map((m) => m.mes), ["c", "B"]);
   });
 });

@@ -91,6 +91,11 @@ export class ToolRegistry {
     return this.#tools.get(tool.name) === tool && this.#tools.delete(tool.name);
   }
 
+  /** Whether `name` is a registered stealth tool (its calls are not shown and end the tool loop). */
+  isStealth(name: string): boolean {
+    return this.#tools.get(name)?.stealth === true;
+  }
+
   /** Every registered tool, in registration order. */
   list(): ToolInfo[] {
     return [...this.#tools.values()].map((t) => ({

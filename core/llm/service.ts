@@ -201,7 +201,8 @@ export class LlmService {
   /**
    * Sends messages with the registered tools and runs the tool loop: calls go to the tools (host or
    * plugin), results back to the model, `TOOL_CALLS_PERFORMED` after each round, until the model
-   * answers or `maxRounds` is spent. For types that run no tools this is one request.
+   * answers, a round runs a stealth tool (no follow-up request, as SillyTavern), or `maxRounds` is
+   * spent. For types that run no tools this is one request.
    */
   async runWithTools(
     type: string,
@@ -228,6 +229,8 @@ export class LlmService {
         invocations.push(...reported);
         await options.onRound?.(reported);
       },
+      // SillyTavern stops the generation after a round that ran a stealth tool: no follow-up request
+      endsAfter: (runs) => runs.some((run) => registry.isStealth(run.call.function.name)),
     });
     return { response: toCompletionResponse(result.completion), messages: result.messages, invocations };
   }

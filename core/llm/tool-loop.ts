@@ -1,6 +1,7 @@
 /**
  * The tool-calling loop: the model asks for tools, they run, their results go back, until the model
- * answers without calls or the round budget is spent (then one last request forbids tools). Model calls
+ * answers without calls, a round ends the loop (a stealth tool ran), or the round budget is spent (then
+ * one last request forbids tools). Model calls
  * and tool runs are callbacks, so the same loop serves `sendOpenAIRequest`, the generation pipeline and
  * tools whose action lives in a plugin worker.
  * @module
@@ -31,6 +32,11 @@ export interface ToolLoopOptions {
   signal?: AbortSignal;
   /** Called after each round with its runs (e.g. to emit `TOOL_CALLS_PERFORMED`). */
   onRound?(runs: ToolRun[], round: number): void | Promise<void>;
+  /**
+   * Whether a round ends the loop with no follow-up request (a stealth tool ran, as in SillyTavern); the
+   * result is then that round's completion, its calls included.
+   */
+  endsAfter?(runs: ToolRun[]): boolean;
 }
 
 /** What the loop produced. */
@@ -76,5 +82,6 @@ export async function runToolLoop(options: ToolLoopOptions): Promise<ToolLoopRes
     }
     runs.push(...roundRuns);
     await options.onRound?.(roundRuns, round);
+    if (options.endsAfter?.(roundRuns)) return { completion, messages, runs };
   }
 }

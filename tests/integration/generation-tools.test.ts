@@ -128,3 +128,40 @@ Deno.test("on a plain-text (prompt_xml) connection the chat's tool call travels 
     "the markup never streamed",
   );
 });
+
+Deno.test("a stealth tool runs unseen and ends the turn with no follow-up request", async () => {
+  const plugin = `
+const ctx = Luker.getContext();
+await ctx.registerFunctionTool({
+  name: "probe_note",
+  description: "Takes a note no one sees",
+  parameters: { type: "object", properties: { text: { type: "string" } } },
+  stealth: true,
+  action: ({ text }) => { console.log("noted " + JSON.stringify(text)); return "noted"; },
+});
+`;
+  await using g = await startGenerationHost({
+    plugins: [{ id: "stealth-probe", files: { "index.js": plugin } }],
+  });
+  g.lodge.presets.patchLive("openai", [{ op: "replace", path: "/function_calling", value: true }]);
+  const seen: string[] = [];
+  for (const name of [eventTypes.TOOL_CALLS_PERFORMED, eventTypes.TOOL_CALLS_RENDERED]) {
+    g.lodge.events.on(name, () => void seen.push(name));
+  }
+  g.fake.enqueue({
+    kind: "reply",
+    content: ["Noted", " quietly."],
+    toolCalls: [{ id: "s1", name: "probe_note", arguments: '{"text":"likes tea"}' }],
+  });
+  const before = g.lodge.context.getMessageCount();
+  const requests = g.fake.requests.length;
+  const { generation } = await g.rpc.call("sendMessage", "Remember I like tea");
+  assert.equal(g.fake.requests.length - requests, 1, "no follow-up request");
+  assert.equal(generation?.text, "Noted quietly.");
+  const chat = g.lodge.chats.messages(g.lodge.context.record!.id);
+  assert.equal(chat.length, before + 2, "the user's message and the reply, no invocation message");
+  assert.equal(chat.at(-1)!.mes, "Noted quietly.");
+  assert.equal((chat.at(-1)!.extra as Record<string, unknown>).tool_invocations, undefined);
+  assert.equal(await g.result("stealth-probe", "noted"), "likes tea", "the tool ran in its worker");
+  assert.ok(!seen.includes(eventTypes.TOOL_CALLS_RENDERED), "nothing rendered");
+});

@@ -175,14 +175,7 @@ Deno.test("the tool loop runs host and plugin tools and sends their results back
 
     await t.step("a host-side tool", async () => {
       fake.enqueue(
-        {
-          kind: "reply",
-          toolCalls: [{ id: "c1", name: "roll_dice", arguments: '{"sides":20}' }, {
-            id: "c2",
-            name: "secret_note",
-            arguments: "{}",
-          }],
-        },
+        { kind: "reply", toolCalls: [{ id: "c1", name: "roll_dice", arguments: '{"sides":20}' }] },
         answerAfterTools,
       );
       const before = fake.requests.length;
@@ -195,15 +188,11 @@ Deno.test("the tool loop runs host and plugin tools and sends their results back
       ]);
       const sentBack = (second.body.messages as ChatMessage[]).slice(1);
       assert.equal(sentBack[0].role, "assistant");
-      assert.equal(sentBack[0].tool_calls?.length, 2);
+      assert.equal(sentBack[0].tool_calls?.length, 1);
       assert.deepEqual(sentBack.slice(1), [
         { role: "tool", tool_call_id: "c1", name: "roll_dice", content: '{"rolled":17,"of":20}' },
-        { role: "tool", tool_call_id: "c2", name: "secret_note", content: "noted" },
       ]);
-      assert.equal(
-        result.response.choices[0].message.content,
-        'The tools said {"rolled":17,"of":20} and noted',
-      );
+      assert.equal(result.response.choices[0].message.content, 'The tools said {"rolled":17,"of":20}');
       assert.deepEqual(result.invocations, [{
         id: "c1",
         name: "roll_dice",
@@ -211,15 +200,53 @@ Deno.test("the tool loop runs host and plugin tools and sends their results back
         parameters: '{"sides":20}',
         message: "Rolling a d20",
         result: '{"rolled":17,"of":20}',
-      }], "stealth calls are not reported");
+      }]);
       assert.deepEqual(fired.map(([name]) => name), [
         eventTypes.LLM_FUNCTION_TOOL_REGISTER,
-        eventTypes.LLM_FUNCTION_TOOL_CALL,
         eventTypes.LLM_FUNCTION_TOOL_CALL,
         eventTypes.TOOL_CALLS_PERFORMED,
       ]);
       assert.deepEqual(fired[1][1], { name: "roll_dice", arguments: '{"sides":20}' });
     });
+
+    await t.step(
+      "a round that runs a stealth tool ends the loop, unreported, with no follow-up",
+      async () => {
+        fired.length = 0;
+        fake.enqueue({
+          kind: "reply",
+          content: "Noting that.",
+          toolCalls: [{ id: "c2", name: "roll_dice", arguments: '{"sides":6}' }, {
+            id: "c3",
+            name: "secret_note",
+            arguments: "{}",
+          }],
+        });
+        const before = fake.requests.length;
+        const result = await models.llm.runWithTools("normal", [{ role: "user", content: "note it" }]);
+        assert.equal(fake.requests.length - before, 1, "no follow-up request after a stealth call");
+        assert.deepEqual(rolled.at(-1), { sides: 6 }, "every call of the round ran");
+        const message = result.response.choices[0].message;
+        assert.equal(message.content, "Noting that.");
+        assert.deepEqual(
+          result.invocations.map((i) => i.name),
+          ["roll_dice"],
+          "stealth calls are not reported",
+        );
+        assert.deepEqual(
+          result.messages.filter((m) => m.role === "tool").map((m) => m.content),
+          ['{"rolled":17,"of":6}', "noted"],
+        );
+        assert.deepEqual(
+          fired.map(([name]) => name).filter((n) => n !== eventTypes.LLM_FUNCTION_TOOL_REGISTER),
+          [
+            eventTypes.LLM_FUNCTION_TOOL_CALL,
+            eventTypes.LLM_FUNCTION_TOOL_CALL,
+            eventTypes.TOOL_CALLS_PERFORMED,
+          ],
+        );
+      },
+    );
 
     await t.step("a failing tool sends its error to the model; rounds are bounded", async () => {
       models.tools.register({

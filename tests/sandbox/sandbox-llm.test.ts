@@ -159,46 +159,52 @@ Deno.test("sendOpenAIRequest and function tools from a worker", async (t) => {
       assert.equal(fake.requests.length, before + 1, "an aborted or bad signal sends nothing");
     });
 
-    await t.step("the model calls the plugin's tool; its result goes back in the next request", async () => {
-      assert.deepEqual(
-        (await h.call("tools.list") as { name: string; owner: string; stealth: boolean }[])
-          .map((tool) => [tool.name, tool.owner, tool.stealth]),
-        [["probe_roll", "llm-probe", false], ["probe_fail", "llm-probe", true]],
-      );
-      fake.enqueue(
-        {
-          kind: "reply",
-          toolCalls: [{ id: "c1", name: "probe_roll", arguments: '{"sides":20}' }, {
-            id: "c2",
-            name: "probe_fail",
-            arguments: "{}",
-          }],
-        },
-        { kind: "reply", content: "rolled" },
-      );
-      const before = fake.requests.length;
-      const result = await llm.runWithTools("normal", [{ role: "user", content: "roll" }]);
-      const [first, second] = fake.requests.slice(before);
-      assert.deepEqual(tools(first), ["probe_roll", "probe_fail"]);
-      const rolled = JSON.stringify({
-        rolled: 20,
-        worker: "llm-probe",
-        chatLength: h.lodge.context.getMessageCount(),
-      });
-      assert.deepEqual((second.body.messages as ChatMessage[]).filter((m) => m.role === "tool"), [
-        { role: "tool", tool_call_id: "c1", name: "probe_roll", content: rolled },
-        { role: "tool", tool_call_id: "c2", name: "probe_fail", content: "Error: probe tool failed" },
-      ]);
-      assert.equal(result.response.choices[0].message.content, "rolled");
-      assert.deepEqual(result.invocations, [{
-        id: "c1",
-        name: "probe_roll",
-        displayName: "Probe Roll",
-        parameters: '{"sides":20}',
-        message: "Rolling a d20",
-        result: rolled,
-      }], "formatMessage ran in the worker; the stealth tool is not reported");
-    });
+    await t.step(
+      "the model calls the plugin's tools; results go back, a stealth one ends the loop",
+      async () => {
+        assert.deepEqual(
+          (await h.call("tools.list") as { name: string; owner: string; stealth: boolean }[])
+            .map((tool) => [tool.name, tool.owner, tool.stealth]),
+          [["probe_roll", "llm-probe", false], ["probe_fail", "llm-probe", true]],
+        );
+        fake.enqueue(
+          { kind: "reply", toolCalls: [{ id: "c1", name: "probe_roll", arguments: '{"sides":20}' }] },
+          {
+            kind: "reply",
+            content: "rolled",
+            toolCalls: [{ id: "c2", name: "probe_fail", arguments: "{}" }],
+          },
+        );
+        const before = fake.requests.length;
+        const result = await llm.runWithTools("normal", [{ role: "user", content: "roll" }]);
+        const [first, second] = fake.requests.slice(before);
+        assert.equal(fake.requests.length - before, 2, "the stealth call's round has no follow-up");
+        assert.deepEqual(tools(first), ["probe_roll", "probe_fail"]);
+        const rolled = JSON.stringify({
+          rolled: 20,
+          worker: "llm-probe",
+          chatLength: h.lodge.context.getMessageCount(),
+        });
+        assert.deepEqual((second.body.messages as ChatMessage[]).filter((m) => m.role === "tool"), [
+          { role: "tool", tool_call_id: "c1", name: "probe_roll", content: rolled },
+        ]);
+        assert.deepEqual(result.messages.filter((m) => m.role === "tool").at(-1), {
+          role: "tool",
+          tool_call_id: "c2",
+          name: "probe_fail",
+          content: "Error: probe tool failed",
+        }, "the stealth tool ran in the worker");
+        assert.equal(result.response.choices[0].message.content, "rolled");
+        assert.deepEqual(result.invocations, [{
+          id: "c1",
+          name: "probe_roll",
+          displayName: "Probe Roll",
+          parameters: '{"sides":20}',
+          message: "Rolling a d20",
+          result: rolled,
+        }], "formatMessage ran in the worker; the stealth tool is not reported");
+      },
+    );
 
     await t.step("shouldRegister, unregisterFunctionTool and the tool-calling checks", async () => {
       await run("support");

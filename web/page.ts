@@ -39,12 +39,14 @@ export function setPageHeaders(c: Context): void {
 
 /** The page for a browser without a session: how to get in, and nothing else. */
 export const SIGN_IN_HTML = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Lodge: sign in</title></head>
-<body><h1>Lodge</h1>
+<html lang="en"><head><meta charset="utf-8"><title>Lodge: sign in</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark">
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:10vh auto;padding:0 16px}</style></head>
+<body><main><h1>Lodge</h1>
 <p>This browser is not signed in. Open the address the host printed when it started
 (<code>Lodge listening on http://…/?token=…</code>), or add <code>?token=</code> followed by the token
 to this address. The token is the <code>LODGE_TOKEN</code> environment variable the host was started with,
-else the contents of the file <code>token</code> in the host's data folder.</p></body></html>`;
+else the contents of the file <code>token</code> in the host's data folder.</p></main></body></html>`;
 
 function escapeAttribute(text: string): string {
   return text.replace(/[&"<>]/g, (ch) => `&#${ch.charCodeAt(0)};`);

@@ -11,6 +11,15 @@ import { startTestHost } from "../support/host.ts";
 import { writeStFolder } from "../support/st-fixtures.ts";
 import { browserTest, openUi, screenshot } from "./browser.ts";
 
+/** Waits until `check` holds (the page's CSP refuses Playwright's string-evaluated waits). */
+async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
 const messageText = (index: number) => `[data-message-index="${index}"] .message-text`;
 
 browserTest(
@@ -124,6 +133,61 @@ browserTest(
       const box = (await current.boundingBox())!;
       assert.ok(box.x >= 0 && box.x + box.width <= 360, `Settings is in sight (${box.x}+${box.width})`);
       await screenshot(narrow, "acceptance-nav-360");
+    } finally {
+      await host.close();
+    }
+  },
+);
+
+browserTest(
+  "world info: a book a tool saves shows live; over unsaved edits a notice offers it",
+  async ({ browser }) => {
+    const host = await startTestHost();
+    try {
+      const lodge = host.host.lodge;
+      const book = (content: string) => ({
+        entries: { "0": { uid: 0, key: ["dragon"], content, comment: "Dragons" } },
+      });
+      const page = await openUi(browser, host);
+      await page.goto(host.url + "/#/worldinfo");
+      await page.waitForSelector("text=No books yet.");
+      await lodge.worldInfo.save("Tool Book", book("Dragons are real."));
+      await page.click(".book-list >> text=Tool Book");
+      const content = page.locator(".entry textarea");
+      await content.waitFor();
+      assert.equal(await content.inputValue(), "Dragons are real.");
+      // another door activates it and saves it again: both show without a reload
+      await lodge.settings.patch([{
+        op: "add",
+        path: "/world_info_settings/world_info/globalSelect",
+        value: ["Tool Book"],
+      }]);
+      await eventually(
+        () => page.locator(".book-list input[type=checkbox]").isChecked(),
+        "the book active everywhere",
+      );
+      await lodge.worldInfo.save("Tool Book", book("Dragons sleep in winter."));
+      await eventually(
+        async () => await content.inputValue() === "Dragons sleep in winter.",
+        "the saved entry",
+      );
+      assert.equal(await page.locator(".book .notice").count(), 0, "no notice without unsaved edits");
+
+      await content.fill("My own dragon lore");
+      await lodge.worldInfo.save("Tool Book", book("Dragons fly at dawn."));
+      const notice = page.locator('.book .notice[role="alert"]');
+      await notice.waitFor();
+      assert.equal(await content.inputValue(), "My own dragon lore", "the unsaved edit stays");
+      await screenshot(page, "acceptance-worldinfo-notice-1280");
+      await notice.locator("text=Load the other version").click();
+      assert.equal(await content.inputValue(), "Dragons fly at dawn.");
+      // the editor's own save is no change from elsewhere
+      await content.fill("Dragons hoard gold.");
+      await page.click("text=Save book");
+      await page.waitForSelector("text=Saved Tool Book");
+      assert.equal(await page.locator(".book .notice").count(), 0);
+      const stored = lodge.worldInfo.get("Tool Book") as { entries: Record<string, { content: string }> };
+      assert.equal(stored.entries["0"].content, "Dragons hoard gold.");
     } finally {
       await host.close();
     }

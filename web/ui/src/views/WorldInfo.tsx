@@ -1,13 +1,18 @@
 /**
  * World Info: books (create, activate globally or for the open chat), an editor of each entry's keys,
  * secondary keys and logic, content, position, depth, order, probability, group and timed effects, and
- * an activation preview against the open chat (a dry run: nothing advances).
+ * an activation preview against the open chat (a dry run: nothing advances). Live: a book saved
+ * elsewhere (a plugin, a tool, another window) shows at once; when it is open with unsaved edits, a
+ * notice says so and offers that version instead of either side being lost silently.
  * @module
  */
 
-import { useEffect, useState } from "preact/hooks";
-import { call } from "../api.ts";
+import { signal } from "@preact/signals";
+import { useEffect, useRef, useState } from "preact/hooks";
+import { eventTypes } from "../../../../core/event-types.ts";
+import { call, onHostEvent } from "../api.ts";
 import { attempt, mirror, toast } from "../state.ts";
+import { objectAt, settingsDoc } from "./settings/common.tsx";
 
 type Entry = Record<string, unknown> & { uid: number };
 type Book = { entries: Record<string, Entry>; [field: string]: unknown };
@@ -55,22 +60,26 @@ function newEntry(uid: number): Entry {
   };
 }
 
+/** The last book save the host announced (`WORLDINFO_UPDATED`), whoever made it. */
+const bookChange = signal<{ name: string; data: Book | null; n: number } | null>(null);
+let changes = 0;
+onHostEvent(eventTypes.WORLDINFO_UPDATED, (name, data) => {
+  bookChange.value = { name: String(name), data: (data as Book | null) ?? null, n: ++changes };
+});
+
 const list = (v: unknown) => Array.isArray(v) ? (v as string[]).join(", ") : "";
 const split = (v: string) => v.split(",").map((s) => s.trim()).filter(Boolean);
 
 /** The World Info view. */
 export function WorldInfoView() {
   const [names, setNames] = useState<string[]>([]);
-  const [global, setGlobal] = useState<string[]>([]);
   const [open, setOpen] = useState<string | null>(null);
-  const refresh = async () => {
-    setNames(await call("getWorldInfoNames"));
-    const settings = await call("settings.get") as {
-      world_info_settings?: { world_info?: { globalSelect?: string[] } };
-    };
-    setGlobal(settings.world_info_settings?.world_info?.globalSelect ?? []);
-  };
-  useEffect(() => void refresh().catch(() => {}), []);
+  // the settings document is kept current by its own event, so "active everywhere" follows other doors
+  const selected = objectAt(settingsDoc.value, "world_info_settings", "world_info").globalSelect;
+  const global = Array.isArray(selected) ? selected.map(String) : [];
+  const refresh = async () => setNames(await call("getWorldInfoNames"));
+  const changed = bookChange.value?.n;
+  useEffect(() => void refresh().catch(() => {}), [changed]);
   const setActive = (name: string, on: boolean) =>
     attempt(async () => {
       const next = on ? [...new Set([...global, name])] : global.filter((n) => n !== name);
@@ -79,7 +88,6 @@ export function WorldInfoView() {
         path: "/world_info_settings/world_info/globalSelect",
         value: next,
       }]);
-      setGlobal(next);
     });
   const create = () =>
     attempt(async () => {
@@ -121,9 +129,23 @@ function BookEditor({ name }: { name: string }) {
   const [book, setBook] = useState<Book | null>(null);
   const [dirty, setDirty] = useState(false);
   const [preview, setPreview] = useState<Record<string, unknown>[] | null>(null);
+  /** A version saved elsewhere while this editor has unsaved edits. */
+  const [theirs, setTheirs] = useState<Book | null>(null);
+  // The host announces this editor's own save before answering it, so the announcements that came in
+  // while the save was under way are its own, not changes from elsewhere (numbers `from` < n <= `to`).
+  const own = useRef({ from: 0, to: 0 });
   useEffect(() => {
     call("loadWorldInfo", name).then((b) => setBook((b as Book | null) ?? { entries: {} }));
   }, [name]);
+  const change = bookChange.value;
+  useEffect(() => {
+    if (!change || change.name !== name || (change.n > own.current.from && change.n <= own.current.to)) {
+      return;
+    }
+    const next = change.data ?? { entries: {} };
+    if (dirty) setTheirs(next);
+    else setBook(next);
+  }, [change?.n]);
   if (!book) return <p aria-busy="true">Loading…</p>;
   const entries = Object.values(book.entries ?? {}).sort((a, b) => Number(a.uid) - Number(b.uid));
   const update = (uid: number, patch: Record<string, unknown>) => {
@@ -142,10 +164,22 @@ function BookEditor({ name }: { name: string }) {
   };
   const save = () =>
     attempt(async () => {
-      await call("saveWorldInfo", name, book);
+      const from = changes;
+      own.current = { from, to: Infinity };
+      try {
+        await call("saveWorldInfo", name, book);
+      } finally {
+        own.current = { from, to: changes };
+      }
       setDirty(false);
+      setTheirs(null);
       toast(`Saved ${name}`);
     });
+  const takeTheirs = () => {
+    setBook(theirs);
+    setTheirs(null);
+    setDirty(false);
+  };
   const simulate = () =>
     attempt(async () => {
       const result = await call("simulateWorldInfoActivation", { dryRun: true }) as {
@@ -161,6 +195,16 @@ function BookEditor({ name }: { name: string }) {
         <button type="button" class="primary" disabled={!dirty} onClick={save}>Save book</button>
         <button type="button" disabled={!mirror.value?.chatId} onClick={simulate}>Preview activation</button>
       </div>
+      {theirs && (
+        <div class="notice" role="alert">
+          <span class="grow">
+            {name}{" "}
+            was saved elsewhere (a plugin, a tool or another window) while you were editing it. Save book
+            keeps your version over it; or drop your edits:
+          </span>
+          <button type="button" onClick={takeTheirs}>Load the other version</button>
+        </div>
+      )}
       {preview && (
         <div class="activation" role="status">
           <strong>

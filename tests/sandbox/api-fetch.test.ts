@@ -37,6 +37,8 @@ jQuery(() => {
     url: (path, body) =>
       settle(fetch(new URL(path, location.href), { method: "POST", headers: getRequestHeaders(), body: JSON.stringify(body) })),
     headers: () => getRequestHeaders(),
+    // the last message of the plugin's own mirror of the open chat
+    lastMessage: () => getContext().chat.at(-1)?.mes,
   });
   console.log("fetcher ready");
 });
@@ -107,6 +109,13 @@ Deno.test("an extension's fetch('/api/...') runs the route as the plugin, throug
       assert.equal(lodge.chats.get(target)!.length, before + 1);
       assert.equal((lodge.chats.get(target)!.at(-1) as { mes: string }).mes, "written by fetch");
       await waitFor(() => seen.length > 0, "message_sent on the socket");
+      // the plugin's own mirror follows (the patch may trail the answer by a moment)
+      let last: unknown;
+      for (let i = 0; i < 100 && last !== "written by fetch"; i++) {
+        last = await client.call("extensions.call", "fetcher", "lastMessage", []);
+        if (last !== "written by fetch") await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.equal(last, "written by fetch");
     });
 
     await t.step("routes whose work no plugin may do are refused with 403 and the reason", async () => {
@@ -257,6 +266,12 @@ Deno.test("an extension's fetch('/api/...') runs the route as the plugin, throug
       const reply = await post("/api/backends/chat-completions/generate", { messages });
       assert.equal(reply.status, 200, reply.text);
       assert.equal(JSON.parse(reply.text).object, "chat.completion");
+      // a streamed answer arrives whole: every server-sent event, then [DONE]
+      const streamed = await post("/api/backends/chat-completions/generate", { messages, stream: true });
+      assert.equal(streamed.status, 200, streamed.text);
+      assert.match(streamed.headers["content-type"], /^text\/event-stream/);
+      assert.match(streamed.text, /^data: \{"id":"chatcmpl-/);
+      assert.match(streamed.text, /data: \[DONE\]\s*$/);
     });
   } finally {
     await client.close();

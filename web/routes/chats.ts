@@ -23,6 +23,8 @@ const CharacterTarget = z.object({
 const GroupTarget = z.object({ id: z.string() }).loose();
 const Write = { integrity: z.string().optional(), force: z.boolean().optional() };
 const Ops = { operations: PatchOpsSchema };
+/** A route that may add, change and remove any message of a chat and its metadata. */
+const rewrites = () => runs("addMessages", "updateMessages", "deleteMessages", "saveChatMetadata");
 
 /** Builds the chat routes for one chat kind: `/api/chats` (character) or `/api/chats/group`. */
 function chatRoutes(lodge: Lodge, kind: "character" | "group"): Hono {
@@ -40,28 +42,20 @@ function chatRoutes(lodge: Lodge, kind: "character" | "group"): Hono {
   });
 
   const SaveBody = withTarget({ chat: z.array(z.record(z.string(), z.unknown())).min(1), ...Write });
-  app.post(
-    "/save",
-    runs("addMessages", "updateMessages", "deleteMessages", "saveChatMetadata"),
-    async (c) => {
-      const b = await readBody(c, SaveBody);
-      return c.json(await lodge.context.saveChat(target(b), b.chat, b));
-    },
-  );
+  app.post("/save", rewrites(), async (c) => {
+    const b = await readBody(c, SaveBody);
+    return c.json(await lodge.context.saveChat(target(b), b.chat, b));
+  });
 
   const PatchBody = withTarget({
     ...Ops,
     chat_metadata: z.record(z.string(), z.unknown()).optional(),
     ...Write,
   });
-  app.post(
-    "/patch",
-    runs("addMessages", "updateMessages", "deleteMessages", "saveChatMetadata"),
-    async (c) => {
-      const b = await readBody(c, PatchBody);
-      return c.json(await lodge.context.patchChat(target(b), b.operations, b));
-    },
-  );
+  app.post("/patch", rewrites(), async (c) => {
+    const b = await readBody(c, PatchBody);
+    return c.json(await lodge.context.patchChat(target(b), b.operations, b));
+  });
 
   const AppendBody = withTarget({ messages: z.array(z.record(z.string(), z.unknown())), ...Write });
   app.post("/append", runs("addMessages"), async (c) => {

@@ -20,8 +20,11 @@ import { declarationOf, pluginCallEnv, type RouteAccess } from "./route-access.t
 
 /** The request headers a route sees of a plugin's. */
 const FORWARDED = new Set(["content-type", "accept"]);
-/** The answer headers a plugin does not see (a route sets no cookie for plugins, but never pass one). */
-const WITHHELD = new Set(["set-cookie", "content-length"]);
+/**
+ * The answer headers a plugin does not see: a cookie (no route sets one for plugins, but never pass one),
+ * and those of the HTTP connection, which the answer, read whole, no longer has.
+ */
+const WITHHELD = new Set(["set-cookie", "content-length", "transfer-encoding", "connection", "keep-alive"]);
 /** The base of the requests built for plugins; no route reads the host name. */
 const BASE = "http://plugin.invalid";
 

@@ -2,8 +2,9 @@
  * The host's {@link RequestSequencer} for one sandbox process: awaited event deliveries to several of
  * its workers go out in one `seq` envelope, and the sandbox process posts each worker's frame as soon as
  * the worker before it answered `null`, so a hook that three plugins listen to costs one host round
- * trip instead of three while nobody edits the payload. Answers still come back one by one on the
- * ordinary path (each to its {@link PluginPeer}); what the sandbox process reports of the sequence
+ * trip instead of three while nobody edits the payload. Answers come back on the ordinary path (each to
+ * its {@link PluginPeer}), those that end nothing together when the sequence ends, each after the time
+ * its worker took ({@link SandboxSequencer.took}); what the sandbox process reports of the sequence
  * itself (`seq-stop`, `seq-timeout`) settles the requests that get no answer.
  * @module
  */
@@ -14,8 +15,8 @@ import type { PluginPeer } from "./peer.ts";
 import type { SequenceItem } from "./sandbox/protocol.ts";
 
 /**
- * Added to the sum of a sequence's deadlines for the host's own timer, a safety net for a sandbox process
- * that stops reporting (its heartbeat ends it soon after).
+ * Added to the sum of a sequence's deadlines for the host's own deadline, a safety net for a sandbox
+ * process that stops reporting (its heartbeat ends it soon after).
  */
 const SAFETY_MS = 2_000;
 
@@ -30,7 +31,8 @@ interface Sent {
 /** See the module documentation. */
 export class SandboxSequencer implements RequestSequencer {
   readonly #send: (seq: number, items: SequenceItem[]) => void;
-  readonly #open = new Map<number, Sent[]>();
+  /** Each open sequence's requests, and when the host stops waiting for them ({@link sweep}). */
+  readonly #open = new Map<number, { sent: Sent[]; until: number }>();
   #next = 1;
 
   /** @param send writes a `seq` envelope to the sandbox process */
@@ -59,20 +61,11 @@ export class SandboxSequencer implements RequestSequencer {
       return prepared.answer;
     });
     if (items.length > 0) {
-      this.#open.set(seq, sent);
-      // one timer for the whole sequence: every request waits for those before it anyway
-      const safety = setTimeout(() => {
-        for (const s of sent) {
-          s.peer.settle(s.id, {
-            error: new LodgeError("timeout", `plugin ${s.peer.pluginId} did not answer event in time`),
-          });
-        }
-      }, total + SAFETY_MS);
+      // one deadline for the whole sequence: every request waits for those before it anyway
+      this.#open.set(seq, { sent, until: performance.now() + total + SAFETY_MS });
       let left = sent.length;
       const done = () => {
-        if (--left > 0) return;
-        this.#open.delete(seq);
-        clearTimeout(safety);
+        if (--left === 0) this.#open.delete(seq);
       };
       for (const a of answers) a.then(done, done);
       this.#send(seq, items);
@@ -80,19 +73,34 @@ export class SandboxSequencer implements RequestSequencer {
     return answers;
   }
 
+  /**
+   * Fails the requests of sequences past their deadline (the owner calls it now and then: its heartbeat
+   * is the timer, instead of one timer made and cleared per sequence).
+   */
+  sweep(now: number): void {
+    for (const { sent, until } of this.#open.values()) {
+      if (until > now) continue;
+      for (const s of sent) {
+        s.peer.settle(s.id, {
+          error: new LodgeError("timeout", `plugin ${s.peer.pluginId} did not answer event in time`),
+        });
+      }
+    }
+  }
+
   /** The sandbox process ended sequence `seq` before item `index`: the rest resolve {@link NOT_SENT}. */
   stopped(seq: number, index: number): void {
-    for (const s of this.#open.get(seq)?.slice(index) ?? []) s.peer.settle(s.id, { value: NOT_SENT });
+    for (const s of this.#open.get(seq)?.sent.slice(index) ?? []) s.peer.settle(s.id, { value: NOT_SENT });
   }
 
   /** The worker of item `index` of sequence `seq` answered after `ms` (reported before the answer itself). */
   took(seq: number, index: number, ms: number): void {
-    if (typeof ms === "number") this.#open.get(seq)?.[index]?.took?.(ms);
+    if (typeof ms === "number") this.#open.get(seq)?.sent[index]?.took?.(ms);
   }
 
   /** Item `index` of sequence `seq` was not answered in time. */
   timedOut(seq: number, index: number): void {
-    const s = this.#open.get(seq)?.[index];
+    const s = this.#open.get(seq)?.sent[index];
     if (!s) return;
     s.peer.settle(s.id, {
       error: new LodgeError(

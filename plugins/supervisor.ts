@@ -878,6 +878,7 @@ export class PluginSupervisor implements PluginAdmin {
     }
     for (const [host, culprits] of hung) this.#kill(host, culprits);
     for (const host of this.#hosts) {
+      host.sequencer.sweep(now);
       this.#checkMemory(host, host.rss);
       host.sandbox.rss().then((rss) => rss !== null && this.#checkMemory(host, rss));
     }

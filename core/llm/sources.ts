@@ -98,16 +98,8 @@ export const SOURCES: Readonly<Record<string, SourceInfo>> = Object.freeze(
  * ```
  */
 export function sourceLabel(id: string): SourceInfo {
-  return Object.hasOwn(SOURCES, id) ? SOURCES[id] : {
-    id,
-    label: id,
-    baseUrl: null,
-    needsUrl: false,
-    secretKey: null,
-    keyRequired: false,
-    modelField: null,
-    extraSamplers: [],
-  };
+  // unknown: nothing to reach it by, like the offline model
+  return Object.hasOwn(SOURCES, id) ? SOURCES[id] : { ...SOURCES.offline, id, label: id };
 }
 
 /** The secret keys the sources read, in picker order (a secrets form offers them first). */

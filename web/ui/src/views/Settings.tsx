@@ -7,7 +7,7 @@
 
 import { signal } from "@preact/signals";
 import type { ComponentChildren } from "preact";
-import { useEffect, useRef } from "preact/hooks";
+import { useCurrentInSight } from "../in-sight.ts";
 import { AuthorsNoteSection } from "./settings/AuthorsNote.tsx";
 import { ConnectionsSection } from "./settings/Connections.tsx";
 import { HookOrderSection } from "./settings/HookOrder.tsx";
@@ -42,16 +42,8 @@ addEventListener("hashchange", () => (section.value = sectionOf(location.hash)))
 /** The Settings view. */
 export function SettingsView() {
   const current = section.value;
-  const nav = useRef<HTMLElement>(null);
-  // on narrow screens the section list scrolls sideways: keep the current one in sight
-  useEffect(
-    () =>
-      nav.current?.querySelector('[aria-current="page"]')?.scrollIntoView({
-        block: "nearest",
-        inline: "nearest",
-      }),
-    [current],
-  );
+  // on narrow screens the list scrolls sideways
+  const nav = useCurrentInSight<HTMLElement>(current);
   return (
     <div class="settings">
       <header class="view-head">

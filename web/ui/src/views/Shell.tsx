@@ -6,7 +6,7 @@
 
 import { signal } from "@preact/signals";
 import type { ComponentChildren } from "preact";
-import { useEffect, useRef } from "preact/hooks";
+import { useCurrentInSight } from "../in-sight.ts";
 import { connection } from "../api.ts";
 import { dismiss, mirror, toasts } from "../state.ts";
 import { ChatView } from "./Chat.tsx";
@@ -55,16 +55,8 @@ const STATUS_TEXT = { connecting: "Connecting…", online: "Connected", offline:
 /** The whole page. */
 export function Shell() {
   const current = view.value;
-  const nav = useRef<HTMLElement>(null);
-  // on narrow screens the view list scrolls sideways: keep the current one in sight
-  useEffect(
-    () =>
-      nav.current?.querySelector('[aria-current="page"]')?.scrollIntoView({
-        block: "nearest",
-        inline: "nearest",
-      }),
-    [current],
-  );
+  // on narrow screens the list scrolls sideways
+  const nav = useCurrentInSight<HTMLElement>(current);
   return (
     <div class="shell">
       <a class="skip" href="#main">Skip to content</a>

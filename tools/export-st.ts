@@ -8,10 +8,8 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
-import { resolve } from "node:path";
 import { exportSillyTavernFolder } from "../core/compat/mod.ts";
-import { type OpenDataFolder, openDataFolder } from "./data-folder.ts";
+import { folderArgs, type OpenDataFolder, openDataFolder } from "./data-folder.ts";
 
 const HELP = `Usage: deno task export-st <new folder> [--data ./data] [--include-secrets] [--json]
 
@@ -19,34 +17,20 @@ const HELP = `Usage: deno task export-st <new folder> [--data ./data] [--include
   --include-secrets  also write secrets.json (each key's active API key, readable by you only)
   --json             print the counts as JSON`;
 
-const { values, positionals } = parseArgs({
-  args: Deno.args,
-  allowPositionals: true,
-  options: {
-    data: { type: "string", default: "./data" },
-    "include-secrets": { type: "boolean", default: false },
-    json: { type: "boolean", default: false },
-    help: { type: "boolean", default: false },
-  },
-});
-
-if (values.help || positionals.length !== 1) {
-  console.log(HELP);
-  Deno.exit(values.help ? 0 : 2);
-}
+const args = folderArgs(Deno.args, HELP);
 
 let data: OpenDataFolder;
 try {
-  data = openDataFolder(values.data);
+  data = openDataFolder(args.data);
 } catch (error) {
   console.error(`Not exported: ${(error as Error).message}`);
   Deno.exit(1);
 }
 try {
-  const report = await exportSillyTavernFolder(data.lodge, resolve(positionals[0]), {
-    includeSecrets: values["include-secrets"],
+  const report = await exportSillyTavernFolder(data.lodge, args.folder, {
+    includeSecrets: args.includeSecrets,
   });
-  if (values.json) console.log(JSON.stringify(report, null, 2));
+  if (args.json) console.log(JSON.stringify(report, null, 2));
   else {
     const counts = Object.entries(report.counts).map(([k, n]) => `${k} ${n}`).join(", ");
     console.log(`Exported to ${report.path}: ${counts}.`);

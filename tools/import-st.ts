@@ -6,10 +6,8 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
-import { resolve } from "node:path";
 import { importSillyTavernFolder } from "../core/compat/mod.ts";
-import { type OpenDataFolder, openDataFolder } from "./data-folder.ts";
+import { folderArgs, type OpenDataFolder, openDataFolder } from "./data-folder.ts";
 
 const HELP = `Usage: deno task import-st <SillyTavern user folder> [--data ./data] [--include-secrets]
 
@@ -17,35 +15,21 @@ const HELP = `Usage: deno task import-st <SillyTavern user folder> [--data ./dat
   --include-secrets  also import secrets.json (API keys)
   --json             print the report as JSON`;
 
-const { values, positionals } = parseArgs({
-  args: Deno.args,
-  allowPositionals: true,
-  options: {
-    data: { type: "string", default: "./data" },
-    "include-secrets": { type: "boolean", default: false },
-    json: { type: "boolean", default: false },
-    help: { type: "boolean", default: false },
-  },
-});
-
-if (values.help || positionals.length !== 1) {
-  console.log(HELP);
-  Deno.exit(values.help ? 0 : 2);
-}
+const args = folderArgs(Deno.args, HELP);
 
 let data: OpenDataFolder;
 try {
-  data = openDataFolder(values.data, { create: true });
+  data = openDataFolder(args.data, { create: true });
 } catch (error) {
   console.error(`Not imported: ${(error as Error).message}`);
   Deno.exit(1);
 }
 const { lodge } = data;
 try {
-  const report = await importSillyTavernFolder(lodge, resolve(positionals[0]), {
-    includeSecrets: values["include-secrets"],
+  const report = await importSillyTavernFolder(lodge, args.folder, {
+    includeSecrets: args.includeSecrets,
   });
-  if (values.json) console.log(JSON.stringify(report, null, 2));
+  if (args.json) console.log(JSON.stringify(report, null, 2));
   else {
     const counts = Object.entries(report.imported).map(([k, n]) => `${k} ${n}`).join(", ");
     console.log(`Imported: ${counts}; already there: ${report.unchanged}.`);

@@ -20,6 +20,14 @@ const Counts = z.object({
   secrets: z.number(),
 });
 
+/** Both methods' one argument: the folder on the host's disk, and whether secrets.json goes with it. */
+const FolderRequest = z.tuple([
+  z.object({
+    path: z.string().min(1).max(4096),
+    includeSecrets: z.boolean().optional(),
+  }).meta({ title: "request" }),
+]);
+
 /** The compat methods. */
 export const compatMethods = [
   defineMethod({
@@ -30,12 +38,7 @@ export const compatMethods = [
       "presets, settings.json, user avatars, backgrounds, and secrets.json only with includeSecrets. " +
       "What is already there is left as it is (a second run adds nothing); every file not imported is " +
       "listed in skipped with the reason. Progress goes out as import_progress events.",
-    params: z.tuple([
-      z.object({
-        path: z.string().min(1).max(4096),
-        includeSecrets: z.boolean().optional(),
-      }).meta({ title: "request" }),
-    ]),
+    params: FolderRequest,
     result: z.object({
       imported: Counts,
       unchanged: z.number(),
@@ -52,12 +55,7 @@ export const compatMethods = [
       "books, chat-completion presets, settings.json, user avatars and backgrounds, named and laid out as " +
       "SillyTavern writes them, and secrets.json (each key's active API key, mode 0600) only with " +
       "includeSecrets. Returns the counts.",
-    params: z.tuple([
-      z.object({
-        path: z.string().min(1).max(4096),
-        includeSecrets: z.boolean().optional(),
-      }).meta({ title: "request" }),
-    ]),
+    params: FolderRequest,
     result: z.object({ path: z.string(), counts: Counts }),
     capability: "admin",
     handler: ({ lodge }, request) =>

@@ -6,7 +6,8 @@
  *   (target: at most 1 ms median, flat across sizes), beside a read (`POST /api/settings/get`) and the
  *   same edit as SillyTavern's full save (`POST /api/chats/save`);
  * - throughput of `POST /rpc getMessageCount` over 16 connections against a bare Hono JSON echo on
- *   `Deno.serve` in the same run (target: at least 0.8x the echo), alternating short runs of each.
+ *   `Deno.serve` in the same run (target: at least 0.8x the echo), alternating short runs of each,
+ *   driven by `wrk` (`bench/wrk.ts`; without it by the fetch client, which then bounds both rates).
  *
  * The host runs with its defaults (SQLite WAL, `synchronous = NORMAL`), auth and validation on. Run with
  * `deno bench -A --json bench/write-path.bench.ts`; at exit one JSON line per case and one of targets go
@@ -23,6 +24,7 @@ import { startHost } from "../main.ts";
 import type { ChatTarget } from "../core/chats.ts";
 import type { LoadJob, LoadResult } from "./load-client.ts";
 import { Samples } from "./samples.ts";
+import { runWrk, wrkAvailable } from "./wrk.ts";
 
 const SIZES = [100, 1_000, 10_000, 100_000] as const;
 /** A full save sends the whole chat: past this size one takes seconds (and the body passes 16 MiB). */
@@ -75,6 +77,7 @@ globalThis.addEventListener("unload", () => {
       ms("http full save, 10000 messages") / ms("http patch, 10000 messages"),
     ),
     rpc_over_echo: Math.round(rate(RPC) / rate(ECHO) * 100) / 100,
+    throughput_client: useWrk ? "wrk" : "fetch (wrk missing)",
     // what the rate ratio would be if the host were CPU-bound: the echo's CPU cost over the RPC's
     rpc_over_echo_by_cpu: Math.round(cpu(ECHO) / cpu(RPC) * 100) / 100,
   };
@@ -232,27 +235,45 @@ for (const { size, target, index } of cases) {
 const RPC = "POST /rpc getMessageCount, 16 connections";
 const ECHO = "bare Hono JSON echo on Deno.serve, 16 connections";
 const rpcBody = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "getMessageCount", params: [] });
+const useWrk = await wrkAvailable();
+if (!useWrk) {
+  console.error(
+    "write-path bench: wrk not found (apt-get install -y wrk); throughput falls back to a fetch client, " +
+      "whose own cost bounds both rates, so rpc_over_echo says little (read rpc_over_echo_by_cpu)",
+  );
+}
 Deno.bench({
   name: "POST /rpc getMessageCount against a bare echo, 16 connections",
   group: "throughput",
   n: 1,
   warmup: 0,
   fn: once(async () => {
-    // Alternating short runs, so a change in the machine's load hits both sides alike. Besides the rate,
-    // the host process's CPU time per request: on a machine shared with other work the rate mostly
-    // measures the scheduler, the CPU cost per request is the server's own.
+    // Alternating short runs, so a change in the machine's load hits both sides alike, after one unmeasured
+    // run of each (the JIT). Besides the rate, the host process's CPU time per request: on a machine shared
+    // with other work the rate mostly measures the scheduler, the CPU cost per request is the server's own.
     const targets = [[ECHO, `http://127.0.0.1:${echo.addr.port}/echo`, {}], [
       RPC,
       `${host.url}/rpc`,
       auth,
     ]] as const;
-    for (let round = 0; round < 5; round++) {
+    for (let round = -1; round < 5; round++) {
       for (const [name, url, headers] of targets) {
-        const job: LoadJob = { url, headers, body: rpcBody, mode: "rate", connections: 16, seconds: 2 };
-        const { perSecond, hostCpuUs } = await load(job);
+        const { perSecond, hostCpuUs } = useWrk
+          ? await wrkRate(url, headers, round < 0 ? 1 : 3)
+          : await load({ url, headers, body: rpcBody, mode: "rate", connections: 16, seconds: 2 });
+        if (round < 0) continue;
         rates.set(name, [...rates.get(name) ?? [], perSecond!]);
         cpuPerRequest.set(name, [...cpuPerRequest.get(name) ?? [], hostCpuUs]);
       }
     }
   }),
 });
+
+/** One wrk run against this process's servers, with this process's CPU time per request. */
+async function wrkRate(url: string, headers: Record<string, string>, seconds: number) {
+  const before = cpuUsage();
+  const result = await runWrk({ url, headers, body: rpcBody, connections: 16, seconds });
+  const cpu = cpuUsage(before);
+  if (result.non2xx) throw new Error(`${result.non2xx} requests of ${url} were not answered 2xx`);
+  return { perSecond: result.perSecond, hostCpuUs: (cpu.user + cpu.system) / result.requests };
+}

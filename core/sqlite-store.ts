@@ -12,6 +12,7 @@ import type {
   ChatMessage,
   ChatRecord,
   DocRow,
+  Durability,
   QuarantinedRow,
   Store,
 } from "./store.ts";
@@ -121,6 +122,12 @@ class SqliteStore implements Store {
     return structuredClone(this.#quarantined);
   }
 
+  durability(): Durability {
+    // Read back from the connection rather than remembered: this is what SQLite actually does (2 = FULL).
+    const level = Number((this.#q("PRAGMA synchronous").get() as Row).synchronous);
+    return level >= 2 ? "power-loss" : "process-crash";
+  }
+
   #migrate(): void {
     const version = Number((this.#db.prepare("PRAGMA user_version").get() as Row).user_version);
     if (version > MIGRATIONS.length) {
@@ -149,15 +156,16 @@ class SqliteStore implements Store {
         this.#depth--;
       }
     }
-    this.#db.exec("BEGIN IMMEDIATE");
+    // Prepared once like every other statement: `exec` would parse the SQL again on every write.
+    this.#q("BEGIN IMMEDIATE").run();
     this.#depth = 1;
     try {
       const result = fn();
       if (result instanceof Promise) throw new Error("transactions must be synchronous");
-      this.#db.exec("COMMIT");
+      this.#q("COMMIT").run();
       return result;
     } catch (error) {
-      if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
+      if (this.#db.isTransaction) this.#q("ROLLBACK").run();
       throw error;
     } finally {
       this.#depth = 0;

@@ -53,6 +53,9 @@ export interface QuarantinedRow {
   movedAt: number;
 }
 
+/** What an acknowledged write survives; see {@link Store.durability}. */
+export type Durability = "process-crash" | "power-loss";
+
 /** The storage engine contract. */
 export interface Store {
   /** Runs `fn` in one transaction; nested calls join the outer one. Rolls back if `fn` throws. */
@@ -61,6 +64,11 @@ export interface Store {
   close(): void;
   /** Rows moved aside because they could not be read, oldest first. */
   quarantined(): QuarantinedRow[];
+  /**
+   * What an acknowledged write survives, as the engine is set up: `process-crash` (a crash or kill of
+   * the host) or `power-loss` (also a power loss or an OS crash).
+   */
+  durability(): Durability;
 
   /** Every character with its card, ordered by avatar. */
   listCharacters(): DocRow<CharacterCard>[];

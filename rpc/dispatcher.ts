@@ -76,6 +76,8 @@ export function createDispatcher(
     if (Object.hasOwn(table, spec.name)) throw new Error(`method ${spec.name} is declared twice`);
     table[spec.name] = spec;
   }
+  // Methods taking no params: `[]` (or no `params`) needs no schema run; anything else still gets zod's error.
+  const takesNothing = new WeakSet<MethodSpec>(methods.filter((spec) => isEmptyTuple(spec.params)));
   let discovery: unknown;
   table["rpc.discover"] = defineMethod({
     name: "rpc.discover",
@@ -107,6 +109,7 @@ export function createDispatcher(
       });
     }
     const ctx: CallContext = peer ? { lodge, caller, peer } : { lodge, caller };
+    if (req.params.length === 0 && takesNothing.has(spec)) return spec.handler(ctx);
     let parsed: ParamsResult;
     try {
       parsed = spec.params.safeParse(req.params);
@@ -149,40 +152,42 @@ export function createDispatcher(
     peer: Peer | undefined,
   ): string | null | Promise<string | null> {
     const checked = checkRequest(value);
-    if ("error" in checked) return respondError(checked.id, checked.error);
-    const req = checked.request;
-    const isNotification = !("id" in req);
-    const id = req.id ?? null;
+    if (checked instanceof RpcError) return respondError(requestId(value), checked);
+    const req = checked;
     if (peer) {
       const running = inflight.get(peer) ?? 0;
       if (running >= maxInflight) {
-        if (isNotification) return null; // nowhere to report; dropping is the only bounded choice
-        return respondError(id, limitExceeded("inflight", maxInflight, "Too many calls in flight"));
+        if (!("id" in req)) return null; // nowhere to report; dropping is the only bounded choice
+        return respondError(req.id!, limitExceeded("inflight", maxInflight, "Too many calls in flight"));
       }
       inflight.set(peer, running + 1);
     }
-    const answer = (result: unknown): string | null => {
-      if (peer) inflight.set(peer, (inflight.get(peer) ?? 1) - 1);
-      if (isNotification) return null;
-      try {
-        return JSON.stringify({ jsonrpc: "2.0", result: result ?? null, id });
-      } catch (error) {
-        // e.g. a BigInt or a cycle in the result: a host bug, not the caller's
-        return respondError(id, toRpcError(error, req.method));
-      }
-    };
-    const fail = (error: unknown): string | null => {
-      if (peer) inflight.set(peer, (inflight.get(peer) ?? 1) - 1);
-      const rpcError = toRpcError(error, req.method);
-      return isNotification ? null : respondError(id, rpcError);
-    };
     let result: unknown;
     try {
       result = run(req, caller, peer);
     } catch (error) {
-      return fail(error);
+      return fail(req, peer, error);
     }
-    return isThenable(result) ? Promise.resolve(result).then(answer, fail) : answer(result);
+    return isThenable(result)
+      ? Promise.resolve(result).then((value) => answer(req, peer, value), (error) => fail(req, peer, error))
+      : answer(req, peer, result);
+  }
+
+  function answer(req: Request, peer: Peer | undefined, result: unknown): string | null {
+    if (peer) inflight.set(peer, (inflight.get(peer) ?? 1) - 1);
+    if (!("id" in req)) return null;
+    try {
+      return JSON.stringify({ jsonrpc: "2.0", result: result ?? null, id: req.id });
+    } catch (error) {
+      // e.g. a BigInt or a cycle in the result: a host bug, not the caller's
+      return respondError(req.id!, toRpcError(error, req.method));
+    }
+  }
+
+  function fail(req: Request, peer: Peer | undefined, error: unknown): string | null {
+    if (peer) inflight.set(peer, (inflight.get(peer) ?? 1) - 1);
+    const rpcError = toRpcError(error, req.method);
+    return "id" in req ? respondError(req.id!, rpcError) : null;
   }
 
   async function batch(items: unknown[], caller: Caller, peer: Peer | undefined): Promise<string | null> {
@@ -245,19 +250,31 @@ function isId(value: unknown): value is Id {
   return typeof value === "string" || value === null || (typeof value === "number" && Number.isFinite(value));
 }
 
-/** Structural checks of the specification, before any lookup. */
-function checkRequest(value: unknown): { request: Request } | { error: RpcError; id: Id } {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    return { error: invalidRequest(), id: null };
-  }
+/** Structural checks of the specification, before any lookup: the request, or the error to answer. */
+function checkRequest(value: unknown): Request | RpcError {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return invalidRequest();
   const obj = value as Record<string, unknown>;
   const hasId = Object.hasOwn(obj, "id");
-  // Echo the id when it is one; an answer with `id: null` would leave a socket client's call hanging.
-  const id = hasId && isId(obj.id) ? obj.id : null;
   if (obj.jsonrpc !== "2.0" || typeof obj.method !== "string" || (hasId && !isId(obj.id))) {
-    return { error: invalidRequest(), id };
+    return invalidRequest();
   }
   const params = Object.hasOwn(obj, "params") ? obj.params : [];
-  if (typeof params !== "object" || params === null) return { error: invalidRequest(), id };
-  return { request: hasId ? { method: obj.method, id, params } : { method: obj.method, params } };
+  if (typeof params !== "object" || params === null) return invalidRequest();
+  return hasId ? { method: obj.method, id: obj.id as Id, params } : { method: obj.method, params };
+}
+
+/**
+ * The id to answer a malformed request with: its own when it is one; an answer with `id: null` would
+ * leave a socket client's call hanging.
+ */
+function requestId(value: unknown): Id {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return null;
+  const obj = value as Record<string, unknown>;
+  return Object.hasOwn(obj, "id") && isId(obj.id) ? obj.id : null;
+}
+
+/** Whether a params schema is `z.tuple([])` with nothing added (no rest element, no refinement). */
+function isEmptyTuple(schema: z.ZodTuple): boolean {
+  const def = schema._zod.def;
+  return def.type === "tuple" && def.items.length === 0 && !def.rest && !def.checks?.length;
 }

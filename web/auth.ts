@@ -9,8 +9,11 @@
  * @module
  */
 
-import type { Context, MiddlewareHandler } from "hono";
-import { getCookie, setCookie } from "hono/cookie";
+import type { MiddlewareHandler } from "hono";
+import { setCookie } from "hono/cookie";
+import { parse as parseCookie } from "hono/utils/cookie";
+import { getPath } from "hono/utils/url";
+import { mediaType } from "../rpc/http.ts";
 import { sameText, type Session, Sessions } from "./session.ts";
 import { pluginOf } from "./route-access.ts";
 import { MULTIPART_ROUTES } from "./uploads.ts";
@@ -33,6 +36,8 @@ export type Credential =
 /** The body type of `/api` requests. */
 export const JSON_BODY: ReadonlySet<string> = new Set(["application/json"]);
 
+const BEARER: Credential = Object.freeze({ kind: "bearer" });
+
 /** Methods that change nothing, so they need no CSRF proof. */
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
@@ -40,9 +45,12 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 export class Authenticator {
   readonly sessions: Sessions;
   readonly #token: string;
+  /** The header a tool sends, spelled as the docs show it: matched whole, without parsing. */
+  readonly #bearer: string;
 
   constructor(token: string) {
     this.#token = token;
+    this.#bearer = `Bearer ${token}`;
     this.sessions = new Sessions(token);
   }
 
@@ -51,35 +59,44 @@ export class Authenticator {
     return sameText(given, this.#token);
   }
 
-  /** The credential a request carries, or null. The bearer token wins over a cookie. */
-  identify(c: Context): Credential | null {
-    const pluginId = pluginOf(c);
+  /**
+   * The credential a request carries, or null. The bearer token wins over a cookie. `pluginId` is the
+   * plugin a request the host built runs for (`pluginOf`), null for every request from the network.
+   */
+  identify(request: Request, pluginId: string | null = null): Credential | null {
     // only the /api routes are served to plugins (never /rpc, whose methods check the caller themselves)
-    if (pluginId !== null) return c.req.path.startsWith("/api/") ? { kind: "plugin", pluginId } : null;
-    const header = c.req.header("authorization");
-    if (header !== undefined) {
+    if (pluginId !== null) return getPath(request).startsWith("/api/") ? { kind: "plugin", pluginId } : null;
+    const header = request.headers.get("authorization");
+    if (header !== null) {
+      if (sameText(header, this.#bearer)) return BEARER;
       const match = /^Bearer\s+(.+)$/i.exec(header);
-      if (match && this.isToken(match[1].trim())) return { kind: "bearer" };
+      if (match && this.isToken(match[1].trim())) return BEARER;
     }
-    const session = this.sessions.verify(getCookie(c, SESSION_COOKIE));
+    const session = this.sessions.verify(sessionCookie(request));
     return session ? { kind: "cookie", session } : null;
   }
 }
 
+/** The value of the session cookie a request carries, if any. */
+export function sessionCookie(request: Request): string | undefined {
+  const cookie = request.headers.get("cookie");
+  return cookie ? parseCookie(cookie, SESSION_COOKIE)[SESSION_COOKIE] : undefined;
+}
+
 /** The origin a browser showing this host's page sends: the request's scheme and `Host`. */
-export function ownOrigin(c: Context): string {
-  const scheme = c.req.url.startsWith("https:") ? "https" : "http";
-  return `${scheme}://${c.req.header("host") ?? ""}`;
+export function ownOrigin(request: Request): string {
+  const scheme = request.url.startsWith("https:") ? "https" : "http";
+  return `${scheme}://${request.headers.get("host") ?? ""}`;
 }
 
 /**
  * True when the request comes from a page of this host: `Origin` equal to the host's own origin, or,
  * when a browser sends no `Origin`, `Sec-Fetch-Site: same-origin`.
  */
-export function isSameOrigin(c: Context): boolean {
-  const origin = c.req.header("origin");
-  if (origin !== undefined) return origin === ownOrigin(c);
-  return c.req.header("sec-fetch-site") === "same-origin";
+export function isSameOrigin(request: Request): boolean {
+  const origin = request.headers.get("origin");
+  if (origin !== null) return origin === ownOrigin(request);
+  return request.headers.get("sec-fetch-site") === "same-origin";
 }
 
 /** Options of {@link requireAuth}. */
@@ -99,32 +116,40 @@ export interface RequireAuthOptions {
  */
 export function requireAuth(auth: Authenticator, options: RequireAuthOptions): MiddlewareHandler {
   return async (c, next) => {
-    const refusal = authRefusal(c, auth, options);
+    const refusal = authRefusal(c.req.raw, auth, options, pluginOf(c));
     if (refusal) return refusal;
     await next();
   };
 }
 
 /**
- * The answer refusing a request {@link requireAuth} refuses, or null when it may go on: for a route that
- * checks inside its own handler (one handler per route, with no middleware chain around it).
+ * The answer refusing a request {@link requireAuth} refuses, or null when it may go on. It works on the
+ * bare `Request`, for a request answered without Hono's routing (`POST /rpc`); `pluginId` as in
+ * {@link Authenticator.identify}.
  */
-export function authRefusal(c: Context, auth: Authenticator, options: RequireAuthOptions): Response | null {
-  const credential = auth.identify(c);
-  if (!credential) return c.json({ error: "unauthorized" }, 401);
-  if (!SAFE_METHODS.has(c.req.method)) {
-    const type = mediaType(c.req.header("content-type"));
-    const allowed = !options.bodyTypes || options.bodyTypes.has(type) ||
-      (type === "multipart/form-data" && MULTIPART_ROUTES.has(c.req.path));
-    if (!allowed) {
-      return c.json(
-        { error: "unsupported media type", message: "Content-Type must be application/json" },
-        415,
-      );
+export function authRefusal(
+  request: Request,
+  auth: Authenticator,
+  options: RequireAuthOptions,
+  pluginId: string | null = null,
+): Response | null {
+  const credential = auth.identify(request, pluginId);
+  if (!credential) return Response.json({ error: "unauthorized" }, { status: 401 });
+  if (!SAFE_METHODS.has(request.method)) {
+    if (options.bodyTypes) {
+      const type = mediaType(request.headers.get("content-type"));
+      const allowed = options.bodyTypes.has(type) ||
+        (type === "multipart/form-data" && MULTIPART_ROUTES.has(getPath(request)));
+      if (!allowed) {
+        return Response.json(
+          { error: "unsupported media type", message: "Content-Type must be application/json" },
+          { status: 415 },
+        );
+      }
     }
     if (credential.kind === "cookie") {
-      const refusal = csrfRefusal(c, credential.session);
-      if (refusal) return c.json({ error: "forbidden", message: refusal }, 403);
+      const refusal = csrfRefusal(request, credential.session);
+      if (refusal) return Response.json({ error: "forbidden", message: refusal }, { status: 403 });
     }
   }
   return null;
@@ -136,29 +161,22 @@ export function authRefusal(c: Context, auth: Authenticator, options: RequireAut
  */
 export function requireSocketAuth(auth: Authenticator): MiddlewareHandler {
   return async (c, next) => {
-    const credential = auth.identify(c);
+    const credential = auth.identify(c.req.raw, pluginOf(c));
     if (!credential) return c.json({ error: "unauthorized" }, 401);
-    if (credential.kind === "cookie" && c.req.header("origin") !== ownOrigin(c)) {
+    if (credential.kind === "cookie" && c.req.header("origin") !== ownOrigin(c.req.raw)) {
       return c.json({ error: "forbidden", message: "WebSocket from another origin" }, 403);
     }
     await next();
   };
 }
 
-function csrfRefusal(c: Context, session: Session): string | null {
-  if (!isSameOrigin(c)) return "cross-origin request refused: Origin must be this host's own origin";
-  const given = c.req.header(CSRF_HEADER);
-  if (given === undefined || !sameText(given, session.csrf)) {
+function csrfRefusal(request: Request, session: Session): string | null {
+  if (!isSameOrigin(request)) return "cross-origin request refused: Origin must be this host's own origin";
+  const given = request.headers.get(CSRF_HEADER);
+  if (given === null || !sameText(given, session.csrf)) {
     return `missing or wrong ${CSRF_HEADER} header (the page has it in <meta name="lodge-csrf">)`;
   }
   return null;
-}
-
-/** `type/subtype` of a Content-Type header, lower case, without parameters. */
-function mediaType(header: string | undefined): string {
-  if (!header) return "";
-  const semi = header.indexOf(";");
-  return (semi === -1 ? header : header.slice(0, semi)).trim().toLowerCase();
 }
 
 /**

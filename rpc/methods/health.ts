@@ -1,5 +1,6 @@
 /**
- * The host's own health for operators: what the store moved aside at start because it could not read it.
+ * The host's own health for operators: what the store moved aside at start because it could not read it,
+ * and what an acknowledged write survives.
  * @module
  */
 
@@ -11,7 +12,9 @@ export const healthMethods = [
   defineMethod({
     name: "health",
     summary: "The host's health: `quarantined` lists stored rows moved aside at start because they could " +
-      "not be read (not JSON, nested too deeply, a non-finite number), with where they were and why.",
+      "not be read (not JSON, nested too deeply, a non-finite number), with where they were and why; " +
+      "`durability` says what an acknowledged write survives (`process-crash` by default, `power-loss` " +
+      "with `--synchronous full`).",
     params: z.tuple([]),
     result: z.object({
       ok: z.boolean(),
@@ -21,8 +24,13 @@ export const healthMethods = [
         reason: z.string(),
         movedAt: z.number(),
       })),
+      durability: z.enum(["process-crash", "power-loss"]),
     }),
     capability: "admin",
-    handler: ({ lodge }) => ({ ok: true, quarantined: lodge.store.quarantined() }),
+    handler: ({ lodge }) => ({
+      ok: true,
+      quarantined: lodge.store.quarantined(),
+      durability: lodge.store.durability(),
+    }),
   }),
 ] as const;

@@ -1,10 +1,12 @@
 /**
  * The command line (`main.ts`) as a child process: `--help`, first-run seeding, the token file, the
- * data-folder lock, and a clean stop on SIGTERM.
+ * data-folder lock, the durability setting, and a clean stop on SIGTERM.
  */
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { createHttpClient } from "../../rpc/client.ts";
+import type { methods } from "../../rpc/methods/mod.ts";
 import { healthDuring } from "../support/browser.ts";
 import { runCli, spawnHost, startTestHost } from "../support/host.ts";
 
@@ -109,6 +111,26 @@ Deno.test("CLI", async (t) => {
         await host.kill();
       }
     });
+
+    await t.step(
+      "--synchronous full is what the store runs with; the default survives a process crash",
+      async () => {
+        for (
+          const [args, durability] of [[[], "process-crash"], [
+            ["--synchronous", "full"],
+            "power-loss",
+          ]] as const
+        ) {
+          const host = await spawnHost(dataDir, { args: [...args] });
+          try {
+            const rpc = createHttpClient<typeof methods>(`${host.url}/rpc`, { token: host.token });
+            assert.equal((await rpc.call("health")).durability, durability, args.join(" "));
+          } finally {
+            await host.kill();
+          }
+        }
+      },
+    );
   } finally {
     await Deno.remove(dataDir, { recursive: true });
   }

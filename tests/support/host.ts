@@ -183,6 +183,8 @@ export interface SpawnOptions {
   env?: Record<string, string>;
   /** How long to wait for the start line. Default 30 s. */
   startTimeoutMs?: number;
+  /** More command-line arguments, after `--data` (e.g. `["--synchronous", "full"]`). */
+  args?: string[];
 }
 
 function childEnv(extra: Record<string, string> = {}): Record<string, string> {
@@ -222,7 +224,10 @@ export async function runCli(
  * so the child never blocks on a full pipe. Always end it with `kill()` (SIGTERM by default).
  */
 export async function spawnHost(dataDir: string, options: SpawnOptions = {}): Promise<ChildHost> {
-  const child = mainCommand(["--host", "127.0.0.1", "--port", "0", "--data", dataDir], options).spawn();
+  const child = mainCommand(
+    ["--host", "127.0.0.1", "--port", "0", "--data", dataDir, ...options.args ?? []],
+    options,
+  ).spawn();
   let errText = "";
   const errDone = (async () => {
     for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) errText += chunk;

@@ -133,6 +133,17 @@ Deno.test("invalid params carry the zod issue paths", async (t) => {
       "HELLO ANN",
     );
   });
+  await t.step(
+    "a method taking no params: none or [] is a call, anything else the tuple's error",
+    async () => {
+      assert.deepEqual((await send(call("get_data"))).result, ["hello", 5]);
+      assert.deepEqual((await send(call("get_data", []))).result, ["hello", 5]);
+      const reply = await send(call("get_data", [1]));
+      assert.equal(reply.error.code, -32602);
+      assert.equal(reply.error.data.issues[0].code, "too_big");
+      assert.equal((await send(call("get_data", { a: 1 }))).error.code, -32602);
+    },
+  );
   await t.step("by-name params are refused", async () => {
     const reply = await send(call("subtract", { minuend: 3, subtrahend: 1 }));
     assert.equal(reply.error.code, -32602);

@@ -86,8 +86,24 @@ Deno.test("a body over the limit is 413 with a limit error, by header or while s
   assert.ok(pulled <= 4, `read ${pulled} chunks of an endless body`);
 });
 
-Deno.test("a body that is not UTF-8 is a parse error", async () => {
-  const response = await handleRpcHttp(dispatcher, post(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d])), caller);
-  assert.equal(response.status, 200);
-  assert.equal((await response.json()).error.code, -32700);
+Deno.test("a body that is not UTF-8 is a parse error", async (t) => {
+  const invalid = (bytes: number[]) => post(new Uint8Array(bytes));
+  const bad = {
+    "bytes that never start a character": [0x7b, 0xff, 0xfe, 0x7d],
+    "a lone continuation byte inside a string": [0x22, 0x80, 0x22],
+    "a truncated sequence before a real U+FFFD": [0x22, 0xe2, 0x82, 0xef, 0xbf, 0xbd, 0x22],
+    "an overlong encoding": [0x22, 0xc0, 0xaf, 0x22],
+  };
+  for (const [label, bytes] of Object.entries(bad)) {
+    await t.step(label, async () => {
+      const response = await handleRpcHttp(dispatcher, invalid(bytes), caller);
+      assert.equal(response.status, 200);
+      assert.equal((await response.json()).error.code, -32700);
+    });
+  }
+  await t.step("a real U+FFFD in the text is no error", async () => {
+    const body = new TextEncoder().encode(`{"jsonrpc":"2.0","method":"echo","params":["a\uFFFDb"],"id":1}`);
+    const response = await handleRpcHttp(dispatcher, post(body), caller);
+    assert.deepEqual(await response.json(), { jsonrpc: "2.0", result: "a\uFFFDb", id: 1 });
+  });
 });

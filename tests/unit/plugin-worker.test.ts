@@ -475,7 +475,7 @@ Deno.test("views refuse every kind of write at every depth, with the guiding err
 
   await t.step("the walking methods hand their callbacks the elements' views", () => {
     const chat = mirror.view("chat") as { mes: string }[];
-    assert.ok(chat.every((m, i, all) => all[i] === chat[i] && Object.isFrozen(all)));
+    assert.ok(chat.every((_m, i, all) => all[i] === chat[i] && Object.isFrozen(all)));
     assert.deepEqual(chat.toSorted((a, b) => b.mes.localeCompare(a.mes)).map((m) => m.mes), ["c", "B"]);
   });
 });

@@ -234,26 +234,20 @@ Deno.test("a visit connects to the address it checked: a name that rebinds betwe
   }) as typeof Deno.resolveDns;
   Object.defineProperty(Deno, "resolveDns", { value: hostile, configurable: true, writable: true });
   try {
-    const page = await visitPage(`http://rebind.lodge.test:${web.server.addr.port}/page`, {
+    const loopbackOnly = {
       maxChars: 1000,
       maxBytes: 100_000,
       timeoutMs: 5000,
       maxRedirects: 0,
       allowPrivate: false,
       allowAddresses: ["127.0.0.1"],
-    });
+    };
+    const page = await visitPage(`http://rebind.lodge.test:${web.server.addr.port}/page`, loopbackOnly);
     assert.equal(page.title, "Café & Tea", "the page came from the checked loopback address");
     assert.deepEqual(lookups, ["rebind.lodge.test A", "rebind.lodge.test AAAA"], "one lookup, no second");
     // the same name on a later visit now answers the metadata address: refused before connecting
     await assert.rejects(
-      visitPage(`http://rebind.lodge.test:${web.server.addr.port}/page`, {
-        maxChars: 1000,
-        maxBytes: 100_000,
-        timeoutMs: 5000,
-        maxRedirects: 0,
-        allowPrivate: false,
-        allowAddresses: ["127.0.0.1"],
-      }),
+      visitPage(`http://rebind.lodge.test:${web.server.addr.port}/page`, loopbackOnly),
       /169\.254\.169\.254/,
     );
   } finally {

@@ -6,26 +6,11 @@
  */
 
 import { signal } from "@preact/signals";
+import type { SlashCommandInfo, SlashResult } from "../../../core/slash/mod.ts";
 import { call } from "./api.ts";
 
-/** One command as `slash.list` gives it. */
-export interface SlashCommandInfo {
-  name: string;
-  aliases: string[];
-  helpString: string;
-  returns: string;
-  owner: string | null;
-}
-
-/** What `runSlashCommand` answers. */
-export interface SlashResult {
-  ok: boolean;
-  pipe: string;
-  echoes: string[];
-  setInput?: string;
-  error?: string;
-  command?: string;
-}
+/** A command as `slash.list` lists it, and what `runSlashCommand` answers: the host's own types. */
+export type { SlashCommandInfo, SlashResult };
 
 /** Every command, once loaded. */
 export const slashCommands = signal<SlashCommandInfo[]>([]);

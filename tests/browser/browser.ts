@@ -102,6 +102,23 @@ export async function openUi(
   return page;
 }
 
+/**
+ * Waits until the page expression `expression` is truthy. Playwright evaluates a string predicate afresh
+ * with `eval` on every poll after the first, which the UI's CSP (no `unsafe-eval`) refuses; a function is
+ * evaluated once and then called, so the string is handed over as one.
+ *
+ * ```ts
+ * await waitForExpression(page, `!document.querySelector(".placeholder")`, { timeout: 5_000 });
+ * ```
+ */
+export function waitForExpression(
+  page: Page,
+  expression: string,
+  options?: { timeout?: number },
+): Promise<unknown> {
+  return page.waitForFunction(new Function(`return (${expression});`) as () => unknown, undefined, options);
+}
+
 /** Saves a full-page screenshot as `<OUTPUT_DIR>/<name>.png`. */
 export async function screenshot(page: Page, name: string): Promise<string> {
   await Deno.mkdir(OUTPUT_DIR, { recursive: true });

@@ -11,7 +11,7 @@ import { type RunningHost, startHost } from "../../main.ts";
 import { startTestHost } from "../support/host.ts";
 import { until } from "../support/llm-host.ts";
 import { writePluginFolder } from "../support/sandbox-harness.ts";
-import { browserTest, openUi, screenshot } from "./browser.ts";
+import { browserTest, openUi, screenshot, waitForExpression } from "./browser.ts";
 
 const messageText = (index: number) => `[data-message-index="${index}"] .message-text`;
 
@@ -85,7 +85,7 @@ browserTest("chat: the draft is kept per chat across reloads", async ({ browser 
     await page.fill("#composer-input", "half a thought");
     await page.reload();
     await page.waitForSelector(".status-online");
-    await page.waitForFunction("document.querySelector('#composer-input')?.value !== ''");
+    await waitForExpression(page, "document.querySelector('#composer-input')?.value !== ''");
     assert.equal(await page.inputValue("#composer-input"), "half a thought");
   } finally {
     await host.close();

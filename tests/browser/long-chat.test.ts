@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { startTestHost } from "../support/host.ts";
-import { browserTest, openUi } from "./browser.ts";
+import { browserTest, openUi, waitForExpression } from "./browser.ts";
 
 const COUNT = 3_000;
 const messageText = (index: number) => `[data-message-index="${index}"] .message-text`;
@@ -46,14 +46,14 @@ browserTest(
       const page = await openUi(browser, host);
       await page.waitForSelector(messageText(COUNT - 1));
       // once the rows at the end are measured, the view rests at the very end with the last message in it
-      await page.waitForFunction(
+      await waitForExpression(
+        page,
         `(() => {
       const list = document.querySelector(".messages");
       const last = document.querySelector('[data-message-index="${COUNT - 1}"]').getBoundingClientRect();
       return list.scrollHeight - list.scrollTop - list.clientHeight < 2 &&
         last.bottom <= list.getBoundingClientRect().bottom + 1;
     })()`,
-        undefined,
         { timeout: 10_000 },
       );
       const slots = () => page.locator(".message-slot").count();
@@ -75,7 +75,7 @@ browserTest(
 
       // in the middle: once rows are measured, the row at the top stays where it is
       await page.evaluate(`document.querySelector(".messages").scrollTop = 150000`);
-      await page.waitForFunction(`!document.querySelector(".message.placeholder")`, undefined, {
+      await waitForExpression(page, `!document.querySelector(".message.placeholder")`, {
         timeout: 20_000,
       });
       await page.waitForTimeout(300);

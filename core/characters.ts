@@ -3,11 +3,12 @@
  * @module
  */
 
-import { conflict, notFound } from "./errors.ts";
+import { conflict, LodgeError, notFound } from "./errors.ts";
 import type { EventBus } from "./events.ts";
 import { eventTypes } from "./event-types.ts";
 import type { ImageFiles } from "./images.ts";
 import { fileSafe, safeName } from "./names.ts";
+import { applyPatch, type PatchOp, validateOps } from "./patch.ts";
 import { type CardFields, CardSchema, checkStored, GroupSchema } from "./schema/mod.ts";
 import type { CharacterCard, Store } from "./store.ts";
 
@@ -39,6 +40,26 @@ export interface CreateOptions {
    * `create_date` is kept. Without it a new card gets SillyTavern's empty fields and today's date.
    */
   asIs?: boolean;
+}
+
+/**
+ * Options of {@link CharacterService.edit} and {@link CharacterService.editGroup}: what the editor last saw.
+ *
+ * @example
+ * ```ts
+ * // refused with a conflict (and nothing changed) when the description is no longer "A keeper."
+ * await lodge.characters.edit("Mara.png", { description: "A lighthouse keeper." }, {
+ *   test: [{ op: "test", path: "/description", value: "A keeper." }],
+ * });
+ * ```
+ */
+export interface EditOptions {
+  /**
+   * RFC 6902 `test` operations checked against the record as clients read it (the character as
+   * `/api/characters/get` answers it, the group as `/api/groups/all` lists it) before the fields are
+   * merged; the first that fails refuses the edit with a `conflict` whose data names its `path`.
+   */
+  test?: readonly PatchOp[];
 }
 
 /** Characters and groups. */
@@ -115,11 +136,16 @@ export class CharacterService {
     }));
   }
 
-  /** Merges fields into a card; emits `CHARACTER_EDITED({ detail: { id, character } })`. */
-  async edit(avatar: string, fields: Partial<CardFields>): Promise<CharacterView> {
+  /**
+   * Merges fields into a card; emits `CHARACTER_EDITED({ detail: { id, character } })`. With
+   * `options.test` the edit is refused (a `conflict`, nothing stored, no event) when the card is no
+   * longer as the caller saw it.
+   */
+  async edit(avatar: string, fields: Partial<CardFields>, options: EditOptions = {}): Promise<CharacterView> {
     const edited = this.#changed(this.#store.transaction(() => {
       const card = this.#store.getCharacter(avatar);
       if (!card) throw notFound(`character ${avatar} not found`);
+      checkSeen(view(avatar, card), options.test, `character ${avatar}`);
       const next = { ...card, ...fields };
       checkStored(CardSchema, next, { what: "character" });
       this.#store.putCharacter(avatar, next);
@@ -229,11 +255,18 @@ export class CharacterService {
   /**
    * Merges fields into a group (its id stays); `chat_id` and the ids of `fields.chats` are added to
    * `chats` when new (a chat id is never dropped here: deleting a chat does that). Emits `GROUP_UPDATED`.
+   * With `options.test` the edit is refused (a `conflict`, nothing stored, no event) when the group is no
+   * longer as the caller saw it.
    */
-  async editGroup(id: string, fields: Record<string, unknown>): Promise<Record<string, unknown>> {
+  async editGroup(
+    id: string,
+    fields: Record<string, unknown>,
+    options: EditOptions = {},
+  ): Promise<Record<string, unknown>> {
     return await this.#groupChanged(this.#store.transaction(() => {
       const current = this.group(id);
       if (!current) throw notFound(`group ${id} not found`);
+      checkSeen(current, options.test, `group ${id}`);
       if (fields.members !== undefined) this.#requireMembers(fields.members as string[]);
       const next: Record<string, unknown> = { ...current, ...fields, id: current.id };
       const added = Array.isArray(fields.chats) ? fields.chats.map(String) : [];
@@ -275,6 +308,25 @@ export class CharacterService {
   #requireMembers(members: string[]): void {
     for (const avatar of members) {
       if (!this.#store.getCharacter(avatar)) throw notFound(`character ${avatar} not found`);
+    }
+  }
+}
+
+/**
+ * Runs an edit's `test` ops against the stored record, one at a time so the refusal names the field
+ * that changed.
+ */
+function checkSeen(record: unknown, tests: readonly PatchOp[] | undefined, what: string): void {
+  if (!tests?.length) return;
+  validateOps(tests, ["test"]);
+  for (const op of tests) {
+    try {
+      applyPatch(record, [op], "lenient");
+    } catch (error) {
+      if (!(error instanceof LodgeError && error.kind === "conflict")) throw error;
+      throw conflict(`${what} was changed elsewhere since it was read (${op.path || "the whole record"})`, {
+        path: op.path,
+      });
     }
   }
 }

@@ -18,7 +18,14 @@ import { checkStateNamespace, runs, userOnly } from "../route-access.ts";
 
 const Avatar = z.object({ avatar_url: z.string() });
 const Create = CardFieldsSchema.extend({ avatar_url: z.string().optional() });
-const Edit = CardFieldsSchema.partial().extend(Avatar.shape);
+/**
+ * Lodge's optional `test`: RFC 6902 test ops against the card as read, so an editor's save is refused
+ * (409) instead of overwriting a change made elsewhere meanwhile.
+ */
+const Edit = CardFieldsSchema.partial().extend({
+  ...Avatar.shape,
+  test: PatchOpsSchema.max(1000).optional(),
+});
 /** Why plugins may not call the routes that are not theirs (shown in the refusal). */
 const EDITS = "it creates, edits or deletes characters, which no plugin method does (writeExtensionField " +
   "sets a card's extension data)";
@@ -44,8 +51,9 @@ export function charactersApi(lodge: Lodge, images: ImageProcessor): Hono {
   });
   app.post("/edit", userOnly(EDITS), async (c) => {
     const b = await readBody(c, Edit);
-    const { avatar_url, ...fields } = b;
-    return c.json({ ok: true, character: await lodge.characters.edit(avatar({ avatar_url }), fields) });
+    const { avatar_url, test, ...fields } = b;
+    const character = await lodge.characters.edit(avatar({ avatar_url }), fields, { test });
+    return c.json({ ok: true, character });
   });
   // SillyTavern's picture upload: a multipart `avatar` image and the card's `avatar_url`; stored as a
   // 512×768 PNG, the card's picture.

@@ -8,6 +8,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { notFound } from "../../core/errors.ts";
 import type { Lodge } from "../../core/lodge.ts";
+import { PatchOpsSchema } from "../../core/patch.ts";
 import { readBody } from "../body.ts";
 import { runs, userOnly } from "../route-access.ts";
 
@@ -25,13 +26,18 @@ export function groupsApi(lodge: Lodge): Hono {
     userOnly("it creates, edits or deletes groups, which no plugin method does"),
     async (c) => c.json(await lodge.characters.createGroup(await readBody(c, Fields))),
   );
-  const EditBody = Fields.partial().extend({ id: z.string(), chat_id: z.string().optional() });
+  // `test` (Lodge's): RFC 6902 test ops against the group as read; a failed one is a 409, nothing changes
+  const EditBody = Fields.partial().extend({
+    id: z.string(),
+    chat_id: z.string().optional(),
+    test: PatchOpsSchema.max(1000).optional(),
+  });
   app.post(
     "/edit",
     userOnly("it creates, edits or deletes groups, which no plugin method does"),
     async (c) => {
-      const { id, ...fields } = await readBody(c, EditBody);
-      return c.json(await lodge.characters.editGroup(id, fields));
+      const { id, test, ...fields } = await readBody(c, EditBody);
+      return c.json(await lodge.characters.editGroup(id, fields, { test }));
     },
   );
   const DeleteBody = z.object({ id: z.string() });

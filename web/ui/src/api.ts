@@ -26,9 +26,9 @@ function csrfHeaders(): Record<string, string> {
   return csrf ? { "x-lodge-csrf": csrf } : {};
 }
 
-/** An error answered by the host, with its HTTP status or JSON-RPC code. */
+/** An error answered by the host, with its HTTP status and the answer's JSON body (when it was JSON). */
 export class HostError extends Error {
-  constructor(message: string, readonly status: number) {
+  constructor(message: string, readonly status: number, readonly body?: Record<string, unknown>) {
     super(message);
   }
 }
@@ -36,8 +36,10 @@ export class HostError extends Error {
 async function failure(response: Response): Promise<HostError> {
   const text = await response.text();
   let message = `${response.status} ${response.statusText}`;
+  let data: Record<string, unknown> | undefined;
   try {
     const body = JSON.parse(text);
+    if (body && typeof body === "object") data = body;
     // a domain error names its kind in `error` and says what went wrong in `message`
     if (typeof body?.message === "string") message = body.message;
     else if (typeof body?.error === "string") message = body.error;
@@ -45,7 +47,7 @@ async function failure(response: Response): Promise<HostError> {
   } catch {
     if (text) message = text.slice(0, 200);
   }
-  return new HostError(message, response.status);
+  return new HostError(message, response.status, data);
 }
 
 /** POSTs JSON to an `/api` route and answers the parsed reply. */

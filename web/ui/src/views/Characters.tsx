@@ -3,16 +3,21 @@
  * duplicate, delete), the fields SillyTavern keeps in the card's `extensions` included (favourite,
  * talkativeness, depth prompt, linked World Info book); the card's picture (upload or drop an image);
  * import of card files (PNG or JSON, chosen or dropped anywhere on the view) and export as PNG or JSON.
+ * A save sends only the fields the user changed, each guarded by what the form showed, so a change a
+ * plugin, a tool or another window made meanwhile is never overwritten (see GuardedEdit.tsx).
  * @module
  */
 
 import { useSignal } from "@preact/signals";
 import { useEffect, useRef, useState } from "preact/hooks";
+import { deepEqual } from "../../../../core/json.ts";
+import type { PatchOp } from "../../../../core/patch.ts";
 import { api, apiBlob, call, saveFile, upload } from "../api.ts";
 import { characterAvatar, uploadCharacterImage } from "../avatars.ts";
 import { attempt, type Character, dismiss, mirror, toast } from "../state.ts";
 import { Avatar } from "./Avatar.tsx";
 import { AvatarPicker } from "./AvatarPicker.tsx";
+import { ChangedElsewhere, changedKeys, seenTests, useGuardedEdit } from "./GuardedEdit.tsx";
 
 /** Card text fields in the order the editor shows them: key, label, rows. */
 const TEXT_FIELDS: [string, string, number][] = [
@@ -102,6 +107,42 @@ function fieldsOf(d: Draft, character: Character | undefined): Record<string, un
   };
   if (talk !== undefined) fields.talkativeness = talk;
   return fields;
+}
+
+/** The `extensions` keys the editor writes (the rest belong to plugins and are kept as stored). */
+const EDITED_EXTENSIONS = ["fav", "world", "talkativeness", "depth_prompt"];
+
+/**
+ * What a save of an existing card sends: the fields the user changed from `base` (the card the draft
+ * started from), each tested against the value it has in `seen` (the card the save is guarded by).
+ * Changed `extensions` keys are set on the stored extensions (`latest`), and the whole object is tested
+ * against that, so no plugin's key is lost. Null when nothing changed.
+ */
+function cardEdit(
+  { base, seen }: { base: Character; seen: Character },
+  latest: Character,
+  d: Draft,
+): { fields: Record<string, unknown>; test: PatchOp[] } | null {
+  const before = fieldsOf(draftOf(base), base);
+  const after = fieldsOf(d, latest);
+  const keys = changedKeys(before, after).filter((k) => k !== "extensions");
+  const fields: Record<string, unknown> = Object.fromEntries(keys.map((k) => [k, after[k]]));
+  const test = seenTests(seen, keys.map((k) => [k]));
+  const [was, now] = [before.extensions, after.extensions] as Record<string, unknown>[];
+  const changed = EDITED_EXTENSIONS.filter((k) => !deepEqual(was[k], now[k]));
+  if (changed.length) {
+    const extensions = { ...extensionsOf(latest) };
+    for (const k of changed) {
+      if (k in now) extensions[k] = now[k];
+      else delete extensions[k];
+    }
+    fields.extensions = extensions;
+    test.push(
+      ...seenTests(latest, [["extensions"]]),
+      ...seenTests(seen, changed.map((k) => ["extensions", k])),
+    );
+  }
+  return keys.length || changed.length ? { fields, test } : null;
 }
 
 function matches(c: Character, q: string): boolean {
@@ -253,7 +294,8 @@ interface EditorProps {
 }
 
 function CardEditor({ character, onClose, onSaved }: EditorProps) {
-  const draft = useSignal<Draft>(draftOf(character));
+  const edit = useGuardedEdit(character, draftOf);
+  const draft = edit.draft;
   const [books, setBooks] = useState<string[]>([]);
   /** A picture chosen for a character not created yet, uploaded once it is. */
   const [picture, setPicture] = useState<{ file: File; url: string } | null>(null);
@@ -269,14 +311,22 @@ function CardEditor({ character, onClose, onSaved }: EditorProps) {
   const setText = (k: string, value: string) => set("text", { ...draft.value.text, [k]: value });
   const save = () =>
     attempt(async () => {
+      const d = draft.value;
       if (!d.name.trim()) throw new Error("A character needs a name");
-      const fields = fieldsOf(d, character);
       if (character) {
-        await api("/api/characters/edit", { avatar_url: character.avatar, ...fields });
-        toast(`Saved ${d.name}`);
-        onSaved(character.avatar);
+        await edit.save(async (records) => {
+          const sent = cardEdit(records, character, d);
+          if (!sent) return void toast("Nothing changed");
+          const answer = await api<{ character: Character }>("/api/characters/edit", {
+            avatar_url: character.avatar,
+            ...sent.fields,
+            test: sent.test,
+          });
+          toast(`Saved ${d.name}`);
+          return answer.character;
+        }, character.name);
       } else {
-        const created = await api<{ avatar: string }>("/api/characters/create", fields);
+        const created = await api<{ avatar: string }>("/api/characters/create", fieldsOf(d, undefined));
         if (picture) await uploadCharacterImage(created.avatar, picture.file);
         toast(`Created ${d.name}`);
         onSaved(created.avatar);
@@ -340,6 +390,7 @@ function CardEditor({ character, onClose, onSaved }: EditorProps) {
         <h2>{character ? character.name : "New character"}</h2>
         <button type="button" class="icon-button" aria-label="Close editor" onClick={onClose}>×</button>
       </div>
+      <ChangedElsewhere what={character?.name ?? edit.seen?.name ?? ""} edit={edit} onOverwrite={save} />
       <div class="row wrap">
         <label class="field grow">
           <span>Name</span>

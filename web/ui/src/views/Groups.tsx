@@ -3,7 +3,8 @@
  * can be muted or asked to speak now), its activation strategy (natural, list, manual, pooled), its
  * generation mode (swap cards, or join them, with or without the muted), self-responses, and a round
  * where every unmuted member answers in turn. The generation side is the host's: a member speaks by
- * `generate("normal", { force_chid })`.
+ * `generate("normal", { force_chid })`. A save sends only the fields the user changed, each guarded by
+ * what the form showed (see GuardedEdit.tsx).
  * @module
  */
 
@@ -13,6 +14,7 @@ import { api, call } from "../api.ts";
 import { characterAvatar } from "../avatars.ts";
 import { attempt, type Character, mirror, toast } from "../state.ts";
 import { Avatar } from "./Avatar.tsx";
+import { ChangedElsewhere, changedKeys, seenTests, useGuardedEdit } from "./GuardedEdit.tsx";
 
 /** SillyTavern's `activation_strategy` values, with what they mean. */
 const STRATEGIES: [number, string][] = [
@@ -144,7 +146,8 @@ interface EditorProps {
 }
 
 function GroupEditor({ group, characters, onClose, onSaved }: EditorProps) {
-  const draft = useSignal<Draft>(draftOf(group));
+  const edit = useGuardedEdit(group, draftOf);
+  const draft = edit.draft;
   const [query, setQuery] = useState("");
   const d = draft.value;
   const set = <K extends keyof Draft>(k: K, v: Draft[K]) => (draft.value = { ...draft.value, [k]: v });
@@ -157,12 +160,23 @@ function GroupEditor({ group, characters, onClose, onSaved }: EditorProps) {
   };
   const save = () =>
     attempt(async () => {
+      const d = draft.value;
       if (!d.name.trim()) throw new Error("A group needs a name");
       if (d.members.length === 0) throw new Error("Add at least one member");
       if (group) {
-        await api("/api/groups/edit", { id: group.id, ...fieldsOf(d) });
-        toast(`Saved ${d.name}`);
-        onSaved(String(group.id));
+        await edit.save(async ({ base, seen }) => {
+          // only what the user changed, each field tested against what the form showed
+          const after = fieldsOf(d);
+          const keys = changedKeys(fieldsOf(draftOf(base)), after);
+          if (keys.length === 0) return void toast("Nothing changed");
+          const stored = await api<Group>("/api/groups/edit", {
+            id: group.id,
+            ...Object.fromEntries(keys.map((k) => [k, after[k]])),
+            test: seenTests(seen, keys.map((k) => [k])),
+          });
+          toast(`Saved ${d.name}`);
+          return stored;
+        }, String(group.name));
       } else {
         const created = await api<{ id: string }>("/api/groups/create", fieldsOf(d));
         toast(`Created ${d.name}`);
@@ -199,6 +213,7 @@ function GroupEditor({ group, characters, onClose, onSaved }: EditorProps) {
         <h2>{group ? String(group.name) : "New group"}</h2>
         <button type="button" class="icon-button" aria-label="Close editor" onClick={onClose}>×</button>
       </div>
+      <ChangedElsewhere what={String(group?.name ?? edit.seen?.name ?? "")} edit={edit} onOverwrite={save} />
       <label class="field">
         <span>Name</span>
         <input required value={d.name} onInput={(e) => set("name", e.currentTarget.value)} />

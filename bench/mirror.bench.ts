@@ -4,10 +4,16 @@
  * surface and channel), in this thread, so only the read path is timed, not a worker round trip:
  * - `read`: one pass of `ctx.chat[i].mes` over every message, for 10,000 and 100,000 messages, beside
  *   `for (const m of ctx.chat)`, `ctx.chat.map(...)`, `ctx.getMessage(i).mes` and the same pass with
- *   `ctx.chat` read once into a variable, over 10,000;
+ *   `ctx.chat` read once into a variable, over 10,000; and, as the floor and the ceiling of an indexed
+ *   read, the same pass over a bare `Proxy` with no traps around a plain array of plain messages (what
+ *   V8 charges for any proxy's integer-keyed read) and over that plain array itself;
  * - `update`: the mirror taking one message edit (`replace /chat/<i>/mes`), one append, and a burst of
- *   100 edits, each followed by a read (the copy applies ops when next read), and one edit followed by
- *   a read through `ctx.chat` (which also renews the chat's view), at 10,000 and 100,000 messages.
+ *   100 edits, each followed by a read (the copy applies ops when next read); and one edit followed by
+ *   a plugin's read through `ctx.chat[i]`, through `getMessage(i)`, and by a `for...of` over the whole
+ *   chat (which makes the views of the new copy's elements), at 10,000 and 100,000 messages.
+ *
+ * Each case prints its wall-clock median and, as `<name> [cpu]`, its process CPU time per call
+ * (`process.cpuUsage`), steadier than wall time on a shared machine.
  * @module
  */
 
@@ -28,10 +34,24 @@ import { WorkerTools } from "../plugins/worker/tools.ts";
 import { createPromptApi } from "../plugins/worker/prompt.ts";
 import { createRegexProviders } from "../plugins/worker/regex.ts";
 import { WorkerSlashCommands } from "../plugins/worker/slash.ts";
+import { cpuUsage } from "node:process";
 import { Samples } from "./samples.ts";
 
 const samples = new Samples();
 addEventListener("unload", () => console.error(["mirror:", ...samples.lines()].join("\n")));
+
+/** `fn` timed by wall clock (`name`) and by process CPU time (`name [cpu]`). */
+function timed(name: string, fn: () => void): () => void {
+  return () => {
+    const cpu = cpuUsage();
+    const start = performance.now();
+    fn();
+    const wall = performance.now() - start;
+    const used = cpuUsage(cpu);
+    samples.record(name, wall);
+    samples.record(`${name} [cpu]`, (used.user + used.system) / 1000);
+  };
+}
 
 function message(i: number): Record<string, unknown> {
   const mes = `message ${i}: ${"lorem ipsum ".repeat(8)}`;
@@ -90,16 +110,34 @@ for (const count of [10_000, 100_000]) {
     name,
     group: `read ${label}`,
     baseline: true,
-    fn: samples.timed(name, () => {
+    fn: timed(name, () => {
       for (let i = 0; i < ctx.chat.length; i++) sink += ctx.chat[i].mes.length;
     }),
   });
   if (count !== 10_000) continue;
+  const plain = Array.from({ length: count }, (_, i) => message(i)) as { mes: string }[];
+  const plainName = `plain array: chat[i].mes over ${label} messages`;
+  Deno.bench({
+    name: plainName,
+    group: `read ${label}`,
+    fn: timed(plainName, () => {
+      for (let i = 0; i < plain.length; i++) sink += plain[i].mes.length;
+    }),
+  });
+  const bare = new Proxy(plain, {});
+  const bareName = `bare Proxy over a plain array: chat[i].mes over ${label} messages`;
+  Deno.bench({
+    name: bareName,
+    group: `read ${label}`,
+    fn: timed(bareName, () => {
+      for (let i = 0; i < bare.length; i++) sink += bare[i].mes.length;
+    }),
+  });
   const ofName = `for (const m of ctx.chat) m.mes over ${label} messages`;
   Deno.bench({
     name: ofName,
     group: `read ${label}`,
-    fn: samples.timed(ofName, () => {
+    fn: timed(ofName, () => {
       for (const m of ctx.chat) sink += m.mes.length;
     }),
   });
@@ -107,7 +145,7 @@ for (const count of [10_000, 100_000]) {
   Deno.bench({
     name: mapName,
     group: `read ${label}`,
-    fn: samples.timed(mapName, () => {
+    fn: timed(mapName, () => {
       sink += ctx.chat.map((m) => m.mes).length;
     }),
   });
@@ -115,7 +153,7 @@ for (const count of [10_000, 100_000]) {
   Deno.bench({
     name: heldName,
     group: `read ${label}`,
-    fn: samples.timed(heldName, () => {
+    fn: timed(heldName, () => {
       const chat = ctx.chat;
       for (let i = 0; i < chat.length; i++) sink += chat[i].mes.length;
     }),
@@ -124,7 +162,7 @@ for (const count of [10_000, 100_000]) {
   Deno.bench({
     name: viewName,
     group: `read ${label}`,
-    fn: samples.timed(viewName, () => {
+    fn: timed(viewName, () => {
       for (let i = 0; i < count; i++) sink += ctx.getMessage(i).mes.length;
     }),
   });
@@ -139,7 +177,7 @@ for (const count of [10_000, 100_000]) {
   Deno.bench({
     name: editName,
     group: "update",
-    fn: samples.timed(editName, () => {
+    fn: timed(editName, () => {
       mirror.update({ ops: [{ op: "replace", path: `/chat/${n++ % count}/mes`, value: `edit ${n}` }] });
       sink += (mirror.get("chat") as unknown[]).length;
     }),
@@ -150,10 +188,34 @@ for (const count of [10_000, 100_000]) {
   Deno.bench({
     name: viewName,
     group: "update",
-    fn: samples.timed(viewName, () => {
+    fn: timed(viewName, () => {
       const i = n++ % count;
       viewed.mirror.update({ ops: [{ op: "replace", path: `/chat/${i}/mes`, value: `edit ${n}` }] });
       sink += viewed.ctx.chat[i].mes.length;
+    }),
+  });
+  const messageName = `one message edit, then ctx.getMessage(i).mes, at ${label} messages`;
+  const messaged = contextOf(count);
+  Deno.bench({
+    name: messageName,
+    group: "update",
+    fn: timed(messageName, () => {
+      const i = n++ % count;
+      messaged.mirror.update({ ops: [{ op: "replace", path: `/chat/${i}/mes`, value: `edit ${n}` }] });
+      sink += messaged.ctx.getMessage(i).mes.length;
+    }),
+  });
+  // a walk over the whole new copy makes its elements' views: one pass, unchanged ones taken by index
+  const walkName = `one message edit, then for...of over ctx.chat, at ${label} messages`;
+  const walked = contextOf(count);
+  Deno.bench({
+    name: walkName,
+    group: "update",
+    fn: timed(walkName, () => {
+      walked.mirror.update({
+        ops: [{ op: "replace", path: `/chat/${n++ % count}/mes`, value: `edit ${n}` }],
+      });
+      for (const m of walked.ctx.chat) sink += m.mes.length;
     }),
   });
   const appendName = `one append, then a read, at ${label} messages`;
@@ -161,7 +223,7 @@ for (const count of [10_000, 100_000]) {
   Deno.bench({
     name: appendName,
     group: "update",
-    fn: samples.timed(appendName, () => {
+    fn: timed(appendName, () => {
       appended.update({ ops: [{ op: "add", path: "/chat/-", value: message(n++) }] });
       sink += (appended.get("chat") as unknown[]).length;
     }),
@@ -170,7 +232,7 @@ for (const count of [10_000, 100_000]) {
   Deno.bench({
     name: burstName,
     group: "update",
-    fn: samples.timed(burstName, () => {
+    fn: timed(burstName, () => {
       for (let i = 0; i < 100; i++) {
         mirror.update({ ops: [{ op: "replace", path: `/chat/${n++ % count}/mes`, value: `edit ${n}` }] });
       }

@@ -16,7 +16,7 @@
  */
 
 import jsonpatch from "fast-json-patch";
-import { arrayView, viewOf } from "./views.ts";
+import { arrayView, itemOf, viewOf } from "./views.ts";
 
 /** The fields of the host's context snapshot that `getContext()` exposes. */
 export const MIRROR_FIELDS = [
@@ -100,12 +100,12 @@ export class Mirror {
   /** A field as plugins see it: `chat`, `characters`, `groups` and `chat_metadata` as read-only views. */
   view(field: MirrorField): unknown {
     const value = this.get(field);
-    if (typeof value !== "object" || value === null || !VIEWED.has(field)) return value;
     const known = this.#views[field];
-    if (known?.real === value) return known.view;
+    if (known !== undefined && known.real === value) return known.view;
+    if (typeof value !== "object" || value === null || !VIEWED.has(field)) return value;
     // a new copy of an array: the elements that did not change keep their views, found by index
-    const view = Array.isArray(value) && known && Array.isArray(known.real)
-      ? arrayView(value, known as { real: unknown[]; view: unknown[] })
+    const view = Array.isArray(value)
+      ? arrayView(value, Array.isArray(known?.view) ? known.view : undefined)
       : viewOf(value);
     this.#views[field] = { real: value, view };
     return view;
@@ -166,7 +166,7 @@ export class Mirror {
   message(index: number): MessageView | null {
     const chat = this.view("chat");
     if (!Array.isArray(chat) || !Number.isInteger(index)) return null;
-    const message = chat[index];
+    const message = itemOf(chat, index);
     return typeof message === "object" && message !== null ? message as MessageView : null;
   }
 

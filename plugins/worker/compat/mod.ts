@@ -16,7 +16,7 @@ import { regexPlacement } from "../../../core/regex/types.ts";
 import { wiPosition } from "../../../core/worldinfo/types.ts";
 import type { Channel } from "../channel.ts";
 import type { Mirror, MirrorUpdate } from "../mirror.ts";
-import { READ_ONLY } from "../views.ts";
+import { liveArrayView, READ_ONLY, viewOf } from "../views.ts";
 import { NoPageError } from "./dom.ts";
 import { createSlashCommandModules } from "./slash.ts";
 import * as utils from "./utils.ts";
@@ -41,31 +41,29 @@ export interface CompatParts {
   onSettingsUpdated?: (fn: () => void) => void;
 }
 
-/** A read-only live view of a value the mirror replaces on change (`chat`, `characters`, presets). */
-function liveView<T extends object>(read: () => T, name: string, array: boolean): T {
+/**
+ * A read-only live view of an object the mirror replaces on change (`oai_settings`): what it holds now,
+ * the objects in it as read-only views.
+ */
+function liveView<T extends object>(read: () => T, name: string): T {
   const refuse = () => {
     throw new TypeError(`${name} is read-only in Lodge: ${READ_ONLY}`);
   };
-  return new Proxy((array ? [] : {}) as T, {
-    get: (_t, prop) => {
-      const value = Reflect.get(read(), prop);
-      // array methods run against the current copy, so `chat.map(...)` reads what is there now
-      return typeof value === "function" && array ? value.bind(read()) : value;
-    },
+  return new Proxy({} as T, {
+    get: (_t, prop) => viewOf(Reflect.get(read(), prop)),
     has: (_t, prop) => Reflect.has(read(), prop),
     ownKeys: () => Reflect.ownKeys(read()),
-    getOwnPropertyDescriptor: (target, prop) => {
+    getOwnPropertyDescriptor: (_t, prop) => {
       const descriptor = Reflect.getOwnPropertyDescriptor(read(), prop);
-      if (!descriptor) return undefined;
-      const own = Reflect.getOwnPropertyDescriptor(target, prop);
-      // the proxy's own target keeps `length`: report it as the target holds it, with today's value
-      return own && !own.configurable
-        ? { ...own, value: descriptor.value }
-        : { ...descriptor, configurable: true, writable: false };
+      return descriptor &&
+        { ...descriptor, value: viewOf(descriptor.value), configurable: true, writable: false };
     },
+    getPrototypeOf: () => Reflect.getPrototypeOf(read()),
     set: refuse,
     deleteProperty: refuse,
     defineProperty: refuse,
+    setPrototypeOf: refuse,
+    preventExtensions: refuse,
   });
 }
 
@@ -342,8 +340,8 @@ export function installStModules(
       extension_prompt_types: ExtensionPromptPosition,
       extension_prompt_roles: ExtensionPromptRole,
       main_api: "openai",
-      chat: liveView(() => mirror.view("chat") as unknown[], "chat", true),
-      characters: liveView(() => mirror.view("characters") as unknown[], "characters", true),
+      chat: liveArrayView(() => mirror.view("chat")),
+      characters: liveArrayView(() => mirror.view("characters")),
       ...scalars(),
       callPopup: noPage("callPopup()"),
     },
@@ -367,7 +365,7 @@ export function installStModules(
     },
     "scripts/openai.js": {
       sendOpenAIRequest: (...args: unknown[]) => ctx.sendOpenAIRequest(...args),
-      oai_settings: liveView(presets, "oai_settings", false),
+      oai_settings: liveView(presets, "oai_settings"),
       chat_completion_sources: CHAT_COMPLETION_SOURCES,
     },
     "scripts/extensions/regex/engine.js": {

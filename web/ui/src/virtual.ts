@@ -125,8 +125,14 @@ const END_SLACK = 48;
  * The scroll model of one list: which rows to render for the scroll position, where the rendered window
  * sits, and the measured heights. The view renders {@link VirtualList.range}, puts
  * {@link VirtualList.observe} on each row (an element with `data-index`) and calls
- * {@link VirtualList.layout} after each render; the model calls `onChange` when a different range is due
- * (a scroll, a measurement, a resize).
+ * {@link VirtualList.layout} after each render; the model calls `onChange` when a different range is due.
+ *
+ * One layout per frame: a scroll only asks for an animation frame, which reads the scroll position (layout
+ * is clean then) and asks for a render when the range changed, so the render's DOM writes come before the
+ * frame's layout. The `ResizeObserver` (it reports after that layout) records the sizes and keeps the top
+ * row still by moving the scroll position alone, which needs no second layout; the list's new height and
+ * the rows the new sizes bring wait for the next frame, except at the end of the list, which must follow
+ * its last row in the frame that shows it.
  * @example
  * ```ts
  * const list = new VirtualList(140, 600, () => rerender());
@@ -146,6 +152,11 @@ export class VirtualList {
   #atEnd = true;
   #rendered: Range = { first: 0, last: -1 };
   #observer: ResizeObserver | null = null;
+  /** The pending animation frame, 0 when none. */
+  #frame = 0;
+  /** The list height and window offset last written, so an unchanged value is not written again. */
+  #height = -1;
+  #offset = -1;
 
   /**
    * `estimate` is the height of a row not measured yet, `overscan` how many pixels beyond the view on
@@ -167,16 +178,19 @@ export class VirtualList {
     this.#window = window;
     this.#viewport = scroller.clientHeight;
     this.#top = scroller.scrollTop;
-    scroller.addEventListener("scroll", this.#onScroll, { passive: true });
+    this.#height = this.#offset = -1;
+    scroller.addEventListener("scroll", this.#schedule, { passive: true });
     this.#observer = new ResizeObserver((entries) => this.#measured(entries));
     this.#observer.observe(scroller);
   }
 
   /** Stops watching. */
   detach(): void {
-    this.#scroller?.removeEventListener("scroll", this.#onScroll);
+    this.#scroller?.removeEventListener("scroll", this.#schedule);
     this.#observer?.disconnect();
     this.#observer = null;
+    cancelAnimationFrame(this.#frame);
+    this.#frame = 0;
     this.#scroller = this.#inner = this.#window = null;
   }
 
@@ -213,20 +227,13 @@ export class VirtualList {
 
   /**
    * After a render of `rendered`: sizes the list, places the window of rendered rows and, when following
-   * the end, scrolls there.
+   * the end, scrolls there. Only writes (called before the frame's layout).
    */
   layout(rendered: Range = this.#rendered): void {
     this.#rendered = rendered;
-    const inner = this.#inner, window = this.#window, scroller = this.#scroller;
-    if (!inner || !window || !scroller) return;
-    const total = this.heights.total();
-    inner.style.height = `${total}px`;
-    window.style.transform = `translateY(${this.heights.offsetOf(rendered.first)}px)`;
-    if (this.#atEnd) {
-      const end = Math.max(0, total - this.#viewport);
-      if (Math.abs(scroller.scrollTop - end) >= 1) scroller.scrollTop = end;
-      this.#top = end;
-    }
+    if (!this.#scroller) return;
+    const total = this.#place();
+    if (this.#atEnd) this.#scrollTo(Math.max(0, total - this.#viewport));
   }
 
   /** Measures a row element (it carries `data-index`) from now on, whenever its size changes. */
@@ -239,14 +246,47 @@ export class VirtualList {
     this.#observer?.unobserve(element);
   }
 
-  #onScroll = (): void => {
-    const scroller = this.#scroller!;
-    this.#top = scroller.scrollTop;
-    this.#atEnd = this.#top + this.#viewport >= this.heights.total() - END_SLACK;
-    this.#changed();
+  /** Writes the list's height and the window's offset where they changed; answers the height. */
+  #place(): number {
+    const total = this.heights.total();
+    if (total !== this.#height) {
+      this.#height = total;
+      this.#inner!.style.height = `${total}px`;
+    }
+    const offset = this.heights.offsetOf(this.#rendered.first);
+    if (offset !== this.#offset) {
+      this.#offset = offset;
+      this.#window!.style.transform = `translateY(${offset}px)`;
+    }
+    return total;
+  }
+
+  #scrollTo(top: number): void {
+    // reading the position costs nothing here: the callers run right after a layout or before any write
+    if (Math.abs(this.#scroller!.scrollTop - top) >= 0.5) this.#scroller!.scrollTop = top;
+    this.#top = top;
+  }
+
+  #schedule = (): void => {
+    if (!this.#frame) this.#frame = requestAnimationFrame(this.#update);
   };
 
-  /** Resize observer entries arrive after layout: reading sizes here forces nothing. */
+  /** Once per frame when something moved: reads the scroll position, renders a new range, places the rows. */
+  #update = (): void => {
+    this.#frame = 0;
+    const scroller = this.#scroller;
+    if (!scroller) return;
+    const top = scroller.scrollTop;
+    if (top !== this.#top) {
+      this.#top = top;
+      this.#atEnd = top + this.#viewport >= this.heights.total() - END_SLACK;
+    }
+    const next = this.range();
+    if (next.first !== this.#rendered.first || next.last !== this.#rendered.last) this.onChange();
+    else this.layout();
+  };
+
+  /** Resize observer entries arrive after layout: reading sizes and the scroll position forces nothing. */
   #measured(entries: ResizeObserverEntry[]): void {
     const scroller = this.#scroller;
     if (!scroller) return;
@@ -272,17 +312,14 @@ export class VirtualList {
       if (Number.isInteger(index) && heights.set(index, size) !== 0) moved = true;
     }
     if (!moved) return;
-    if (!this.#atEnd) {
+    if (this.#atEnd) this.layout();
+    else {
       const kept = heights.offsetOf(anchor) + into;
-      this.layout();
-      if (Math.abs(kept - top) >= 0.5) scroller.scrollTop = kept;
-      this.#top = kept;
-    } else this.layout();
-    this.#changed();
-  }
-
-  #changed(): void {
-    const next = this.range();
-    if (next.first !== this.#rendered.first || next.last !== this.#rendered.last) this.onChange();
+      // the list's height may only grow by this frame's measurements: a position the current height
+      // cannot reach needs the new height first (a layout more, rare: near the end)
+      if (kept + this.#viewport > this.#height) this.#place();
+      this.#scrollTo(kept);
+    }
+    this.#schedule();
   }
 }

@@ -12,6 +12,7 @@
  */
 
 import type { CharacterView } from "../characters.ts";
+import type { CardJoin } from "../prompt/mod.ts";
 import type { ChatMessage } from "../store.ts";
 import type { GenerationType } from "./types.ts";
 
@@ -48,8 +49,35 @@ export function groupMembers(group: Record<string, unknown>, characters: Charact
 
 /** The group's members who may be drafted automatically (muted ones left out), in list order. */
 export function enabledMembers(group: Record<string, unknown>, characters: CharacterView[]): CharacterView[] {
-  const muted = new Set(Array.isArray(group.disabled_members) ? group.disabled_members.map(String) : []);
+  const muted = mutedOf(group);
   return groupMembers(group, characters).filter((c) => !muted.has(c.avatar));
+}
+
+/** The avatars of the group's muted members. */
+function mutedOf(group: Record<string, unknown>): Set<string> {
+  return new Set(Array.isArray(group.disabled_members) ? group.disabled_members.map(String) : []);
+}
+
+/**
+ * The cards a join-mode group joins for a turn of `speaker` (SillyTavern's `getGroupCharacterCards`):
+ * the members in list order, "join" leaving muted members out and "join with muted" taking them in (the
+ * speaker is always in), with the group's join prefix and suffix. Undefined in swap mode.
+ */
+export function cardJoin(
+  group: Record<string, unknown>,
+  characters: CharacterView[],
+  speaker: CharacterView,
+): CardJoin | undefined {
+  const mode = Number(group.generation_mode ?? GenerationMode.SWAP);
+  if (mode !== GenerationMode.APPEND && mode !== GenerationMode.APPEND_DISABLED) return undefined;
+  const muted = mode === GenerationMode.APPEND ? mutedOf(group) : new Set<string>();
+  return {
+    members: groupMembers(group, characters).filter((m) =>
+      m.avatar === speaker.avatar || !muted.has(m.avatar)
+    ),
+    prefix: typeof group.generation_mode_join_prefix === "string" ? group.generation_mode_join_prefix : "",
+    suffix: typeof group.generation_mode_join_suffix === "string" ? group.generation_mode_join_suffix : "",
+  };
 }
 
 /** The members drafted for this round, in speaking order; see the module documentation. */

@@ -12,6 +12,7 @@ export {
 } from "./service.ts";
 export {
   ActivationStrategy,
+  cardJoin,
   enabledMembers,
   GenerationMode,
   groupMembers,

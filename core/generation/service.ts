@@ -29,7 +29,7 @@ import { modelOf } from "../llm/settings.ts";
 import { type ChatMessage as LlmMessage, contentText } from "../llm/types.ts";
 import type { ToolInvocation } from "../tools.ts";
 import type { ChatMessage, ChatRecord } from "../store.ts";
-import { enabledMembers, GenerationMode, groupMembers, selectSpeakers } from "./groups.ts";
+import { cardJoin, groupMembers, selectSpeakers } from "./groups.ts";
 import { type Takeover, TakeoverRegistry } from "./takeover.ts";
 import { type GenerationTrace, TraceRecorder, TraceStore, type TraceWorldInfoEntry } from "./trace.ts";
 import type { ScanMessage, WorldInfoActivation } from "../worldinfo/mod.ts";
@@ -37,6 +37,7 @@ import type { WorldInfoActivationService } from "../worldinfo/service.ts";
 import { isObject } from "../json.ts";
 import { countTokensAsync, type TokenizerChoice, tokenizerOf } from "../tokens/mod.ts";
 import type { SettingsService } from "../documents.ts";
+import type { CardJoin } from "../prompt/mod.ts";
 import type { PromptService } from "../prompt/service.ts";
 import { regexPlacement, type RegexService } from "../regex/mod.ts";
 import {
@@ -92,8 +93,8 @@ interface Turn {
   signal: AbortSignal;
   running: Running | null;
   speaker: CharacterView | null;
-  /** The cards whose fields make the prompt (a group that joins cards gives several). */
-  cards: CharacterView[];
+  /** A join-mode group's cards joined for this turn; absent in swap mode and outside groups. */
+  join?: CardJoin;
   charName: string;
   isGroup: boolean;
 }
@@ -311,7 +312,6 @@ export class GenerationService {
       signal,
       running,
       speaker,
-      cards: speaker ? [speaker] : [],
       charName: String(speaker?.name ?? snapshot.name2),
       isGroup: false,
     };
@@ -347,8 +347,6 @@ export class GenerationService {
       forced,
       random: this.#random,
     });
-    const joined = Number(group.generation_mode ?? GenerationMode.SWAP) !== GenerationMode.SWAP;
-    const members = enabledMembers(group, all);
     const wrapper = { selected_group: groupId, type };
     const outcomes: TurnOutcome[] = [];
     if (!options.dryRun) await events.emit(eventTypes.GROUP_WRAPPER_STARTED, wrapper);
@@ -364,7 +362,7 @@ export class GenerationService {
           signal,
           running,
           speaker,
-          cards: joined ? [speaker, ...members.filter((m) => m !== speaker)] : [speaker],
+          join: cardJoin(group, all, speaker),
           charName: String(speaker.name),
           isGroup: true,
         };
@@ -752,19 +750,15 @@ export class GenerationService {
 
   /** The prompt of a turn, from the prompt engine; each message labelled with its part. */
   async #assemble(turn: Turn, chat: ChatMessage[], worldInfo: WorldInfoResult): Promise<PromptPart[]> {
-    const [first, ...others] = turn.cards;
     // a solo turn speaks as the open chat's character; a group turn as its member (cards joined if asked)
-    let character: Record<string, unknown> | undefined = turn.isGroup ? first : undefined;
-    if (character && others.length) {
-      const description = turn.cards.map((c) => c.description).filter(Boolean).join("\n");
-      character = { ...character, description, data: { ...first.data, description } };
-    }
+    const character = turn.isGroup && turn.speaker ? turn.speaker : undefined;
     const result = await this.#deps.prompt.assembleChat({
       type: turn.type,
       chat: await this.#regexHistory(chat),
       worldInfo,
       quietPrompt: turn.options.quiet_prompt,
       character,
+      join: turn.join,
     });
     return result.messages.map((message, i) => ({
       name: result.parts[i]?.identifier ?? "prompt",

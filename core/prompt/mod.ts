@@ -26,6 +26,7 @@ export {
   messageCounter,
   tokenizerChoice,
 } from "./build.ts";
+export { type CardJoin, joinCards, type JoinedFields } from "./group-cards.ts";
 export { parseExampleBlock, splitExampleBlocks } from "./examples.ts";
 export {
   AUTHORS_NOTE_KEY,

@@ -21,6 +21,7 @@ import {
   messageCounter,
   tokenizerChoice,
 } from "./build.ts";
+import { type CardJoin, joinCards } from "./group-cards.ts";
 import { scannedExtensionPrompts } from "./injections.ts";
 import type { PromptState } from "./state.ts";
 import { chatVariables, createSubstituter, type SubstituteOptions } from "./substitute.ts";
@@ -56,8 +57,13 @@ export interface ChatPromptOptions {
   presetName?: string;
   /** Whether to leave the card out (default: in). */
   includeCharacterCard?: boolean;
-  /** The card that speaks instead of the open chat's character (a group's drafted member, or joined cards). */
+  /** The card that speaks instead of the open chat's character (a group's drafted member). */
   character?: Record<string, unknown>;
+  /**
+   * A join-mode group's members: their cards joined ({@link joinCards}) take the place of the speaking
+   * character's description, personality, scenario and example dialogue.
+   */
+  join?: CardJoin;
 }
 
 /** The host's prompt door. */
@@ -120,10 +126,20 @@ export class PromptService {
    * the budget. The generation pipeline sends `messages`; the rest tells what the budget kept.
    */
   async assembleChat(options: ChatPromptOptions = {}): Promise<AssembleResult> {
-    const sources = withCharacter(this.sources(), options.character);
+    let sources = withCharacter(this.sources(), options.character);
     await loadTokenizer(tokenizerChoice(sources));
     const variables = this.#variables(sources);
     const macros = await this.resolveMacros(sources, options);
+    if (options.join && options.character) {
+      const substitute = createSubstituter(sources, { macros, variables });
+      const fields = joinCards(
+        options.join,
+        (text, name2) => substitute(text, { name2, replaceCharacterCard: false }),
+      );
+      const card = options.character;
+      const data = isObject(card.data) ? card.data : {};
+      sources = withCharacter(sources, { ...card, ...fields, data: { ...data, ...fields } });
+    }
     const result = assemblePrompt(sources, {
       history: options.history ?? chatHistory(sources, options.chat ?? sources.chat, options.presetName),
       substituteHistory: true,

@@ -124,6 +124,55 @@ Deno.test("join mode sends every member's card; swipe keeps the last speaker", a
   assert.equal((chat(g).at(-1)!.swipes as string[]).length, 2);
 });
 
+Deno.test("join modes: muted members' cards only with 'join with muted', in list order, with prefix and suffix", async () => {
+  await using g = await startGenerationHost();
+  const { avatars, group } = await openGroup(g, {
+    activation_strategy: ActivationStrategy.LIST,
+    generation_mode: GenerationMode.APPEND,
+    generation_mode_join_prefix: "[<FIELDNAME> of {{char}}]",
+    generation_mode_join_suffix: "[end of {{char}}]",
+  });
+  const id = String(group.id);
+  for (const [i, name] of NAMES.entries()) {
+    await g.lodge.characters.edit(avatars[i], { personality: `${name} is {{char}}-like.` });
+  }
+  await g.lodge.characters.editGroup(id, { disabled_members: [avatars[1]] });
+  const sentText = (from: number) =>
+    g.fake.requests.slice(from).map((r) =>
+      (r.body.messages as { content: string }[]).map((m) => m.content).join("\n")
+    );
+  const description = (name: string) =>
+    `[Description of ${name}]\n${name} is a member of the party.\n[end of ${name}]`;
+
+  let from = g.fake.requests.length;
+  await g.rpc.call("sendMessage", "Hi");
+  const join = sentText(from);
+  assert.equal(join.length, 2, "Alice and Cleo speak, Bob is muted");
+  for (const text of join) {
+    assert.ok(text.includes(`${description("Alice")}\n${description("Cleo")}`), text);
+    assert.ok(!text.includes("Bob is a member"), "join leaves the muted member's card out");
+    assert.ok(text.includes("[Personality of Cleo]\nCleo is Cleo-like.\n[end of Cleo]"), text);
+  }
+
+  from = g.fake.requests.length;
+  const bob = g.lodge.characters.all().findIndex((c) => c.avatar === avatars[1]);
+  await g.rpc.call("generate", "normal", { force_chid: bob });
+  assert.ok(sentText(from)[0].includes(description("Bob")), "the muted speaker's own card is in");
+
+  await g.lodge.characters.editGroup(id, { generation_mode: GenerationMode.APPEND_DISABLED });
+  from = g.fake.requests.length;
+  await g.rpc.call("sendMessage", "Hi again");
+  const withMuted = sentText(from);
+  assert.equal(withMuted.length, 2, "muted members still do not speak");
+  for (const text of withMuted) {
+    assert.ok(
+      text.includes([description("Alice"), description("Bob"), description("Cleo")].join("\n")),
+      text,
+    );
+    assert.ok(text.includes("Bob is Bob-like."), "the muted member's personality too");
+  }
+});
+
 Deno.test("a muted member speaks when forced (force_chid, /trigger) and is never drafted automatically", async () => {
   await using g = await startGenerationHost();
   const { avatars, group } = await openGroup(g, { activation_strategy: ActivationStrategy.NATURAL }, 1);

@@ -29,7 +29,9 @@ export interface ApiRouteAnswer {
 export interface ApiRoutes {
   /**
    * Runs one request as plugin `pluginId`: 404 for a path no route serves, 403 with a message for a route
-   * a plugin may not call, else the route's own answer. No credential is added or visible.
+   * a plugin may not call, else the route's own answer. No credential is added or visible. `signal`
+   * is the route's request signal: aborting it stops the route's work (a generation, an upstream call)
+   * as a client going away does, and the answer is no longer read.
    */
-  serve(pluginId: string, request: ApiRouteRequest): Promise<ApiRouteAnswer>;
+  serve(pluginId: string, request: ApiRouteRequest, signal?: AbortSignal): Promise<ApiRouteAnswer>;
 }

@@ -103,7 +103,7 @@ export function createPluginRoutes(app: Hono, options: PluginRoutesOptions = {})
         if (!entry.open) info.reason = entry.reason;
         return info;
       }),
-    async serve(pluginId: string, request: ApiRouteRequest): Promise<ApiRouteAnswer> {
+    async serve(pluginId: string, request: ApiRouteRequest, signal?: AbortSignal): Promise<ApiRouteAnswer> {
       const method = request.method.toUpperCase();
       const cut = request.path.indexOf("?");
       const path = cut === -1 ? request.path : request.path.slice(0, cut);
@@ -121,13 +121,13 @@ export function createPluginRoutes(app: Hono, options: PluginRoutesOptions = {})
       }
       const query = cut === -1 ? "" : request.path.slice(cut).replace(/#.*$/s, "");
       const body = method === "GET" || method === "HEAD" ? undefined : request.body ?? undefined;
-      const routed = new Request(`${BASE}${path}${query}`, { method, headers, body });
+      const routed = new Request(`${BASE}${path}${query}`, { method, headers, body, signal });
       const response = await app.fetch(routed, pluginCallEnv(pluginId, entry.access));
       const answer: Record<string, string> = {};
       response.headers.forEach((value, name) => {
         if (!WITHHELD.has(name)) answer[name] = value;
       });
-      const text = await readText(response, maxAnswerBytes);
+      const text = await readText(response, maxAnswerBytes, signal);
       if (text === null) {
         return json(502, { error: `the answer of ${method} ${path} is larger than ${maxAnswerBytes} bytes` });
       }
@@ -140,16 +140,32 @@ function json(status: number, body: Record<string, unknown>): ApiRouteAnswer {
   return { status, headers: { "content-type": "application/json" }, body: JSON.stringify(body) };
 }
 
-/** The body as text, or null past `max` bytes (the rest is not read). */
-async function readText(response: Response, max: number): Promise<string | null> {
+/**
+ * The body as text, or null past `max` bytes (the rest is not read). When `signal` aborts, the body is
+ * cancelled (a stream that does not watch the request's signal stops too) and this rejects.
+ */
+async function readText(response: Response, max: number, signal?: AbortSignal): Promise<string | null> {
   if (!response.body) return "";
+  const reader = response.body.getReader();
+  const cancel = () => void reader.cancel(signal!.reason).catch(() => {});
+  signal?.addEventListener("abort", cancel, { once: true });
+  if (signal?.aborted) cancel();
   const decoder = new TextDecoder();
   let text = "";
   let bytes = 0;
-  for await (const chunk of response.body) {
-    bytes += chunk.byteLength;
-    if (bytes > max) return null; // leaving the loop cancels the stream
-    text += decoder.decode(chunk, { stream: true });
+  try {
+    for (let next = await reader.read(); !next.done; next = await reader.read()) {
+      bytes += next.value.byteLength;
+      if (bytes > max) {
+        await reader.cancel(); // the rest is not read
+        return null;
+      }
+      text += decoder.decode(next.value, { stream: true });
+    }
+  } finally {
+    signal?.removeEventListener("abort", cancel);
+    reader.releaseLock();
   }
+  signal?.throwIfAborted();
   return text + decoder.decode();
 }

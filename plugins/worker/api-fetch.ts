@@ -3,7 +3,8 @@
  * (`fetch("/api/characters/all", { method: "POST", headers: getRequestHeaders(), body: "{}" })`): a
  * same-origin `/api/...` request (a relative URL, or a `Request` or `URL` resolving to the worker's own
  * origin) travels as one `api.request` call, and the host runs the route as this plugin through its
- * capability table; the answer comes back as a real `Response`. Any other URL is the worker's own `fetch`,
+ * capability table; the answer comes back as a real `Response`. Aborting the request (its `signal`)
+ * rejects the `fetch` and stops the route's run on the host (`api.abort`). Any other URL is the worker's own `fetch`,
  * under the plugin's `net` and `read` grants. Same-origin paths of SillyTavern's page that are not routes
  * a plugin can call (`/rpc`, `/csrf-token`, `/version`, a path that left `/api` by `..`) reject naming the
  * path.
@@ -61,23 +62,30 @@ export function createApiFetch(fetch: typeof globalThis.fetch, call: HostCall): 
     const headers: Record<string, string> = {};
     request.headers.forEach((value, name) => headers[name] = value);
     const body = request.body ? await request.text() : null;
+    const id = crypto.randomUUID();
     const sent = call("api.request", [{
+      id,
       method: request.method,
       path: url.pathname + url.search,
       headers,
       body,
     }]) as Promise<ApiAnswer>;
-    const answer = await abortable(sent, request.signal);
+    const answer = await abortable(sent, request.signal, () => {
+      // the host's run of the route stops too (a generation, an upstream call)
+      call("api.abort", [id]).catch(() => {});
+    });
     const empty = NO_BODY.has(answer.status) || request.method === "HEAD";
     return new Response(empty ? null : answer.body, { status: answer.status, headers: answer.headers });
   };
 }
 
-/** `promise`, or a rejection with the signal's reason when it aborts first (the host's run goes on). */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (!signal) return promise;
+/** `promise`, or a rejection with the signal's reason when it aborts first (`onAbort` is told). */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal, onAbort: () => void): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const stop = () => reject(signal.reason);
+    const stop = () => {
+      onAbort();
+      reject(signal.reason);
+    };
     signal.addEventListener("abort", stop, { once: true });
     promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", stop));
   });

@@ -3,15 +3,22 @@
  * which the worker's `fetch` sends here. The host runs the route as the calling plugin, through the
  * table the routes declare: a route that does the work of methods the plugin may call runs and answers as
  * it answers the user; the others are refused with 403, unknown paths are 404. No token or cookie is
- * added or visible. Tools call the `/api` routes themselves, with the token.
+ * added or visible. Tools call the `/api` routes themselves, with the token. `api.abort` stops a run
+ * the plugin's `fetch` gave up on (its `AbortSignal`), as a client going away stops a route; a plugin's
+ * runs also stop when its worker does.
  * @module
  */
 
 import { z } from "zod";
 import { LodgeError } from "../../core/errors.ts";
-import { defineMethod } from "../method.ts";
+import { defineMethod, type Peer } from "../method.ts";
+
+/** The id a worker gives a run, so it can abort it. */
+const RunId = z.string().min(1).max(64);
 
 const ApiRequest = z.object({
+  /** The run's id, unique among the plugin's running requests; without one it cannot be aborted. */
+  id: RunId.optional(),
   method: z.enum(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]),
   path: z.string().startsWith("/api/").max(4096),
   headers: z.record(z.string().max(256), z.string().max(8192)).refine(
@@ -28,7 +35,26 @@ const ApiAnswer = z.object({
   body: z.string(),
 });
 
-/** The method a plugin's fetch of an `/api` route travels as. */
+/** Each plugin connection's running routes, by the id its worker gave them. */
+const running = new WeakMap<Peer, Map<string, AbortController>>();
+
+/** The runs of `peer`, stopped all at once when it closes. */
+function runsOf(peer: Peer): Map<string, AbortController> {
+  let runs = running.get(peer);
+  if (!runs) {
+    const own = runs = new Map();
+    running.set(peer, own);
+    peer.onClose(() => {
+      for (const controller of own.values()) {
+        controller.abort(new DOMException("the plugin stopped", "AbortError"));
+      }
+      own.clear();
+    });
+  }
+  return runs;
+}
+
+/** The methods a plugin's fetch of an `/api` route travels as. */
 export const apiMethods = [
   defineMethod({
     name: "api.request",
@@ -43,7 +69,7 @@ export const apiMethods = [
       'const res = await fetch("/api/characters/all", { method: "POST", headers: getRequestHeaders(), body: "{}" });',
       "const characters = await res.json();",
     ].join("\n"),
-    handler: async ({ lodge, caller }, request) => {
+    handler: async ({ lodge, caller, peer }, request) => {
       if (caller.kind !== "plugin") {
         throw new LodgeError(
           "invalid",
@@ -51,7 +77,45 @@ export const apiMethods = [
         );
       }
       if (!lodge.api) throw new LodgeError("unavailable", "the host serves no /api routes");
-      return await lodge.api.serve(caller.pluginId, request);
+      const { id, ...route } = request;
+      const runs = peer ? runsOf(peer) : undefined;
+      const key = id ?? crypto.randomUUID();
+      if (runs?.has(key)) throw new LodgeError("conflict", `a request with id ${id} is already running`);
+      const controller = new AbortController();
+      runs?.set(key, controller);
+      try {
+        return await lodge.api.serve(caller.pluginId, route, controller.signal);
+      } catch (error) {
+        // the plugin stopped waiting; this answer only closes the call
+        if (controller.signal.aborted) throw new LodgeError("unavailable", `${route.path} was aborted`);
+        throw error;
+      } finally {
+        if (runs?.get(key) === controller) runs.delete(key);
+      }
+    },
+  }),
+  defineMethod({
+    name: "api.abort",
+    summary: "Stops a running api.request of the calling plugin by its id (its fetch was aborted): the " +
+      "route stops as when a client goes away. True when a run was stopped, false when none was running.",
+    params: z.tuple([RunId.meta({ title: "id" })]),
+    result: z.boolean(),
+    capability: "plugin",
+    example: [
+      "// what the worker's fetch sends when its AbortSignal fires",
+      "const controller = new AbortController();",
+      'const pending = fetch("/api/backends/chat-completions/generate", { method: "POST", body, signal: controller.signal });',
+      "controller.abort(); // pending rejects and the host's generation stops",
+    ].join("\n"),
+    handler: ({ caller, peer }, id) => {
+      if (caller.kind !== "plugin" || !peer) {
+        throw new LodgeError("invalid", "api.abort serves plugins' own requests");
+      }
+      const controller = running.get(peer)?.get(id);
+      if (!controller) return false;
+      controller.abort(new DOMException("the plugin aborted the request", "AbortError"));
+      running.get(peer)!.delete(id);
+      return true;
     },
   }),
 ];

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { createSocketClient } from "../../rpc/client.ts";
 import { startTestHost, type TestHost } from "../support/host.ts";
 import { writePluginFolder } from "../support/sandbox-harness.ts";
-import { waitFor } from "../support/generation-host.ts";
+import { startGenerationHost, waitFor } from "../support/generation-host.ts";
 import type { PluginRoutes } from "../../web/plugin-routes.ts";
 
 /** A SillyTavern extension that offers its `fetch` to the test as an extension API. */
@@ -277,6 +277,57 @@ Deno.test("an extension's fetch('/api/...') runs the route as the plugin, throug
     await client.close();
     await host.close();
   }
+});
+
+/** Starts a fetch of an /api route and aborts it after \`ms\`; answers how the fetch ended. */
+const ABORTER = `
+import { getRequestHeaders } from "../../../../script.js";
+import { getContext } from "../../../extensions.js";
+jQuery(() => {
+  getContext().registerExtensionApi("aborter", {
+    run: async (path, body, ms) => {
+      const controller = new AbortController();
+      const started = Date.now();
+      setTimeout(() => controller.abort(), ms);
+      try {
+        const res = await fetch(path, { method: "POST", headers: getRequestHeaders(), body: JSON.stringify(body), signal: controller.signal });
+        return { status: res.status, text: await res.text() };
+      } catch (e) {
+        return { error: e.name, after: Date.now() - started };
+      }
+    },
+  });
+});
+`;
+
+Deno.test("aborting an extension's fetch('/api/...') stops the route's work on the host", async () => {
+  await using g = await startGenerationHost({
+    plugins: [{
+      id: "st-aborter",
+      manifest: { display_name: "Aborter", loading_order: 1, requires: [], optional: [], js: "index.js" },
+      files: { "index.js": ABORTER },
+    }],
+  });
+  await waitFor(() => g.lodge.extensions.get("aborter") !== undefined, "the aborter's API");
+  const run = (path: string, body: unknown, ms: number) =>
+    g.rpc.call("extensions.call", "aborter", "run", [path, body, ms]) as Promise<Record<string, unknown>>;
+  const generate = "/api/backends/chat-completions/generate";
+  const messages = [{ role: "user", content: "tell me a story" }];
+
+  // the upstream stream stalls after two chunks until its client goes away: only an abort ends it
+  g.fake.enqueue({ kind: "reply", content: ["once", " upon", " a", " time"], stallAfter: 2 });
+  const cancelled = g.fake.cancelledStreams;
+  const requests = g.fake.requests.length;
+  const ended = await run(generate, { messages, stream: true }, 500);
+  assert.equal(ended.error, "AbortError", JSON.stringify(ended));
+  assert.equal(g.fake.requests.length, requests + 1, "the route asked the model");
+  await waitFor(() => g.fake.cancelledStreams === cancelled + 1, "the route's upstream stream to stop");
+
+  // the same route still answers a fetch that is not aborted
+  g.fake.enqueue({ kind: "reply", content: "whole" });
+  const whole = await run(generate, { messages }, 20_000);
+  assert.equal(whole.status, 200, JSON.stringify(whole));
+  assert.match(String(whole.text), /"whole"/);
 });
 
 Deno.test("every /api route declares what plugins may do with it; the docs list the open ones", async () => {

@@ -35,6 +35,7 @@ import { settingsApi, worldInfoApi } from "./routes/documents.ts";
 import { groupsApi } from "./routes/groups.ts";
 import { presetsApi } from "./routes/presets.ts";
 import { searchApi } from "./routes/search.ts";
+import { tokenizersApi } from "./routes/tokenizers.ts";
 import { secretsApi } from "./routes/secrets.ts";
 import { APP_CSP, appPageHtml, uiAssets } from "./ui/page.ts";
 
@@ -127,6 +128,7 @@ export function createApp(options: AppOptions): LodgeApp {
   app.route("/api/presets", presetsApi(lodge));
   app.route("/api/secrets", secretsApi(lodge));
   app.route("/api/plugins/search", searchApi(lodge));
+  app.route("/api/tokenizers", tokenizersApi(lodge));
   app.route("/api/backends/chat-completions", chatCompletionsApi(lodge));
   app.all("/api/*", (c) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404));
   const pluginRoutes = createPluginRoutes(app, { maxAnswerBytes: maxBodyBytes });

@@ -7,9 +7,11 @@
  * {@link loadTokenizer} has resolved for the choice, which the host does before it counts and the worker
  * bootstrap does before a plugin runs.
  *
- * Pure and dependency-free apart from the encodings: the host and plugin workers run this same module.
+ * Pure and dependency-free apart from the encodings (and the error type): the host and plugin workers run this same module.
  * @module
  */
+
+import { invalid } from "../errors.ts";
 
 /** SillyTavern's characters-per-token ratio of its estimate. */
 export const CHARS_PER_TOKEN = 3.35;
@@ -35,8 +37,21 @@ export interface CountedMessage {
   name?: string;
 }
 
+/** What the encodings are asked to do with special-token text (`<|endoftext|>`): read it as text. */
+const PLAIN = { disallowedSpecial: new Set<string>() };
+
 interface Encoding {
-  countTokens(text: string): number;
+  countTokens(text: string, options?: typeof PLAIN): number;
+  encode(text: string, options?: typeof PLAIN): number[];
+  decode(ids: Iterable<number>): string;
+}
+
+/** A text's tokens (SillyTavern's `/api/tokenizers/openai/encode` answer). */
+export interface EncodedText {
+  /** The token ids. */
+  ids: number[];
+  /** The text of each token, alone (a token holding part of a character decodes to U+FFFD). */
+  chunks: string[];
 }
 
 const loaders: Record<EncodingName, () => Promise<Encoding>> = {
@@ -120,7 +135,7 @@ export function countTokens(text: string, choice: TokenizerChoice = {}): number 
   if (!cache) caches.set(name, cache = new Map());
   const hit = cache.get(text);
   if (hit !== undefined) return hit;
-  const count = encoding.countTokens(text);
+  const count = encoding.countTokens(text, PLAIN);
   if (cache.size >= CACHE_LIMIT) cache.clear();
   cache.set(text, count);
   return count;
@@ -130,6 +145,39 @@ export function countTokens(text: string, choice: TokenizerChoice = {}): number 
 export async function countTokensAsync(text: string, choice: TokenizerChoice = {}): Promise<number> {
   await loadTokenizer(choice);
   return countTokens(text, choice);
+}
+
+/** The loaded encoding of a model (loading it first). */
+async function encodingFor(model: string): Promise<Encoding> {
+  await loadTokenizer({ model });
+  return loaded.get(encodingForModel(model))!;
+}
+
+/**
+ * A text's token ids and the text of each, with the model's encoding (special-token text such as
+ * `<|endoftext|>` is read as plain text).
+ * @example
+ * await encodeText("Hello there", "gpt-4o"); // { ids: [13225, 1354], chunks: ["Hello", " there"] }
+ */
+export async function encodeText(text: string, model = ""): Promise<EncodedText> {
+  const encoding = await encodingFor(model);
+  const ids = encoding.encode(text, PLAIN);
+  return { ids, chunks: ids.map((id) => encoding.decode([id])) };
+}
+
+/**
+ * The text of token ids, with the model's encoding. Throws an `invalid` error naming an id the
+ * encoding does not have.
+ * @example
+ * await decodeTokens([13225, 1354], "gpt-4o"); // "Hello there"
+ */
+export async function decodeTokens(ids: readonly number[], model = ""): Promise<string> {
+  const encoding = await encodingFor(model);
+  try {
+    return encoding.decode(ids);
+  } catch (error) {
+    throw invalid(`not a token of ${encodingForModel(model)}: ${(error as Error).message}`);
+  }
 }
 
 /**
@@ -142,6 +190,36 @@ export function countMessageTokens(message: CountedMessage, choice: TokenizerCho
   if (encodingOf(choice) === null) return countTokens(message.content, choice);
   let count = 3 + countTokens(message.role, choice) + countTokens(message.content, choice);
   if (typeof message.name === "string" && message.name) count += countTokens(message.name, choice) + 1;
+  return count;
+}
+
+/** Tokens per message, per name and for the reply's priming, as OpenAI counts a chat request. */
+const PER_MESSAGE = 3;
+const PER_NAME = 1;
+const PADDING = 3;
+
+/**
+ * The tokens of a chat request's messages with the model's encoding, as SillyTavern's
+ * `/api/tokenizers/openai/count` counts them: 3 per message, each string field's tokens (a `name` one
+ * more), 3 for the reply's priming. Fields that are not strings (tool calls, content parts) count
+ * nothing.
+ * @example
+ * await countChatTokens([{ role: "user", content: "Hello there" }], "gpt-4o"); // 3 + 1 + 2 + 3
+ */
+export async function countChatTokens(
+  messages: readonly Record<string, unknown>[],
+  model = "",
+): Promise<number> {
+  await loadTokenizer({ model });
+  let count = PADDING;
+  for (const message of messages) {
+    count += PER_MESSAGE;
+    for (const [key, value] of Object.entries(message)) {
+      if (typeof value !== "string") continue;
+      count += countTokens(value, { model });
+      if (key === "name") count += PER_NAME;
+    }
+  }
   return count;
 }
 

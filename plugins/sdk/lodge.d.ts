@@ -2322,6 +2322,57 @@ declare namespace Lodge {
       }): Promise<null>;
     };
     /**
+     * The `tokenizers.*` methods.
+     *
+     * @example
+     * ```js
+     * const n = await ctx.tokenizers.count([{ role: "user", content: "Hello there" }], { model: "gpt-4o" });
+     * // 9: 3 for the message, 1 for the role, 2 for the text, 3 for the reply
+     * ```
+     */
+    tokenizers: {
+      /**
+       * Counts a chat request's tokens with the model's OpenAI encoding, as OpenAI does (3 per message, each string field, 1 more per name, 3 for the reply); the live model without one.
+       *
+       * @example
+       * ```js
+       * const n = await ctx.tokenizers.count([{ role: "user", content: "Hello there" }], { model: "gpt-4o" });
+       * // 9: 3 for the message, 1 for the role, 2 for the text, 3 for the reply
+       * ```
+       */
+      count(messages: Record<string, unknown>[], options?: {
+        model?: string;
+        [key: string]: unknown;
+      }): Promise<number>;
+      /**
+       * A text's token ids and the text of each token, with the model's OpenAI encoding (the live model without one).
+       *
+       * @example
+       * ```js
+       * const { ids, chunks } = await ctx.tokenizers.encode("Hello there"); // chunks: ["Hello", " there"]
+       * ```
+       */
+      encode(text: string, options?: {
+        model?: string;
+        [key: string]: unknown;
+      }): Promise<{
+        ids: number[];
+        chunks: string[];
+      }>;
+      /**
+       * The text of token ids, with the model's OpenAI encoding (the live model without one); an id the encoding lacks is an invalid_params error.
+       *
+       * @example
+       * ```js
+       * const text = await ctx.tokenizers.decode([13225, 1354], { model: "gpt-4o" }); // "Hello there"
+       * ```
+       */
+      decode(ids: number[], options?: {
+        model?: string;
+        [key: string]: unknown;
+      }): Promise<string>;
+    };
+    /**
      * Checks the live connection now (asks the endpoint for its models) and returns the new online_status: valid, or what went wrong. The offline model is always valid.
      *
      * @example
@@ -3118,6 +3169,7 @@ declare namespace Lodge {
        * ```
        */
       request(request: {
+        id?: string;
         method: "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE";
         path: string;
         headers?: Record<string, string>;
@@ -3128,6 +3180,18 @@ declare namespace Lodge {
         headers: Record<string, string>;
         body: string;
       }>;
+      /**
+       * Stops a running api.request of the calling plugin by its id (its fetch was aborted): the route stops as when a client goes away. True when a run was stopped, false when none was running.
+       *
+       * @example
+       * ```js
+       * // what the worker's fetch sends when its AbortSignal fires
+       * const controller = new AbortController();
+       * const pending = fetch("/api/backends/chat-completions/generate", { method: "POST", body, signal: controller.signal });
+       * controller.abort(); // pending rejects and the host's generation stops
+       * ```
+       */
+      abort(id: string): Promise<boolean>;
     };
   }
 
@@ -3657,7 +3721,7 @@ declare namespace Lodge {
   }
 
   /**
-   * `Luker.getContext()`: the local members, and the host's methods (57 of them here) for
+   * `Luker.getContext()`: the local members, and the host's methods (58 of them here) for
    * every other name.
    */
   type Context =

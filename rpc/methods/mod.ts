@@ -22,6 +22,7 @@ import { secretMethods } from "./secrets.ts";
 import { regexMethods } from "./regex.ts";
 import { searchMethods } from "./search.ts";
 import { slashMethods } from "./slash.ts";
+import { tokenizerMethods } from "./tokenizers.ts";
 import { toolMethods } from "./tools.ts";
 import { worldInfoMethods } from "./worldinfo.ts";
 
@@ -34,6 +35,7 @@ export const methods = [
   ...mirrorMethods,
   ...presetMethods,
   ...promptMethods,
+  ...tokenizerMethods,
   ...llmMethods,
   ...toolMethods,
   ...generationMethods,

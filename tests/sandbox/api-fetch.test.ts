@@ -95,6 +95,15 @@ Deno.test("an extension's fetch('/api/...') runs the route as the plugin, throug
       assert.deepEqual(JSON.parse(viaRequest.text), JSON.parse(messages.text));
       const viaUrl = await call("url", "/api/characters/all", {});
       assert.deepEqual(JSON.parse(viaUrl.text), JSON.parse(characters.text));
+      // SillyTavern's token count route, which extensions call for a prompt's size
+      const messages2 = [{ role: "user", content: "Hello there" }];
+      const counted = await post("/api/tokenizers/openai/count?model=gpt-4o", messages2);
+      assert.equal(counted.status, 200, counted.text);
+      assert.deepEqual(
+        JSON.parse(counted.text),
+        (await host.post("/api/tokenizers/openai/count?model=gpt-4o", messages2)).body,
+      );
+      assert.deepEqual(JSON.parse(counted.text), { token_count: 9 });
     });
 
     await t.step("a write goes through the one write path: a socket client sees its event", async () => {
@@ -149,7 +158,7 @@ Deno.test("an extension's fetch('/api/...') runs the route as the plugin, throug
           "/api/nothing",
           "/api/characters/all/",
           "/api/chats/Get",
-          "/api/tokenizers/openai/count",
+          "/api/tokenizers/llama/encode",
         ]
       ) {
         const answer = await post(path);

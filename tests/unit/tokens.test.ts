@@ -3,6 +3,8 @@ import {
   countMessageTokens,
   countTokens,
   countTokensAsync,
+  decodeTokens,
+  encodeText,
   encodingForModel,
   estimateTokens,
   isTokenizerReady,
@@ -45,4 +47,17 @@ Deno.test("BPE counts are synchronous once loaded and match OpenAI's encodings",
     countMessageTokens({ role: "user", content: "Hello there", name: "Ann" }, gpt4o),
     3 + 1 + 2 + 1 + 1,
   );
+});
+
+Deno.test("special-token text counts and encodes as plain text", async () => {
+  const gpt4 = { model: "gpt-4" };
+  // the encodings refuse "<|endoftext|>" unless told to read it as text; a chat may well hold it
+  const count = await countTokensAsync("a <|endoftext|> b", gpt4);
+  assert.ok(count > 3, String(count));
+  const { ids, chunks } = await encodeText("a <|endoftext|> b", "gpt-4");
+  assert.equal(ids.length, count);
+  assert.ok(!ids.includes(100257), "not the special token's id");
+  assert.equal(chunks.join(""), "a <|endoftext|> b");
+  assert.equal(await decodeTokens(ids, "gpt-4"), "a <|endoftext|> b");
+  await assert.rejects(decodeTokens([-1], "gpt-4"), /not a token of cl100k_base/);
 });

@@ -132,7 +132,7 @@ browserTest(
       await lodge.characters.writeExtensionField(created.avatar, "some_plugin", { kept: true });
       await page.waitForSelector(`${editor}[aria-label="Edit Mara"]`);
       await page.click('[aria-label="Close editor"]');
-      await page.click('[aria-label="Edit Mara"]');
+      await page.click(`.card[data-avatar="${created.avatar}"]`);
       assert.equal(await field(page, "Scenario").inputValue(), texts.Scenario);
       assert.equal(await field(page, "Linked World Info book").inputValue(), "Harbour lore");
       await field(page, "Personality").fill("Patient, warmer now.");
@@ -184,7 +184,7 @@ browserTest(
       await page.click(`${editor} >> text=Delete`);
       await page.waitForSelector("text=Deleted Mara (copy)");
       await until(() => !lodge.characters.get(copy.avatar), "the copy is deleted");
-      assert.equal(await page.locator('.card-grid [aria-label="Edit Mara (copy)"]').count(), 0);
+      assert.equal(await page.locator(`.card-grid [data-avatar="${copy.avatar}"]`).count(), 0);
       assert.equal(await lodge.characters.image(copy.avatar), null, "its picture went with it");
 
       // a JSON card dropped on the view is imported and opened
@@ -207,7 +207,7 @@ browserTest(
       );
 
       await page.setViewportSize({ width: 360, height: 740 });
-      await page.click('[aria-label="Edit Mara"]');
+      await page.click(`.card[data-avatar="${created.avatar}"]`);
       await page.waitForTimeout(400); // the side column slides out of view
       await dismissToasts(page);
       await screenshot(page, "characters-360");

@@ -29,12 +29,12 @@ browserTest(
       const other = lodge.characters.create({ name: "Other", description: "Someone else." });
       const page = await openUi(browser, host);
       await page.goto(host.url + "/#/characters");
-      await page.click('[aria-label="Edit Mara"]');
+      await page.click(`.card[data-avatar="${mara.avatar}"]`);
       await field(page, "Description").fill("The editor's draft.");
 
       // another record changing is not disruptive
       await lodge.characters.edit(other.avatar, { description: "Changed too." });
-      await page.waitForSelector('[aria-label="Edit Other"]:has-text("Changed too.")');
+      await page.waitForSelector(`.card[data-avatar="${other.avatar}"]:has-text("Changed too.")`);
       assert.equal(await notice(page).count(), 0);
 
       // the same record changed through the host's one write path shows at once
@@ -81,7 +81,7 @@ browserTest(
       // groups: the same guard
       const group = await lodge.characters.createGroup({ name: "Party", members: [mara.avatar] });
       await page.goto(host.url + "/#/groups");
-      await page.click('[aria-label="Edit Party"]');
+      await page.click(`.card[data-group="${group.id}"]`);
       await field(page, "Name").fill("Party of the draft");
       await lodge.characters.editGroup(String(group.id), {
         name: "Party elsewhere",

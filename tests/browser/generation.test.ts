@@ -9,7 +9,7 @@ import { startTestHost } from "../support/host.ts";
 import { browserTest, openUi, screenshot } from "./browser.ts";
 
 const text = (index: number) => `[data-message-index="${index}"] .message-text`;
-const counter = (index: number) => `[data-message-index="${index}"] .swipe-counter`;
+const counter = (index: number) => `[data-message-index="${index}"] .swipe-counter > [aria-hidden]`;
 
 browserTest(
   "generation: a streamed reply, swipes with a counter, persisted across a reload",

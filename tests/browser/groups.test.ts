@@ -56,7 +56,7 @@ browserTest(
       await screenshot(page, "groups-chat-1280");
 
       await page.goto(host.url + "/#/groups");
-      await page.click('[aria-label="Edit Party"]');
+      await page.click(`.card[data-group="${group.id}"]`);
       // a muted member speaks when asked, from the keyboard
       await page.focus(".editor-panel >> text=Lodge Guide speaks now");
       await page.keyboard.press("Enter");
@@ -64,7 +64,7 @@ browserTest(
       await page.waitForSelector(".composer button.primary", { timeout: 30_000 });
       assert.equal(lodge.context.getMessage(before + 2)?.name, "Lodge Guide");
       await page.goto(host.url + "/#/groups");
-      await page.click('[aria-label="Edit Party"]');
+      await page.click(`.card[data-group="${group.id}"]`);
       await page.click(".editor-panel >> text=Unmute Lodge Guide");
       await page.click(".editor-panel button[type=submit]");
       await page.waitForSelector("text=Saved Party");

@@ -47,10 +47,18 @@ export async function openChat(file: string): Promise<void> {
   else await call("openCharacterChat", file);
 }
 
-/** Starts a new chat of the open character (with its greeting) and opens it. */
+/**
+ * Starts a new chat of the open character (with its greeting) or group and opens it. A group's new chat
+ * becomes its current one (`chat_id`, listed in `chats`), as SillyTavern's client makes it.
+ */
 export async function newChat(): Promise<void> {
   const m = mirror.peek()!;
-  if (m.groupId) throw new Error("new group chats are started from the group's settings");
+  if (m.groupId) {
+    const id = stamp();
+    await api("/api/groups/edit", { id: m.groupId, chat_id: id });
+    await call("openGroupChat", m.groupId, id);
+    return;
+  }
   const character = m.characters[m.characterId!];
   const file = `${character.name} - ${stamp()}`;
   const header = { user_name: m.name1, character_name: character.name, chat_metadata: {} };

@@ -14,7 +14,7 @@ setPersonaAvatarSlot((avatar, name) => (
   <AvatarPicker
     src={personaAvatar(avatar)}
     name={name || "You"}
-    label="Change your persona's picture"
+    label="Change picture of your persona"
     onPick={(file) =>
       attempt(async () => {
         await uploadPersonaImage(file, avatar);

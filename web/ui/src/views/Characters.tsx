@@ -245,16 +245,19 @@ export function CharactersView() {
         <ul class="card-grid" aria-label="Character list">
           {list.map(({ c, id }) => (
             <li key={c.avatar} class={editing.value === c.avatar ? "current" : ""}>
+              {/* the name read out is the card's visible text after "Edit", as the eye sees it */}
               <button
                 type="button"
                 class="card"
+                data-avatar={c.avatar}
                 onClick={() => (editing.value = c.avatar)}
-                aria-label={`Edit ${c.name}`}
               >
                 <Avatar src={characterAvatar(c.avatar)} name={c.name} size={56} />
                 <span class="card-name">
-                  {isFav(c) && <span class="fav" title="Favourite" aria-label="Favourite">★</span>}
+                  <span class="visually-hidden">Edit</span>
+                  {isFav(c) && <span class="fav" title="Favourite" aria-hidden="true">★</span>}
                   {c.name}
+                  {isFav(c) && <span class="visually-hidden">(favourite)</span>}
                 </span>
                 <span class="card-desc">{String(c.description ?? "").slice(0, 80)}</span>
               </button>

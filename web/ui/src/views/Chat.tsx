@@ -336,7 +336,7 @@ function Message(props: MessageProps) {
           <footer class="message-actions">
             {canGenerate
               ? (
-                <span class="swipes" aria-label="Swipes">
+                <span class="swipes" role="group" aria-label="Swipes">
                   <button
                     type="button"
                     class="icon-button"
@@ -346,11 +346,9 @@ function Message(props: MessageProps) {
                   >
                     ‹
                   </button>
-                  <span
-                    class="swipe-counter"
-                    aria-label={`Swipe ${swipeId + 1} of ${Math.max(1, swipes.length)}`}
-                  >
-                    {swipeId + 1}/{Math.max(1, swipes.length)}
+                  <span class="swipe-counter">
+                    <span aria-hidden="true">{swipeId + 1}/{Math.max(1, swipes.length)}</span>
+                    <span class="visually-hidden">Swipe {swipeId + 1} of {Math.max(1, swipes.length)}</span>
                   </span>
                   <button
                     type="button"

@@ -172,7 +172,6 @@ export function Composer() {
           id="composer-input"
           ref={ref}
           aria-autocomplete="list"
-          aria-expanded={open}
           aria-controls={open ? "slash-list" : undefined}
           aria-activedescendant={open ? `slash-option-${options[chosen].name}` : undefined}
           placeholder={`Message ${m.name2 || ""}`.trim()}

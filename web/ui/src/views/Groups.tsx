@@ -109,11 +109,13 @@ export function GroupsView() {
               <button
                 type="button"
                 class="card"
-                aria-label={`Edit ${g.name}`}
+                data-group={String(g.id)}
                 onClick={() => (editing.value = String(g.id))}
               >
                 <Avatar name={String(g.name ?? "Group")} size={56} />
-                <span class="card-name">{String(g.name ?? "Group")}</span>
+                <span class="card-name">
+                  <span class="visually-hidden">Edit</span> {String(g.name ?? "Group")}
+                </span>
                 <span class="card-desc">
                   {(Array.isArray(g.members) ? g.members : []).map((a) =>
                     m.characters.find((c) => c.avatar === a)?.name ?? a

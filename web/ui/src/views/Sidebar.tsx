@@ -86,18 +86,16 @@ export function Sidebar({ open }: { open: boolean }) {
         <section class="chats" aria-labelledby="chats-title">
           <div class="row">
             <h2 id="chats-title">Chats</h2>
-            {!m.groupId && (
-              <button
-                type="button"
-                onClick={() =>
-                  attempt(async () => {
-                    await newChat();
-                    await refresh();
-                  })}
-              >
-                New chat
-              </button>
-            )}
+            <button
+              type="button"
+              onClick={() =>
+                attempt(async () => {
+                  await newChat();
+                  await refresh();
+                })}
+            >
+              New chat
+            </button>
           </div>
           <ul class="chat-list">
             {chats.map((chat) => (

@@ -268,8 +268,9 @@ export const hostEvents = {
   ]),
   // SillyTavern's interceptors edit the chat about to be sent and may abort; the run's facts are the host's
   [eventTypes.GENERATE_INTERCEPTORS]: hostEvent(
-    "The manifests' `generate_interceptor` functions run (not in a dry run): `chat` is the history the " +
-      "prompt is built from; setting `aborted` ends the generation before the model is asked.",
+    "The manifests' `generate_interceptor` functions run (not in a dry run or a quiet generation): " +
+      "`chat` is the history the prompt is built from, `contextSize` the context less the response " +
+      "length; setting `aborted` ends the generation before the model is asked.",
     [
       z.looseObject({
         chat: z.array(z.record(z.string(), z.unknown())),

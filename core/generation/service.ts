@@ -419,10 +419,15 @@ export class GenerationService {
           !m.is_system || Array.isArray((m.extra as Record<string, unknown>)?.tool_invocations)
         ),
       );
-      const maxContext = Number(llm.resolveSettings().openai_max_context ?? 0) || null;
-      if (!dryRun) {
-        // SillyTavern's generation interceptors: after the history is taken, before anything reads it
-        const run = { chat: coreChat, contextSize: maxContext, type, aborted: false, immediately: false };
+      const settings = llm.resolveSettings();
+      const maxContext = Number(settings.openai_max_context ?? 0) || null;
+      if (!dryRun && type !== "quiet") {
+        // SillyTavern's generation interceptors: after the history is taken, before anything reads it;
+        // as 1.12.6, not for quiet generations, and the context size is what is left for the prompt
+        const contextSize = maxContext === null
+          ? null
+          : maxContext - (Number(settings.openai_max_tokens) || 0);
+        const run = { chat: coreChat, contextSize, type, aborted: false, immediately: false };
         await hook(eventTypes.GENERATE_INTERCEPTORS, run);
         if (run.aborted === true) {
           recorder.end("stopped");

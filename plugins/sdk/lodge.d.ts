@@ -225,7 +225,7 @@ declare namespace Lodge {
     }];
     /** A dialog was answered or timed out. */
     "dialog_closed": [id: string];
-    /** The manifests' `generate_interceptor` functions run (not in a dry run): `chat` is the history the prompt is built from; setting `aborted` ends the generation before the model is asked. */
+    /** The manifests' `generate_interceptor` functions run (not in a dry run or a quiet generation): `chat` is the history the prompt is built from, `contextSize` the context less the response length; setting `aborted` ends the generation before the model is asked. */
     "generate_interceptors": [run: {
       chat: Record<string, unknown>[];
       contextSize: number | null;

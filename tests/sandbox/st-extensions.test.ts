@@ -114,7 +114,7 @@ eventSource.on(event_types.CHAT_COMPLETION_PROMPT_READY, (data) => {
 });
 
 window.stPromptInterceptor = async function (coreChat, contextSize, abort, type) {
-  console.log("intercepted", JSON.stringify({ type, size: typeof contextSize, seen: chat.length }));
+  console.log("intercepted", JSON.stringify({ type, size: typeof contextSize, contextSize, seen: chat.length, last: coreChat.at(-1).mes }));
   const last = coreChat[coreChat.length - 1];
   last.mes = last.mes + " (intercepted)";
   if (last.mes.includes("STOP")) abort(true);
@@ -128,9 +128,27 @@ const PROMPT_PLUGIN = {
   files: { "index.js": PROMPT },
 };
 
+/** An interceptor loaded before st-prompt's: throws, aborts softly or at once, as the message asks. */
+const FIRST_PLUGIN = {
+  id: "st-first",
+  manifest: stManifest("First interceptor", { generate_interceptor: "stFirst", loading_order: 5 }),
+  files: {
+    "index.js": `
+globalThis.stFirst = (chat, contextSize, abort) => {
+  const text = chat.at(-1).mes;
+  console.log("first", JSON.stringify(text));
+  if (text.includes("THROW")) throw new Error("the interceptor failed");
+  if (text.includes("SOFT")) abort(false);
+  if (text.includes("HARD")) abort(true);
+};`,
+  },
+};
+
 Deno.test("a SillyTavern extension rewrites the prompt and intercepts generation", async (t) => {
-  await using g = await startGenerationHost({ plugins: [PROMPT_PLUGIN], stream: false });
+  await using g = await startGenerationHost({ plugins: [PROMPT_PLUGIN, FIRST_PLUGIN], stream: false });
   const intercepted = () => g.logs("st-prompt").filter((l) => l.startsWith("intercepted "));
+  const firsts = () => g.logs("st-first").filter((l) => l.startsWith("first "));
+  const lastSeen = () => JSON.parse(intercepted().at(-1)!.slice("intercepted ".length)).last;
 
   await t.step(
     "the interceptor's and the listener's edits reach the model, not the stored chat",
@@ -146,9 +164,46 @@ Deno.test("a SillyTavern extension rewrites the prompt and intercepts generation
       const [line] = intercepted();
       const seen = JSON.parse(line.slice("intercepted ".length));
       assert.deepEqual({ type: seen.type, size: seen.size }, { type: "normal", size: "number" });
+      // SillyTavern's getMaxContextSize(): the context less the response length
+      const settings = g.lodge.llm.resolveSettings();
+      assert.equal(
+        seen.contextSize,
+        Number(settings.openai_max_context) - Number(settings.openai_max_tokens),
+      );
       assert.ok(seen.seen >= 2, "script.js chat reads the open chat");
+      assert.equal(firsts().length, 1, "the other plugin's interceptor ran too");
     },
   );
+
+  await t.step("in load order; one that throws is logged and the next still runs", async () => {
+    g.fake.enqueue({ kind: "reply", content: "still answered" });
+    const before = intercepted().length;
+    const result = await g.rpc.call("sendMessage", "THROW please");
+    assert.equal(result.generation?.status, "done");
+    assert.equal(intercepted().length, before + 1);
+    assert.equal(lastSeen(), "THROW please", "st-first (loading_order 5) ran before st-prompt (10)");
+    assert.equal(g.lodge.chats.messages(g.lodge.context.record!.id).at(-1)!.mes, "still answered");
+  });
+
+  await t.step("abort(false) lets the next interceptors run, abort(true) skips them; both stop", async () => {
+    const requests = g.fake.requests.length;
+    let before = intercepted().length;
+    const soft = await g.rpc.call("sendMessage", "SOFT stop");
+    assert.equal(soft.generation?.status, "stopped");
+    assert.equal(intercepted().length, before + 1, "st-prompt still ran");
+    before = intercepted().length;
+    const hard = await g.rpc.call("sendMessage", "HARD stop");
+    assert.equal(hard.generation?.status, "stopped");
+    assert.equal(intercepted().length, before, "st-prompt was skipped");
+    assert.equal(g.fake.requests.length, requests, "the model was not asked");
+  });
+
+  await t.step("a quiet generation calls no interceptor (as SillyTavern 1.12.6)", async () => {
+    const before = [intercepted().length, firsts().length];
+    g.fake.enqueue({ kind: "reply", content: "quiet answer" });
+    assert.equal(await g.rpc.call("generateQuietPrompt", "Summarize"), "quiet answer");
+    assert.deepEqual([intercepted().length, firsts().length], before);
+  });
 
   await t.step("abort() in an interceptor stops the generation before the model is asked", async () => {
     const requests = g.fake.requests.length;

@@ -309,8 +309,8 @@ export function installStModules(
   };
   const slash = createSlashCommandModules(ctx);
   const presets = () =>
-    (mirror.get("presets") as { collections?: Record<string, { live?: object }> })
-      ?.collections?.openai?.live ?? {};
+    (mirror.get("presets") as { collections?: Record<string, { live?: { body?: object } }> })
+      ?.collections?.openai?.live?.body ?? {};
   const modules: Record<string, Record<string, unknown>> = {
     "script.js": {
       eventSource: ctx.eventSource,

@@ -6,7 +6,7 @@
  *   `for (const m of ctx.chat)`, `ctx.chat.map(...)`, `ctx.getMessage(i).mes` and the same pass with
  *   `ctx.chat` read once into a variable, over 10,000; and, as the floor and the ceiling of an indexed
  *   read, the same pass over a bare `Proxy` with no traps around a plain array of plain messages (what
- *   V8 charges for any proxy's integer-keyed read) and over that plain array itself;
+ *   V8 charges for any proxy's integer-keyed read) and over that plain array itself, at both sizes;
  * - `update`: the mirror taking one message edit (`replace /chat/<i>/mes`), one append, and a burst of
  *   100 edits, each followed by a read (the copy applies ops when next read); and one edit followed by
  *   a plugin's read through `ctx.chat[i]`, through `getMessage(i)`, and by a `for...of` over the whole
@@ -114,7 +114,6 @@ for (const count of [10_000, 100_000]) {
       for (let i = 0; i < ctx.chat.length; i++) sink += ctx.chat[i].mes.length;
     }),
   });
-  if (count !== 10_000) continue;
   const plain = Array.from({ length: count }, (_, i) => message(i)) as { mes: string }[];
   const plainName = `plain array: chat[i].mes over ${label} messages`;
   Deno.bench({
@@ -133,6 +132,7 @@ for (const count of [10_000, 100_000]) {
       for (let i = 0; i < bare.length; i++) sink += bare[i].mes.length;
     }),
   });
+  if (count !== 10_000) continue;
   const ofName = `for (const m of ctx.chat) m.mes over ${label} messages`;
   Deno.bench({
     name: ofName,

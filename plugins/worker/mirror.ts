@@ -164,9 +164,8 @@ export class Mirror {
    * The view shows the message as it is now; read it again after a change.
    */
   message(index: number): MessageView | null {
-    const chat = this.view("chat");
-    if (!Array.isArray(chat) || !Number.isInteger(index)) return null;
-    const message = itemOf(chat, index);
+    if (!Number.isInteger(index)) return null;
+    const message = itemOf(this.view("chat"), index);
     return typeof message === "object" && message !== null ? message as MessageView : null;
   }
 

@@ -73,10 +73,17 @@ export function arrayView(real: readonly unknown[], before?: readonly unknown[])
  * Element `index` of array view `view`, read without the view's proxy: what `getMessage()` returns.
  * `undefined` outside the array.
  */
-export function itemOf(view: readonly unknown[], index: number): unknown {
-  const slot = SLOTS.get(view);
-  return slot && index >= 0 && index < slot.real.length ? element(slot, index) : undefined;
+export function itemOf(view: unknown, index: number): unknown {
+  // the last view asked about (kept until another is), so a loop over one chat looks its slot up once
+  let slot = lastSlot;
+  if (view !== lastView) {
+    slot = typeof view === "object" && view !== null ? SLOTS.get(view) : undefined;
+    lastView = view;
+    lastSlot = slot;
+  }
+  return slot !== undefined && index >= 0 && index < slot.real.length ? element(slot, index) : undefined;
 }
+let lastView: unknown, lastSlot: ArraySlot | undefined;
 
 /**
  * A read-only array view that shows whatever array view `read` returns at the time of each use
@@ -178,6 +185,8 @@ function elementViews(slot: ArraySlot): unknown[] {
 
 /** Element `index` of `slot` as plugins see it (an index within the array). */
 function element(slot: ArraySlot, index: number): unknown {
+  const views = slot.views;
+  if (views !== undefined) return views[index];
   const value = slot.real[index];
   return typeof value === "object" && value !== null ? slot.item(index) : value;
 }

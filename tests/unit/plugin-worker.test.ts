@@ -451,6 +451,23 @@ Deno.test("views refuse every kind of write at every depth, with the guiding err
     assert.equal(ctx.chat.filter((m: { mes: string }) => m.mes === "a")[0], ctx.chat[0]);
     assert.ok("mes" in ctx.chat[0] && Object.hasOwn(ctx.chat[0], "extra"));
     assert.match(Deno.inspect(ctx.chat[0]), /mes: "a"/);
+    assert.match(Deno.inspect(ctx.chat), /^\[\s*\{ mes: "a"/);
+    assert.equal(ctx.chat[Symbol.iterator], ctx.chat.values, "one iterator function, as on arrays");
+    assert.deepEqual([...ctx.chat.entries()].map(([i, m]) => [i, m === ctx.chat[i]]), [[0, true], [1, true]]);
+    assert.equal(ctx.chat.concat([1]).length, 3);
+    assert.deepEqual(Object.getOwnPropertyDescriptor(ctx.chat, "0"), {
+      value: ctx.chat[0],
+      writable: false,
+      enumerable: true,
+      configurable: true,
+    });
+    assert.equal(Object.prototype.toString.call(ctx.chat), "[object Array]");
+    assert.equal(Object.getPrototypeOf(ctx.chat), Array.prototype);
+    assert.equal(ctx.chat.reduce((n: number, m: { mes: string }) => n + m.mes.length, 0), 2);
+    assert.throws(
+      () => ctx.chat.map(undefined),
+      (e: Error) => e instanceof TypeError && e.message !== READ_ONLY,
+    );
   });
 
   await t.step("structuredClone gives ordinary, writable copies", () => {
@@ -487,5 +504,17 @@ Deno.test("views refuse every kind of write at every depth, with the guiding err
     const chat = mirror.view("chat") as { mes: string }[];
     assert.ok(chat.every((_m, i, all) => all[i] === chat[i] && all === chat));
     assert.deepEqual(chat.toSorted((a, b) => b.mes.localeCompare(a.mes)).map((m) => m.mes), ["c", "B"]);
+  });
+
+  await t.step("a new copy shows the unchanged messages' views, whichever way it is read", () => {
+    const chat = mirror.view("chat") as { mes: string }[];
+    const kept = chat.map((m) => m);
+    mirror.update({ ops: [{ op: "replace", path: "/chat/0/mes", value: "B2" }] });
+    const next = mirror.view("chat") as { mes: string }[];
+    assert.equal(next.at(-1), kept.at(-1));
+    assert.deepEqual(next.slice(-1), kept.slice(-1));
+    assert.equal(next[1], kept[1]);
+    assert.equal(next[0].mes, "B2");
+    assert.deepEqual([...next].slice(1), kept.slice(1), "a walk takes the unchanged views by index");
   });
 });

@@ -369,9 +369,13 @@ export function createSocketClient<T extends MethodTable = MethodTable>(
 
   return new Promise((resolve, reject) => {
     const fail = () => reject(new RpcError(ErrorCode.UNAVAILABLE, `Could not connect to ${target.href}`));
+    // a socket may close before it opens without an error event (a proxy or an intercepting client
+    // dropping it): that is a failed connect too, or a reconnecting caller would wait forever
     socket.addEventListener("error", fail, { once: true });
+    socket.addEventListener("close", fail, { once: true });
     socket.addEventListener("open", () => {
       socket.removeEventListener("error", fail);
+      socket.removeEventListener("close", fail);
       resolve(client);
     }, { once: true });
   });

@@ -345,33 +345,27 @@ export class ChatService {
   /**
    * Appends messages of an imported file to a chat as they are: each is checked, but neither compared
    * with the stored tail (a file may repeat a line) nor changed (a file whose `mes` and current swipe
-   * differ keeps both). The messages are drawn one at a time and stored in one transaction, so an
-   * iterable that parses them as it goes keeps none alive. A message that fails its check is left out
-   * and handed to `onInvalid` before the next one is drawn. Returns how many were stored. Observers
-   * hear of the chat once, when the import calls {@link imported}.
+   * differ keeps both), and stored in one transaction. A message that fails its check is left out and
+   * handed to `onInvalid` with its position in `messages`. Returns how many were stored. Observers hear
+   * of the chat once, when the import calls {@link imported}. An importer passes a small batch at a
+   * time (what one read of the file held), so the heap holds few parsed messages at once.
    */
   appendImported(
     chatId: number,
-    messages: Iterable<unknown>,
-    onInvalid: (error: LodgeError) => void,
+    messages: readonly unknown[],
+    onInvalid: (error: LodgeError, index: number) => void,
   ): number {
-    let stored = 0;
-    const checked = function* (): Generator<ChatMessage> {
-      for (const message of messages) {
-        let valid: ChatMessage;
-        try {
-          valid = checkMessage(message, { what: "message" });
-        } catch (error) {
-          if (!(error instanceof LodgeError)) throw error;
-          onInvalid(error);
-          continue;
-        }
-        stored++;
-        yield valid;
+    const valid: ChatMessage[] = [];
+    for (let i = 0; i < messages.length; i++) {
+      try {
+        valid.push(checkMessage(messages[i], { what: "message" }));
+      } catch (error) {
+        if (!(error instanceof LodgeError)) throw error;
+        onInvalid(error, i);
       }
-    };
-    this.#store.transaction(() => this.#store.appendMessages(chatId, checked()));
-    return stored;
+    }
+    if (valid.length > 0) this.#store.transaction(() => this.#store.appendMessages(chatId, valid));
+    return valid.length;
   }
 
   /** Tells observers that an imported chat is complete (see {@link appendImported}). */

@@ -7,6 +7,7 @@
 
 import type { CharacterService } from "../characters.ts";
 import type { WorldInfoService } from "../documents.ts";
+import { invalid } from "../errors.ts";
 import { isObject } from "../json.ts";
 import { fileSafe, isSafeName } from "../names.ts";
 import type { CharacterCard } from "../store.ts";
@@ -37,8 +38,10 @@ export interface ImportCharacterOptions {
 }
 
 /**
- * Imports a card file (PNG or JSON). Throws `invalid` for a file that holds no card or a card that fails
- * the typed check, `conflict` when `options.avatar` is taken.
+ * Imports a card file (PNG or JSON). Throws `invalid` for a file that holds no card, a card without a
+ * name (SillyTavern refuses those too: a JSON object with neither `spec`, `name` nor `char_name` is an
+ * unknown format to it) or a card that fails the typed check, `conflict` when `options.avatar` is
+ * taken. Nothing is stored when it throws.
  *
  * @example
  * ```ts
@@ -51,6 +54,9 @@ export async function importCharacter(
   options: ImportCharacterOptions = {},
 ): Promise<ImportedCharacter> {
   const { card, image } = readCardFile(bytes);
+  if (typeof card.name !== "string" || card.name.trim() === "") {
+    throw invalid("the card has no name (a character card needs data.name, or name in a V1 card)");
+  }
   const world = await embeddedWorld(deps, card, options.worlds);
   let created;
   try {

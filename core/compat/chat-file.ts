@@ -65,35 +65,49 @@ export async function importChatFile(
 ): Promise<ChatFileImport> {
   const skipped: SkippedLine[] = [];
   let chat: ChatRecord | null = null;
-  // A batch holds the lines' text only: each is parsed as it is stored, so no parsed message outlives
-  // its own insert (the heap holds one batch of text, whatever the chat's length).
+  // A batch is what one read of the file held (or BATCH lines): its lines are parsed and stored before
+  // the next read, so the heap holds a few dozen parsed messages at a time, whatever the chat's length.
   let batch: string[] = [];
   let numbers: number[] = [];
   let stored = 0;
   let lineNo = 0;
   const flush = () => {
-    const lines = batch, at = numbers;
-    let current = 0;
-    const parsed = function* () {
-      for (let i = 0; i < lines.length; i++) {
-        current = at[i];
-        try {
-          yield JSON.parse(lines[i]);
-        } catch (error) {
-          if (!(error instanceof SyntaxError)) throw error;
-          skipped.push({ line: current, reason: `not JSON: ${error.message}` });
-        }
+    const first = skipped.length;
+    const messages: unknown[] = [];
+    const at: number[] = [];
+    for (let i = 0; i < batch.length; i++) {
+      try {
+        messages.push(JSON.parse(batch[i]));
+        at.push(numbers[i]);
+      } catch (error) {
+        if (!(error instanceof SyntaxError)) throw error;
+        skipped.push({ line: numbers[i], reason: `not JSON: ${error.message}` });
       }
-    };
-    stored += chats.appendImported(chat!.id, parsed(), (error) => {
-      skipped.push({ line: current, reason: error.message });
-    });
+    }
     batch = [];
     numbers = [];
+    stored += chats.appendImported(chat!.id, messages, (error, i) => {
+      skipped.push({ line: at[i], reason: error.message });
+    });
+    if (skipped.length - first > 1) {
+      skipped.splice(
+        first,
+        Infinity,
+        ...skipped.slice(first).sort((a, b) => a.line - b.line),
+      );
+    }
   };
   try {
+    // Each read's lines are stored before the next read: what a garbage collection finds alive stays
+    // small, and with it how far V8 grows its heap (a batch held across reads doubled it).
+    const reader: ByteReader = {
+      read: (buffer) => {
+        if (batch.length > 0 && chat !== null) flush();
+        return source.read(buffer);
+      },
+    };
     await readLines(
-      source,
+      reader,
       (raw) => {
         lineNo++;
         const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;

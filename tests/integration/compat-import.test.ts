@@ -13,12 +13,17 @@ Deno.test("importSillyTavern over JSON-RPC", async () => {
   const h = await startTestHost();
   try {
     await writeStFolder(dir);
+    await Deno.writeTextFile(`${dir}/characters/Nameless.json`, "{}");
     const call = async (params: unknown[]) =>
       (await h.post("/rpc", { jsonrpc: "2.0", id: 1, method: "importSillyTavern", params })).body;
     const first = await call([{ path: dir }]);
     assert.equal(first.result.imported.characters, 3, JSON.stringify(first));
     assert.equal(first.result.imported.chats, 3);
     assert.ok(first.result.skipped.some((s: { path: string }) => s.path === "secrets.json"));
+    const nameless = first.result.skipped.find((s: { path: string }) =>
+      s.path === "characters/Nameless.json"
+    );
+    assert.match(nameless?.reason ?? "", /the card has no name/);
     const cards = (await h.post("/api/characters/all", {})).body.map((c: { avatar: string }) => c.avatar);
     assert.ok(cards.includes("Alice.png") && cards.includes("Cleo.png"));
     const second = await call([{ path: dir }]);

@@ -88,6 +88,30 @@ Deno.test("SillyTavern import/export routes", async (t) => {
     });
 
     await t.step(
+      "characters/import: a card without a name is refused (400) and nothing is stored",
+      async () => {
+        const before = (await h.post("/api/characters/all", {})).body.length;
+        const worlds = h.host.lodge.worldInfo.names();
+        const nameless = stCard("Gone", { data: { character_book: characterBook("Gone's Lore") } });
+        delete (nameless as { name?: string }).name;
+        delete (nameless.data as { name?: string }).name;
+        const files: [Blob, string][] = [
+          [new Blob(["{}"]), "json"],
+          [new Blob([JSON.stringify({ description: "no name" })]), "json"],
+          [new Blob([await cardPngFile(nameless) as Uint8Array<ArrayBuffer>]), "png"],
+          [new Blob([await cardPngFile(stCard("  "), { v3: false }) as Uint8Array<ArrayBuffer>]), "png"],
+        ];
+        for (const [file, type] of files) {
+          const res = await upload("/api/characters/import", form({ avatar: file, file_type: type }));
+          assert.equal(res.status, 400, JSON.stringify(res.body));
+          assert.match(res.body.message, /the card has no name/);
+        }
+        assert.equal((await h.post("/api/characters/all", {})).body.length, before);
+        assert.deepEqual(h.host.lodge.worldInfo.names(), worlds, "no embedded book was kept");
+      },
+    );
+
+    await t.step(
       "chats/import: a JSONL chat with swipes and unknown fields is stored as it was",
       async () => {
         const header = {

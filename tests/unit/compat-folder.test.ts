@@ -156,6 +156,11 @@ Deno.test("SillyTavern folder import: one bad file never fails the rest", async 
       JSON.stringify(stCard("Typed", { data: { alternate_greetings: "one" } })),
     );
     await put(dir, "characters/Dot..png", good); // a name with ".." is refused as a storage key
+    await put(dir, "characters/Empty.json", "{}");
+    const nameless = stCard("x");
+    delete (nameless as { name?: string }).name;
+    delete (nameless.data as { name?: string }).name;
+    await put(dir, "characters/Nameless.png", await cardPngFile(nameless));
     await put(dir, "characters/notes.txt", "hello");
     const lines = stChatLines("Good", 5);
     const text = jsonl(lines);
@@ -181,6 +186,10 @@ Deno.test("SillyTavern folder import: one bad file never fails the rest", async 
     assert.match(why["characters/NoCard.png"], /not valid JSON/);
     assert.match(why["characters/Typed.json"], /alternate_greetings/);
     assert.match(why["characters/Dot..png"], /must not contain/);
+    assert.match(why["characters/Empty.json"], /the card has no name/);
+    assert.match(why["characters/Nameless.png"], /the card has no name/);
+    assert.equal(l.characters.get("Empty.png"), null);
+    assert.equal(l.characters.get("Nameless.png"), null);
     assert.match(why["characters/notes.txt"], /not a PNG or JSON/);
     assert.match(why["characters/Link.png"], /links are not followed/);
     assert.equal(report.imported.chats, 2, JSON.stringify(report.skipped));

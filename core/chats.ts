@@ -480,9 +480,16 @@ export class ChatService {
   }
 }
 
+/**
+ * The key of a chat's `extra` under which an import keeps the names of the file's header fields, in the
+ * file's order, so an export writes the header line as it was: a group chat's header line (SillyTavern
+ * after 1.12 and Luker write one), a header without `create_date`. Never part of the header itself.
+ */
+export const HEADER_FIELDS = "lodge:header_fields";
+
 /** The header line: an imported file's own `create_date` and other fields win over the stored date. */
 export function headerOf(chat: ChatRecord): ChatHeader {
-  const { create_date, ...rest } = chat.extra;
+  const { create_date, [HEADER_FIELDS]: _fields, ...rest } = chat.extra;
   return {
     user_name: chat.userName,
     character_name: chat.characterName,

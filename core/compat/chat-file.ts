@@ -4,7 +4,7 @@
  * @module
  */
 
-import { type ChatHeader, type ChatService, headerOf } from "../chats.ts";
+import { type ChatHeader, type ChatService, HEADER_FIELDS, headerOf } from "../chats.ts";
 import { invalid, LodgeError } from "../errors.ts";
 import { isObject } from "../json.ts";
 import { type ByteReader, readLines } from "../lines.ts";
@@ -166,7 +166,7 @@ function headerFields(line: string): Parameters<ChatService["create"]>[1] {
     userName: userName ?? "User",
     characterName: characterName ?? "",
     metadata: metadata ?? {},
-    extra,
+    extra: { ...extra, [HEADER_FIELDS]: Object.keys(header) },
   };
 }
 
@@ -187,10 +187,12 @@ export interface TextSink {
  * ```
  */
 export async function writeChatFile(chats: ChatService, chat: ChatRecord, sink: TextSink): Promise<void> {
-  const withHeader = chat.key.kind === "character" || Object.keys(chat.extra).length > 0;
+  const fields = chat.extra[HEADER_FIELDS];
+  const withHeader = chat.key.kind === "character" || Array.isArray(fields) ||
+    Object.keys(chat.extra).length > 0;
   if (withHeader) {
     const header: ChatHeader = headerOf(chat);
-    await sink.write(JSON.stringify(header));
+    await sink.write(JSON.stringify(Array.isArray(fields) ? asInFile(header, fields, chat) : header));
   }
   let first = !withHeader;
   for (let from = 0; from < chat.messageCount; from += BATCH) {
@@ -200,6 +202,18 @@ export async function writeChatFile(chats: ChatService, chat: ChatRecord, sink: 
     await sink.write(first ? text.slice(1) : text);
     first = false;
   }
+}
+
+/**
+ * The header with the fields of the imported file's header line in its order; fields the chat gained
+ * since follow. A `create_date` the file did not have is left out (the chat's own is only a stand-in).
+ */
+function asInFile(header: ChatHeader, fields: unknown[], chat: ChatRecord): Record<string, unknown> {
+  const all: Record<string, unknown> = { ...header };
+  if (!fields.includes("create_date") && chat.extra.create_date === undefined) delete all.create_date;
+  const out: Record<string, unknown> = {};
+  for (const key of fields) if (typeof key === "string" && key in all) out[key] = all[key];
+  return Object.assign(out, all);
 }
 
 /** Whether an error is one an importer reports and goes on from (bad input, a name taken). */

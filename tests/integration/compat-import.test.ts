@@ -84,7 +84,7 @@ Deno.test("deno task import-st prints the report, deno task export-st writes the
     assert.equal(first.code, 0, first.stderr);
     assert.match(
       first.stdout,
-      /Imported: characters 3, chats 3, groupChats 2, groups 1, worlds 2, presets 2/,
+      /Imported: characters 3, chats 3, groupChats 3, groups 2, worlds 2, presets 2/,
     );
     assert.match(first.stdout, /secrets 1/);
     assert.match(first.stdout, /instruct: not imported: Lodge does not model instruct templates/);
@@ -100,7 +100,7 @@ Deno.test("deno task import-st prints the report, deno task export-st writes the
     // deno task export-st writes the folder back, secrets.json only with --include-secrets.
     const plain = await run("--export", `${dir}-plain`, "--data", data);
     assert.equal(plain.code, 0, plain.stderr);
-    assert.match(plain.stdout, /Exported to .*: characters 3, chats 3, groupChats 2, .*secrets 0\./);
+    assert.match(plain.stdout, /Exported to .*: characters 3, chats 3, groupChats 3, .*secrets 0\./);
     await assert.rejects(() => Deno.stat(`${dir}-plain/secrets.json`), Deno.errors.NotFound);
     const asked = await run("--export", `${dir}-secrets`, "--data", data, "--include-secrets", "--json");
     assert.equal(asked.code, 0, asked.stderr);

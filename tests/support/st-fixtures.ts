@@ -370,6 +370,13 @@ export function stGroup(id: string, members: string[], chats: string[]): Record<
   };
 }
 
+/** A group chat's messages: a character's carry the avatar they were sent with, as SillyTavern's do. */
+function groupLines(messages: Record<string, unknown>[], avatar: string): Record<string, unknown>[] {
+  return messages.map((m) =>
+    m.is_user ? m : { ...m, original_avatar: avatar, force_avatar: `/thumbnail?type=avatar&file=${avatar}` }
+  );
+}
+
 /** Writes `text` (or bytes) to `dir/path`, making folders on the way. */
 export async function put(dir: string, path: string, content: string | Uint8Array): Promise<void> {
   const full = `${dir}/${path}`;
@@ -388,7 +395,8 @@ export interface StFolder {
 
 /**
  * A SillyTavern 1.12 user folder: three cards (V2+V3 PNG, V2-only PNG with an embedded book already
- * linked, a JSON card), their chats, a group with two headerless group chats, two books, two presets, a
+ * linked, a JSON card), their chats, a group with two headerless group chats, a group whose chat starts
+ * with a header line (as later versions write them), two books, two presets, a
  * settings.json, a secrets.json, a user avatar, a background, and folders Lodge does not model.
  */
 export async function writeStFolder(dir: string): Promise<StFolder> {
@@ -409,9 +417,19 @@ export async function writeStFolder(dir: string): Promise<StFolder> {
     "Bram/Bram - 2024-5-3 @12h 00m 00s 000ms": stChatLines("Bram", 4),
   };
   for (const [path, lines] of Object.entries(chats)) await put(dir, `chats/${path}.jsonl`, jsonl(lines));
+  // SillyTavern 1.12 writes group chats without a header line (their metadata lives in the group);
+  // later versions and Luker start them with one whose names are "unused".
   const groupChats: Record<string, Record<string, unknown>[]> = {
-    "1714550000000": stChatLines("Alice", 3).slice(1),
-    "1714560000000": stChatLines("Bram", 2).slice(1),
+    "1714550000000": groupLines(stChatLines("Alice", 3).slice(1), "Alice.png"),
+    "1714560000000": groupLines(stChatLines("Bram", 2).slice(1), "Bram.png"),
+    "1714590000000": [
+      {
+        chat_metadata: { integrity: "aaaaaaaa-0000-4000-8000-000000000003", variables: { round: 2 } },
+        user_name: "unused",
+        character_name: "unused",
+      },
+      ...groupLines(stChatLines("Cleo", 4).slice(1), "Cleo.png"),
+    ],
   };
   for (const [id, lines] of Object.entries(groupChats)) {
     await put(dir, `group chats/${id}.jsonl`, jsonl(lines));
@@ -419,7 +437,16 @@ export async function writeStFolder(dir: string): Promise<StFolder> {
   await put(
     dir,
     "groups/1714540000000.json",
-    JSON.stringify(stGroup("1714540000000", ["Alice.png", "Bram.png"], Object.keys(groupChats)), null, 4),
+    JSON.stringify(
+      stGroup("1714540000000", ["Alice.png", "Bram.png"], ["1714550000000", "1714560000000"]),
+      null,
+      4,
+    ),
+  );
+  await put(
+    dir,
+    "groups/1714580000000.json",
+    JSON.stringify(stGroup("1714580000000", ["Cleo.png", "Alice.png"], ["1714590000000"]), null, 4),
   );
   await put(dir, "worlds/Lanterns.json", JSON.stringify(stWorld("lantern"), null, 4));
   await put(dir, "worlds/Bram's Lore.json", JSON.stringify(stWorld("bram"), null, 4));

@@ -34,8 +34,8 @@ Deno.test("SillyTavern folder import", async (t) => {
       assert.deepEqual(report.imported, {
         characters: 3,
         chats: 3,
-        groupChats: 2,
-        groups: 1,
+        groupChats: 3,
+        groups: 2,
         worlds: 2,
         presets: 2,
         settings: 1,
@@ -72,13 +72,15 @@ Deno.test("SillyTavern folder import", async (t) => {
     });
 
     await t.step(
-      "groups and their headerless chats, with the metadata SillyTavern keeps in the group",
+      "groups and their chats, with the metadata SillyTavern keeps in the group or a header line",
       () => {
         const group = l.characters.group("1714540000000")!;
         assert.equal(group.name, "Reading Club");
         for (const [id, lines] of Object.entries(folder.groupChats)) {
           const chat = l.chats.find({ kind: "group", owner: "", file: id })!;
-          assert.deepEqual(l.chats.messages(chat.id), lines);
+          const headed = "chat_metadata" in lines[0];
+          assert.deepEqual(l.chats.messages(chat.id), headed ? lines.slice(1) : lines, id);
+          if (headed) assert.deepEqual(chat.metadata, lines[0].chat_metadata, `${id}: the header's metadata`);
         }
         const current = l.chats.find({ kind: "group", owner: "", file: "1714560000000" })!;
         assert.equal(current.metadata.integrity, "aaaaaaaa-0000-4000-8000-000000000002");

@@ -18,6 +18,9 @@ import { Lodge } from "../../core/lodge.ts";
 import { openSqliteStore } from "../../core/sqlite-store.ts";
 import { jsonl, readCardChunks, stChatLines, writeStFolder } from "../support/st-fixtures.ts";
 
+/** The integrity token of the fixture group's current chat (kept in the group file). */
+const GROUP_INTEGRITY = "aaaaaaaa-0000-4000-8000-000000000002";
+
 function lodge(): Lodge {
   return new Lodge(openSqliteStore(":memory:"));
 }
@@ -41,12 +44,20 @@ function lines(text: string): unknown[] {
 function snapshot(l: Lodge) {
   return {
     characters: l.store.listCharacters().map((r) => [r.key, r.body]),
-    // A group chat's file has no header: what SillyTavern stores of it is its messages (its metadata is
-    // in the group).
+    // A group chat's messages here, its header fields below (a header made up for a file without one
+    // has the import's time as its date).
     chats: l.chats.list().map((
       c,
     ) => [c.key, c.key.kind === "group" ? l.chats.messages(c.id) : l.chats.get(c.key)])
       .sort((a, b) => JSON.stringify(a[0]).localeCompare(JSON.stringify(b[0]))),
+    // A group chat without a header line keeps its metadata in the group; one the group file does not
+    // hold (an earlier chat's) is given an integrity token at import, a new one each time.
+    groupChats: l.chats.list({ kind: "group" }).map((c) => {
+      const { integrity, ...metadata } = c.metadata;
+      const header = c.extra["lodge:header_fields"] !== undefined;
+      const token = header || integrity === GROUP_INTEGRITY ? integrity : "";
+      return [c.key.file, c.userName, c.characterName, c.extra, token, metadata];
+    }).sort(),
     groups: l.characters.groups(),
     worlds: l.worldInfo.names().map((n) => [n, l.worldInfo.get(n)]),
     presets: l.presets.list("openai").map((p) => [p.name, l.presets.getStored(p)]),
@@ -71,8 +82,8 @@ Deno.test("SillyTavern folder export and round trip", async (t) => {
       assert.deepEqual(report.counts, {
         characters: 3,
         chats: 3,
-        groupChats: 2,
-        groups: 1,
+        groupChats: 3,
+        groups: 2,
         worlds: 2,
         presets: 2,
         settings: 1,
@@ -128,6 +139,7 @@ Deno.test("SillyTavern folder export and round trip", async (t) => {
         for (
           const path of [
             "groups/1714540000000.json",
+            "groups/1714580000000.json",
             "worlds/Lanterns.json",
             "worlds/Bram's Lore.json",
             "OpenAI Settings/Warm.json",

@@ -200,6 +200,9 @@ const PAYLOADS = [
   `<img src="https://example.com/track.png">`,
   `<div style="background:url(https://example.com/x)" onclick="window.__xss='div'">styled</div>`,
   `<form action="https://example.com"><button formaction="javascript:alert(1)">f</button></form>`,
+  // messages are sanitized together: stray closing tags must not reach into the next one
+  `</div></div></div><p>breakout</p><div><div>`,
+  `the next message`,
 ];
 
 browserTest("XSS: payloads in messages and cards stay text; no outside image loads", async ({ browser }) => {
@@ -217,6 +220,9 @@ browserTest("XSS: payloads in messages and cards stay text; no outside image loa
       if (!r.url().startsWith(host.url)) outside.push(r.url());
     });
     await page.waitForSelector(messageText(PAYLOADS.length));
+    const last = PAYLOADS.length; // index of the last payload (the welcome message comes first)
+    assert.equal((await page.locator(messageText(last)).innerText()).trim(), "the next message");
+    assert.equal((await page.locator(messageText(last - 1)).innerText()).trim(), "breakout");
     for (const link of await page.locator(".message-text a").all()) {
       await link.click({ force: true }).catch(() => {});
     }

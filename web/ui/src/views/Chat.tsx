@@ -14,7 +14,7 @@ import { call } from "../api.ts";
 import { characterAvatar, personaAvatar } from "../avatars.ts";
 import { branchChat } from "../chats.ts";
 import { generating } from "../generation.ts";
-import { renderMarkdown } from "../markdown.ts";
+import { prepareMarkdown, renderMarkdown } from "../markdown.ts";
 import {
   attempt,
   chatEpoch,
@@ -126,6 +126,8 @@ interface ListProps {
 const ESTIMATE = 140, OVERSCAN = 600;
 /** Messages loaded ahead of the rendered rows on each side (one page of the window). */
 const PREFETCH = 60;
+/** Rows prepared per sanitizer pass in idle time. */
+const IDLE_BATCH = 8;
 
 function MessageList(props: ListProps) {
   const { count } = props;
@@ -158,6 +160,13 @@ function MessageList(props: ListProps) {
   const version = messagesVersion.peek();
   useEffect(() => prepareIdle(range, count), [range.first, range.last, count, version]);
 
+  // the rows about to be inserted: their Markdown in one pass
+  const texts = [];
+  for (let index = range.first; index <= range.last; index++) {
+    const message = messageAt(index);
+    if (message) texts.push(String(message.mes ?? ""));
+  }
+  prepareMarkdown(texts);
   const rows = [];
   for (let index = range.first; index <= range.last; index++) {
     rows.push(
@@ -240,14 +249,19 @@ function prepareIdle(range: Range, count: number): () => void {
   const lowest = Math.max(0, range.first - PREFETCH), highest = Math.min(count - 1, range.last + PREFETCH);
   let handle = 0;
   const work = (deadline: IdleDeadline) => {
-    while (deadline.timeRemaining() > 2 && (above >= lowest || below <= highest)) {
-      const index = below <= highest && (below - range.last <= range.first - above || above < lowest)
-        ? below++
-        : above--;
-      const message = messageAt(index);
-      if (!message) continue;
-      renderMarkdown(String(message.mes ?? ""));
-      timeOf(message);
+    while (deadline.timeRemaining() > 4 && (above >= lowest || below <= highest)) {
+      // a few rows per sanitizer pass (see prepareMarkdown), each pass short enough for an idle slice
+      const texts = [];
+      while (texts.length < IDLE_BATCH && (above >= lowest || below <= highest)) {
+        const index = below <= highest && (below - range.last <= range.first - above || above < lowest)
+          ? below++
+          : above--;
+        const message = messageAt(index);
+        if (!message) continue;
+        texts.push(String(message.mes ?? ""));
+        timeOf(message);
+      }
+      prepareMarkdown(texts);
     }
     if (above >= lowest || below <= highest) handle = requestIdleCallback(work);
   };

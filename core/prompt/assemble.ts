@@ -9,6 +9,7 @@
  * @module
  */
 
+import type { GroupDepthPrompt } from "./group-cards.ts";
 import { invalid } from "../errors.ts";
 import { nameKey } from "../names.ts";
 import type { MacroValue, VariableStore } from "../macros/mod.ts";
@@ -48,6 +49,8 @@ export interface AssembleInput {
   type?: string;
   /** The instruction of a quiet generation, sent last. */
   quietPrompt?: string;
+  /** A join-mode group's depth prompts, in place of the speaking card's own. */
+  groupDepthPrompts?: readonly GroupDepthPrompt[];
   /** Macros resolved for this assembly (plugin macros, a worker's own). */
   macros?: Iterable<[string, MacroValue]>;
   /** Where variable macros read and write. */
@@ -216,6 +219,7 @@ export function assemblePrompt(
   const extension = effectiveExtensionPrompts(sources, input.worldInfo, {
     includeCharacterCard: includeCard,
     substitute: (t) => substitute(t, { replaceCharacterCard: false }),
+    groupDepthPrompts: input.groupDepthPrompts,
   });
   const maxContext = Number(preset.openai_max_context) || 4095;
   const maxTokens = Number(preset.openai_max_tokens) || 0;

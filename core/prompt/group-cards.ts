@@ -2,7 +2,8 @@
  * A join-mode group's card (SillyTavern's `getGroupCharacterCards`): the members' descriptions,
  * personalities, scenarios and example dialogues each joined into one field, every member's part
  * wrapped in the group's join prefix and suffix (`<FIELDNAME>` names the field) and its macros expanded
- * with that member as `{{char}}`. Which members take part is the generation engine's choice.
+ * with that member as `{{char}}`; and their depth prompts (SillyTavern's `getGroupDepthPrompts`), one
+ * each. Which members take part is the generation engine's choice.
  * @module
  */
 
@@ -64,6 +65,42 @@ export function joinCards(
       parts.push(`${prefix ? `${prefix}\n` : ""}${value}${suffix ? `\n${suffix}` : ""}`);
     }
     out[key] = parts.join("\n");
+  }
+  return out;
+}
+
+/** One member's depth prompt (the card's `extensions.depth_prompt`), its macros expanded. */
+export interface GroupDepthPrompt {
+  text: string;
+  /** Messages from the end; SillyTavern's default 4. */
+  depth: number;
+  /** `system`, `user` or `assistant`; SillyTavern's default `system`. */
+  role: string;
+}
+
+/**
+ * The members' depth prompts, in list order, each expanded with that member as `{{char}}`; members
+ * without one give none.
+ * @example
+ * joinDepthPrompts({ members: [alice] }, (text, name) => text.replaceAll("{{char}}", name));
+ * // [{ text: "Alice never lies.", depth: 4, role: "system" }]
+ */
+export function joinDepthPrompts(
+  join: CardJoin,
+  substitute: (text: string, name: string) => string,
+): GroupDepthPrompt[] {
+  const out: GroupDepthPrompt[] = [];
+  for (const member of join.members) {
+    const extensions = cardData(member, "extensions") as Record<string, unknown> | undefined;
+    const depthPrompt = extensions?.depth_prompt as Record<string, unknown> | undefined;
+    const text = typeof depthPrompt?.prompt === "string" ? depthPrompt.prompt.trim() : "";
+    if (!text) continue;
+    const depth = Number(depthPrompt?.depth);
+    out.push({
+      text: substitute(text, String(member.name ?? "")).replace(/\r/g, ""),
+      depth: Number.isInteger(depth) && depth >= 0 ? depth : 4,
+      role: typeof depthPrompt?.role === "string" ? depthPrompt.role : "system",
+    });
   }
   return out;
 }

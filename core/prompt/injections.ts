@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { GroupDepthPrompt } from "./group-cards.ts";
 import { cardData, currentCharacter } from "./substitute.ts";
 import {
   type ExtensionPrompt,
@@ -117,7 +118,12 @@ export function authorsNoteText(sources: PromptSources): string | null {
 export function effectiveExtensionPrompts(
   sources: PromptSources,
   worldInfo: RuntimeWorldInfo | null | undefined,
-  options: { includeCharacterCard: boolean; substitute: (text: string) => string },
+  options: {
+    includeCharacterCard: boolean;
+    substitute: (text: string) => string;
+    /** A join-mode group's depth prompts, in place of the speaking card's own. */
+    groupDepthPrompts?: readonly GroupDepthPrompt[];
+  },
 ): Record<string, ExtensionPrompt> {
   const prompts: Record<string, ExtensionPrompt> = { ...sources.prompt.extensionPrompts };
   const note = authorsNoteSettings(sources);
@@ -145,7 +151,20 @@ export function effectiveExtensionPrompts(
       num(power.persona_description_role, 0),
     );
   }
-  const character = options.includeCharacterCard ? currentCharacter(sources) : null;
+  if (options.includeCharacterCard && options.groupDepthPrompts) {
+    options.groupDepthPrompts.forEach((p, i) => {
+      prompts[`DEPTH_PROMPT_${i}`] = extensionPrompt(
+        p.text,
+        ExtensionPromptPosition.IN_CHAT,
+        p.depth,
+        note.scan,
+        roleNumber(p.role),
+      );
+    });
+  }
+  const character = options.includeCharacterCard && !options.groupDepthPrompts
+    ? currentCharacter(sources)
+    : null;
   const extensions = cardData(character, "extensions") as Record<string, unknown> | undefined;
   const depthPrompt = extensions?.depth_prompt as Record<string, unknown> | undefined;
   const depthText = typeof depthPrompt?.prompt === "string" ? depthPrompt.prompt.trim() : "";

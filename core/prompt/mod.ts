@@ -26,7 +26,13 @@ export {
   messageCounter,
   tokenizerChoice,
 } from "./build.ts";
-export { type CardJoin, joinCards, type JoinedFields } from "./group-cards.ts";
+export {
+  type CardJoin,
+  type GroupDepthPrompt,
+  joinCards,
+  joinDepthPrompts,
+  type JoinedFields,
+} from "./group-cards.ts";
 export { parseExampleBlock, splitExampleBlocks } from "./examples.ts";
 export {
   AUTHORS_NOTE_KEY,

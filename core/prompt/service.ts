@@ -21,7 +21,7 @@ import {
   messageCounter,
   tokenizerChoice,
 } from "./build.ts";
-import { type CardJoin, joinCards } from "./group-cards.ts";
+import { type CardJoin, type GroupDepthPrompt, joinCards, joinDepthPrompts } from "./group-cards.ts";
 import { scannedExtensionPrompts } from "./injections.ts";
 import type { PromptState } from "./state.ts";
 import { chatVariables, createSubstituter, type SubstituteOptions } from "./substitute.ts";
@@ -130,12 +130,13 @@ export class PromptService {
     await loadTokenizer(tokenizerChoice(sources));
     const variables = this.#variables(sources);
     const macros = await this.resolveMacros(sources, options);
+    let groupDepthPrompts: GroupDepthPrompt[] | undefined;
     if (options.join && options.character) {
       const substitute = createSubstituter(sources, { macros, variables });
-      const fields = joinCards(
-        options.join,
-        (text, name2) => substitute(text, { name2, replaceCharacterCard: false }),
-      );
+      const expand = (text: string, name2: string) =>
+        substitute(text, { name2, replaceCharacterCard: false });
+      const fields = joinCards(options.join, expand);
+      groupDepthPrompts = joinDepthPrompts(options.join, expand);
       const card = options.character;
       const data = isObject(card.data) ? card.data : {};
       sources = withCharacter(sources, { ...card, ...fields, data: { ...data, ...fields } });
@@ -148,6 +149,7 @@ export class PromptService {
       worldInfo: options.worldInfo,
       type: options.type,
       quietPrompt: options.quietPrompt,
+      groupDepthPrompts,
       macros,
       variables,
     }, messageCounter(sources));

@@ -136,6 +136,14 @@ Deno.test("join modes: muted members' cards only with 'join with muted', in list
   for (const [i, name] of NAMES.entries()) {
     await g.lodge.characters.edit(avatars[i], { personality: `${name} is {{char}}-like.` });
   }
+  // depth prompts: Alice's and muted Bob's (Cleo has none)
+  for (const [i, prompt] of [[0, "{{char}} keeps secrets."], [1, "{{char}} hums."]] as const) {
+    await g.lodge.characters.writeExtensionField(avatars[i], "depth_prompt", {
+      prompt,
+      depth: 1,
+      role: "system",
+    });
+  }
   await g.lodge.characters.editGroup(id, { disabled_members: [avatars[1]] });
   const sentText = (from: number) =>
     g.fake.requests.slice(from).map((r) =>
@@ -152,12 +160,15 @@ Deno.test("join modes: muted members' cards only with 'join with muted', in list
     assert.ok(text.includes(`${description("Alice")}\n${description("Cleo")}`), text);
     assert.ok(!text.includes("Bob is a member"), "join leaves the muted member's card out");
     assert.ok(text.includes("[Personality of Cleo]\nCleo is Cleo-like.\n[end of Cleo]"), text);
+    assert.ok(text.includes("Alice keeps secrets."), "the joined members' depth prompts, each as itself");
+    assert.ok(!text.includes("Bob hums."));
   }
 
   from = g.fake.requests.length;
   const bob = g.lodge.characters.all().findIndex((c) => c.avatar === avatars[1]);
   await g.rpc.call("generate", "normal", { force_chid: bob });
   assert.ok(sentText(from)[0].includes(description("Bob")), "the muted speaker's own card is in");
+  assert.ok(sentText(from)[0].includes("Bob hums."), "and its depth prompt");
 
   await g.lodge.characters.editGroup(id, { generation_mode: GenerationMode.APPEND_DISABLED });
   from = g.fake.requests.length;
@@ -170,6 +181,7 @@ Deno.test("join modes: muted members' cards only with 'join with muted', in list
       text,
     );
     assert.ok(text.includes("Bob is Bob-like."), "the muted member's personality too");
+    assert.ok(text.includes("Alice keeps secrets.") && text.includes("Bob hums."), "and both depth prompts");
   }
 });
 

@@ -73,10 +73,13 @@ export function Composer() {
           return;
         }
         setText("");
+        const length = mirror.peek()?.chatLength;
         try {
           await call("sendMessage", value);
         } catch (error) {
-          if (!text.value) setText(value); // nothing was sent: give the text back
+          // the message is stored before the reply is asked for: give the text back only when nothing
+          // was stored (the chat did not grow), or sending again would post it twice
+          if (!text.value && mirror.peek()?.chatLength === length) setText(value);
           throw error;
         }
       } finally {

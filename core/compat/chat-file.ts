@@ -13,6 +13,8 @@ import type { ChatKey, ChatRecord } from "../store.ts";
 
 /** Messages stored per transaction while importing. */
 const BATCH = 1000;
+/** Messages read back per write while exporting: a page held across the write is what V8 sizes its heap by. */
+const PAGE = 100;
 /** The longest line (one message) an import reads. */
 export const MAX_LINE = 64 * 1024 * 1024;
 
@@ -195,8 +197,8 @@ export async function writeChatFile(chats: ChatService, chat: ChatRecord, sink: 
     await sink.write(JSON.stringify(Array.isArray(fields) ? asInFile(header, fields, chat) : header));
   }
   let first = !withHeader;
-  for (let from = 0; from < chat.messageCount; from += BATCH) {
-    const page = chats.messages(chat.id, from, BATCH);
+  for (let from = 0; from < chat.messageCount; from += PAGE) {
+    const page = chats.messages(chat.id, from, PAGE);
     if (page.length === 0) break;
     const text = page.map((m) => "\n" + JSON.stringify(m)).join("");
     await sink.write(first ? text.slice(1) : text);

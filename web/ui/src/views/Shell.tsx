@@ -81,7 +81,15 @@ export function Shell() {
           {STATUS_TEXT[connection.value]}
         </span>
       </header>
-      <div class="body">
+      <div
+        class="body"
+        onKeyDown={(e) => {
+          // Escape closes the drawer and gives the focus back to its button
+          if (e.key !== "Escape" || !drawer.value) return;
+          drawer.value = false;
+          document.querySelector<HTMLElement>(".menu-button")?.focus();
+        }}
+      >
         <Sidebar open={drawer.value} />
         <main id="main" class="main" tabIndex={-1}>
           {mirror.value ? VIEWS[current].render() : <p class="empty">Connecting to the host…</p>}

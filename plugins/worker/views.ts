@@ -149,6 +149,7 @@ class LiveSlot extends Array<unknown> {
     super();
   }
 
+  /** The slot of the array view `read` gives now (an empty one when it gives no array view). */
   current(): ArraySlot {
     const view = this.read();
     return (typeof view === "object" && view !== null && SLOTS.get(view)) || emptySlot();
@@ -160,6 +161,7 @@ class LiveSlot extends Array<unknown> {
 }
 
 let empty: ArraySlot | undefined;
+/** The slot of an empty array, made on first use (the traps it needs are defined further down). */
 function emptySlot(): ArraySlot {
   return empty ??= SLOTS.get(arrayView(Object.freeze([])))!;
 }

@@ -10,5 +10,6 @@ import { reportError } from "./state.ts";
 import { Shell } from "./views/Shell.tsx";
 
 setErrorReporter(reportError);
-render(<Shell />, document.getElementById("app")!);
+// the socket first: its handshake runs while the shell renders
 connect();
+render(<Shell />, document.getElementById("app")!);

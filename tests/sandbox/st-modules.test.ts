@@ -35,6 +35,12 @@ jQuery(() => {
       chatId: ctx.chatId,
       currentChatId: getCurrentChatId(),
       preset: [oai_settings.openai_max_context, oai_settings.chat_completion_source, oai_settings.stream_openai],
+      sampling: {
+        temp_openai: oai_settings.temp_openai,
+        freq_pen_openai: oai_settings.freq_pen_openai,
+        temperature: oai_settings.temperature,
+        preset: oai_settings.preset_settings_openai,
+      },
       substituted: substituteParams("{{char}} and {{user}}"),
     }),
     quiet: () => generateQuietPrompt("Summarize the chat", false, true),
@@ -99,7 +105,9 @@ Deno.test("SillyTavern module exports called the SillyTavern way do their work",
   const character = g.lodge.characters.all()[snapshot.characterId!];
 
   await t.step("script.js's live values and chat, openai.js's oai_settings, the chat's id", async () => {
-    const values = await call<Record<string, unknown> & { preset: unknown[] }>("values");
+    const values = await call<
+      Record<string, unknown> & { preset: unknown[]; sampling: Record<string, unknown> }
+    >("values");
     assert.equal(values.this_chid, snapshot.characterId);
     assert.equal(values.name2, character.name);
     assert.equal(values.character, character.name);
@@ -116,7 +124,21 @@ Deno.test("SillyTavern module exports called the SillyTavern way do their work",
       live.stream_openai,
     ]);
     assert.equal(typeof values.preset[0], "number");
+    assert.equal(values.sampling.temperature, undefined, "oai_settings has no preset-file names");
+    assert.equal(values.sampling.preset, g.lodge.presets.getLive("openai")!.ref?.name);
     assert.equal(values.substituted, `${character.name} and ${snapshot.name1}`);
+  });
+
+  await t.step("oai_settings names the sampling fields as SillyTavern's oai_settings does", async () => {
+    g.lodge.presets.patchLive("openai", [
+      { op: "add", path: "/temperature", value: 0.35 },
+      { op: "add", path: "/frequency_penalty", value: 0.2 },
+    ]);
+    // mirror patches reach the worker ahead of the next call
+    const { sampling } = await call<{ sampling: Record<string, unknown> }>("values");
+    assert.equal(sampling.temp_openai, 0.35);
+    assert.equal(sampling.freq_pen_openai, 0.2);
+    assert.equal(sampling.temperature, undefined);
   });
 
   await t.step(

@@ -13,6 +13,7 @@
 
 import { ExtensionPromptPosition, ExtensionPromptRole } from "../../../core/prompt/types.ts";
 import { regexPlacement } from "../../../core/regex/types.ts";
+import { toOaiSettings } from "./oai-settings.ts";
 import { wiPosition } from "../../../core/worldinfo/types.ts";
 import type { Channel } from "../channel.ts";
 import type { Mirror, MirrorUpdate } from "../mirror.ts";
@@ -308,9 +309,20 @@ export function installStModules(
     throw new Error(`${call}: SillyTavern Extras is not available to Lodge plugins`);
   };
   const slash = createSlashCommandModules(ctx);
-  const presets = () =>
-    (mirror.get("presets") as { collections?: Record<string, { live?: { body?: object } }> })
-      ?.collections?.openai?.live?.body ?? {};
+  // one oai_settings object per live copy (the mirror replaces the copy on change)
+  const oaiSettings = new WeakMap<object, Record<string, unknown>>();
+  const presets = () => {
+    const live = (mirror.get("presets") as {
+      collections?: Record<
+        string,
+        { live?: { ref?: { name?: string } | null; body?: Record<string, unknown> } }
+      >;
+    })?.collections?.openai?.live;
+    if (!live?.body) return {};
+    let settings = oaiSettings.get(live);
+    if (!settings) oaiSettings.set(live, settings = toOaiSettings(live.body, live.ref?.name));
+    return settings;
+  };
   const modules: Record<string, Record<string, unknown>> = {
     "script.js": {
       eventSource: ctx.eventSource,

@@ -18,8 +18,8 @@ export interface ListenerOptions {
   priority?: number;
   /** Owner of the listener, used by `pluginOrder`. Host listeners have none. */
   pluginId?: string;
-  /** A name shown by `getListenersMeta`. */
-  listenerName?: string;
+  /** A name shown by `getListenersMeta` (`null`: none); the function's name when absent. */
+  listenerName?: string | null;
   /** Where the listener lives (`host`, `plugin`, `socket`). */
   source?: string;
   /**
@@ -236,7 +236,7 @@ export class EventBus {
       fn,
       priority: Number.isFinite(options.priority) ? Number(options.priority) : 0,
       pluginId: options.pluginId ?? null,
-      listenerName: options.listenerName ?? (fn.name || null),
+      listenerName: options.listenerName !== undefined ? options.listenerName : (fn.name || null),
       source: options.source ?? "host",
       seq: this.#seq++,
       hint: null,

@@ -1759,6 +1759,7 @@ declare namespace Lodge {
        */
       on(event: string, listener: {
         listenerId: string;
+        listenerName?: string | null;
         priority?: number;
         awaited?: boolean;
         [key: string]: unknown;
@@ -1773,6 +1774,7 @@ declare namespace Lodge {
        */
       once(event: string, listener: {
         listenerId: string;
+        listenerName?: string | null;
         priority?: number;
         awaited?: boolean;
         [key: string]: unknown;

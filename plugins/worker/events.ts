@@ -273,9 +273,11 @@ export class WorkerEventSource implements EventSource {
     ids.set(fn, listenerId);
     this.#byId.set(listenerId, { event, fn, once });
     const priority = options?.priority;
+    // the hook order view names a listener by its function's name, not by this worker's id for it
+    const named = { listenerId, listenerName: typeof fn.name === "string" && fn.name ? fn.name : null };
     const subscription = Number.isFinite(priority)
-      ? { listenerId, priority, awaited: true }
-      : { listenerId, awaited: true };
+      ? { ...named, priority, awaited: true }
+      : { ...named, awaited: true };
     const registering = this.#channel.request(once ? "eventSource.once" : "eventSource.on", [
       event,
       subscription,

@@ -44,6 +44,8 @@ export const MAX_LISTENERS_PER_EVENT = 32;
 /** What a connection sends to subscribe. */
 const SubscribeOptions = z.object({
   listenerId: z.string().min(1).max(256),
+  /** The name `getListenersMeta` shows (a plugin's function name); the listener id when absent. */
+  listenerName: z.string().max(256).nullable().optional(),
   priority: z.number().optional(),
   awaited: z.boolean().optional(),
 });
@@ -160,7 +162,7 @@ export function createEventMethods(options: EventMethodsOptions = {}) {
     const listenerOptions = {
       priority: options.priority,
       pluginId: ctx.caller.kind === "plugin" ? ctx.caller.pluginId : undefined,
-      listenerName: listenerId,
+      listenerName: options.listenerName !== undefined ? options.listenerName : listenerId,
       source: ctx.caller.kind === "plugin" ? "plugin" : "socket",
       wholeArgs: true, // edits handed back may replace a whole argument
       lane: sequencer ? laneOf(sequencer) : undefined,

@@ -61,11 +61,16 @@ Deno.test("events across plugins: order, payload patches, off/once, emit from a 
 
   await t.step("getListenersMeta reports plugin ids in call order", async () => {
     await control("alpha", "meta");
-    const meta = await h.result<{ pluginId: string; priority: number; source: string }[]>("alpha", "meta");
-    assert.deepEqual(meta.filter((m) => m.pluginId).map((m) => [m.pluginId, m.priority, m.source]), [
-      ["beta", 10, "plugin"],
-      ["alpha", 0, "plugin"],
-    ]);
+    const meta = await h.result<
+      { pluginId: string; priority: number; source: string; listenerName: string | null }[]
+    >("alpha", "meta");
+    assert.deepEqual(
+      meta.filter((m) => m.pluginId).map((m) => [m.pluginId, m.priority, m.source, m.listenerName]),
+      [
+        ["beta", 10, "plugin", "onPayload"],
+        ["alpha", 0, "plugin", "onPayload"],
+      ],
+    );
   });
 
   await t.step("makeFirst, makeLast and pluginOrder reorder", async () => {

@@ -14,12 +14,14 @@ import { defineMethod } from "../method.ts";
 
 /** The model whose encoding counts (absent: the live connection's). */
 export const TokenizerOptions = z.object({ model: z.string().max(256).optional() });
+/** A text to encode, at most 10 million characters. */
+const Text = z.string().max(10_000_000);
+/** Token ids to decode, at most a million. */
+const Ids = z.array(z.number().int().nonnegative()).max(1_000_000);
 /** A text to encode (SillyTavern's `{ text }` body). */
-export const EncodeRequest = z.object({ text: z.string().max(10_000_000).optional() });
+export const EncodeRequest = z.object({ text: Text.optional() });
 /** Token ids to decode (SillyTavern's `{ ids }` body). */
-export const DecodeRequest = z.object({
-  ids: z.array(z.number().int().nonnegative()).max(1_000_000).optional(),
-});
+export const DecodeRequest = z.object({ ids: Ids.optional() });
 /** Chat messages to count (SillyTavern's body of `/api/tokenizers/openai/count`). */
 export const CountRequest = z.array(z.record(z.string(), z.unknown())).max(100_000);
 
@@ -52,7 +54,7 @@ export const tokenizerMethods = [
     summary: "A text's token ids and the text of each token, with the model's OpenAI encoding (the " +
       "live model without one).",
     params: z.tuple([
-      z.string().max(10_000_000).meta({ title: "text" }),
+      Text.meta({ title: "text" }),
       TokenizerOptions.optional().meta({ title: "options" }),
     ]),
     result: z.object({ ids: z.array(z.number().int()), chunks: z.array(z.string()) }),
@@ -66,7 +68,7 @@ export const tokenizerMethods = [
     summary: "The text of token ids, with the model's OpenAI encoding (the live model without one); an " +
       "id the encoding lacks is an invalid_params error.",
     params: z.tuple([
-      z.array(z.number().int().nonnegative()).max(1_000_000).meta({ title: "ids" }),
+      Ids.meta({ title: "ids" }),
       TokenizerOptions.optional().meta({ title: "options" }),
     ]),
     result: z.string(),

@@ -270,6 +270,7 @@ export class ChatContext {
     const [latest] = this.#deps.chats.list({ kind: "character", owner: character.avatar, limit: 1 });
     const record = latest ?? this.#newCharacterChat(character);
     await this.#open(record);
+    if (!latest) await this.chatCreated(record.key);
     return record.key.file;
   }
 
@@ -287,10 +288,27 @@ export class ChatContext {
     if (!group) throw notFound(`group ${groupId} not found`);
     const id = chatId ?? String(group.chat_id);
     const key: ChatKey = { kind: "group", owner: "", file: id };
-    const record = this.#deps.chats.find(key) ??
+    const found = this.#deps.chats.find(key);
+    const record = found ??
       this.#deps.chats.create(key, { userName: this.#name1(), characterName: String(group.name ?? "") });
     await this.#open(record, groupId);
+    if (!found) await this.chatCreated(key, groupId);
     return id;
+  }
+
+  /**
+   * Emits `CHAT_CREATED({ avatarId, groupId, fileName })` or `GROUP_CHAT_CREATED` with the same, for a
+   * chat just stored. This service emits it for the chats it makes; a door that stores a chat through
+   * another service (an import) calls it. `groupId` names a group chat's group when the group does not
+   * list the chat yet.
+   */
+  async chatCreated(key: ChatKey, groupId?: string): Promise<void> {
+    const group = key.kind === "group";
+    await this.#emit(group ? eventTypes.GROUP_CHAT_CREATED : eventTypes.CHAT_CREATED, {
+      avatarId: group ? null : key.owner,
+      groupId: group ? groupId ?? this.#groupOfChat(key.file) : null,
+      fileName: group ? key.file : `${key.file}.jsonl`,
+    });
   }
 
   // ---- messages ----
@@ -394,10 +412,16 @@ export class ChatContext {
 
   // ---- chat writes: every door's, with their events ----
 
-  /** Full save of a chat (`/api/chats/save`); the open chat's listeners get `CHAT_LOADED`. */
-  saveChat(target: ChatTarget, chat: unknown[], options: WriteOptions = {}) {
+  /**
+   * Full save of a chat (`/api/chats/save`); the open chat's listeners get `CHAT_LOADED`, a chat the save
+   * makes `CHAT_CREATED`.
+   */
+  async saveChat(target: ChatTarget, chat: unknown[], options: WriteOptions = {}) {
     const key = chatKey(target);
-    return this.#write(key, "save", false, () => this.#deps.chats.save(target, chat, options));
+    const existed = this.#deps.chats.find(key) !== null;
+    const result = await this.#write(key, "save", false, () => this.#deps.chats.save(target, chat, options));
+    if (!existed) await this.chatCreated(key);
+    return result;
   }
 
   /** RFC 6902 ops on a chat's messages (`/api/chats/patch`), with the message events of the open chat. */

@@ -75,6 +75,12 @@ const Message = z.looseObject({
   name: z.string().optional(),
 });
 const Character = z.looseObject({ name: z.string(), avatar: z.string() });
+/** Which chat was made: `fileName` is `<name>.jsonl` for a character chat, the chat id for a group's. */
+const ChatCreated = z.looseObject({
+  avatarId: z.string().nullable(),
+  groupId: z.string().nullable(),
+  fileName: z.string(),
+}).meta({ title: "chat" });
 const PresetRef = z.looseObject({ apiId: z.string(), name: z.string() }).meta({ title: "preset" });
 const ConnectionProfile = z.looseObject({ name: z.string() }).meta({ title: "profile" });
 const ToolInvocation = z.looseObject({
@@ -139,6 +145,12 @@ export const hostEvents = {
       oldFileName: z.string(),
       newFileName: z.string(),
     }).meta({ title: "rename" }),
+  ]),
+  [eventTypes.CHAT_CREATED]: hostEvent("A character chat was stored for the first time (any door).", [
+    ChatCreated,
+  ]),
+  [eventTypes.GROUP_CHAT_CREATED]: hostEvent("A group chat was stored for the first time (any door).", [
+    ChatCreated,
   ]),
   [eventTypes.CHAT_DELETED]: hostEvent("A character chat was deleted.", [z.string().meta({ title: "file" })]),
   [eventTypes.GROUP_CHAT_DELETED]: hostEvent("A group chat was deleted.", [
@@ -266,6 +278,11 @@ export const hostEvents = {
   [eventTypes.DIALOG_CLOSED]: hostEvent("A dialog was answered or timed out.", [
     z.string().meta({ title: "id" }),
   ]),
+  [eventTypes.LISTENERS_CHANGED]: hostEvent(
+    "Plugins' listeners or the per-event order changed (a plugin loaded or stopped, added, removed or " +
+      "moved a listener, or the order was set from any door); once per burst of changes.",
+    [z.array(z.string()).meta({ title: "events" })],
+  ),
   // SillyTavern's interceptors edit the chat about to be sent and may abort; the run's facts are the host's
   [eventTypes.GENERATE_INTERCEPTORS]: hostEvent(
     "The manifests' `generate_interceptor` functions run (not in a dry run or a quiet generation): " +

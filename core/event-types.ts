@@ -115,6 +115,11 @@ export const eventTypes = Object.freeze({
   DIALOG_REQUESTED: "dialog_requested",
   /** Lodge's: a dialog was answered or timed out (its id). */
   DIALOG_CLOSED: "dialog_closed",
+  /**
+   * Lodge's: plugins' listeners or the per-event order changed (a plugin loaded, stopped, added or removed
+   * a listener, moved one first or last; `setOrderConfig` from any door); the event names.
+   */
+  LISTENERS_CHANGED: "listeners_changed",
 });
 
 /** The event-type table's type: each key with the literal name it stands for. */

@@ -110,6 +110,8 @@ export class EventBus {
   #pluginOrder = new Map<string, string[]>();
   #fired = new Map<string, unknown[]>();
   #seq = 0;
+  /** Events whose plugin listeners or order changed since the last `LISTENERS_CHANGED`. */
+  #changed = new Set<string>();
   #onError: (event: string, error: unknown, meta: ListenerMeta) => void;
 
   /** @param onError called when a listener throws; the chain goes on regardless. */
@@ -132,13 +134,15 @@ export class EventBus {
     const list = this.#listeners.get(event);
     if (!list) return;
     const i = list.findIndex((e) => e.fn === fn);
-    if (i >= 0) list.splice(i, 1);
+    if (i >= 0) this.#touched(event, list.splice(i, 1)[0]);
   }
 
   /** Removes every listener owned by a plugin (used when it stops). */
   removePlugin(pluginId: string): void {
-    for (const list of this.#listeners.values()) {
-      for (let i = list.length - 1; i >= 0; i--) if (list[i].pluginId === pluginId) list.splice(i, 1);
+    for (const [event, list] of this.#listeners) {
+      for (let i = list.length - 1; i >= 0; i--) {
+        if (list[i].pluginId === pluginId) this.#touched(event, list.splice(i, 1)[0]);
+      }
     }
   }
 
@@ -155,8 +159,10 @@ export class EventBus {
   /** Sets the per-event plugin order; plugins named come first, in the given order. */
   setOrderConfig(config: OrderConfig): void {
     for (const [event, value] of Object.entries(config)) {
+      const before = JSON.stringify(this.#pluginOrder.get(event) ?? null);
       if (value?.pluginOrder) this.#pluginOrder.set(event, [...value.pluginOrder]);
       else this.#pluginOrder.delete(event);
+      if (JSON.stringify(this.#pluginOrder.get(event) ?? null) !== before) this.#announce(event);
     }
   }
 
@@ -203,7 +209,7 @@ export class EventBus {
         while (end < ordered.length && ordered[end].lane === lane && list.includes(ordered[end])) end++;
       }
       const run = ordered.slice(i, end);
-      for (const entry of run) if (entry.once) list.splice(list.indexOf(entry), 1);
+      for (const entry of run) if (entry.once) this.#touched(event, list.splice(list.indexOf(entry), 1)[0]);
       const results = lane ? lane.deliver(run.map((e) => e.fn), args) : null;
       for (let k = 0; k < run.length; k++) {
         const entry = run[k];
@@ -246,9 +252,10 @@ export class EventBus {
       lane: options.wholeArgs === true ? options.lane ?? null : null,
     };
     list.push(entry);
+    this.#touched(event, entry);
     const fired = this.#fired.get(event);
     if (fired) {
-      if (once) list.splice(list.indexOf(entry), 1);
+      if (once) this.#touched(event, list.splice(list.indexOf(entry), 1)[0]);
       queueMicrotask(async () => {
         try {
           await call(entry, fired);
@@ -264,7 +271,31 @@ export class EventBus {
     if (!entry) return false;
     entry.hint = hint;
     entry.hintSeq = this.#seq++;
+    this.#touched(event, entry);
     return true;
+  }
+
+  /** Notes a change to a plugin's listener (the hook order's subject; sockets' come and go with pages). */
+  #touched(event: string, entry: Entry): void {
+    if (entry.pluginId !== null) this.#announce(event);
+  }
+
+  /**
+   * Emits `LISTENERS_CHANGED([events])` once for the changes of one synchronous run (a plugin's load or
+   * unload touches many events at once), and only when someone listens.
+   */
+  #announce(event: string): void {
+    if (event === eventTypes.LISTENERS_CHANGED) return;
+    if (this.#changed.size === 0) {
+      queueMicrotask(() => {
+        const events = [...this.#changed].sort();
+        this.#changed.clear();
+        if (this.listenerCount(eventTypes.LISTENERS_CHANGED) > 0) {
+          void this.emit(eventTypes.LISTENERS_CHANGED, events);
+        }
+      });
+    }
+    this.#changed.add(event);
   }
 
   #ordered(event: string): Entry[] {

@@ -55,6 +55,20 @@ declare namespace Lodge {
       newFileName: string;
       [key: string]: unknown;
     }];
+    /** A character chat was stored for the first time (any door). */
+    "chat_created": [chat: {
+      avatarId: string | null;
+      groupId: string | null;
+      fileName: string;
+      [key: string]: unknown;
+    }];
+    /** A group chat was stored for the first time (any door). */
+    "group_chat_created": [chat: {
+      avatarId: string | null;
+      groupId: string | null;
+      fileName: string;
+      [key: string]: unknown;
+    }];
     /** A character chat was deleted. */
     "chat_deleted": [file: string];
     /** A group chat was deleted. */
@@ -225,6 +239,8 @@ declare namespace Lodge {
     }];
     /** A dialog was answered or timed out. */
     "dialog_closed": [id: string];
+    /** Plugins' listeners or the per-event order changed (a plugin loaded or stopped, added, removed or moved a listener, or the order was set from any door); once per burst of changes. */
+    "listeners_changed": [events: string[]];
     /** The manifests' `generate_interceptor` functions run (not in a dry run or a quiet generation): `chat` is the history the prompt is built from, `contextSize` the context less the response length; setting `aborted` ends the generation before the model is asked. */
     "generate_interceptors": [run: {
       chat: Record<string, unknown>[];
@@ -682,6 +698,11 @@ declare namespace Lodge {
     readonly DIALOG_REQUESTED: "dialog_requested";
     /** Lodge's: a dialog was answered or timed out (its id). */
     readonly DIALOG_CLOSED: "dialog_closed";
+    /**
+     * Lodge's: plugins' listeners or the per-event order changed (a plugin loaded, stopped, added or removed
+     * a listener, moved one first or last; `setOrderConfig` from any door); the event names.
+     */
+    readonly LISTENERS_CHANGED: "listeners_changed";
   }
 
   /** One listener as `eventSource.getListenersMeta` reports it. */

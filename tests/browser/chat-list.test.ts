@@ -80,6 +80,52 @@ browserTest("chat list: new, rename, export as JSONL, delete; branch from a mess
   }
 });
 
+browserTest(
+  "chat list: chats made, renamed and deleted by a tool or another window show at once",
+  async ({ browser }) => {
+    const host = await startTestHost();
+    try {
+      const lodge = host.host.lodge;
+      const avatar = lodge.characters.all()[0].avatar;
+      const first = lodge.context.snapshot({ chat: false }).chatId!;
+      const page = await openUi(browser, host);
+      const other = await openUi(browser, host);
+      await page.waitForSelector(`.chat-list .chat-name:text-is("${first}")`);
+
+      // a tool stores a new chat (not opened): both pages list it
+      const made = await host.post("/api/chats/save", {
+        avatar_url: avatar,
+        file_name: "From a tool",
+        chat: [{ user_name: "User", character_name: "Guide", chat_metadata: {} }, {
+          mes: "hi",
+          name: "User",
+        }],
+      });
+      assert.equal(made.status, 200);
+      await page.waitForSelector('.chat-list .chat-name:text-is("From a tool")');
+      await other.waitForSelector('.chat-list .chat-name:text-is("From a tool")');
+      assert.equal(lodge.context.snapshot({ chat: false }).chatId, first, "the open chat stays open");
+
+      // renamed by the tool, then renamed and deleted from the other window
+      await host.post("/api/chats/rename", {
+        avatar_url: avatar,
+        file_name: "From a tool",
+        renamed_file: "Tooled",
+      });
+      await page.waitForSelector('.chat-list .chat-name:text-is("Tooled")');
+      other.once("dialog", (d) => d.accept("Windowed"));
+      await other.click('[aria-label="Rename Tooled"]');
+      await page.waitForSelector('.chat-list .chat-name:text-is("Windowed")');
+      other.once("dialog", (d) => d.accept());
+      await other.click('[aria-label="Delete Windowed"]');
+      await page.waitForSelector('.chat-list .chat-name:text-is("Windowed")', { state: "detached" });
+      assert.deepEqual(await chatNames(page), [first]);
+    } finally {
+      await host.close();
+    }
+  },
+);
+
 browserTest("chat list: a group's new chat from the side column", async ({ browser }) => {
   const host = await startTestHost();
   try {

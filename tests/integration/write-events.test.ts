@@ -434,7 +434,7 @@ Deno.test("the group chat, duplicate and import routes are observed by a plugin 
           "old.jsonl",
           { avatar_url: "Nell.png", file_type: "jsonl" },
         ),
-      events: [],
+      events: [E.CHAT_CREATED],
       answer: (body) => void (imported = String(body.file_name)),
       // not the open chat: storage only; both doors open it and read it
       read: async (d) => {

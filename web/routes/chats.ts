@@ -202,11 +202,9 @@ function importRoute(lodge: Lodge): Hono {
     const character = lodge.characters.require(owner);
     const name = fields.character_name || String(character.name ?? owner.replace(/\.png$/, ""));
     const fileName = safeName(`${name} - ${humanizedDate()} imported`, "file name");
-    const result = await importChatFile(
-      lodge.chats,
-      { kind: "character", owner, file: fileName },
-      streamReader(file.stream()),
-    );
+    const key = { kind: "character", owner, file: fileName } as const;
+    const result = await importChatFile(lodge.chats, key, streamReader(file.stream()));
+    await lodge.context.chatCreated(key);
     return c.json({ res: true, file_name: fileName, messages: result.messages, skipped: result.skipped });
   });
   return app;
@@ -227,9 +225,10 @@ function groupImportRoute(lodge: Lodge): Hono {
     const group = groupId === undefined ? null : lodge.characters.group(groupId);
     if (groupId !== undefined && !group) throw notFound(`group ${groupId} not found`);
     const id = safeName(humanizedDate(), "group chat id");
+    const key = { kind: "group", owner: "", file: id } as const;
     const result = await importChatFile(
       lodge.chats,
-      { kind: "group", owner: "", file: id },
+      key,
       streamReader(file.stream()),
       {
         headerless: {
@@ -242,6 +241,7 @@ function groupImportRoute(lodge: Lodge): Hono {
     if (group) {
       await lodge.characters.editGroup(String(group.id), { chats: [...group.chats as string[] ?? [], id] });
     }
+    await lodge.context.chatCreated(key);
     return c.json({ res: id, messages: result.messages, skipped: result.skipped });
   });
   return app;

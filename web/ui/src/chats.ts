@@ -4,9 +4,28 @@
  * @module
  */
 
-import { api, call, saveFile } from "./api.ts";
-import { chatRoutes, type Mirror, mirror } from "./state.ts";
+import { signal } from "@preact/signals";
+import { eventTypes } from "../../../core/event-types.ts";
 import type { ChatMessage } from "../../../core/store.ts";
+import { api, call, onHostEvent, saveFile, whenConnected } from "./api.ts";
+import { chatRoutes, type Mirror, mirror } from "./state.ts";
+
+/**
+ * Bumped when a chat was made, renamed or deleted through any door (another window, a tool, a plugin),
+ * so the chat list reads the list again. Also bumped on every (re)connection: whatever changed while the
+ * socket was down.
+ */
+export const chatsChanged = signal(0);
+for (
+  const event of [
+    eventTypes.CHAT_CREATED,
+    eventTypes.CHAT_RENAMED,
+    eventTypes.CHAT_DELETED,
+    eventTypes.GROUP_CHAT_CREATED,
+    eventTypes.GROUP_CHAT_DELETED,
+  ]
+) onHostEvent(event, () => chatsChanged.value++);
+whenConnected(() => void chatsChanged.value++);
 
 /** One chat of a character or group, as the list shows it. */
 export interface ChatSummary {

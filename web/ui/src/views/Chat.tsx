@@ -27,6 +27,7 @@ import {
   toast,
   userAvatar,
 } from "../state.ts";
+import { Toolbar } from "../toolbar.tsx";
 import { type Range, VirtualList } from "../virtual.ts";
 import { Avatar } from "./Avatar.tsx";
 import { Composer, PluginActions } from "./Composer.tsx";
@@ -347,7 +348,7 @@ function Message(props: MessageProps) {
           )
           : <div class="message-text" dangerouslySetInnerHTML={{ __html: renderMarkdown(text) }} />}
         {!props.editing && (
-          <footer class="message-actions">
+          <Toolbar class="message-actions" label={`Actions of message ${index + 1}`}>
             {canGenerate
               ? (
                 <span class="swipes" role="group" aria-label="Swipes">
@@ -410,7 +411,7 @@ function Message(props: MessageProps) {
             >
               Delete
             </button>
-          </footer>
+          </Toolbar>
         )}
       </div>
     </article>

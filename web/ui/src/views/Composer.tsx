@@ -14,6 +14,7 @@ import { generating } from "../generation.ts";
 import { pluginUis, runAction } from "../plugin-ui.ts";
 import { completions, refreshSlashCommands, runSlash, type SlashResult, typedCommand } from "../slash.ts";
 import { attempt, mirror, toast } from "../state.ts";
+import { Toolbar } from "../toolbar.tsx";
 import { everyoneAnswers } from "./Groups.tsx";
 import { PromptPreviewDialog } from "./PromptPreview.tsx";
 
@@ -108,7 +109,7 @@ export function Composer() {
     });
   return (
     <div class="composer-wrap">
-      <div class="composer-tools" role="toolbar" aria-label="Generation">
+      <Toolbar class="composer-tools" label="Generation">
         {generating.value && (
           <span class="typing" role="status">{m.name2 || "The character"} is writing…</span>
         )}
@@ -139,7 +140,7 @@ export function Composer() {
         )}
         <button type="button" class="link-button" onClick={() => preview.value = true}>Prompt preview</button>
         <PluginActions where="input" />
-      </div>
+      </Toolbar>
       <form
         class="composer"
         onSubmit={(e) => {

@@ -9,6 +9,7 @@ import { useEffect, useState } from "preact/hooks";
 import { call } from "../api.ts";
 import { characterAvatar } from "../avatars.ts";
 import {
+  chatsChanged,
   type ChatSummary,
   deleteChat,
   exportChat,
@@ -26,13 +27,15 @@ export function Sidebar({ open }: { open: boolean }) {
   const query = useSignal("");
   const [chats, setChats] = useState<ChatSummary[]>([]);
   const owner = m?.groupId ?? (m?.characterId !== null ? m?.characters[m.characterId]?.avatar : null);
-  // Refresh the chat list when the open chat, its owner or its length changes.
+  // Refresh the chat list when the open chat, its owner or its length changes, or a chat was made,
+  // renamed or deleted anywhere.
+  const changed = chatsChanged.value;
   useEffect(() => {
     if (!m || !owner) return setChats([]);
     let live = true;
     listChats(m).then((list) => live && setChats(list)).catch(() => live && setChats([]));
     return () => void (live = false);
-  }, [owner, m?.chatId, m?.chatLength, m?.groups]);
+  }, [owner, m?.chatId, m?.chatLength, m?.groups, changed]);
   if (!m) return <aside id="sidebar" class={`sidebar ${open ? "open" : ""}`} />;
   const q = query.value.trim().toLowerCase();
   const characters = m.characters.map((c, id) => ({ c, id })).filter(({ c }) =>

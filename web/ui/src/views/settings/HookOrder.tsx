@@ -2,12 +2,15 @@
  * Hook order per event: the events plugins listen to, each with its listeners in the order the host
  * calls them (`eventSource.getListenersMeta`), and the plugins' order for that event, reordered by drag
  * or Up / Down and set with `eventSource.setOrderConfig` (named plugins run first, in that order; then
- * priority; `makeFirst` / `makeLast` still win).
+ * priority; `makeFirst` / `makeLast` still win). Live: `LISTENERS_CHANGED` (a plugin loaded or stopped,
+ * a listener came or went, the order was set from any door) reads the lists again.
  * @module
  */
 
-import { useEffect, useState } from "preact/hooks";
-import { call } from "../../api.ts";
+import { signal } from "@preact/signals";
+import { useEffect, useRef, useState } from "preact/hooks";
+import { eventTypes } from "../../../../../core/event-types.ts";
+import { call, onHostEvent, whenConnected } from "../../api.ts";
 import { attempt } from "../../state.ts";
 import { moved, ReorderList, Section } from "./common.tsx";
 
@@ -20,29 +23,34 @@ interface ListenerMeta {
   listenerName: string | null;
 }
 
+/** Bumped when plugins' listeners or the order changed on the host, and on every (re)connection. */
+const listenersChanged = signal(0);
+onHostEvent(eventTypes.LISTENERS_CHANGED, () => listenersChanged.value++);
+whenConnected(() => void listenersChanged.value++);
+
 /** The hook order section. */
 export function HookOrderSection() {
   const [events, setEvents] = useState<Record<string, ListenerMeta[]> | null>(null);
   const [open, setOpen] = useState<string | null>(null);
+  const loads = useRef(0);
   const load = () =>
     attempt(async () => {
+      const mine = ++loads.current;
       const names = await call("eventSource.listenedEvents");
       const found: Record<string, ListenerMeta[]> = {};
       await Promise.all(names.map(async (event) => {
         const listeners = await call("eventSource.getListenersMeta", event);
         if (listeners.some((l) => l.pluginId !== null)) found[event] = listeners;
       }));
-      setEvents(found);
+      // a later load (a newer change) wins over one that answers late
+      if (mine === loads.current) setEvents(found);
     });
-  useEffect(() => void load(), []);
+  const changed = listenersChanged.value;
+  useEffect(() => void load(), [changed]);
   if (!events) return <p aria-busy="true">Loading…</p>;
   const names = Object.keys(events).sort();
   return (
-    <Section
-      id="hooks"
-      title="Hook order"
-      actions={<button type="button" onClick={load}>Refresh</button>}
-    >
+    <Section id="hooks" title="Hook order">
       <p class="hint">
         For each event, the plugins listed here run first, top to bottom; then the other listeners by
         priority. A plugin that asked to run first or last for an event keeps that place.
@@ -59,7 +67,7 @@ export function HookOrderSection() {
             >
               <code>{event}</code> <small class="muted">{events[event].length} listener(s)</small>
             </button>
-            {open === event && <EventOrder event={event} listeners={events[event]} onChange={load} />}
+            {open === event && <EventOrder event={event} listeners={events[event]} />}
           </li>
         ))}
       </ul>
@@ -67,15 +75,11 @@ export function HookOrderSection() {
   );
 }
 
-function EventOrder(
-  { event, listeners, onChange }: { event: string; listeners: ListenerMeta[]; onChange: () => void },
-) {
+function EventOrder({ event, listeners }: { event: string; listeners: ListenerMeta[] }) {
   const plugins = [...new Set(listeners.flatMap((l) => l.pluginId === null ? [] : [l.pluginId]))];
+  // the host's LISTENERS_CHANGED brings the new order back
   const setOrder = (pluginOrder: string[] | undefined) =>
-    attempt(async () => {
-      await call("eventSource.setOrderConfig", { [event]: pluginOrder ? { pluginOrder } : {} });
-      onChange();
-    });
+    attempt(() => call("eventSource.setOrderConfig", { [event]: pluginOrder ? { pluginOrder } : {} }));
   return (
     <div class="hook-order">
       <ReorderList

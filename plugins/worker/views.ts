@@ -2,21 +2,20 @@
  * Read-only views of the mirror's frozen data: what plugins read as `context.chat`, `characters`,
  * `groups`, `chat_metadata` and `getMessage()`.
  *
- * Every view is a proxy, and every write through one (assignment, `delete`, `Object.defineProperty`,
- * `Object.assign`, `Reflect.set`, `Object.setPrototypeOf`, `Object.freeze`, an array's mutators, also
- * through `Array.prototype.push.call`...) throws {@link READ_ONLY}, which says what to call instead. The
- * frozen data alone would answer some of them with the engine's own TypeError, and sloppy-mode code's
- * assignments with nothing at all.
- *
- * - An object is a proxy over a {@link Slot} holding the frozen object: reads go through, the objects in
- *   it as their views.
- * - An array is a proxy over an {@link ArraySlot}: an empty array (so `Array.isArray` holds) holding the
- *   frozen array and, once wanted, a plain array of its elements' views. V8 sends every integer-keyed
- *   read of a proxy (`chat[i]`) through the runtime, a few hundred nanoseconds each, while named reads
- *   are cheap; so `length`, iteration and the walking methods (`map`, `forEach`, `at`, `slice`, ...) are
- *   named reads whose functions run natively on that plain array, whatever `this` is, and `getMessage()`
- *   reads the slot without the proxy ({@link itemOf}). The views of a new copy's elements are made when
- *   first read: a change to a long chat costs nothing until something walks the whole copy.
+ * - An object is a proxy over a {@link Slot} holding the frozen object: reads go through (the objects in
+ *   it as their views), and every write (assignment, `delete`, `Object.defineProperty`, `Object.assign`,
+ *   `Reflect.set`, `Object.setPrototypeOf`, `Object.freeze`...) throws {@link READ_ONLY}, which says what
+ *   to call instead.
+ * - An array is a frozen array of its elements' views, not a proxy: V8 sends every integer-keyed read of
+ *   a proxy (`chat[i]`) through the runtime, a few hundred nanoseconds each, while an array's own
+ *   elements read as fast as plain data. Its methods that would change it (`push`, `splice`, `sort`...)
+ *   and writes of keys it lacks (`chat[chat.length] = m`, `chat.x = 1`) throw {@link READ_ONLY}, as do
+ *   the callbacks' array argument of its walking methods; the forms that only a proxy could catch
+ *   (writes of its own elements or `length`, `delete`, `Object.defineProperty`, the mutators through
+ *   `Array.prototype.push.call`) throw the engine's TypeError for a frozen array, and `Reflect.set` /
+ *   `Reflect.deleteProperty` return `false`. Either way nothing changes.
+ * - SillyTavern's `chat` and `characters` bindings, which an extension imports once and reads all
+ *   session, are proxies ({@link liveArrayView}) showing the current array view, refusing every write.
  *
  * A view is made once per frozen value and kept while the value is (the data is frozen, so a view never
  * goes stale): a message that did not change keeps its view across copies of the chat, and
@@ -35,12 +34,15 @@ function refuse(): never {
   throw new TypeError(READ_ONLY);
 }
 
-/** Each view and the frozen data it shows. */
+/** Each view (an array view's {@link TWINS twin} too) and the frozen data it shows. */
 const REALS = new WeakMap<object, object>();
 /** Each frozen value and its view. */
 const VIEWS = new WeakMap<object, object>();
-/** Each array view and its proxy target. */
-const SLOTS = new WeakMap<object, ArraySlot>();
+/**
+ * Each array view and a frozen array of the same elements with `Array.prototype` as its prototype: the
+ * walking methods run on it, where V8's fast paths apply (they do not for another prototype).
+ */
+const TWINS = new WeakMap<object, readonly unknown[]>();
 /** Each live array view ({@link liveArrayView}) and its proxy target. */
 const LIVES = new WeakMap<object, LiveSlot>();
 
@@ -52,43 +54,49 @@ export function viewOf(value: unknown): unknown {
 
 /**
  * The view of frozen array `real`. `before` is the view of an earlier copy of it (the mirror's previous
- * `chat`): when all the elements' views are wanted, an element at the same index as there is taken from
- * there, so a change costs one pass over the elements and no lookup per unchanged element, and only
- * once something walks the new copy.
+ * `chat`): an element at the same index as there is taken from there, so a change costs one pass over
+ * the elements and no lookup per unchanged element.
  */
 export function arrayView(real: readonly unknown[], before?: readonly unknown[]): readonly unknown[] {
   const known = VIEWS.get(real) as readonly unknown[] | undefined;
   if (known) return known;
-  const previous = before && SLOTS.get(before);
-  const slot = new ArraySlot(real, previous?.views ? previous : previous?.before);
-  const view = new Proxy(slot, ARRAY_TRAPS) as unknown as readonly unknown[];
-  slot.view = view;
+  const was = before && REALS.get(before) as readonly unknown[] | undefined;
+  const twin = was ? renewed(real, was, TWINS.get(before!)!) : real.map(viewOf);
+  const view: unknown[] = Object.setPrototypeOf([...twin], ARRAY_VIEW_PROTO);
+  Object.freeze(twin);
+  Object.freeze(view);
   REALS.set(view, real);
+  REALS.set(twin, real);
+  TWINS.set(view, twin);
   VIEWS.set(real, view);
-  SLOTS.set(view, slot);
   return view;
 }
 
+/** The views of `real`'s elements, each taken from `views` where `reals` has the same element. */
+function renewed(real: readonly unknown[], reals: readonly unknown[], views: readonly unknown[]): unknown[] {
+  // V8 reads a frozen array's elements one by one several times slower than a plain array's, and
+  // spreads it natively: the loop runs over plain copies, and fills the first in place (kept packed)
+  const out = [...real], was = [...reals], kept = [...views];
+  for (let i = 0; i < out.length; i++) {
+    const value = out[i];
+    out[i] = value === was[i] ? kept[i] : viewOf(value);
+  }
+  return out;
+}
+
 /**
- * Element `index` of array view `view`, read without the view's proxy: what `getMessage()` returns.
- * `undefined` outside the array.
+ * Element `index` of array view `view` (what `getMessage()` returns), `undefined` outside the array.
+ * @param index an integer
  */
 export function itemOf(view: unknown, index: number): unknown {
-  // the last view asked about (kept until another is), so a loop over one chat looks its slot up once
-  let slot = lastSlot;
-  if (view !== lastView) {
-    slot = typeof view === "object" && view !== null ? SLOTS.get(view) : undefined;
-    lastView = view;
-    lastSlot = slot;
-  }
-  return slot !== undefined && index >= 0 && index < slot.real.length ? element(slot, index) : undefined;
+  const items = view as readonly unknown[];
+  return index >= 0 && index < items.length ? items[index] : undefined;
 }
-let lastView: unknown, lastSlot: ArraySlot | undefined;
 
 /**
  * A read-only array view that shows whatever array view `read` returns at the time of each use
  * (SillyTavern's `chat`, which an extension imports once and reads all session): one object, always
- * current, refusing writes as every view does.
+ * current, refusing every write with {@link READ_ONLY}.
  */
 export function liveArrayView(read: () => unknown): readonly unknown[] {
   const live = new LiveSlot(read);
@@ -101,157 +109,52 @@ const INSPECT = Symbol.for("Deno.customInspect");
 type Inspect = (value: unknown, options: unknown) => string;
 
 /**
- * An array view's proxy target. It is an array, for `Array.isArray`, and an empty, extensible one, so the
- * traps may report elements it does not hold. It holds the frozen array, the plain array of the
- * elements' views once something wants them all, and the functions the view hands out.
+ * The proxy target of a {@link liveArrayView}: an empty, extensible array (so `Array.isArray` holds and
+ * the traps may report elements it does not hold) that reads the current view through `read`.
  */
-class ArraySlot extends Array<unknown> {
-  /** The elements' views, in order, once wanted ({@link all}). */
-  views: unknown[] | undefined = undefined;
-  /** The methods the view has handed out, by name. */
-  methods: Record<PropertyKey, unknown> | undefined = undefined;
-  /** How many elements were read one by one while {@link views} was not made. */
-  reads = 0;
-  /** The proxy over this slot. */
-  view: readonly unknown[] = [];
-
-  /**
-   * @param real the frozen array shown
-   * @param before the slot of an earlier copy whose element views were made, until this one's are
-   */
-  constructor(readonly real: readonly unknown[], public before: ArraySlot | undefined) {
-    super();
-  }
-
-  /** The view of element `key`, an index of an object. */
-  item(key: string | number): unknown {
-    const views = this.views;
-    if (views !== undefined) return views[key as number];
-    // many reads one by one are a loop over the elements: their views are made in one pass
-    if (++this.reads > this.real.length >> 3) return this.all()[key as number];
-    return viewOf(this.real[key as number]);
-  }
-
-  /** The views of all the elements. */
-  all(): unknown[] {
-    return this.views ??= elementViews(this);
-  }
-
-  /** How the console shows a view: as the data it shows (the console looks at a proxy's target). */
-  [INSPECT](inspect: Inspect, options: unknown): string {
-    return inspect(this.real, options);
-  }
-}
-
-/** The proxy target of a {@link liveArrayView}: the slot it shows is the one `read` gives now. */
 class LiveSlot extends Array<unknown> {
   constructor(readonly read: () => unknown) {
     super();
   }
 
-  /** The slot of the array view `read` gives now (an empty one when it gives no array view). */
-  current(): ArraySlot {
+  /** The array view `read` gives now (an empty one when it gives no array view). */
+  current(): readonly unknown[] {
     const view = this.read();
-    return (typeof view === "object" && view !== null && SLOTS.get(view)) || emptySlot();
+    return typeof view === "object" && view !== null && TWINS.has(view)
+      ? view as readonly unknown[]
+      : emptyView();
   }
 
+  /** How the console shows a live view: as the data it shows (the console looks at a proxy's target). */
   [INSPECT](inspect: Inspect, options: unknown): string {
-    return inspect(this.current().real, options);
+    return inspect(REALS.get(this.current()), options);
   }
 }
 
-let empty: ArraySlot | undefined;
-/** The slot of an empty array, made on first use (the traps it needs are defined further down). */
-function emptySlot(): ArraySlot {
-  return empty ??= SLOTS.get(arrayView(Object.freeze([])))!;
+let empty: readonly unknown[] | undefined;
+/** The view of an empty array, made on first use (its prototype is defined further down). */
+function emptyView(): readonly unknown[] {
+  return empty ??= arrayView(Object.freeze([]));
 }
 
-/** The views of `slot`'s elements, each taken from the earlier copy's where that has the same element. */
-function elementViews(slot: ArraySlot): unknown[] {
-  const before = slot.before;
-  slot.before = undefined;
-  // V8 reads a frozen array's elements one by one several times slower than a plain array's, and
-  // spreads it natively: the loop runs over plain copies, and fills the first in place (kept packed)
-  const out = [...slot.real];
-  if (before?.views) {
-    const was = [...before.real], known = before.views;
-    for (let i = 0; i < out.length; i++) {
-      const value = out[i];
-      out[i] = value === was[i] ? known[i] : viewOf(value);
-    }
-  } else {
-    for (let i = 0; i < out.length; i++) out[i] = viewOf(out[i]);
-  }
-  return out;
-}
-
-/** Element `index` of `slot` as plugins see it (an index within the array). */
-function element(slot: ArraySlot, index: number): unknown {
-  const views = slot.views;
-  if (views !== undefined) return views[index];
-  const value = slot.real[index];
-  return typeof value === "object" && value !== null ? slot.item(index) : value;
-}
-
-/** A read of `key` through an array view: elements as their views, methods as the view's own. */
-function read(slot: ArraySlot, key: string | symbol): unknown {
-  const views = slot.views as unknown as Record<PropertyKey, unknown> | undefined;
-  if (views !== undefined) {
-    // a plain array like the frozen one, its elements as views: one lookup
-    const value = views[key];
-    return typeof value === "function" ? method(slot, key, value) : value;
-  }
-  const value = (slot.real as unknown as Record<PropertyKey, unknown>)[key];
-  if (typeof value === "object") {
-    // `__proto__` is the one named read that gives an object
-    return value !== null && typeof key === "string" && value !== Array.prototype ? slot.item(key) : value;
-  }
-  return typeof value === "function" ? method(slot, key, value) : value;
-}
-
-/** `slot`'s own function for array method `key` (made once), or `native` for a member it does not wrap. */
-function method(slot: ArraySlot, key: PropertyKey, native: unknown): unknown {
-  const make = METHODS[key];
-  if (make === undefined) return native;
-  const made = slot.methods ??= Object.create(null) as Record<PropertyKey, unknown>;
-  return made[key] ??= make(slot);
-}
-
-/** A read of `key`'s descriptor through an array view: as on the frozen array, elements as views. */
-function describe(slot: ArraySlot, key: string | symbol): PropertyDescriptor | undefined {
+/** A live view's descriptor of `key`: the current view's, `length` as its target must report it. */
+function describeLive(live: LiveSlot, key: string | symbol): PropertyDescriptor | undefined {
+  const current = live.current();
   // the target's own `length` cannot be reported otherwise than non-configurable and writable
   if (key === "length") {
-    return { value: slot.real.length, writable: true, enumerable: false, configurable: false };
+    return { value: current.length, writable: true, enumerable: false, configurable: false };
   }
-  const descriptor = Reflect.getOwnPropertyDescriptor(slot.real, key);
-  if (!descriptor) return undefined;
-  descriptor.configurable = true; // the target lacks the element, and so must say it may
-  if (typeof descriptor.value === "object" && descriptor.value !== null) {
-    descriptor.value = slot.item(key as string);
-  }
+  const descriptor = Reflect.getOwnPropertyDescriptor(current, key);
+  if (descriptor) descriptor.configurable = true; // the target lacks the element, and so must say it may
   return descriptor;
 }
 
-/** The traps of every array view, one handler, so the trap calls stay monomorphic. */
-const ARRAY_TRAPS: ProxyHandler<ArraySlot> = {
-  get: read,
-  has: (slot, key) => key in slot.real,
-  ownKeys: (slot) => Reflect.ownKeys(slot.real),
-  getOwnPropertyDescriptor: describe,
-  getPrototypeOf: () => Array.prototype,
-  set: refuse,
-  deleteProperty: refuse,
-  defineProperty: refuse,
-  setPrototypeOf: refuse,
-  preventExtensions: refuse,
-};
-
-/** The traps of every live array view: those of the array view it shows now. */
+/** The traps of every live array view: reads from the array view it shows now, every write refused. */
 const LIVE_TRAPS: ProxyHandler<LiveSlot> = {
-  get: (live, key) => read(live.current(), key),
-  has: (live, key) => key in live.current().real,
-  ownKeys: (live) => Reflect.ownKeys(live.current().real),
-  getOwnPropertyDescriptor: (live, key) => describe(live.current(), key),
+  get: (live, key) => Reflect.get(live.current(), key),
+  has: (live, key) => key in live.current(),
+  ownKeys: (live) => Reflect.ownKeys(live.current()),
+  getOwnPropertyDescriptor: describeLive,
   getPrototypeOf: () => Array.prototype,
   set: refuse,
   deleteProperty: refuse,
@@ -260,27 +163,17 @@ const LIVE_TRAPS: ProxyHandler<LiveSlot> = {
   preventExtensions: refuse,
 };
 
-type Native = (this: unknown, ...args: unknown[]) => unknown;
-type Callback = (this: unknown, ...args: unknown[]) => unknown;
-
-/** `fn` named `name`, as the native method it stands for is. */
-function named<F extends Native>(name: PropertyKey, fn: F): F {
-  return Object.defineProperty(fn, "name", {
-    value: typeof name === "symbol" ? `[${name.description}]` : name,
-  });
+/** The twin the walking methods run on when called on `self`: an array view's, a live view's current one's. */
+function twinOf(self: unknown): readonly unknown[] | undefined {
+  if (typeof self !== "object" || self === null) return undefined;
+  const live = LIVES.get(self);
+  return TWINS.get(live ? live.current() : self);
 }
 
-/**
- * How each array method of a view is made, by name. Every method that would change the array refuses,
- * even when nothing would change; the others run natively on the plain array of the elements' views,
- * and the callbacks get the view, not that array, as their array argument. `at` and short `slice`s read
- * single elements, so they make no views of the rest.
- */
-const METHODS: Record<PropertyKey, (slot: ArraySlot) => unknown> = Object.create(null);
-const native = (name: PropertyKey) => (Array.prototype as unknown as Record<PropertyKey, Native>)[name];
-for (const name of ["copyWithin", "fill", "pop", "push", "reverse", "shift", "sort", "splice", "unshift"]) {
-  METHODS[name] = () => refuse;
-}
+/** The array methods that change an array in place: a view's own refuse, even when nothing would change. */
+const MUTATORS = ["copyWithin", "fill", "pop", "push", "reverse", "shift", "sort", "splice", "unshift"];
+
+/** The walking methods whose callback (if any) gets no array: on a view they run on its twin, at plain speed. */
 const WALKERS = [
   "concat",
   "entries",
@@ -290,66 +183,109 @@ const WALKERS = [
   "join",
   "keys",
   "lastIndexOf",
-  "toLocaleString",
+  "slice",
+  "toReversed",
+  "toSorted",
+  "toSpliced",
+  "values",
+  "with",
 ];
-for (const name of [...WALKERS, "toReversed", "toSorted", "toSpliced", "toString", "values", "with"]) {
-  const fn = native(name);
-  METHODS[name] = (slot) => named(name, (...args: unknown[]) => fn.apply(slot.all(), args));
+
+/**
+ * The walking methods with a callback: they run on the twin, and the callback gets the view (which
+ * refuses writes), not the twin, as its array argument.
+ */
+const CALLBACK_WALKERS = [
+  "every",
+  "filter",
+  "find",
+  "findIndex",
+  "findLast",
+  "findLastIndex",
+  "flatMap",
+  "forEach",
+  "map",
+  "some",
+];
+
+type Native = (this: unknown, ...args: unknown[]) => unknown;
+type Callback = (this: unknown, ...args: unknown[]) => unknown;
+const native = (name: string) => (Array.prototype as unknown as Record<string, Native>)[name];
+
+/** `fn` named `name`, as the native method it stands for is. */
+function named<F extends Native>(name: string, fn: F): F {
+  return Object.defineProperty(fn, "name", { value: name });
 }
-METHODS[Symbol.iterator] = (slot) => method(slot, "values", undefined);
-for (
-  const name of [
-    "every",
-    "filter",
-    "find",
-    "findIndex",
-    "findLast",
-    "findLastIndex",
-    "flatMap",
-    "forEach",
-    "map",
-    "some",
-  ]
-) {
-  const fn = native(name);
-  METHODS[name] = (slot) =>
-    named(name, (callback?: unknown, thisArg?: unknown) => {
-      const views = slot.all();
-      if (typeof callback !== "function") return fn.call(views, callback); // the engine's error
-      const view = slot.view;
-      return fn.call(views, (value: unknown, index: unknown) =>
-        (callback as Callback).call(thisArg, value, index, view));
-    });
-}
-for (const name of ["reduce", "reduceRight"]) {
-  const fn = native(name);
-  METHODS[name] = (slot) =>
-    named(name, (callback?: unknown, ...initial: unknown[]) => {
-      const views = slot.all();
-      if (typeof callback !== "function") return fn.call(views, callback, ...initial);
-      const view = slot.view;
-      const step = (sum: unknown, value: unknown, index: unknown) =>
-        (callback as Callback)(sum, value, index, view);
-      return initial.length > 0 ? fn.call(views, step, initial[0]) : fn.call(views, step);
-    });
-}
-METHODS.at = (slot) =>
-  function at(index?: unknown): unknown {
-    const length = slot.real.length;
-    const k = Math.trunc(+(index as number)) || 0;
-    const at = k < 0 ? k + length : k;
-    return at >= 0 && at < length ? element(slot, at) : undefined;
+
+function arrayMethods(): object {
+  const methods: PropertyDescriptorMap = {
+    [INSPECT]: {
+      value(this: object, inspect: Inspect, options: unknown) {
+        return inspect(REALS.get(this) ?? [...this as unknown[]], options);
+      },
+    },
   };
-const slice = native("slice");
-METHODS.slice = (slot) =>
-  named("slice", (start?: unknown, end?: unknown): unknown => {
-    if (slot.views) return slice.call(slot.views, start, end);
-    const part = slice.call(slot.real, start, end) as unknown[];
-    // a long part is a walk over the elements: their views are made in one pass
-    if (part.length > slot.real.length >> 3) return slice.call(slot.all(), start, end);
-    for (let i = 0; i < part.length; i++) part[i] = viewOf(part[i]);
-    return part;
-  });
+  const define = (name: string, value: unknown) => {
+    methods[name] = { value, writable: true, configurable: true };
+  };
+  for (const name of MUTATORS) define(name, named(name, refuse));
+  for (const name of WALKERS) {
+    const fn = native(name);
+    define(
+      name,
+      named(name, function (this: unknown, ...args: unknown[]) {
+        return fn.apply(twinOf(this) ?? this, args);
+      }),
+    );
+  }
+  for (const name of CALLBACK_WALKERS) {
+    const fn = native(name);
+    define(
+      name,
+      named(name, function (this: unknown, callback?: unknown, thisArg?: unknown) {
+        const twin = twinOf(this);
+        // a non-function gets the engine's own error
+        if (twin === undefined || typeof callback !== "function") {
+          return fn.call(twin ?? this, callback, thisArg);
+        }
+        return fn.call(
+          twin,
+          (value: unknown, index: unknown) => (callback as Callback).call(thisArg, value, index, this),
+        );
+      }),
+    );
+  }
+  methods[Symbol.iterator] = methods.values;
+  for (const name of ["reduce", "reduceRight"]) {
+    const fn = native(name);
+    define(
+      name,
+      named(name, function (this: unknown, callback?: unknown, ...initial: unknown[]) {
+        const twin = twinOf(this);
+        if (twin === undefined || typeof callback !== "function") {
+          return fn.call(twin ?? this, callback, ...initial);
+        }
+        const step = (sum: unknown, value: unknown, index: unknown) =>
+          (callback as Callback)(sum, value, index, this);
+        return initial.length > 0 ? fn.call(twin, step, initial[0]) : fn.call(twin, step);
+      }),
+    );
+  }
+  return Object.freeze(Object.create(Array.prototype, methods));
+}
+
+/**
+ * The prototype of every array view: `Array.prototype`'s members, the mutators refusing, the walkers
+ * on the twin. A proxy, so that a write of a key the view lacks (which the engine hands to the
+ * prototype chain) refuses with {@link READ_ONLY} too.
+ */
+const ARRAY_VIEW_PROTO: object = new Proxy(arrayMethods(), {
+  set: refuse,
+  defineProperty: refuse,
+  deleteProperty: refuse,
+  setPrototypeOf: refuse,
+  preventExtensions: refuse,
+});
 
 /**
  * An object view's proxy target: it holds the frozen object and the views of its children, which never
@@ -413,7 +349,8 @@ function objectView(real: object): object {
  */
 export function withoutViews(value: unknown, seen = new Map<object, unknown>()): unknown {
   if (typeof value !== "object" || value === null) return value;
-  const real = REALS.get(value) ?? LIVES.get(value)?.current().real;
+  const live = LIVES.get(value);
+  const real = REALS.get(live ? live.current() : value);
   if (real) return real;
   if (Object.isFrozen(value)) return value; // mirror data holds no views
   if (seen.has(value)) return seen.get(value);

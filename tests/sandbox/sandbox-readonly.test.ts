@@ -1,8 +1,10 @@
 /**
  * `context.chat`, `characters`, `groups` and `chat_metadata`, `getMessage()` and SillyTavern's `chat` and
- * `characters` bindings are read-only at every depth inside a real worker: every kind of write throws the
- * one TypeError that says how to change the data, and changes nothing; reads, copies and the host's own
- * changes still work afterwards.
+ * `characters` bindings are read-only at every depth inside a real worker: every kind of write fails and
+ * changes nothing; reads, copies and the host's own changes still work afterwards. Nearly every write
+ * throws the one TypeError that says how to change the data. The context's arrays are frozen arrays (so
+ * `ctx.chat[i]` reads at plain-array speed), and the few forms only a proxy could catch on them get the
+ * engine's own frozen-array TypeError, or `false` from `Reflect`: {@link ENGINE_FORMS}.
  */
 
 import assert from "node:assert/strict";
@@ -43,6 +45,32 @@ const ARRAY_FORMS = [
   "a.map's array argument",
   "a.reduce's array argument",
 ];
+/**
+ * The forms a frozen array answers itself, on the context's arrays (SillyTavern's bindings, proxies,
+ * refuse them all with the guiding error): the engine's TypeError, `false`, or nothing to do for
+ * `Object.freeze` and its kin on an array that is frozen already.
+ */
+const ENGINE_FORMS: Record<string, "TypeError" | "false" | "no-op"> = {
+  "a[0] =": "TypeError",
+  "a.length =": "TypeError",
+  "delete a[0]": "TypeError",
+  "delete a.length": "TypeError",
+  "Object.defineProperty(a, 0)": "TypeError",
+  "Object.assign(a, [x])": "TypeError",
+  "Object.setPrototypeOf(a)": "TypeError",
+  "a.forEach's array argument": "TypeError",
+  "Reflect.set(a, 0)": "false",
+  "Reflect.deleteProperty(a, 0)": "false",
+  "Object.preventExtensions(a)": "no-op",
+  "Object.seal(a)": "no-op",
+  "Object.freeze(a)": "no-op",
+  ...Object.fromEntries(
+    ["copyWithin", "fill", "pop", "reverse", "shift", "sort", "splice"].flatMap((name) => [
+      [`Array.prototype.${name}.call(a)`, "TypeError"],
+      [`Array.prototype.${name}.apply(a)`, "TypeError"],
+    ]),
+  ),
+};
 /** The object views the plugin tries to write, and the write forms tried on each. */
 const OBJECTS = [
   "ctx.chat[0]",
@@ -136,12 +164,19 @@ const objectForms = {
   "Object.preventExtensions(o)": (o) => Object.preventExtensions(o),
   "Object.freeze(o)": (o) => Object.freeze(o),
 };
-// the log line carries the count of attempts and each one that did not throw the guiding error
+// the log line carries the count of attempts and how each one that did not throw the guiding error ended
 const GUIDING = "TypeError: ${READ_ONLY}";
+const ENGINE_FORMS = ${JSON.stringify(ENGINE_FORMS)};
 let tried = 0;
-const attempt = (f) => {
+const attempt = (f, target) => {
   tried++;
-  try { f(); return "allowed"; } catch (e) { return e.name + ": " + e.message; }
+  try {
+    const result = f();
+    if (result === false) return "false";
+    return result === target && Object.isFrozen(target) ? "no-op" : "allowed";
+  } catch (e) {
+    return e.message === ${JSON.stringify(READ_ONLY)} ? GUIDING : e.name;
+  }
 };
 ctx.eventSource.on("probe_write", () => {
   const data = () => JSON.stringify([ctx.chat, ctx.characters, ctx.groups, ctx.chat_metadata, chat, characters]);
@@ -150,14 +185,15 @@ ctx.eventSource.on("probe_write", () => {
   for (const [target, get] of Object.entries(arrays)) {
     for (const [form, write] of Object.entries(arrayForms)) {
       const a = get();
-      const result = a.length >= 2 ? attempt(() => write(a)) : "too short";
-      if (result !== GUIDING) out[target + ": " + form.replace(/\\ba\\b/, target)] = result;
+      const result = a.length >= 2 ? attempt(() => write(a), a) : "too short";
+      const expected = (target.startsWith("ctx.") && ENGINE_FORMS[form]) || GUIDING;
+      if (result !== expected) out[target + ": " + form.replace(/\\ba\\b/, target)] = result;
     }
   }
   for (const [target, get] of Object.entries(objects)) {
     for (const [form, write] of Object.entries(objectForms)) {
       const o = get();
-      const result = attempt(() => write(o, Object.keys(o)[0]));
+      const result = attempt(() => write(o, Object.keys(o)[0]), o);
       if (result !== GUIDING) out[target + ": " + form] = result;
     }
   }
@@ -214,17 +250,28 @@ Deno.test("context data is read-only at every depth inside a worker", async (t) 
   const hostChat = () => JSON.stringify(h.lodge.context.snapshot().chat);
   const before = hostChat();
 
-  await t.step("every kind of write throws the guiding TypeError and changes nothing", async () => {
-    await h.call("eventSource.emit", "probe_write");
-    const { out, tried, unchanged, length } = await h.result<
-      { out: Record<string, string>; tried: number; unchanged: boolean; length: number }
-    >("scribbler", "writes");
-    assert.equal(tried, ARRAYS.length * ARRAY_FORMS.length + OBJECTS.length * OBJECT_FORMS.length + 1);
-    assert.deepEqual(out, {}, "every attempt threw TypeError: READ_ONLY");
-    assert.equal(unchanged, true, "the worker's copy is as it was");
-    assert.equal(length, h.lodge.context.getMessageCount(), "the worker's chat still has the host's length");
-    assert.equal(hostChat(), before, "the host never saw a write");
-  });
+  await t.step(
+    "every kind of write fails, nearly all with the guiding TypeError, and changes nothing",
+    async () => {
+      await h.call("eventSource.emit", "probe_write");
+      const { out, tried, unchanged, length } = await h.result<
+        { out: Record<string, string>; tried: number; unchanged: boolean; length: number }
+      >("scribbler", "writes");
+      assert.equal(tried, ARRAYS.length * ARRAY_FORMS.length + OBJECTS.length * OBJECT_FORMS.length + 1);
+      assert.deepEqual(
+        out,
+        {},
+        "each attempt failed as ENGINE_FORMS says, every other with TypeError: READ_ONLY",
+      );
+      assert.equal(unchanged, true, "the worker's copy is as it was");
+      assert.equal(
+        length,
+        h.lodge.context.getMessageCount(),
+        "the worker's chat still has the host's length",
+      );
+      assert.equal(hostChat(), before, "the host never saw a write");
+    },
+  );
 
   await t.step("reads, copies and the host's later changes still work", async () => {
     await h.lodge.context.addMessages({ name: "Host", mes: "after the attempts" });

@@ -9,9 +9,10 @@
  * @module
  */
 
-import { DatabaseSync } from "node:sqlite";
+import type { DatabaseSync } from "node:sqlite";
 import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
+import { makeDataDir, takeLock } from "./core/data-folder.ts";
 import { eventTypes } from "./core/event-types.ts";
 import { Lodge } from "./core/lodge.ts";
 import { seedPresets } from "./core/presets.ts";
@@ -177,44 +178,6 @@ function printPluginLine(id: string, entry: PluginLogEntry): void {
   const line = entry.text.split("\n").map((part) => `[${id}] ${part}`).join("\n");
   if (entry.level === "warn" || entry.level === "error") console.error(line);
   else console.log(line);
-}
-
-/** Creates the data folder (mode 0700) when missing, with an error that names it when it cannot. */
-async function makeDataDir(dataDir: string): Promise<void> {
-  try {
-    await Deno.mkdir(dataDir, { recursive: true, mode: 0o700 });
-  } catch (error) {
-    throw new Error(`cannot create the data folder ${dataDir}: ${reason(error)}`);
-  }
-}
-
-/** The OS's reason without Deno's "(os error N): op 'path'" tail. */
-function reason(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return text.replace(/\s*\(os error \d+\).*$/s, "").toLowerCase();
-}
-
-/**
- * Holds an exclusive SQLite lock on `<data>/lodge.lock` for the life of the process; the OS drops it if
- * the process dies, so a crash never leaves a stale lock.
- */
-export function takeLock(dataDir: string): DatabaseSync {
-  const path = join(dataDir, "lodge.lock");
-  try {
-    // Opening for writing first tells "cannot write here" apart from "another host holds the lock".
-    Deno.openSync(path, { read: true, write: true, create: true }).close();
-  } catch (error) {
-    throw new Error(`the data folder ${dataDir} cannot be written: ${reason(error)}`);
-  }
-  const db = new DatabaseSync(path);
-  try {
-    db.exec("PRAGMA locking_mode = EXCLUSIVE");
-    db.exec("BEGIN EXCLUSIVE");
-  } catch {
-    db.close();
-    throw new Error(`another Lodge host is already using the data folder ${dataDir}`);
-  }
-  return db;
 }
 
 /** `LODGE_TOKEN`, else `<data>/token`, generated (mode 0600) on first run. */

@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { Lodge } from "../core/lodge.ts";
 import { openSqliteStore } from "../core/sqlite-store.ts";
-import { takeLock } from "../main.ts";
+import { takeLock } from "../core/data-folder.ts";
 
 /** An open data folder; `close()` closes the services and frees the lock. */
 export interface OpenDataFolder {

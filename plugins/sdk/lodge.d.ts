@@ -1528,7 +1528,10 @@ declare namespace Lodge {
      *
      * @example
      * ```js
-     * const result = await ctx.simulateWorldInfoActivation(request);
+     * const { activatedEntries, worldInfoBefore } = await ctx.simulateWorldInfoActivation({
+     *   chatForWI: ["User: the dragon wakes"],
+     *   dryRun: true, // no timed effects, no WORLD_INFO_ACTIVATED
+     * });
      * ```
      */
     simulateWorldInfoActivation(request?: {
@@ -1594,7 +1597,13 @@ declare namespace Lodge {
      *
      * @example
      * ```js
-     * const result = await ctx.resolveWorldInfoForMessages(messages, options);
+     * const messages = [{ name: "User", is_user: true, mes: "Tell me about the dragon" }];
+     * const runtimeWorldInfo = await ctx.resolveWorldInfoForMessages(messages);
+     * await ctx.getTokenCountAsync(""); // in a worker, loads the encoding the prompt budget counts with
+     * const prompt = await ctx.buildPresetAwarePromptMessages({
+     *   messages: [{ role: "user", content: messages[0].mes }],
+     *   runtimeWorldInfo,
+     * });
      * ```
      */
     resolveWorldInfoForMessages(messages: ({
@@ -1645,7 +1654,7 @@ declare namespace Lodge {
      *
      * @example
      * ```js
-     * const result = await ctx.buildWorldInfoChatInput(messages, includeNames);
+     * const scanInput = await ctx.buildWorldInfoChatInput(ctx.chat, true); // ["User: Hi", ...], newest first
      * ```
      */
     buildWorldInfoChatInput(messages: ({
@@ -1662,7 +1671,7 @@ declare namespace Lodge {
      *
      * @example
      * ```js
-     * const result = await ctx.buildWorldInfoGlobalScanData(type, overrides);
+     * const scanData = await ctx.buildWorldInfoGlobalScanData("normal", { scenario: "A rainy night" });
      * ```
      */
     buildWorldInfoGlobalScanData(type: string, overrides?: {
@@ -1688,7 +1697,8 @@ declare namespace Lodge {
      *
      * @example
      * ```js
-     * const result = await ctx.getWorldInfoPrompt(chat, maxContext, isDryRun, globalScanData);
+     * const scanInput = await ctx.buildWorldInfoChatInput(ctx.chat);
+     * const { worldInfoBefore, worldInfoAfter } = await ctx.getWorldInfoPrompt(scanInput, 8192, true);
      * ```
      */
     getWorldInfoPrompt(chat: string[], maxContext: number, isDryRun: boolean, globalScanData?: {
@@ -1736,7 +1746,8 @@ declare namespace Lodge {
      *
      * @example
      * ```js
-     * const result = await ctx.loadWorldInfoBatch(names);
+     * const books = await ctx.loadWorldInfoBatch(["My World", "Other World"]);
+     * books.get("My World"); // in a worker a Map: the book, or null when there is none
      * ```
      */
     loadWorldInfoBatch(names: string[]): Promise<Record<string, Record<string, unknown> | null>>;
@@ -1745,7 +1756,8 @@ declare namespace Lodge {
      *
      * @example
      * ```js
-     * const result = await ctx.worldInfoEntry.template();
+     * // in a worker an object, answered there; over JSON-RPC a call that returns it
+     * const entry = { ...ctx.worldInfoEntry.template, uid: 1, key: ["dragon"], content: "Dragons fly." };
      * ```
      */
     worldInfoEntry: {
@@ -1754,7 +1766,8 @@ declare namespace Lodge {
        *
        * @example
        * ```js
-       * const result = await ctx.worldInfoEntry.template();
+       * // in a worker an object, answered there; over JSON-RPC a call that returns it
+       * const entry = { ...ctx.worldInfoEntry.template, uid: 1, key: ["dragon"], content: "Dragons fly." };
        * ```
        */
       template(): Promise<Record<string, unknown>>;
@@ -2205,7 +2218,11 @@ declare namespace Lodge {
      *
      * @example
      * ```js
-     * const result = await ctx.buildPresetAwarePromptMessages(options);
+     * await ctx.getTokenCountAsync(""); // in a worker, loads the encoding the prompt budget counts with
+     * const prompt = await ctx.buildPresetAwarePromptMessages({
+     *   messages: [{ role: "user", content: "Summarize the story so far." }],
+     * });
+     * const reply = await ctx.sendOpenAIRequest("quiet", prompt);
      * ```
      */
     buildPresetAwarePromptMessages(options: {
@@ -2238,7 +2255,7 @@ declare namespace Lodge {
      *
      * @example
      * ```js
-     * const result = await ctx.getTokenCount(text, padding);
+     * const tokens = await ctx.getTokenCount("Hello there"); // synchronous in a worker after getTokenCountAsync
      * ```
      */
     getTokenCount(text: string, padding?: number): Promise<number>;
@@ -2247,7 +2264,7 @@ declare namespace Lodge {
      *
      * @example
      * ```js
-     * const result = await ctx.getTokenCountAsync(text, padding);
+     * const tokens = await ctx.getTokenCountAsync("Hello there", 2); // with 2 added
      * ```
      */
     getTokenCountAsync(text: string, padding?: number): Promise<number>;
@@ -2256,7 +2273,7 @@ declare namespace Lodge {
      *
      * @example
      * ```js
-     * const result = await ctx.substituteParams(content, name1, name2, original, group, replaceCharacterCard, additionalMacro);
+     * const text = await ctx.substituteParams("{{char}} greets {{user}}."); // with the open chat's names
      * ```
      */
     substituteParams(content: string, name1?: string | null, name2?: string | null, original?: string | null, group?: string | null, replaceCharacterCard?: boolean, additionalMacro?: Record<string, unknown>): Promise<string>;
@@ -2265,7 +2282,7 @@ declare namespace Lodge {
      *
      * @example
      * ```js
-     * const result = await ctx.substituteParamsExtended(content, additionalMacro);
+     * const text = await ctx.substituteParamsExtended("Mood: {{mood}}", { mood: "calm" }); // "Mood: calm"
      * ```
      */
     substituteParamsExtended(content: string, additionalMacro?: Record<string, unknown>): Promise<string>;
@@ -2274,7 +2291,8 @@ declare namespace Lodge {
      *
      * @example
      * ```js
-     * const result = await ctx.setExtensionPrompt(key, value, position, depth, scan, role);
+     * // in the chat, 2 messages deep, as a system message; not scanned by World Info
+     * await ctx.setExtensionPrompt("my-plugin", "Keep answers short.", 1, 2, false, 0);
      * ```
      */
     setExtensionPrompt(key: string, value: string, position: number, depth: number, scan?: boolean, role?: string | number): Promise<null>;
@@ -2283,7 +2301,8 @@ declare namespace Lodge {
      *
      * @example
      * ```js
-     * const result = await ctx.extensionPrompts.list();
+     * const prompts = await ctx.extensionPrompts.list();
+     * for (const [key, { value, depth }] of Object.entries(prompts)) console.log(key, depth, value);
      * ```
      */
     extensionPrompts: {
@@ -2292,7 +2311,8 @@ declare namespace Lodge {
        *
        * @example
        * ```js
-       * const result = await ctx.extensionPrompts.list();
+       * const prompts = await ctx.extensionPrompts.list();
+       * for (const [key, { value, depth }] of Object.entries(prompts)) console.log(key, depth, value);
        * ```
        */
       list(): Promise<Record<string, {
@@ -2308,7 +2328,8 @@ declare namespace Lodge {
      *
      * @example
      * ```js
-     * const result = await ctx.registerMacro(name, value);
+     * await ctx.registerMacro("weather", "raining"); // {{weather}} expands to "raining"
+     * await ctx.registerMacro("now", () => new Date().toISOString()); // in a worker, a function runs at each use
      * ```
      */
     registerMacro(name: string, value: string | true): Promise<null>;
@@ -2317,7 +2338,8 @@ declare namespace Lodge {
      *
      * @example
      * ```js
-     * const result = await ctx.unregisterMacro(name);
+     * await ctx.registerMacro("weather", "raining");
+     * await ctx.unregisterMacro("weather");
      * ```
      */
     unregisterMacro(name: string): Promise<boolean>;
@@ -2326,7 +2348,8 @@ declare namespace Lodge {
      *
      * @example
      * ```js
-     * const result = await ctx.variables.set(values);
+     * await ctx.variables.set({ local: { mood: "calm" }, global: { visits: 3 } });
+     * await ctx.substituteParams("{{getvar::mood}} / {{getglobalvar::visits}}"); // "calm / 3"
      * ```
      */
     variables: {
@@ -2335,7 +2358,8 @@ declare namespace Lodge {
        *
        * @example
        * ```js
-       * const result = await ctx.variables.set(values);
+       * await ctx.variables.set({ local: { mood: "calm" }, global: { visits: 3 } });
+       * await ctx.substituteParams("{{getvar::mood}} / {{getglobalvar::visits}}"); // "calm / 3"
        * ```
        */
       set(values: {
@@ -2412,7 +2436,7 @@ declare namespace Lodge {
      * ```js
      * const models = await ctx.listModels();
      * console.log(models.map((m) => m.id));
-     * const local = await ctx.listModels("Local llama");
+     * const local = await ctx.listModels("Local"); // the models of that connection profile
      * ```
      */
     listModels(profile?: string): Promise<({
@@ -2821,7 +2845,13 @@ declare namespace Lodge {
      *
      * @example
      * ```js
-     * const result = await ctx.takeover.update(id, buffers);
+     * // what a message editor handle sends while it writes (see createMessageEditorHandle)
+     * ctx.eventSource.on(ctx.eventTypes.GENERATE_TAKEOVER_DISPATCH, (data) => {
+     *   const handle = ctx.createMessageEditorHandle({ generationType: data.type, owner: "my-plugin" });
+     *   data.takeoverHandle = handle;
+     *   handle.setText("Thinking...");
+     *   handle.commit();
+     * });
      * ```
      */
     takeover: {
@@ -2830,7 +2860,13 @@ declare namespace Lodge {
        *
        * @example
        * ```js
-       * const result = await ctx.takeover.update(id, buffers);
+       * // what a message editor handle sends while it writes (see createMessageEditorHandle)
+       * ctx.eventSource.on(ctx.eventTypes.GENERATE_TAKEOVER_DISPATCH, (data) => {
+       *   const handle = ctx.createMessageEditorHandle({ generationType: data.type, owner: "my-plugin" });
+       *   data.takeoverHandle = handle;
+       *   handle.setText("Thinking...");
+       *   handle.commit();
+       * });
        * ```
        */
       update(id: string, buffers: {
@@ -2845,7 +2881,12 @@ declare namespace Lodge {
        *
        * @example
        * ```js
-       * const result = await ctx.takeover.settle(id, status, buffers);
+       * // what a message editor handle sends once, from commit(), abort() or discard()
+       * ctx.eventSource.on(ctx.eventTypes.GENERATE_TAKEOVER_DISPATCH, (data) => {
+       *   const handle = ctx.createMessageEditorHandle({ generationType: data.type, owner: "my-plugin" });
+       *   data.takeoverHandle = handle;
+       *   handle.discard(); // the chat goes back to how it was
+       * });
        * ```
        */
       settle(id: string, status: "committed" | "aborted" | "discarded", buffers: {
@@ -2859,7 +2900,7 @@ declare namespace Lodge {
      *
      * @example
      * ```js
-     * const result = await ctx.getRegexedString(text, placement, options);
+     * const shown = await ctx.getRegexedString("Hello *there*", 2); // after the AI-output scripts
      * ```
      */
     getRegexedString(text: string, placement: number, options?: {
@@ -2917,7 +2958,8 @@ declare namespace Lodge {
        *
        * @example
        * ```js
-       * const result = await ctx.regex.list();
+       * const scripts = await ctx.regex.list();
+       * console.log(scripts.filter((s) => !s.cutOff).map((s) => s.script.scriptName));
        * ```
        */
       list(): Promise<({
@@ -2930,7 +2972,7 @@ declare namespace Lodge {
        *
        * @example
        * ```js
-       * const result = await ctx.regex.cutOffs();
+       * for (const s of await ctx.regex.cutOffs()) console.warn(`${s.scriptName} ran past its budget (${s.time} ms)`);
        * ```
        */
       cutOffs(): Promise<({
@@ -2944,7 +2986,10 @@ declare namespace Lodge {
        *
        * @example
        * ```js
-       * const result = await ctx.regex.provider.set(owner, scripts, options);
+       * // what a regex provider handle sends after each change (see registerManagedRegexProvider)
+       * const handle = ctx.registerManagedRegexProvider("my-plugin", { reloadOnChange: true });
+       * handle.upsertScript({ id: "shout", scriptName: "Shout", findRegex: "/!/g", replaceString: "!!" });
+       * await handle.refresh(); // resolves once the host has the scripts
        * ```
        */
       provider: {
@@ -2953,7 +2998,10 @@ declare namespace Lodge {
          *
          * @example
          * ```js
-         * const result = await ctx.regex.provider.set(owner, scripts, options);
+         * // what a regex provider handle sends after each change (see registerManagedRegexProvider)
+         * const handle = ctx.registerManagedRegexProvider("my-plugin", { reloadOnChange: true });
+         * handle.upsertScript({ id: "shout", scriptName: "Shout", findRegex: "/!/g", replaceString: "!!" });
+         * await handle.refresh(); // resolves once the host has the scripts
          * ```
          */
         set(owner: string, scripts: ({
@@ -2980,7 +3028,9 @@ declare namespace Lodge {
          *
          * @example
          * ```js
-         * const result = await ctx.regex.provider.unregister(owner);
+         * // what a regex provider handle's unregister() sends
+         * const handle = ctx.registerManagedRegexProvider("my-plugin");
+         * await handle.unregister();
          * ```
          */
         unregister(owner: string): Promise<null>;
@@ -2991,7 +3041,7 @@ declare namespace Lodge {
      *
      * @example
      * ```js
-     * const result = await ctx.runSlashCommand(text);
+     * const { ok, pipe } = await ctx.runSlashCommand("/setvar key=mood calm | /getvar mood"); // pipe: "calm"
      * ```
      */
     runSlashCommand(text: string): Promise<{
@@ -3007,7 +3057,7 @@ declare namespace Lodge {
      *
      * @example
      * ```js
-     * const result = await ctx.slash.list();
+     * const names = (await ctx.slash.list()).map((command) => command.name); // ["send", "sendas", ...]
      * ```
      */
     slash: {
@@ -3016,7 +3066,7 @@ declare namespace Lodge {
        *
        * @example
        * ```js
-       * const result = await ctx.slash.list();
+       * const names = (await ctx.slash.list()).map((command) => command.name); // ["send", "sendas", ...]
        * ```
        */
       list(): Promise<({
@@ -3032,7 +3082,11 @@ declare namespace Lodge {
      *
      * @example
      * ```js
-     * const result = await ctx.registerSlashCommand(command);
+     * await ctx.registerSlashCommand({
+     *   name: "roll",
+     *   helpString: "Rolls a six-sided die",
+     *   callback: () => String(1 + Math.floor(Math.random() * 6)), // runs in the plugin
+     * });
      * ```
      */
     registerSlashCommand(command: {
@@ -3047,7 +3101,7 @@ declare namespace Lodge {
      *
      * @example
      * ```js
-     * const result = await ctx.unregisterSlashCommand(name);
+     * await ctx.unregisterSlashCommand("roll"); // false when this plugin has no such command
      * ```
      */
     unregisterSlashCommand(name: string): Promise<boolean>;
@@ -3056,7 +3110,8 @@ declare namespace Lodge {
      *
      * @example
      * ```js
-     * const result = await ctx.search.search(request);
+     * const { results } = await ctx.search.search({ query: "deno workers", max_results: 5 });
+     * console.log(results.map((r) => r.title));
      * ```
      */
     search: {
@@ -3065,7 +3120,8 @@ declare namespace Lodge {
        *
        * @example
        * ```js
-       * const result = await ctx.search.search(request);
+       * const { results } = await ctx.search.search({ query: "deno workers", max_results: 5 });
+       * console.log(results.map((r) => r.title));
        * ```
        */
       search(request: {
@@ -3088,7 +3144,8 @@ declare namespace Lodge {
        *
        * @example
        * ```js
-       * const result = await ctx.search.visit(request);
+       * const { results } = await ctx.search.search({ query: "deno workers", max_results: 1 });
+       * const { title, text, truncated } = await ctx.search.visit({ url: results[0].url, max_chars: 4000 });
        * ```
        */
       visit(request: {
@@ -3176,7 +3233,7 @@ declare namespace Lodge {
      * @example
      * ```js
      * // what the worker's fetch sends for an extension's call
-     * const res = await fetch("/api/characters/all", { method: "POST", headers: getRequestHeaders(), body: "{}" });
+     * const res = await fetch("/api/characters/all", { method: "POST", headers: ctx.getRequestHeaders(), body: "{}" });
      * const characters = await res.json();
      * ```
      */
@@ -3187,7 +3244,7 @@ declare namespace Lodge {
        * @example
        * ```js
        * // what the worker's fetch sends for an extension's call
-       * const res = await fetch("/api/characters/all", { method: "POST", headers: getRequestHeaders(), body: "{}" });
+       * const res = await fetch("/api/characters/all", { method: "POST", headers: ctx.getRequestHeaders(), body: "{}" });
        * const characters = await res.json();
        * ```
        */
@@ -3210,8 +3267,10 @@ declare namespace Lodge {
        * ```js
        * // what the worker's fetch sends when its AbortSignal fires
        * const controller = new AbortController();
+       * const body = JSON.stringify({ messages: [{ role: "user", content: "Hi" }], stream: true });
        * const pending = fetch("/api/backends/chat-completions/generate", { method: "POST", body, signal: controller.signal });
-       * controller.abort(); // pending rejects and the host's generation stops
+       * controller.abort(); // the host's generation stops
+       * await pending.catch((error) => console.log(error.name)); // "AbortError"
        * ```
        */
       abort(id: string): Promise<boolean>;

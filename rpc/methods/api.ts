@@ -66,7 +66,7 @@ export const apiMethods = [
     capability: "plugin",
     example: [
       "// what the worker's fetch sends for an extension's call",
-      'const res = await fetch("/api/characters/all", { method: "POST", headers: getRequestHeaders(), body: "{}" });',
+      'const res = await fetch("/api/characters/all", { method: "POST", headers: ctx.getRequestHeaders(), body: "{}" });',
       "const characters = await res.json();",
     ].join("\n"),
     handler: async ({ lodge, caller, peer }, request) => {
@@ -104,8 +104,10 @@ export const apiMethods = [
     example: [
       "// what the worker's fetch sends when its AbortSignal fires",
       "const controller = new AbortController();",
+      'const body = JSON.stringify({ messages: [{ role: "user", content: "Hi" }], stream: true });',
       'const pending = fetch("/api/backends/chat-completions/generate", { method: "POST", body, signal: controller.signal });',
-      "controller.abort(); // pending rejects and the host's generation stops",
+      "controller.abort(); // the host's generation stops",
+      'await pending.catch((error) => console.log(error.name)); // "AbortError"',
     ].join("\n"),
     handler: ({ caller, peer }, id) => {
       if (caller.kind !== "plugin" || !peer) {

@@ -195,6 +195,15 @@ export const generationMethods = [
     params: z.tuple([TakeoverId.meta({ title: "id" }), Buffers.meta({ title: "buffers" })]),
     result: z.object({ aborted: z.boolean() }),
     capability: "plugin",
+    example: [
+      "// what a message editor handle sends while it writes (see createMessageEditorHandle)",
+      "ctx.eventSource.on(ctx.eventTypes.GENERATE_TAKEOVER_DISPATCH, (data) => {",
+      '  const handle = ctx.createMessageEditorHandle({ generationType: data.type, owner: "my-plugin" });',
+      "  data.takeoverHandle = handle;",
+      '  handle.setText("Thinking...");',
+      "  handle.commit();",
+      "});",
+    ].join("\n"),
     handler: (ctx, id, buffers) => {
       const handle = ctx.lodge.generation.takeovers.open(ownerOf(ctx), id);
       handle.update(buffers.text ?? handle.text, buffers.reasoning ?? handle.reasoning);
@@ -212,6 +221,14 @@ export const generationMethods = [
     ]),
     result: z.null(),
     capability: "plugin",
+    example: [
+      "// what a message editor handle sends once, from commit(), abort() or discard()",
+      "ctx.eventSource.on(ctx.eventTypes.GENERATE_TAKEOVER_DISPATCH, (data) => {",
+      '  const handle = ctx.createMessageEditorHandle({ generationType: data.type, owner: "my-plugin" });',
+      "  data.takeoverHandle = handle;",
+      "  handle.discard(); // the chat goes back to how it was",
+      "});",
+    ].join("\n"),
     handler: (ctx, id, status, buffers) => {
       const handle = ctx.lodge.generation.takeovers.open(ownerOf(ctx), id);
       handle.settle(status, buffers.text ?? handle.text, buffers.reasoning ?? handle.reasoning);

@@ -90,7 +90,7 @@ export const llmMethods = [
     example: [
       "const models = await ctx.listModels();",
       "console.log(models.map((m) => m.id));",
-      'const local = await ctx.listModels("Local llama");',
+      'const local = await ctx.listModels("Local"); // the models of that connection profile',
     ].join("\n"),
     handler: ({ lodge }, profile) => lodge.llm.listModels(profile),
   }),

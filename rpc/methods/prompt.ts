@@ -54,6 +54,13 @@ export const promptMethods = [
     params: z.tuple([BuildOptions.meta({ title: "options" })]),
     result: z.array(PromptMessage),
     capability: "plugin",
+    example: [
+      'await ctx.getTokenCountAsync(""); // in a worker, loads the encoding the prompt budget counts with',
+      "const prompt = await ctx.buildPresetAwarePromptMessages({",
+      '  messages: [{ role: "user", content: "Summarize the story so far." }],',
+      "});",
+      'const reply = await ctx.sendOpenAIRequest("quiet", prompt);',
+    ].join("\n"),
     handler: ({ lodge }, options) => lodge.prompt.buildPresetAwarePromptMessages(options),
   }),
   defineMethod({
@@ -63,6 +70,8 @@ export const promptMethods = [
     params: z.tuple([Text.meta({ title: "text" }), z.number().int().optional().meta({ title: "padding" })]),
     result: z.number(),
     capability: "plugin",
+    example:
+      'const tokens = await ctx.getTokenCount("Hello there"); // synchronous in a worker after getTokenCountAsync',
     handler: async ({ lodge }, text, padding) => (await lodge.prompt.getTokenCount(text)) + (padding ?? 0),
   }),
   defineMethod({
@@ -71,6 +80,7 @@ export const promptMethods = [
     params: z.tuple([Text.meta({ title: "text" }), z.number().int().optional().meta({ title: "padding" })]),
     result: z.number(),
     capability: "plugin",
+    example: 'const tokens = await ctx.getTokenCountAsync("Hello there", 2); // with 2 added',
     handler: async ({ lodge }, text, padding) => (await lodge.prompt.getTokenCount(text)) + (padding ?? 0),
   }),
   defineMethod({
@@ -88,6 +98,8 @@ export const promptMethods = [
     ]),
     result: z.string(),
     capability: "plugin",
+    example:
+      'const text = await ctx.substituteParams("{{char}} greets {{user}}."); // with the open chat\'s names',
     handler: ({ lodge }, content, ...args) => lodge.prompt.substituteParams(content, substituteArgs(...args)),
   }),
   defineMethod({
@@ -99,6 +111,8 @@ export const promptMethods = [
     ]),
     result: z.string(),
     capability: "plugin",
+    example:
+      'const text = await ctx.substituteParamsExtended("Mood: {{mood}}", { mood: "calm" }); // "Mood: calm"',
     handler: ({ lodge }, content, additionalMacro) =>
       lodge.prompt.substituteParams(content, { additionalMacro }),
   }),
@@ -116,6 +130,10 @@ export const promptMethods = [
     ]),
     result: z.null(),
     capability: "plugin",
+    example: [
+      "// in the chat, 2 messages deep, as a system message; not scanned by World Info",
+      'await ctx.setExtensionPrompt("my-plugin", "Keep answers short.", 1, 2, false, 0);',
+    ].join("\n"),
     handler: ({ lodge }, key, value, position, depth, scan, role) => {
       lodge.prompt.state.setExtensionPrompt(key, value, position, depth, scan, roleNumber(role));
       return null;
@@ -136,6 +154,10 @@ export const promptMethods = [
       }),
     ),
     capability: "plugin",
+    example: [
+      "const prompts = await ctx.extensionPrompts.list();",
+      "for (const [key, { value, depth }] of Object.entries(prompts)) console.log(key, depth, value);",
+    ].join("\n"),
     handler: ({ lodge }) => lodge.prompt.state.extensionPrompts(),
   }),
   defineMethod({
@@ -148,6 +170,10 @@ export const promptMethods = [
     ]),
     result: z.null(),
     capability: "plugin",
+    example: [
+      'await ctx.registerMacro("weather", "raining"); // {{weather}} expands to "raining"',
+      'await ctx.registerMacro("now", () => new Date().toISOString()); // in a worker, a function runs at each use',
+    ].join("\n"),
     handler: (ctx, name, value) => {
       const owner = ownerOf(ctx);
       const state = ctx.lodge.prompt.state;
@@ -172,6 +198,10 @@ export const promptMethods = [
     params: z.tuple([MacroName.meta({ title: "name" })]),
     result: z.boolean(),
     capability: "plugin",
+    example: [
+      'await ctx.registerMacro("weather", "raining");',
+      'await ctx.unregisterMacro("weather");',
+    ].join("\n"),
     handler: (ctx, name) => ctx.lodge.prompt.state.unregisterMacro(name, ownerOf(ctx)),
   }),
   defineMethod({
@@ -183,6 +213,10 @@ export const promptMethods = [
     ]),
     result: z.null(),
     capability: "plugin",
+    example: [
+      'await ctx.variables.set({ local: { mood: "calm" }, global: { visits: 3 } });',
+      'await ctx.substituteParams("{{getvar::mood}} / {{getglobalvar::visits}}"); // "calm / 3"',
+    ].join("\n"),
     handler: async ({ lodge }, values) => {
       if (values.local && Object.keys(values.local).length) lodge.prompt.setChatVariables(values.local);
       if (values.global && Object.keys(values.global).length) {

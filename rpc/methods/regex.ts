@@ -43,6 +43,7 @@ export const regexMethods = [
     ]),
     result: z.string(),
     capability: "plugin",
+    example: 'const shown = await ctx.getRegexedString("Hello *there*", 2); // after the AI-output scripts',
     handler: ({ lodge }, text, placement, options) => lodge.regex.apply(text, placement, options ?? {}),
   }),
   defineMethod({
@@ -70,6 +71,10 @@ export const regexMethods = [
     params: z.tuple([]),
     result: z.array(ListedScript),
     capability: "plugin",
+    example: [
+      "const scripts = await ctx.regex.list();",
+      "console.log(scripts.filter((s) => !s.cutOff).map((s) => s.script.scriptName));",
+    ].join("\n"),
     handler: ({ lodge }) => lodge.regex.list() as unknown as z.infer<typeof ListedScript>[],
   }),
   defineMethod({
@@ -79,6 +84,8 @@ export const regexMethods = [
     params: z.tuple([]),
     result: z.array(CutOff),
     capability: "plugin",
+    example:
+      "for (const s of await ctx.regex.cutOffs()) console.warn(`${s.scriptName} ran past its budget (${s.time} ms)`);",
     handler: ({ lodge }) => lodge.regex.cutOffs(),
   }),
   defineMethod({
@@ -91,6 +98,12 @@ export const regexMethods = [
     ]),
     result: z.null(),
     capability: "plugin",
+    example: [
+      "// what a regex provider handle sends after each change (see registerManagedRegexProvider)",
+      'const handle = ctx.registerManagedRegexProvider("my-plugin", { reloadOnChange: true });',
+      'handle.upsertScript({ id: "shout", scriptName: "Shout", findRegex: "/!/g", replaceString: "!!" });',
+      "await handle.refresh(); // resolves once the host has the scripts",
+    ].join("\n"),
     handler: (ctx, owner, scripts, options) => {
       const pluginId = ownerOf(ctx);
       ctx.lodge.regex.setProvider(pluginId, owner, scripts as RegexScript[], options ?? {});
@@ -104,6 +117,11 @@ export const regexMethods = [
     params: z.tuple([Owner.meta({ title: "owner" })]),
     result: z.null(),
     capability: "plugin",
+    example: [
+      "// what a regex provider handle's unregister() sends",
+      'const handle = ctx.registerManagedRegexProvider("my-plugin");',
+      "await handle.unregister();",
+    ].join("\n"),
     handler: (ctx, owner) => {
       ctx.lodge.regex.removeProvider(ownerOf(ctx), owner);
       return null;

@@ -45,6 +45,10 @@ export const searchMethods = [
     params: z.tuple([SearchRequest.meta({ title: "request" })]),
     result: SearchResult,
     capability: "plugin",
+    example: [
+      'const { results } = await ctx.search.search({ query: "deno workers", max_results: 5 });',
+      "console.log(results.map((r) => r.title));",
+    ].join("\n"),
     handler: ({ lodge }, request) => lodge.search.search(request),
   }),
   defineMethod({
@@ -54,6 +58,10 @@ export const searchMethods = [
     params: z.tuple([VisitRequest.meta({ title: "request" })]),
     result: VisitResult,
     capability: "plugin",
+    example: [
+      'const { results } = await ctx.search.search({ query: "deno workers", max_results: 1 });',
+      "const { title, text, truncated } = await ctx.search.visit({ url: results[0].url, max_chars: 4000 });",
+    ].join("\n"),
     handler: ({ lodge }, request) => lodge.search.visit(request.url, request.max_chars),
   }),
 ];

@@ -55,6 +55,8 @@ export const slashMethods = [
     params: z.tuple([z.string().min(1).max(100_000).meta({ title: "text" })]),
     result: Result,
     capability: "plugin",
+    example:
+      'const { ok, pipe } = await ctx.runSlashCommand("/setvar key=mood calm | /getvar mood"); // pipe: "calm"',
     handler: ({ lodge }, text) => lodge.slash.run(text),
   }),
   defineMethod({
@@ -63,6 +65,8 @@ export const slashMethods = [
     params: z.tuple([]),
     result: z.array(CommandInfo),
     capability: "plugin",
+    example:
+      'const names = (await ctx.slash.list()).map((command) => command.name); // ["send", "sendas", ...]',
     handler: ({ lodge }) => lodge.slash.registry.list(),
   }),
   defineMethod({
@@ -72,6 +76,13 @@ export const slashMethods = [
     params: z.tuple([CommandSpec.meta({ title: "command" })]),
     result: z.null(),
     capability: "plugin",
+    example: [
+      "await ctx.registerSlashCommand({",
+      '  name: "roll",',
+      '  helpString: "Rolls a six-sided die",',
+      "  callback: () => String(1 + Math.floor(Math.random() * 6)), // runs in the plugin",
+      "});",
+    ].join("\n"),
     handler: (ctx, spec) => {
       const peer = ctx.peer;
       if (!peer) throw new LodgeError("unavailable", "a command needs a connection the host can call back");
@@ -94,6 +105,7 @@ export const slashMethods = [
     params: z.tuple([CommandName.meta({ title: "name" })]),
     result: z.boolean(),
     capability: "plugin",
+    example: 'await ctx.unregisterSlashCommand("roll"); // false when this plugin has no such command',
     handler: (ctx, name) => ctx.lodge.slash.registry.unregister(name, ownerOf(ctx)),
   }),
 ];

@@ -71,6 +71,12 @@ export const worldInfoMethods = [
     params: z.tuple([SimulateRequest.optional().meta({ title: "request" })]),
     result: Activation,
     capability: "plugin",
+    example: [
+      "const { activatedEntries, worldInfoBefore } = await ctx.simulateWorldInfoActivation({",
+      '  chatForWI: ["User: the dragon wakes"],',
+      "  dryRun: true, // no timed effects, no WORLD_INFO_ACTIVATED",
+      "});",
+    ].join("\n"),
     handler: ({ lodge }, request) => lodge.worldInfoActivation.simulate(request ?? {}),
   }),
   defineMethod({
@@ -85,6 +91,15 @@ export const worldInfoMethods = [
     ]),
     result: Activation,
     capability: "plugin",
+    example: [
+      'const messages = [{ name: "User", is_user: true, mes: "Tell me about the dragon" }];',
+      "const runtimeWorldInfo = await ctx.resolveWorldInfoForMessages(messages);",
+      'await ctx.getTokenCountAsync(""); // in a worker, loads the encoding the prompt budget counts with',
+      "const prompt = await ctx.buildPresetAwarePromptMessages({",
+      '  messages: [{ role: "user", content: messages[0].mes }],',
+      "  runtimeWorldInfo,",
+      "});",
+    ].join("\n"),
     handler: ({ lodge }, messages, options) =>
       lodge.worldInfoActivation.resolveForMessages(messages, {
         type: options?.type,
@@ -101,6 +116,8 @@ export const worldInfoMethods = [
     ]),
     result: z.array(z.string()),
     capability: "plugin",
+    example:
+      'const scanInput = await ctx.buildWorldInfoChatInput(ctx.chat, true); // ["User: Hi", ...], newest first',
     handler: ({ lodge }, messages, includeNames) =>
       lodge.worldInfoActivation.buildChatInput(messages, includeNames),
   }),
@@ -111,6 +128,8 @@ export const worldInfoMethods = [
     params: z.tuple([Type.meta({ title: "type" }), ScanData.optional().meta({ title: "overrides" })]),
     result: FullScanData,
     capability: "plugin",
+    example:
+      'const scanData = await ctx.buildWorldInfoGlobalScanData("normal", { scenario: "A rainy night" });',
     handler: ({ lodge }, type, overrides) => lodge.worldInfoActivation.buildGlobalScanData(type, overrides),
   }),
   defineMethod({
@@ -125,6 +144,10 @@ export const worldInfoMethods = [
     ]),
     result: Activation,
     capability: "plugin",
+    example: [
+      "const scanInput = await ctx.buildWorldInfoChatInput(ctx.chat);",
+      "const { worldInfoBefore, worldInfoAfter } = await ctx.getWorldInfoPrompt(scanInput, 8192, true);",
+    ].join("\n"),
     handler: ({ lodge }, chat, maxContext, isDryRun, globalScanData) =>
       lodge.worldInfoActivation.getWorldInfoPrompt(chat, maxContext, isDryRun, globalScanData),
   }),
@@ -134,6 +157,10 @@ export const worldInfoMethods = [
     params: z.tuple([z.array(z.string().min(1).max(256)).max(1000).meta({ title: "names" })]),
     result: z.record(z.string(), z.record(z.string(), z.unknown()).nullable()),
     capability: "plugin",
+    example: [
+      'const books = await ctx.loadWorldInfoBatch(["My World", "Other World"]);',
+      'books.get("My World"); // in a worker a Map: the book, or null when there is none',
+    ].join("\n"),
     handler: ({ lodge }, names) => lodge.worldInfo.getBatch(names),
   }),
   defineMethod({
@@ -142,6 +169,10 @@ export const worldInfoMethods = [
     params: z.tuple([]),
     result: z.record(z.string(), z.unknown()),
     capability: "plugin",
+    example: [
+      "// in a worker an object, answered there; over JSON-RPC a call that returns it",
+      'const entry = { ...ctx.worldInfoEntry.template, uid: 1, key: ["dragon"], content: "Dragons fly." };',
+    ].join("\n"),
     handler: () => structuredClone(worldInfoEntryTemplate) as Record<string, unknown>,
   }),
 ] as const;

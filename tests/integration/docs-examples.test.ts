@@ -20,15 +20,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { startHost } from "../../main.ts";
 import { REPO_ROOT } from "../support/host.ts";
-
-/** One fenced code block of a Markdown file. */
-interface Example {
-  file: string;
-  line: number;
-  lang: string;
-  flags: string[];
-  code: string;
-}
+import { fencedBlocks } from "../support/markdown.ts";
 
 /** The default address the docs use. */
 const DEFAULT_ORIGIN = "http://127.0.0.1:8000";
@@ -39,23 +31,6 @@ async function docFiles(): Promise<string[]> {
     if (entry.isFile && entry.name.endsWith(".md")) files.push(`docs/${entry.name}`);
   }
   return files.sort();
-}
-
-/** Every fenced block of a file (backtick fences of three or more, closed by the same fence). */
-export function fencedBlocks(file: string, text: string): Example[] {
-  const out: Example[] = [];
-  const lines = text.split("\n");
-  for (let i = 0; i < lines.length; i++) {
-    const open = /^(`{3,})(.*)$/.exec(lines[i]);
-    if (!open) continue;
-    const [lang = "", ...flags] = open[2].trim().split(/\s+/).filter(Boolean);
-    const body: string[] = [];
-    let j = i + 1;
-    while (j < lines.length && lines[j].trimEnd() !== open[1]) body.push(lines[j++]);
-    out.push({ file, line: i + 1, lang, flags, code: body.join("\n") + "\n" });
-    i = j;
-  }
-  return out;
 }
 
 /** Splits concatenated JSON texts (`curl -s` prints answers back to back) into values. */

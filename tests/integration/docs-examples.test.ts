@@ -13,7 +13,9 @@
  * - `js runnable` and `ts runnable` blocks are whole plugins: each becomes the entry module of a plugin
  *   folder, `plugins.rescan` finds them, every one must be running, and none may log an error, also after
  *   a user message goes through their listeners.
- * - Other `js` and `ts` blocks, and every other language, are fragments.
+ * - Other `js` blocks are plugin code: `docs-plugin-examples.test.ts` runs each in a plugin's worker.
+ * - `fragment` blocks (code of a browser page, a panel, a SillyTavern extension's module) and every other
+ *   language are fragments.
  */
 
 import assert from "node:assert/strict";

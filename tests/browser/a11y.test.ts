@@ -3,7 +3,8 @@
  * names of controls and fields, contrast, landmarks, ARIA use) at 1280 and 360 px, light and dark, with
  * the editors and lists open that a person would use: the chat with messages and its action bar, the
  * character and group editors, a World Info book, the plugins (with a settings form and a log), every
- * Settings section. Screenshots of each go to the test output.
+ * Settings section. At 360 px nothing may stick out past the screen's right edge (only what a scrolling
+ * or clipping box holds may be wider). Screenshots of each go to the test output.
  */
 
 import assert from "node:assert/strict";
@@ -39,6 +40,47 @@ async function violations(page: Page): Promise<Violation[]> {
     }));
   });
   return result;
+}
+
+/** The page's areas that scroll down: a row wider than these makes the whole view scroll sideways. */
+const PAGE_AREAS = ".main, .sidebar, .messages";
+
+/**
+ * Elements reaching past the viewport's right edge that no box made to hold them does: one that clips
+ * (`overflow-x: hidden`, an ellipsis) or scrolls on its own (a code block, the sideways view list), other
+ * than the page's areas ({@link PAGE_AREAS}).
+ */
+function overflowing(page: Page): Promise<string[]> {
+  return page.evaluate((areas) => {
+    type Box = {
+      tagName: string;
+      className: string;
+      parentElement: Box | null;
+      matches(selector: string): boolean;
+      getBoundingClientRect(): { right: number; width: number };
+    };
+    const g = globalThis as unknown as {
+      document: { documentElement: { clientWidth: number }; querySelectorAll(s: string): Box[] };
+      getComputedStyle(el: Box): { overflowX: string };
+    };
+    const edge = g.document.documentElement.clientWidth + 1;
+    const held = (el: Box) => {
+      for (let up = el.parentElement; up; up = up.parentElement) {
+        if (up.matches(areas)) return false;
+        if (g.getComputedStyle(up).overflowX !== "visible") return up.getBoundingClientRect().right <= edge;
+      }
+      return false;
+    };
+    const out: string[] = [];
+    for (const el of g.document.querySelectorAll("body *")) {
+      const box = el.getBoundingClientRect();
+      if (box.width > 0 && box.right > edge && !held(el)) {
+        const name = `${el.tagName.toLowerCase()}.${String(el.className).trim().split(/\s+/).join(".")}`;
+        out.push(`${name} ends at ${Math.round(box.right)} px`);
+      }
+    }
+    return out.slice(0, 5);
+  }, PAGE_AREAS);
 }
 
 function describe(where: string, found: Violation[]): string {
@@ -94,7 +136,7 @@ const VIEWS: { name: string; hash: string; open?: (page: Page) => Promise<unknow
 ];
 
 browserTest(
-  "a11y: axe-core finds no WCAG A/AA violation in any view, at 1280 and 360 px, light and dark",
+  "a11y: axe-core finds no WCAG A/AA violation in any view, at 1280 and 360 px, light and dark; nothing wider than 360 px",
   async ({ browser }) => {
     const dataDir = await Deno.makeTempDir({ prefix: "lodge-a11y-" });
     await writePluginFolder(dataDir, {
@@ -147,11 +189,13 @@ browserTest(
           const where = `${view.name} ${width} ${scheme}`;
           const found = await violations(page);
           if (found.length) report.push(describe(where, found));
+          const wide = width === 360 ? await overflowing(page) : [];
+          if (wide.length) report.push(`${where}: wider than the screen: ${wide.join("; ")}`);
           await screenshot(page, `a11y-${view.name}-${width}-${scheme}`);
         }
         await page.context().close();
       }
-      assert.equal(report.length, 0, `axe-core found:\n${report.join("\n")}`);
+      assert.equal(report.length, 0, `found:\n${report.join("\n")}`);
     } finally {
       await host.close();
     }

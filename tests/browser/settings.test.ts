@@ -227,6 +227,27 @@ browserTest(
       await eventually(async () =>
         ((await rpc.call("getContext")).chat_metadata as { note_depth?: number }).note_depth === 0
       );
+      await page.selectOption(".settings-section >> label:has-text('Role') >> select", { label: "User" });
+      await page.fill(".settings-section >> label:has-text('Every N user messages') >> input", "2");
+      await page.keyboard.press("Tab");
+      await eventually(async () => {
+        const meta = (await rpc.call("getContext")).chat_metadata as Record<string, unknown>;
+        return meta.note_role === 1 && meta.note_interval === 2;
+      }, "role and interval in chat_metadata");
+      await page.selectOption(".settings-section >> label:has-text('Position') >> select", {
+        label: "Before the main prompt",
+      });
+      await eventually(async () =>
+        ((await rpc.call("getContext")).chat_metadata as { note_position?: number }).note_position === 2
+      );
+      await page.locator(".settings-section label:has(> span:text-is('Depth'))").waitFor({
+        state: "detached",
+      });
+      await page.selectOption(".settings-section >> label:has-text('Position') >> select", {
+        label: "In chat, at a depth",
+      });
+      await page.fill(".settings-section >> label:has-text('Every N user messages') >> input", "1");
+      await page.keyboard.press("Tab");
 
       await page.goto(host.url + "/#/chat");
       await page.click("text=Prompt preview");

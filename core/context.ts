@@ -29,6 +29,7 @@ import type { PresetService } from "./presets.ts";
 import type { PromptState } from "./prompt/state.ts";
 import type { PromptSources, PromptView } from "./prompt/types.ts";
 import { promptView } from "./prompt/view.ts";
+import { checkMessage } from "./schema/mod.ts";
 import type { ChatStateService } from "./state.ts";
 import type { ChatKey, ChatMessage, ChatRecord } from "./store.ts";
 
@@ -323,7 +324,11 @@ export class ChatContext {
     if (list.length === 0) return [];
     const record = this.resolveTarget();
     const first = this.#chat.length;
-    const messages = list.map((m) => withStoredShape(m, m.is_user ? this.#name1() : this.#name2()));
+    // Checked here as well as where they are stored, so an error names the caller's message
+    // ("message 1 /name") instead of the patch made of it; a message that passes costs the guard only.
+    const messages = list.map((m, i) =>
+      checkMessage(withStoredShape(m, m.is_user ? this.#name1() : this.#name2()), { what: `message ${i}` })
+    );
     await this.patchChat(record.key, messages.map((value) => ({ op: "add", path: "/-", value })), {
       silent: options.silent,
     });
@@ -349,6 +354,7 @@ export class ChatContext {
     for (const u of valid) {
       merged.set(u.index, { ...(merged.get(u.index) ?? this.#chat[u.index]), ...u.patch });
     }
+    for (const [index, value] of merged) checkMessage(value, { what: `message ${index}` });
     await this.patchChat(
       record.key,
       [...merged].map(([index, value]) => ({ op: "replace", path: `/${index}`, value })),

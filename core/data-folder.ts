@@ -12,6 +12,10 @@ export async function makeDataDir(dataDir: string): Promise<void> {
   try {
     await Deno.mkdir(dataDir, { recursive: true, mode: 0o700 });
   } catch (error) {
+    // mkdir's own words for it ("file exists") read as if the folder were fine
+    if (error instanceof Deno.errors.AlreadyExists) {
+      throw new Error(`the data folder ${dataDir} is a file, not a folder`);
+    }
     throw new Error(`cannot create the data folder ${dataDir}: ${reason(error)}`);
   }
 }

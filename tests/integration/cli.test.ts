@@ -196,6 +196,19 @@ Deno.test("CLI refusals name the cause and create nothing", async (t) => {
       assert.match(nested.stderr, new RegExp(`cannot create the data folder ${below}: `));
       if (!isRoot) await Deno.chmod(readOnly, 0o700);
     });
+
+    await t.step("a data folder that is a file is named as such, and left as it was", async () => {
+      const file = join(root, "a-file");
+      await Deno.writeTextFile(file, "mine");
+      const res = await runCli(["--port", "0", "--data", file]);
+      assert.equal(res.code, 1);
+      assert.match(res.stderr, new RegExp(`the data folder ${file} is a file, not a folder`));
+      assert.equal(await Deno.readTextFile(file), "mine");
+      const below = join(file, "data");
+      const nested = await runCli(["--port", "0", "--data", below]);
+      assert.equal(nested.code, 1);
+      assert.match(nested.stderr, new RegExp(`cannot create the data folder ${below}: not a directory`));
+    });
   } finally {
     await Deno.remove(root, { recursive: true });
   }

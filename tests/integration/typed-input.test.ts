@@ -305,3 +305,28 @@ Deno.test("swipes[swipe_id] === mes after every write; addMessages writes SillyT
   assert.deepEqual(c.swipe_info, [{ send_date: c.send_date, extra: {} }]);
   assert.equal(s.swipes, undefined, "system messages have no swipes");
 });
+
+Deno.test("addMessages and updateMessages errors name the message and its field, not a patch operation", async () => {
+  await using doors = await openDoors();
+  const lodge = doors.host.host.lodge;
+  const before = lodge.context.getMessageCount();
+  const refused = async (call: Promise<unknown>, message: RegExp) => {
+    await assert.rejects(call, (e) => {
+      assert.ok(e instanceof RpcError && e.code === ErrorCode.INVALID_PARAMS, String(e));
+      assert.match(e.message, message);
+      return true;
+    });
+  };
+  await refused(
+    doors.ws.call("addMessages", [{ mes: "fine" }, { mes: "x", name: 7 as never }]),
+    /^message 1 \/name: /,
+  );
+  await refused(doors.http.call("addMessages", { mes: 12345 as never }), /^message 0 \/mes: /);
+  await refused(
+    doors.ws.call("updateMessages", { index: 0, patch: { swipe_id: 5 } }),
+    /^message 0 \/swipe_id: /,
+  );
+  const outcome = await doors.plugin("addMessages", [{ mes: "fine" }, { is_user: "yes" }]);
+  assert.match(outcome.error!.message, /^message 1 \/is_user: /);
+  assert.equal(lodge.context.getMessageCount(), before, "nothing stored");
+});

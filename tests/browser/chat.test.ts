@@ -16,15 +16,26 @@ import { browserTest, openUi, screenshot, waitForExpression } from "./browser.ts
 const messageText = (index: number) => `[data-message-index="${index}"] .message-text`;
 
 browserTest(
-  "sign in: the token URL sets an HttpOnly cookie and leaves the address bar clean",
+  "sign in: the token URL sets an HttpOnly cookie and leaves the address bar clean; without it a page says how to get in and nothing is served; writes need the CSRF header",
   async ({ browser }) => {
     const host = await startTestHost();
     try {
       const anonymous = await (await browser.newContext()).newPage();
       await anonymous.goto(host.url + "/");
-      // without a session no data reaches the page: the greeting never shows
-      await anonymous.waitForTimeout(800);
-      assert.equal(await anonymous.locator(".message").count(), 0);
+      // without a session no data reaches the page: a page saying how to get in, no app, no API answer
+      assert.match(await anonymous.locator("main").innerText(), /not signed in[\s\S]*\?token=/);
+      assert.equal(await anonymous.locator("script").count(), 0, "the app is not loaded");
+      const refused = await anonymous.evaluate(async () => {
+        const api = await fetch("/api/characters/all", { method: "POST", body: "{}" });
+        const rpc = await fetch("/rpc", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "getContext" }),
+        });
+        return [api.status, rpc.status, (await api.text()).includes("Lodge Guide")];
+      });
+      assert.deepEqual(refused, [401, 401, false]);
+      await screenshot(anonymous, "sign-in-page-1280");
 
       const page = await openUi(browser, host);
       assert.equal(page.url(), host.url + "/");
@@ -34,6 +45,24 @@ browserTest(
       assert.notEqual(cookie.value, host.token);
       await page.waitForSelector(messageText(0));
       assert.match(await page.locator(messageText(0)).innerText(), /Welcome to Lodge/);
+      // the session alone writes nothing: the page's requests carry the CSRF header of its meta tag
+      const statuses = await page.evaluate(async () => {
+        const doc = (globalThis as unknown as {
+          document: { querySelector(s: string): { content: string } | null };
+        }).document;
+        const csrf = doc.querySelector('meta[name="lodge-csrf"]')?.content ?? "";
+        const body = JSON.stringify({ name: "Forged" });
+        const headers = { "content-type": "application/json" };
+        const bare = await fetch("/api/characters/create", { method: "POST", headers, body });
+        const signed = await fetch("/api/characters/all", {
+          method: "POST",
+          headers: { ...headers, "x-lodge-csrf": csrf },
+          body: "{}",
+        });
+        return [csrf.length > 0, bare.status, signed.status];
+      });
+      assert.deepEqual(statuses, [true, 403, 200]);
+      assert.equal(host.host.lodge.characters.all().some((c) => c.name === "Forged"), false);
     } finally {
       await host.close();
     }

@@ -1,6 +1,7 @@
 /**
- * Generation in the browser with the offline model: a reply streams in token by token, swipes generate
- * and flip with a counter, the result survives a reload, stop ends a reply early, and the prompt preview
+ * Generation in the browser with the offline model: a reply streams in token by token ("… is writing"
+ * meanwhile), swipes generate and flip with a counter, the result survives a reload, Regenerate replaces
+ * the last reply, stop ends a reply early, and the prompt preview
  * shows the dry run with its token count.
  */
 
@@ -48,6 +49,16 @@ browserTest(
       await page.reload();
       await page.waitForSelector(`${counter(2)}:has-text("1/2")`);
       assert.equal(await page.locator(text(2)).innerText(), String(stored.mes).trim());
+
+      // Regenerate replaces the last reply (a new reply in its place, as SillyTavern's regenerate)
+      await page.locator('[data-message-index="2"] .message-actions >> text=Regenerate').click();
+      await page.waitForSelector(".typing");
+      await page.waitForSelector(".composer button.primary", { timeout: 20_000 });
+      assert.equal(host.host.lodge.context.getMessageCount(), 3, "in place, not added");
+      const again = host.host.lodge.context.getMessage(2)!;
+      assert.equal(again.is_user, false);
+      assert.equal(await page.locator(text(2)).innerText(), String(again.mes).trim());
+      assert.equal(await page.locator(counter(2)).innerText(), "1/1", "the old swipes went with it");
     } finally {
       await host.close();
     }

@@ -1,6 +1,6 @@
 /**
  * The plugins view in Chromium: states with their reasons, a crashed plugin's status and crash count
- * appearing without a reload, grants in plain words, disable and enable, and the per-plugin log.
+ * appearing without a reload, grants in plain words, disable, enable and reload, and the per-plugin log.
  */
 
 import assert from "node:assert/strict";
@@ -9,7 +9,7 @@ import { writePluginFolder } from "../support/sandbox-harness.ts";
 import { browserTest, openUi, screenshot } from "./browser.ts";
 
 browserTest(
-  "plugins: states, a crash shown live, grants in plain words, disable/enable, log",
+  "plugins: states, a crash shown live, grants in plain words, disable/enable, reload, log",
   async ({ browser }) => {
     const dataDir = await Deno.makeTempDir({ prefix: "lodge-ui-" });
     await writePluginFolder(dataDir, {
@@ -54,6 +54,11 @@ c.eventSource.on(c.eventTypes.MESSAGE_SENT, (i) => {
       assert.equal(host.host.lodge.plugins!.list().find((p) => p.id === "weather")?.state, "disabled");
       await card("weather").locator("text=Enable").click();
       await page.waitForSelector('[data-plugin="weather"] .badge-running', { timeout: 20_000 });
+      // Reload starts the crashed plugin afresh: its crash count starts again, the last crash stays shown
+      await card("fragile").locator("button:text-is('Reload')").click();
+      await page.waitForSelector('[data-plugin="fragile"] .plugin-crashes:text-matches("^0 crashes")');
+      assert.equal(host.host.lodge.plugins!.list().find((p) => p.id === "fragile")?.crashes, 0);
+      await page.waitForSelector('[data-plugin="fragile"] .badge-running', { timeout: 20_000 });
 
       await page.setViewportSize({ width: 360, height: 740 });
       await screenshot(page, "plugins-360");

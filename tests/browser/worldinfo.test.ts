@@ -39,17 +39,28 @@ browserTest("world info: an entry made in the editor changes the prompt preview"
     await page.fill(".entry >> text=Keys (comma separated) >> xpath=.. >> input", "lighthouse");
     await page.locator(".entry >> text=Keys (comma separated) >> xpath=.. >> input").blur();
     await page.fill(".entry textarea", PAYLOAD);
+    const field = (label: string) => page.locator(`.entry label:has(> span:text-is("${label}"))`);
+    await field("Position").locator("select").selectOption({ label: "At depth" });
+    await field("Role").locator("select").selectOption({ label: "User" });
+    for (const [label, value] of [["Depth", "1"], ["Order", "50"], ["Sticky", "2"], ["Cooldown", "1"]]) {
+      await field(label).locator("input").fill(value);
+    }
+    await field("Probability %").locator("input").fill("");
+    await field("Group").locator("input").fill("harbour");
     await page.click("text=Save book");
     await page.waitForSelector("text=Saved Lore");
     await page.check(".book-list >> text=Active everywhere >> input");
     await page.waitForTimeout(200);
     const stored = host.host.lodge.worldInfo.get("Lore") as {
-      entries: Record<string, { key: string[]; content: string }>;
+      entries: Record<string, Record<string, unknown>>;
     };
-    assert.deepEqual(Object.values(stored.entries).map((e) => [e.key, e.content]), [[
-      ["lighthouse"],
-      PAYLOAD,
-    ]]);
+    const [entry] = Object.values(stored.entries);
+    assert.deepEqual([entry.key, entry.content], [["lighthouse"], PAYLOAD]);
+    assert.deepEqual(
+      [entry.position, entry.role, entry.depth, entry.order, entry.sticky, entry.cooldown, entry.group],
+      [4, 1, 1, 50, 2, 1, "harbour"],
+    );
+    assert.equal(entry.probability, 100, "a cleared field is not a 0");
 
     await page.click("text=Preview activation");
     await page.waitForSelector(".activation :text('Lighthouse')");

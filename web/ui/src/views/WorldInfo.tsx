@@ -28,6 +28,9 @@ const POSITIONS = [
   "After examples",
   "Outlet",
 ];
+/** The position whose entries go into the chat at their depth, as a message of their role. */
+const AT_DEPTH = 4;
+const ROLES = ["System", "User", "Assistant"];
 const NUMBERS: [string, string][] = [
   ["order", "Order"],
   ["depth", "Depth"],
@@ -286,13 +289,28 @@ function BookEditor({ name }: { name: string }) {
                 {POSITIONS.map((p, i) => <option value={i} key={i}>{p}</option>)}
               </select>
             </label>
+            {e.position === AT_DEPTH && (
+              <label class="field">
+                <span>Role</span>
+                <select
+                  value={String(e.role ?? 0)}
+                  onChange={(ev) => update(e.uid, { role: Number(ev.currentTarget.value) })}
+                >
+                  {ROLES.map((r, i) => <option value={i} key={i}>{r}</option>)}
+                </select>
+              </label>
+            )}
             {NUMBERS.map(([k, label]) => (
               <label class="field small" key={k}>
                 <span>{label}</span>
                 <input
                   type="number"
                   value={String(e[k] ?? "")}
-                  onInput={(ev) => update(e.uid, { [k]: Number(ev.currentTarget.value) })}
+                  onInput={(ev) => {
+                    // a field being cleared to type a new number is not a 0 (a 0 % probability never fires)
+                    const raw = ev.currentTarget.value;
+                    if (raw !== "" && Number.isFinite(Number(raw))) update(e.uid, { [k]: Number(raw) });
+                  }}
                 />
               </label>
             ))}

@@ -206,6 +206,31 @@ browserTest(
         "Imported by drag and drop.",
       );
 
+      // two files at once: a progress toast while they go up, and the one that failed named with its reason
+      await page.evaluate(`(() => {
+        window.__toasts = [];
+        new MutationObserver(() => {
+          for (const t of document.querySelectorAll(".toast")) {
+            if (!window.__toasts.includes(t.textContent)) window.__toasts.push(t.textContent);
+          }
+        }).observe(document.body, { subtree: true, childList: true, characterData: true });
+      })()`);
+      const two = await page.evaluateHandle(`(() => {
+        const data = new DataTransfer();
+        data.items.add(new File(["not a card"], "broken.json", { type: "application/json" }));
+        data.items.add(new File([${
+        JSON.stringify(ivy.replace("Ivy", "Rowan"))
+      }], "rowan.json", { type: "application/json" }));
+        return data;
+      })()`);
+      await page.dispatchEvent("section.characters", "drop", { dataTransfer: two });
+      await page.waitForSelector(`${editor}[aria-label="Edit Rowan"]`);
+      const toasts = (await page.evaluate("window.__toasts") as string[]).join(" | ");
+      assert.match(toasts, /Importing 2 cards/, toasts);
+      assert.match(toasts, /Imported 2 of 2/, toasts);
+      assert.match(toasts, /broken\.json: /, toasts);
+      assert.match(toasts, /Imported 1 character/, toasts);
+
       await page.setViewportSize({ width: 360, height: 740 });
       await page.click(`.card[data-avatar="${created.avatar}"]`);
       await page.waitForTimeout(400); // the side column slides out of view

@@ -42,3 +42,35 @@ browserTest("persona: upload a picture in Settings; it is stored and shown", asy
     await host.close();
   }
 });
+
+browserTest(
+  "persona: name and description set in Settings reach the chat and the prompt preview",
+  async ({ browser }) => {
+    const host = await startTestHost();
+    try {
+      const lodge = host.host.lodge;
+      const page = await openUi(browser, host);
+      await page.goto(host.url + "/#/settings/persona");
+      const field = (label: string) =>
+        page.locator(`.settings-section label:has(> span:text-is("${label}"))`);
+      await field("Your name").locator("input").fill("Ada");
+      await field("Your name").locator("input").press("Enter");
+      await field("Description").locator("textarea").fill("Ada keeps the lighthouse logbook.");
+      await field("Description").locator("textarea").blur();
+      for (let i = 0; i < 100 && lodge.context.snapshot({ chat: false }).name1 !== "Ada"; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.equal(lodge.context.snapshot({ chat: false }).name1, "Ada", "the name reaches the context");
+      await page.goto(host.url + "/#/chat");
+      await page.click("text=Prompt preview");
+      await page.waitForSelector(".prompt-messages");
+      assert.match(await page.locator(".prompt-messages").innerText(), /Ada keeps the lighthouse logbook\./);
+      await page.keyboard.press("Escape");
+      await page.fill("#composer-input", "Hello");
+      await page.keyboard.press("Enter");
+      await page.waitForSelector('[data-message-index="1"] .message-name:text-is("Ada")');
+    } finally {
+      await host.close();
+    }
+  },
+);

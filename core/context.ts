@@ -124,6 +124,9 @@ export interface ContextSnapshot {
   prompt: PromptView;
 }
 
+/** Messages an open reads per turn of the event loop: about 1 MB of JSON. */
+const OPEN_BATCH = 2000;
+
 /** The chat part of the snapshot: everything a chat switch replaces. */
 type ChatFields = Omit<ContextSnapshot, "presets" | "prompt">;
 
@@ -177,6 +180,8 @@ export class ChatContext {
   #presets: PresetsView | null = null;
   /** The prompt section as mirrors have it; built at the first use. */
   #prompt: PromptView | null = null;
+  /** Settles when the long chat reads asked for so far have (see {@link #readChat}); null when none runs. */
+  #reading: Promise<void> | null = null;
 
   constructor(deps: ChatContextDeps) {
     this.#deps = deps;
@@ -204,6 +209,16 @@ export class ChatContext {
   snapshot(options: { chat?: boolean } = {}): ContextSnapshot {
     const sources = this.promptSources();
     return structuredClone(options.chat === false ? { ...sources, chat: [] } : sources);
+  }
+
+  /**
+   * The open chat's messages as they are now, without copying them: a new array holding the same
+   * message objects, which the host never changes afterwards (a write replaces a message object
+   * instead of changing it), so the array stays this moment's chat whatever is written later. Read-only:
+   * for senders that serialize a long chat bit by bit (the plugin mirrors).
+   */
+  chatAtThisMoment(): readonly ChatMessage[] {
+    return this.#chat.slice();
   }
 
   /**
@@ -595,14 +610,56 @@ export class ChatContext {
     );
   }
 
-  async #open(record: ChatRecord, groupId?: string): Promise<void> {
+  async #open(opening: ChatRecord, groupId?: string): Promise<void> {
+    let record = opening;
+    // a short chat opens at once, unless a long one is still being read (opens switch in call order)
+    let chat = this.#reading ? null : this.#deps.chats.messages(record.id, 0, OPEN_BATCH);
+    if (!chat || chat.length === OPEN_BATCH) {
+      const read = (this.#reading ?? Promise.resolve()).then(() => this.#readChat(opening.id));
+      const done: Promise<void> = this.#reading = read.then(() => {}, () => {}).then(() => {
+        if (this.#reading === done) this.#reading = null;
+      });
+      chat = await read;
+      const now = this.#deps.chats.byId(opening.id); // renamed or given new metadata meanwhile
+      if (!now) throw notFound(`chat ${opening.key.file} was deleted while it was being opened`);
+      record = now;
+    }
     this.#record = record;
-    this.#chat = this.#deps.chats.messages(record.id);
+    this.#chat = chat;
     this.#avatar = record.key.kind === "character" ? record.key.owner : null;
     this.#groupId = record.key.kind === "group" ? (groupId ?? this.#groupOfChat(record.key.file)) : null;
     this.#publishFields();
     await this.#emit(eventTypes.CHAT_CHANGED, record.key.file);
     await this.#emit(eventTypes.CHAT_LOADED, { chatId: record.key.file });
+  }
+
+  /**
+   * A chat's messages, read {@link OPEN_BATCH} at a time with a turn of the event loop between batches
+   * (reading and parsing 100,000 messages at once holds the host for about a second). A write to that
+   * chat during the read starts it again, so the messages are one moment's; after a few such restarts
+   * it is read whole at once.
+   */
+  async #readChat(chatId: number): Promise<ChatMessage[]> {
+    const { chats } = this.#deps;
+    let changed = false;
+    const off = chats.onChange((change) => changed ||= change.chatId === chatId);
+    try {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        changed = false;
+        const chat: ChatMessage[] = [];
+        for (let page: ChatMessage[] = []; chat.length === 0 || page.length === OPEN_BATCH;) {
+          if (chat.length > 0) await new Promise((resolve) => setTimeout(resolve, 0));
+          if (changed) break;
+          page = chats.messages(chatId, chat.length, OPEN_BATCH);
+          for (const message of page) chat.push(message);
+          if (page.length === 0) break;
+        }
+        if (!changed) return chat;
+      }
+    } finally {
+      off();
+    }
+    return chats.messages(chatId);
   }
 
   #groupOfChat(chatId: string): string | null {
@@ -631,7 +688,7 @@ export class ChatContext {
         this.#record = this.#deps.chats.byId(change.chatId);
         this.#chat = this.#deps.chats.messages(change.chatId);
         this.#publish([
-          { op: "replace", path: "/chat", value: this.#chat },
+          { op: "replace", path: "/chat", value: this.chatAtThisMoment() },
           { op: "replace", path: "/chat_metadata", value: this.#record?.metadata ?? {} },
         ]);
         break;
@@ -701,10 +758,13 @@ export class ChatContext {
 
   #publishFields(only?: (keyof ChatFields)[]): void {
     // Whole-value replaces of the chat fields (presets do not change with the chat): `undefined` fields
-    // travel as null so every op stays valid JSON.
-    const fields = structuredClone(
-      Object.entries(this.#chatFields()).filter(([k]) => !only || only.includes(k as keyof ChatFields)),
+    // travel as null so every op stays valid JSON. The messages are not copied (a long chat's copy
+    // stalls the host for seconds): their array is this moment's (see chatAtThisMoment).
+    const { chat, ...rest } = this.#chatFields();
+    const fields: [string, unknown][] = structuredClone(
+      Object.entries(rest).filter(([k]) => !only || only.includes(k as keyof ChatFields)),
     );
+    if (!only || only.includes("chat")) fields.unshift(["chat", chat.slice()]);
     this.#publish(
       fields.map(([k, value]) => ({
         op: "replace" as const,
@@ -777,7 +837,11 @@ function sameKey(a: ChatKey, b: ChatKey): boolean {
   return a.kind === b.kind && a.owner === b.owner && a.file === b.file;
 }
 
-/** Applies one already-validated chat op to the in-memory message array. */
+/**
+ * Applies one already-validated chat op to the in-memory message array. An op inside a message replaces
+ * the message with a copy (the containers on the op's path copied, the rest shared): message objects are
+ * never changed once in the array, so an array taken earlier (`chatAtThisMoment`) keeps its moment.
+ */
 function applyToArray(chat: ChatMessage[], op: PatchOp): void {
   const [head, ...rest] = op.path.slice(1).split("/").map((s) =>
     s.replaceAll("~1", "/").replaceAll("~0", "~")
@@ -793,8 +857,11 @@ function applyToArray(chat: ChatMessage[], op: PatchOp): void {
     else if (op.op === "remove") chat.splice(index, 1);
     return;
   }
-  let parent: unknown = chat[index];
-  for (const s of rest.slice(0, -1)) parent = (parent as Record<string, unknown>)[s];
+  let parent: unknown = chat[index] = shallowCopy(chat[index]) as ChatMessage;
+  for (const s of rest.slice(0, -1)) {
+    const container = parent as Record<string, unknown>;
+    parent = container[s] = shallowCopy(container[s]);
+  }
   const key = rest[rest.length - 1];
   if (Array.isArray(parent)) {
     const i = key === "-" ? parent.length : Number(key);
@@ -805,4 +872,9 @@ function applyToArray(chat: ChatMessage[], op: PatchOp): void {
     if (op.op === "remove") delete parent[key];
     else parent[key] = structuredClone(op.value);
   }
+}
+
+function shallowCopy(value: unknown): unknown {
+  if (Array.isArray(value)) return value.slice();
+  return isObject(value) ? { ...value } : value;
 }

@@ -70,6 +70,7 @@ export class LineWriter {
   #queue: string[] = [];
   #flushing = false;
   #closed = false;
+  #drained: (() => void)[] = [];
 
   constructor(writer: ByteWriter) {
     this.#writer = writer;
@@ -90,6 +91,15 @@ export class LineWriter {
     }
   }
 
+  /**
+   * Resolves once every line queued so far went to the connection (or the writer closed): a sender of
+   * much data waits on it before queuing more, so the connection's backpressure reaches it.
+   */
+  drained(): Promise<void> {
+    if (!this.#flushing) return Promise.resolve();
+    return new Promise((resolve) => this.#drained.push(resolve));
+  }
+
   /** Drops queued lines and refuses new ones (the connection itself is its owner's to close). */
   close(): void {
     this.#closed = true;
@@ -107,6 +117,7 @@ export class LineWriter {
       this.close(); // the other end is gone; its owner learns that from the read side
     } finally {
       this.#flushing = false;
+      for (const resolve of this.#drained.splice(0)) resolve();
     }
   }
 }

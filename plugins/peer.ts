@@ -66,16 +66,22 @@ export class PluginPeer implements Peer {
    * the worker stops first.
    */
   request(method: string, params: unknown, options?: { timeoutMs?: number }): Promise<unknown> {
+    let paramsJson: string;
+    try {
+      paramsJson = JSON.stringify(params) ?? "null";
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.requestJson(method, paramsJson, options);
+  }
+
+  /** {@link request} with the params as JSON text (built by the caller, e.g. around a long chat's JSON). */
+  requestJson(method: string, paramsJson: string, options?: { timeoutMs?: number }): Promise<unknown> {
     if (this.#closed) {
       return Promise.reject(new LodgeError("crashed", `plugin ${this.pluginId} is not running`));
     }
     const id = `h${this.#next++}`;
-    let frame: string;
-    try {
-      frame = JSON.stringify({ jsonrpc: "2.0", id, method, params });
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    const frame = `{"jsonrpc":"2.0","id":"${id}","method":${JSON.stringify(method)},"params":${paramsJson}}`;
     const timeoutMs = options?.timeoutMs ?? this.#defaultTimeoutMs;
     return new Promise((resolve, reject) => {
       const timer = timeoutMs > 0

@@ -251,6 +251,11 @@ export class SandboxProcess {
     this.#write(["mc", ids, frame]);
   }
 
+  /** Resolves once every envelope written so far went into the socket (or the process is gone). */
+  drained(): Promise<void> {
+    return this.#out.drained();
+  }
+
   /** Terminates a plugin's worker (only effective when the worker is not stuck in a loop). */
   killWorker(id: string): void {
     this.#write(["kill", id]);

@@ -39,6 +39,8 @@ import { type ExitInfo, makeSandboxDenoDir, type ProcessGrants, SandboxProcess }
 import type { SandboxEnvelope, WorkerPermissions } from "./sandbox/protocol.ts";
 import { SandboxSequencer } from "./sequencer.ts";
 import { snapshotFolder } from "./snapshot.ts";
+import { ChatTransfer, PartAcks, type PartRecipients, prepareChat, withChat } from "./chat-parts.ts";
+import type { PatchOp } from "../core/patch.ts";
 import { shimSnapshot } from "./shims/mod.ts";
 import { makeWorkDir } from "./workdir.ts";
 import { PeerMethod } from "../rpc/peer-methods.ts";
@@ -53,7 +55,10 @@ export interface SupervisorOptions {
   methods: readonly { name: string }[];
   /** The data directory (`<data>/plugins/<id>/`). */
   dataDir: string;
-  /** V8 heap cap of each sandbox process's isolates, MiB. Default 256. */
+  /**
+   * V8 heap cap of each sandbox process's isolates, MiB. Default 512: a worker's copy of a 100 MB chat
+   * takes about 150 MiB of heap, and a resync holds the old copy and the new one for a moment.
+   */
   heapMb?: number;
   /** Resident memory cap of a sandbox process (ArrayBuffers live outside the V8 heap), MiB. Default 2048. */
   rssMb?: number;
@@ -88,7 +93,7 @@ type Settings = Required<Omit<SupervisorOptions, "limits" | "backoff" | "onLog">
   backoff: { baseMs: number; maxMs: number; quarantineAfter: number };
 };
 
-/** How a worker's own notifications to the host start (`$/log`, `$/resync`). */
+/** How a worker's own notifications to the host start (`$/log`, `$/resync`, `$/part`). */
 const INTERNAL_PREFIX = '{"jsonrpc":"2.0","method":"$/';
 const LEVELS = new Set(["log", "info", "warn", "error", "debug"]);
 const MAX_LOG_TEXT = 8192;
@@ -143,6 +148,8 @@ interface Plugin {
   resync: ReturnType<typeof setTimeout> | undefined;
   /** When the last snapshot was sent for a `$/resync`. */
   resyncedAt: number;
+  /** Its worker's acknowledgements of the chat parts sent to it. */
+  acks: PartAcks;
 }
 
 /** Runs and supervises the plugins of one host. Build it with {@link startPlugins}. */
@@ -169,7 +176,7 @@ export class PluginSupervisor implements PluginAdmin {
 
   constructor(options: SupervisorOptions) {
     this.#o = {
-      heapMb: 256,
+      heapMb: 512,
       rssMb: 2048,
       heartbeatMs: 250,
       hangMs: 2000,
@@ -445,6 +452,7 @@ export class PluginSupervisor implements PluginAdmin {
       guard: null,
       resync: undefined,
       resyncedAt: -Infinity,
+      acks: new PartAcks(),
     };
   }
 
@@ -611,6 +619,7 @@ export class PluginSupervisor implements PluginAdmin {
     p.limiter = new CallLimiter(this.#o.limits, performance.now());
     p.pingSince = null;
     p.heap = 0;
+    p.acks = new PartAcks();
     host.sandbox.spawnWorker(p.found.id, this.#permissions(p));
     if (p.found.readFiles.length > 0) {
       p.guard = new GrantGuard(p.found.readFiles, (lost) => {
@@ -648,27 +657,35 @@ export class PluginSupervisor implements PluginAdmin {
     }
     const peer = p.peer!;
     const { manifest } = p.found;
+    const { loadTimeoutMs } = this.#o;
     // The snapshot and the subscription start in the same turn: every later change reaches the worker
     // after the snapshot, on the same ordered channel. Ops still waiting are in the snapshot: they go
     // out to the others first.
     this.#flushMirror();
     this.#mirrored.add(p);
-    const params = {
+    const { head, transfer } = this.#withChat((parts) => ({
       url: fileUrl(`${p.snapshot!.dir}/${manifest!.js}`),
-      mirror: this.#o.lodge.context.snapshot(),
       eventTypes,
       methods: this.#methodNames,
       extensions: this.#o.lodge.extensions.list(),
       pluginId: p.found.id,
       sillyTavern: p.stImports.length > 0,
       interceptor: manifest!.generate_interceptor ?? null,
-    };
+      ...parts?.("/mirror/chat"),
+      mirror: this.#snapshotWithoutChat(),
+    }));
     try {
-      await peer.request(PeerMethod.LOAD, params, { timeoutMs: this.#o.loadTimeoutMs });
+      // a long chat's load deadline starts once its last part is out: the deadline is for the plugin's code
+      const answer = peer.requestJson(PeerMethod.LOAD, head, { timeoutMs: transfer ? 0 : loadTimeoutMs });
+      answer.catch(() => {}); // awaited below, after the parts
+      if (transfer) {
+        await this.#sendParts(transfer, [p]);
+        await withDeadline(answer, loadTimeoutMs, `plugin ${p.found.id} did not load in time`);
+      } else await answer;
     } catch (error) {
       if (p.peer !== peer) return; // stopped meanwhile
       if (error instanceof LodgeError && error.kind === "timeout") {
-        this.#fault(p, `did not finish loading within ${this.#o.loadTimeoutMs} ms`, true);
+        this.#fault(p, `did not finish loading within ${loadTimeoutMs} ms`, true);
       } else this.#fault(p, `failed to load: ${(error as Error).message}`, false);
       return;
     }
@@ -763,6 +780,8 @@ export class PluginSupervisor implements PluginAdmin {
       }
     } else if (msg.method === "$/resync") {
       this.#resync(p);
+    } else if (msg.method === "$/part") {
+      p.acks.ack((msg.params as { id?: unknown } | undefined)?.id);
     }
   }
 
@@ -775,9 +794,15 @@ export class PluginSupervisor implements PluginAdmin {
     if (p.resync !== undefined) return;
     const now = performance.now();
     const peer = p.peer!;
+    const host = p.host!;
     const send = () => {
       p.resyncedAt = performance.now();
-      peer.notify(PeerMethod.MIRROR, { snapshot: this.#o.lodge.context.snapshot() });
+      const { head, transfer } = this.#withChat((parts) => ({
+        ...parts?.("/snapshot/chat"),
+        snapshot: this.#snapshotWithoutChat(),
+      }));
+      host.sandbox.send(p.found.id, `{"jsonrpc":"2.0","method":"${PeerMethod.MIRROR}","params":${head}}`);
+      if (transfer) void this.#sendParts(transfer, [p]);
     };
     const wait = p.resyncedAt + RESYNC_INTERVAL_MS - now;
     // at once when the last one is long past: ahead of whatever the worker sent after asking
@@ -800,10 +825,93 @@ export class PluginSupervisor implements PluginAdmin {
    * event, an answer or a snapshot it receives) or at the end of the tick: a reply's few patches cost
    * each worker one message instead of one per patch. Serialized now: the ops' values may change later.
    */
-  #queueMirror(ops: unknown[]): void {
+  #queueMirror(ops: PatchOp[]): void {
     if (this.#mirrored.size === 0 || ops.length === 0) return;
-    this.#mirrorOps.push(JSON.stringify(ops).slice(1, -1));
-    this.#mirrorTimer ??= setTimeout(() => this.#flushMirror(), 0);
+    const whole = ops.findIndex((op) => op.path === "/chat" && Array.isArray(op.value));
+    if (whole === -1) {
+      this.#mirrorOps.push(JSON.stringify(ops).slice(1, -1));
+      this.#mirrorTimer ??= setTimeout(() => this.#flushMirror(), 0);
+      return;
+    }
+    // A whole new chat (opened, saved whole): its array is this moment's and its messages never change,
+    // so it is serialized as it goes out, not now.
+    const chat = prepareChat(ops[whole].value as unknown[]);
+    const text = (json: string) =>
+      ops.map((op, i) =>
+        i === whole ? withChat(JSON.stringify({ ...op, value: [] }), json) : JSON.stringify(op)
+      )
+        .join(",");
+    if (!(chat instanceof ChatTransfer)) {
+      this.#mirrorOps.push(text(chat.json));
+      this.#mirrorTimer ??= setTimeout(() => this.#flushMirror(), 0);
+      return;
+    }
+    this.#flushMirror();
+    const parts = JSON.stringify(chat.announce(`/ops/${whole}/value`));
+    const plugins = [...this.#mirrored];
+    const head = `{"jsonrpc":"2.0","method":"${PeerMethod.MIRROR}","params":{"parts":${parts},"ops":[${
+      text("[]")
+    }]}}`;
+    for (const r of this.#recipients(plugins)) r.send(head);
+    void this.#sendParts(chat, plugins);
+  }
+
+  /**
+   * The JSON text of a head's params built by `build` with the open chat as its last member: inline when
+   * the chat is short, else an empty array there, `parts` (from the `parts` function `build` is given,
+   * for the chat's JSON pointer) and the transfer to send after the head.
+   */
+  #withChat(
+    build: (parts: ((at: string) => { parts: unknown }) | null) => Record<string, unknown>,
+  ): { head: string; transfer: ChatTransfer | null } {
+    const chat = prepareChat(this.#o.lodge.context.chatAtThisMoment());
+    if (!(chat instanceof ChatTransfer)) {
+      return { head: withChat(JSON.stringify(build(null)), chat.json), transfer: null };
+    }
+    return { head: JSON.stringify(build((at) => ({ parts: chat.announce(at) }))), transfer: chat };
+  }
+
+  /** The context snapshot with an empty chat as its last member (the chat is added by {@link #withChat}). */
+  #snapshotWithoutChat(): Record<string, unknown> {
+    const { chat: _chat, ...rest } = this.#o.lodge.context.snapshot({ chat: false });
+    return { ...rest, chat: [] };
+  }
+
+  /** The workers of `plugins` as part recipients, one per sandbox process; a worker gone since is left out. */
+  #recipients(plugins: Plugin[]): PartRecipients[] {
+    const byHost = new Map<Host, { p: Plugin; peer: PluginPeer }[]>();
+    for (const p of plugins) {
+      if (!p.host || !p.peer) continue;
+      let list = byHost.get(p.host);
+      if (!list) byHost.set(p.host, list = []);
+      list.push({ p, peer: p.peer });
+    }
+    const live = (list: { p: Plugin; peer: PluginPeer }[], host: Host) =>
+      host.closing ? [] : list.filter(({ p, peer }) => p.peer === peer && p.host === host).map(({ p }) => p);
+    return [...byHost].map(([host, list]) => ({
+      send: (frame) => {
+        const ids = live(list, host).map((p) => p.found.id);
+        if (ids.length === 0) return false;
+        if (ids.length === 1) host.sandbox.send(ids[0], frame);
+        else host.sandbox.multicast(ids, frame);
+        return true;
+      },
+      drained: () => host.sandbox.drained(),
+      acked: async (id, count) => {
+        await Promise.all(live(list, host).map((p) => p.acks.until(id, count)));
+      },
+    }));
+  }
+
+  /** Sends a transfer's parts to plugins' workers, counting their acknowledgements meanwhile. */
+  async #sendParts(transfer: ChatTransfer, plugins: Plugin[]): Promise<void> {
+    const expecting = plugins.filter((p) => p.peer);
+    for (const p of expecting) p.acks.expect(transfer.id);
+    try {
+      await transfer.send(this.#recipients(expecting));
+    } finally {
+      for (const p of expecting) p.acks.forget(transfer.id);
+    }
   }
 
   /** Sends the mirror ops waiting, if any (see {@link #queueMirror}). */
@@ -975,6 +1083,7 @@ export class PluginSupervisor implements PluginAdmin {
     p.guard = null;
     clearTimeout(p.resync);
     p.resync = undefined;
+    p.acks.close();
     this.#mirrored.delete(p);
     p.peer?.close(reason);
     this.#o.lodge.events.removePlugin(p.found.id);
@@ -1106,6 +1215,15 @@ export class PluginSupervisor implements PluginAdmin {
   async #saveDisabled(): Promise<void> {
     await writeFileAtomic(this.#stateFile, JSON.stringify({ disabled: [...this.#disabled].sort() }, null, 2));
   }
+}
+
+/** `answer`, or a `timeout` error once `ms` passed without it. */
+function withDeadline<T>(answer: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new LodgeError("timeout", message)), ms);
+  });
+  return Promise.race([answer, late]).finally(() => clearTimeout(timer));
 }
 
 /** Whether a process's grants include everything a plugin needs. */

@@ -14,7 +14,7 @@
  * Host → worker requests: `ping` (heartbeat; answers `[heapUsed, external, rss]`), `load`, `event`,
  * `extensions.invoke`, `tool.invoke`, `tool.formatMessage`, `tool.shouldRegister`. Host → worker
  * notifications: `mirror`, `extensions`, `revoke`. Worker → host notifications besides method calls:
- * `$/log`, `$/resync`.
+ * `$/log`, `$/resync`, `$/part` (a chat part taken, see `parts.ts`).
  * @module
  */
 

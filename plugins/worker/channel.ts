@@ -6,6 +6,7 @@
  */
 
 import { RpcError } from "../../rpc/errors.ts";
+import { PartAssembler } from "./parts.ts";
 
 /** Handles one request or notification from the host; may return a promise. */
 export type Handler = (params: unknown) => unknown;
@@ -51,6 +52,7 @@ export class Channel {
   #requests: Record<string, Handler> = Object.create(null);
   #notifications: Record<string, Handler> = Object.create(null);
   #raw: Record<string, RawHandler> = Object.create(null);
+  #parts = new PartAssembler((id) => this.notify("$/part", { id }));
 
   /** @param post sends one frame to the host (the worker's own `postMessage`, bound before plugin code runs) */
   constructor(post: (frame: string) => void) {
@@ -90,7 +92,11 @@ export class Channel {
     this.#notifications[method] = handler;
   }
 
-  /** Feeds one frame received from the host. */
+  /**
+   * Feeds one frame received from the host. Raw requests (the heartbeat) are answered at once; every
+   * other frame goes through the {@link PartAssembler}, which holds frames behind a chat still coming in
+   * parts.
+   */
   receive(frame: string): void {
     let msg: Record<string, unknown>;
     try {
@@ -98,12 +104,19 @@ export class Channel {
     } catch {
       return; // the host only sends JSON; anything else is noise
     }
+    const { method, id } = msg;
+    if (typeof method === "string" && typeof id === "string" && hasOwn(this.#raw, method)) {
+      // primitives only: JSON.stringify consults no `toJSON` for them
+      this.#post(`{"jsonrpc":"2.0","id":${stringify(id)},"result":${this.#raw[method](msg.params)}}`);
+      return;
+    }
+    this.#parts.take(msg, this.#dispatch);
+  }
+
+  #dispatch = (msg: Record<string, unknown>): void => {
     if (typeof msg.method === "string") {
       const { method, id } = msg;
-      if (typeof id === "string" && hasOwn(this.#raw, method)) {
-        // primitives only: JSON.stringify consults no `toJSON` for them
-        this.#post(`{"jsonrpc":"2.0","id":${stringify(id)},"result":${this.#raw[method](msg.params)}}`);
-      } else if (hasOwn(msg, "id")) void this.#answer(id as string, method, msg.params);
+      if (hasOwn(msg, "id")) void this.#answer(id as string, method, msg.params);
       else if (hasOwn(this.#notifications, method)) this.#notifications[method](msg.params);
       return;
     }
@@ -114,7 +127,7 @@ export class Channel {
       const { code, message, data } = msg.error as { code: number; message: string; data?: unknown };
       pending.reject(new RpcError(code, message, data));
     } else pending.resolve(msg.result);
-  }
+  };
 
   async #answer(id: string, method: string, params: unknown): Promise<void> {
     let frame: string;

@@ -124,8 +124,14 @@ export class Mirror {
       return;
     }
     if (this.#stale) return;
-    for (const op of update.ops) this.#pending.push(op);
-    if (this.#pending.length >= MAX_PENDING_OPS) this.#apply();
+    let whole = false;
+    for (const op of update.ops) {
+      this.#pending.push(op);
+      whole ||= op.op === "replace" && op.path.indexOf("/", 1) === -1;
+    }
+    // A field replaced whole (a chat switch) is applied now: the copy it replaces, maybe a long chat,
+    // is let go at once instead of living on beside the new one until the plugin next reads.
+    if (whole || this.#pending.length >= MAX_PENDING_OPS) this.#apply();
   }
 
   #apply(): void {

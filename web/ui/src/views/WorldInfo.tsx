@@ -12,13 +12,15 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { eventTypes } from "../../../../core/event-types.ts";
 import { call, onHostEvent } from "../api.ts";
 import { attempt, mirror, toast } from "../state.ts";
-import { objectAt, settingsDoc } from "./settings/common.tsx";
+import { objectAt, Select, settingsDoc } from "./settings/common.tsx";
 
 type Entry = Record<string, unknown> & { uid: number };
 type Book = { entries: Record<string, Entry>; [field: string]: unknown };
 
-const LOGIC = ["AND ANY", "NOT ALL", "NOT ANY", "AND ALL"];
-const POSITIONS = [
+/** `[value, label]` options of a list whose values are the labels' indexes. */
+const indexed = (labels: string[]) => labels.map((label, i) => [i, label] as const);
+const LOGIC = indexed(["AND ANY", "NOT ALL", "NOT ANY", "AND ALL"]);
+const POSITIONS = indexed([
   "Before character",
   "After character",
   "Top of Author's Note",
@@ -27,10 +29,10 @@ const POSITIONS = [
   "Before examples",
   "After examples",
   "Outlet",
-];
+]);
 /** The position whose entries go into the chat at their depth, as a message of their role. */
 const AT_DEPTH = 4;
-const ROLES = ["System", "User", "Assistant"];
+const ROLES = indexed(["System", "User", "Assistant"]);
 const NUMBERS: [string, string][] = [
   ["order", "Order"],
   ["depth", "Depth"],
@@ -254,15 +256,12 @@ function BookEditor({ name }: { name: string }) {
                 onChange={(ev) => update(e.uid, { key: split(ev.currentTarget.value) })}
               />
             </label>
-            <label class="field">
-              <span>Logic</span>
-              <select
-                value={String(e.selectiveLogic ?? 0)}
-                onChange={(ev) => update(e.uid, { selectiveLogic: Number(ev.currentTarget.value) })}
-              >
-                {LOGIC.map((l, i) => <option value={i} key={i}>{l}</option>)}
-              </select>
-            </label>
+            <Select
+              label="Logic"
+              value={Number(e.selectiveLogic ?? 0)}
+              options={LOGIC}
+              onChange={(v) => update(e.uid, { selectiveLogic: v })}
+            />
             <label class="field grow">
               <span>Secondary keys</span>
               <input
@@ -280,25 +279,19 @@ function BookEditor({ name }: { name: string }) {
             />
           </label>
           <div class="row wrap">
-            <label class="field">
-              <span>Position</span>
-              <select
-                value={String(e.position ?? 0)}
-                onChange={(ev) => update(e.uid, { position: Number(ev.currentTarget.value) })}
-              >
-                {POSITIONS.map((p, i) => <option value={i} key={i}>{p}</option>)}
-              </select>
-            </label>
+            <Select
+              label="Position"
+              value={Number(e.position ?? 0)}
+              options={POSITIONS}
+              onChange={(v) => update(e.uid, { position: v })}
+            />
             {e.position === AT_DEPTH && (
-              <label class="field">
-                <span>Role</span>
-                <select
-                  value={String(e.role ?? 0)}
-                  onChange={(ev) => update(e.uid, { role: Number(ev.currentTarget.value) })}
-                >
-                  {ROLES.map((r, i) => <option value={i} key={i}>{r}</option>)}
-                </select>
-              </label>
+              <Select
+                label="Role"
+                value={Number(e.role ?? 0)}
+                options={ROLES}
+                onChange={(v) => update(e.uid, { role: v })}
+              />
             )}
             {NUMBERS.map(([k, label]) => (
               <label class="field small" key={k}>

@@ -1,7 +1,7 @@
 /**
  * Every door into a REAL host at once, for tests that must see the same behaviour whichever way a change
  * comes in: the `/api` routes (bearer token), JSON-RPC over HTTP, JSON-RPC over a WebSocket, and a plugin
- * running in a real sandbox worker. The plugin (`door`) and the socket both record every event of the
+ * running in a real sandbox worker (its `getContext()` calls and its `fetch("/api/...")`). The plugin (`door`) and the socket both record every event of the
  * host's table, so a test can ask what each of them saw.
  *
  * ```ts
@@ -60,6 +60,8 @@ export interface Doors extends AsyncDisposable {
   ws: SocketClient<Table>;
   /** Calls a `getContext()` member from inside the plugin's worker (`path` like `addMessages`). */
   plugin(path: string, ...args: unknown[]): Promise<PluginOutcome>;
+  /** POSTs a raw JSON text from inside the plugin's worker with its `fetch("/api/...")`. */
+  pluginFetch(path: string, body: string): Promise<{ status: number; body: Record<string, unknown> }>;
   /** The plugin's mirror as it is now. */
   pluginView(): Promise<PluginView>;
   /** Events the plugin saw since the last call (and forgets them). */
@@ -99,6 +101,11 @@ ctx.eventSource.on(${JSON.stringify(PROBE)}, async (payload) => {
       chatId: ctx.chatId ?? null,
       online_status: ctx.online_status,
     };
+    return;
+  }
+  if (payload.do === "fetch") {
+    const res = await fetch(payload.path, { method: "POST", headers: { "content-type": "application/json" }, body: payload.body });
+    payload.result = { status: res.status, body: await res.json() };
     return;
   }
   const parts = payload.path.split(".");
@@ -152,6 +159,12 @@ export async function openDoors(): Promise<Doors> {
     async plugin(path, ...args) {
       const after = await probe({ path, args });
       return after.error ? { error: after.error as PluginOutcome["error"] } : { result: after.result };
+    },
+    async pluginFetch(path, body) {
+      return (await probe({ do: "fetch", path, body })).result as {
+        status: number;
+        body: Record<string, unknown>;
+      };
     },
     async pluginView() {
       return (await probe({ do: "view" })).result as PluginView;

@@ -10,6 +10,9 @@
  *   holding JSON (`# {"jsonrpc":...}`) is an expected answer: the JSON values the block prints must equal
  *   those, in order; and no answer may be an error unless one is expected. A comment line
  *   `# prints: <text>` says the output holds that text; a block of such lines need print no JSON.
+ * - `ts script` blocks are Deno scripts of the repository root: each is written to a file in that folder
+ *   and run with `deno run -A --frozen` against the same fresh host (its address changed the same way); it
+ *   must exit 0.
  * - `js runnable` and `ts runnable` blocks are whole plugins: each becomes the entry module of a plugin
  *   folder, `plugins.rescan` finds them, every one must be running, and none may log an error, also after
  *   a user message goes through their listeners.
@@ -75,6 +78,7 @@ const examples = (await Promise.all(
   (await docFiles()).map(async (file) => fencedBlocks(file, await Deno.readTextFile(join(REPO_ROOT, file)))),
 )).flat();
 const shell = examples.filter((e) => e.lang === "sh" && !e.flags.includes("fragment"));
+const scripts = examples.filter((e) => e.lang === "ts" && e.flags.includes("script"));
 const plugins = examples.filter((e) => (e.lang === "js" || e.lang === "ts") && e.flags.includes("runnable"));
 
 /** A fresh host as `deno task start --data <folder>/data` would run it, and its folder. */
@@ -104,6 +108,7 @@ Deno.test("the docs hold runnable examples of both kinds", () => {
   assert.ok(shell.length >= 2, "shell examples");
   assert.ok(plugins.length >= 5, "plugin examples");
   assert.ok(shell.some((e) => e.file === "README.md"));
+  assert.ok(scripts.some((e) => e.file === "README.md"), "the README's RPC client script");
 });
 
 for (const example of shell) {
@@ -134,6 +139,28 @@ for (const example of shell) {
         assert.ok(answers.length > 0, `no answer: ${where}`);
         assert.ok(!answers.some(isError), `an error answer: ${where}`);
       }
+    });
+  });
+}
+
+for (const example of scripts) {
+  Deno.test(`${example.file}:${example.line} runs as a script`, async () => {
+    await withHost(async (folder, host) => {
+      const path = join(folder, `docs-example-${example.line}.ts`);
+      await Deno.writeTextFile(path, example.code.replaceAll(DEFAULT_ORIGIN, host.url));
+      const env = Deno.env.toObject();
+      delete env.LODGE_TOKEN;
+      delete env.RUST_BACKTRACE;
+      const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "--frozen", path],
+        cwd: folder,
+        env,
+        clearEnv: true,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+      assert.equal(code, 0, `${example.file}:${example.line}\n${text(stderr)}\n${text(stdout)}`);
     });
   });
 }

@@ -7,6 +7,7 @@
 
 import { LineWriter, readLines } from "../core/lines.ts";
 import {
+  FRAME_MARK,
   type HostEnvelope,
   MAX_FRAME_CHARS,
   type SandboxEnvelope,
@@ -283,6 +284,11 @@ export class SandboxProcess {
     if (this.#killed) return;
     this.#beforeWrite();
     this.#sent[envelope[0]]++;
-    this.#out.write(JSON.stringify(envelope));
+    const [kind, to, frame] = envelope;
+    this.#out.write(
+      kind === "m" || kind === "mc"
+        ? `${JSON.stringify([kind, to])}${FRAME_MARK}${frame}`
+        : JSON.stringify(envelope),
+    );
   }
 }

@@ -13,7 +13,13 @@
  */
 
 import { LineWriter, readLines } from "../../core/lines.ts";
-import { type HostEnvelope, MAX_FRAME_CHARS, type SequenceItem, type WorkerPermissions } from "./protocol.ts";
+import {
+  FRAME_MARK,
+  type HostEnvelope,
+  MAX_FRAME_CHARS,
+  type SequenceItem,
+  type WorkerPermissions,
+} from "./protocol.ts";
 
 const BOOTSTRAP = new URL("../worker/bootstrap.ts", import.meta.url);
 
@@ -163,14 +169,15 @@ function spawn(id: string, permissions: WorkerPermissions): void {
 }
 
 function route(line: string): void {
+  const mark = line.indexOf(FRAME_MARK);
+  if (mark !== -1) {
+    const [kind, to] = JSON.parse(line.slice(0, mark)) as [string, string | string[]];
+    const frame = line.slice(mark + 1);
+    for (const id of kind === "mc" ? to as string[] : [to as string]) workers.get(id)?.postMessage(frame);
+    return;
+  }
   const envelope = JSON.parse(line) as HostEnvelope;
   switch (envelope[0]) {
-    case "m":
-      workers.get(envelope[1])?.postMessage(envelope[2]);
-      break;
-    case "mc":
-      for (const id of envelope[1]) workers.get(id)?.postMessage(envelope[2]);
-      break;
     case "spawn":
       spawn(envelope[1], envelope[2]);
       break;

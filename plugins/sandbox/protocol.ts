@@ -17,7 +17,15 @@ export interface WorkerPermissions {
   import: false;
 }
 
-/** Host → sandbox process. */
+/**
+ * Parts `m` and `mc` envelopes on the wire: they are written as the JSON text of their first two members,
+ * this character, then the frame's text as it is. JSON text never holds a raw U+0001, so the first one
+ * ends the envelope's head; a frame (a long chat's part is 1 MiB) is neither escaped by the host nor
+ * parsed by the sandbox process.
+ */
+export const FRAME_MARK = "\u0001";
+
+/** Host → sandbox process (see {@link FRAME_MARK} for how `m` and `mc` are written). */
 export type HostEnvelope =
   /** Start a worker for a plugin with these permissions. */
   | ["spawn", id: string, permissions: WorkerPermissions]

@@ -152,7 +152,7 @@ export class Mirror {
         if (op.op !== "test") doc = thaw(doc, op.path, copies);
         if (op.op === "move") doc = thaw(doc, op.from, copies);
         if (op.op === "add" || op.op === "replace") added.push(op.value);
-        doc = jsonpatch.applyOperation(doc, op, true, true).newDocument;
+        doc = jsonpatch.applyOperation(doc, op, shallowCheck, true).newDocument;
       }
       // Only copies and added values are unfrozen: the rest is shared with the previous copy.
       const next = doc as Record<string, unknown>;
@@ -181,6 +181,19 @@ export class Mirror {
     return Array.isArray(chat) ? chat.length : 0;
   }
 }
+
+/**
+ * fast-json-patch's validation without its walk through the op's value looking for `undefined`: the
+ * values come from JSON text, which cannot hold one, and the walk through a whole new chat costs a
+ * long chat's switch a second pass over every message.
+ */
+const shallowCheck: jsonpatch.Validator<unknown> = (op, index, doc, path) =>
+  jsonpatch.validator(
+    "value" in op && op.value !== undefined ? { ...op, value: null } as jsonpatch.Operation : op,
+    index,
+    doc,
+    path,
+  );
 
 /** Freezes `value` and everything under it that is not frozen yet (shared parts already are). */
 function freezeDeep<T>(value: T): T {

@@ -9,8 +9,8 @@
  */
 
 import assert from "node:assert/strict";
-import type { ChatMessage } from "../../core/store.ts";
 import { startTestHost, type TestHost } from "../support/host.ts";
+import { longChatMessage } from "../support/long-chat.ts";
 import { writePluginFolder } from "../support/sandbox-harness.ts";
 
 const SIZE = 100_000;
@@ -54,21 +54,6 @@ Luker.getContext().registerExtensionApi("probe", {
   },
 });
 `;
-
-/** One message of the long chat: about 480 characters of JSON. */
-function message(i: number): ChatMessage {
-  const mes = `Message ${i}: ${"The lodge was quiet except for the fire and the wind outside. ".repeat(5)}`;
-  return {
-    name: i % 2 ? "Bench" : "User",
-    is_user: i % 2 === 0,
-    is_system: false,
-    send_date: new Date(1_700_000_000_000 + i * 60_000).toISOString(),
-    mes,
-    swipes: [mes],
-    swipe_id: 0,
-    extra: {},
-  };
-}
 
 /** Calls a host method over `POST /rpc`. */
 async function rpc(host: TestHost, method: string, ...params: unknown[]): Promise<unknown> {
@@ -145,7 +130,7 @@ Deno.test({
       ]);
       const avatar = lodge.context.currentAvatar();
       const header = { user_name: "User", character_name: "Bench", chat_metadata: {} };
-      const messages = Array.from({ length: SIZE }, (_, i) => message(i));
+      const messages = Array.from({ length: SIZE }, (_, i) => longChatMessage(i));
       assert.ok(JSON.stringify(messages).length > 40 * 2 ** 20, "the chat is over 40 Mi characters");
       lodge.chats.save({ avatar_url: avatar, file_name: "long" }, [header, ...messages]);
       const before = await waitFor(host, "the probe answers", (s) => s.length < 10);

@@ -104,6 +104,23 @@ async function withHost<T>(fn: (folder: string, host: Awaited<ReturnType<typeof 
   }
 }
 
+/** Runs a command in `folder` as a user's shell would, without `LODGE_TOKEN`; its exit code and output. */
+async function runIn(folder: string, command: string, args: string[]) {
+  const env = Deno.env.toObject();
+  delete env.LODGE_TOKEN;
+  delete env.RUST_BACKTRACE;
+  const { code, stdout, stderr } = await new Deno.Command(command, {
+    args,
+    cwd: folder,
+    env,
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  return { code, out: text(stdout), err: text(stderr) };
+}
+
 Deno.test("the docs hold runnable examples of both kinds", () => {
   assert.ok(shell.length >= 2, "shell examples");
   assert.ok(plugins.length >= 5, "plugin examples");
@@ -115,19 +132,8 @@ for (const example of shell) {
   Deno.test(`${example.file}:${example.line} runs as written`, async () => {
     await withHost(async (folder, host) => {
       const script = example.code.replaceAll(DEFAULT_ORIGIN, host.url);
-      const env = Deno.env.toObject();
-      delete env.LODGE_TOKEN;
-      delete env.RUST_BACKTRACE;
-      const { code, stdout, stderr } = await new Deno.Command("bash", {
-        args: ["-e", "-o", "pipefail", "-c", script],
-        cwd: folder,
-        env,
-        clearEnv: true,
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      const out = new TextDecoder().decode(stdout);
-      const where = `${example.file}:${example.line}\n${new TextDecoder().decode(stderr)}\n${out}`;
+      const { code, out, err } = await runIn(folder, "bash", ["-e", "-o", "pipefail", "-c", script]);
+      const where = `${example.file}:${example.line}\n${err}\n${out}`;
       assert.equal(code, 0, where);
       const printed = expectedPrints(example.code);
       for (const text of printed) assert.ok(out.includes(text), `no "${text}" in the output: ${where}`);
@@ -148,19 +154,8 @@ for (const example of scripts) {
     await withHost(async (folder, host) => {
       const path = join(folder, `docs-example-${example.line}.ts`);
       await Deno.writeTextFile(path, example.code.replaceAll(DEFAULT_ORIGIN, host.url));
-      const env = Deno.env.toObject();
-      delete env.LODGE_TOKEN;
-      delete env.RUST_BACKTRACE;
-      const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", "--frozen", path],
-        cwd: folder,
-        env,
-        clearEnv: true,
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-      assert.equal(code, 0, `${example.file}:${example.line}\n${text(stderr)}\n${text(stdout)}`);
+      const { code, out, err } = await runIn(folder, Deno.execPath(), ["run", "-A", "--frozen", path]);
+      assert.equal(code, 0, `${example.file}:${example.line}\n${err}\n${out}`);
     });
   });
 }

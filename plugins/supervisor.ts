@@ -824,6 +824,8 @@ export class PluginSupervisor implements PluginAdmin {
    * sent before the next envelope to any sandbox process (so a worker has every change made before an
    * event, an answer or a snapshot it receives) or at the end of the tick: a reply's few patches cost
    * each worker one message instead of one per patch. Serialized now: the ops' values may change later.
+   * A whole new chat too long for one part goes at once as a head, its messages in parts after it (see
+   * `chat-parts.ts`).
    */
   #queueMirror(ops: PatchOp[]): void {
     if (this.#mirrored.size === 0 || ops.length === 0) return;

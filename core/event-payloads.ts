@@ -283,6 +283,12 @@ export const hostEvents = {
       "moved a listener, or the order was set from any door); once per burst of changes.",
     [z.array(z.string()).meta({ title: "events" })],
   ),
+  // only the id: why a plugin failed (paths, errors) is the user's to read through plugins.list, not others'
+  [eventTypes.PLUGIN_STATE_CHANGED]: hostEvent(
+    "A plugin's state changed (started, stopped, crashed, quarantined, refused, enabled, disabled or " +
+      "waiting for approval); `plugins.list` has its state, reason and crash count.",
+    [z.string().meta({ title: "pluginId" })],
+  ),
   // SillyTavern's interceptors edit the chat about to be sent and may abort; the run's facts are the host's
   [eventTypes.GENERATE_INTERCEPTORS]: hostEvent(
     "The manifests' `generate_interceptor` functions run (not in a dry run or a quiet generation): " +

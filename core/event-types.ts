@@ -120,6 +120,11 @@ export const eventTypes = Object.freeze({
    * a listener, moved one first or last; `setOrderConfig` from any door); the event names.
    */
   LISTENERS_CHANGED: "listeners_changed",
+  /**
+   * Lodge's: a plugin's state changed (it started, stopped, crashed, was quarantined, refused, enabled,
+   * disabled or is waiting for approval); the plugin's id. `plugins.list` has the rest.
+   */
+  PLUGIN_STATE_CHANGED: "plugin_state_changed",
 });
 
 /** The event-type table's type: each key with the literal name it stands for. */

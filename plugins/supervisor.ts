@@ -1172,7 +1172,10 @@ export class PluginSupervisor implements PluginAdmin {
     const same = p.state === state && p.reason === reason;
     p.state = state;
     p.reason = reason;
-    if (!same) this.#notice(p);
+    if (!same) {
+      this.#notice(p);
+      void this.#o.lodge.events.emit(eventTypes.PLUGIN_STATE_CHANGED, p.found.id).catch(() => {});
+    }
     this.#changed(p.found.id);
   }
 

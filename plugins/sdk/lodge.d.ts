@@ -241,6 +241,8 @@ declare namespace Lodge {
     "dialog_closed": [id: string];
     /** Plugins' listeners or the per-event order changed (a plugin loaded or stopped, added, removed or moved a listener, or the order was set from any door); once per burst of changes. */
     "listeners_changed": [events: string[]];
+    /** A plugin's state changed (started, stopped, crashed, quarantined, refused, enabled, disabled or waiting for approval); `plugins.list` has its state, reason and crash count. */
+    "plugin_state_changed": [pluginId: string];
     /** The manifests' `generate_interceptor` functions run (not in a dry run or a quiet generation): `chat` is the history the prompt is built from, `contextSize` the context less the response length; setting `aborted` ends the generation before the model is asked. */
     "generate_interceptors": [run: {
       chat: Record<string, unknown>[];
@@ -703,6 +705,11 @@ declare namespace Lodge {
      * a listener, moved one first or last; `setOrderConfig` from any door); the event names.
      */
     readonly LISTENERS_CHANGED: "listeners_changed";
+    /**
+     * Lodge's: a plugin's state changed (it started, stopped, crashed, was quarantined, refused, enabled,
+     * disabled or is waiting for approval); the plugin's id. `plugins.list` has the rest.
+     */
+    readonly PLUGIN_STATE_CHANGED: "plugin_state_changed";
   }
 
   /** One listener as `eventSource.getListenersMeta` reports it. */

@@ -6,6 +6,7 @@
  */
 
 import assert from "node:assert/strict";
+import { eventTypes } from "../../core/event-types.ts";
 import { Lodge } from "../../core/lodge.ts";
 import { openSqliteStore } from "../../core/sqlite-store.ts";
 import { startPlugins } from "../../plugins/supervisor.ts";
@@ -158,4 +159,41 @@ Luker.getContext().registerExtensionApi("sleepy", { never: () => new Promise(() 
     assert.equal((await h.call("plugins.enable", "loner") as { state: string }).state, "running");
     assert.deepEqual(JSON.parse(await Deno.readTextFile(`${h.dataDir}/plugins.json`)), { disabled: [] });
   });
+});
+
+Deno.test("PLUGIN_STATE_CHANGED names the plugin on every state change, for pages, tools and plugins", async () => {
+  await using h = await startSandboxHarness({
+    supervisor: fast,
+    plugins: [
+      { id: "steady", files: { "index.js": STEADY } },
+      {
+        id: "watcher",
+        files: {
+          "index.js": `const ctx = Luker.getContext();
+ctx.eventSource.on(ctx.eventTypes.PLUGIN_STATE_CHANGED, (...args) => console.log("changed", JSON.stringify(args)));`,
+        },
+      },
+    ],
+  });
+  const seen: unknown[][] = [];
+  h.lodge.events.on(eventTypes.PLUGIN_STATE_CHANGED, (...args) => void seen.push(args));
+  const heard = async (count: number) => {
+    for (let waited = 0; seen.length < count && waited < 5000; waited += 10) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  };
+
+  await h.call("plugins.disable", "steady");
+  await heard(1);
+  assert.deepEqual(seen, [["steady"]], "one event with the id alone: the reason stays in plugins.list");
+  await h.waitForLog("watcher", 'changed ["steady"]'); // a plugin hears it too
+  await h.call("plugins.enable", "steady");
+  await h.waitForState("steady", "running");
+  await heard(3);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const count = seen.length; // disabled, then stopped, starting, running
+  assert.ok(count >= 3 && seen.every((args) => args.length === 1 && args[0] === "steady"), `${seen}`);
+  await h.call("plugins.enable", "steady"); // already running: no change, no event
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.equal(seen.length, count);
 });

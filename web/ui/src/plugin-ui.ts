@@ -14,21 +14,32 @@
  * @module
  */
 
-import { signal } from "@preact/signals";
+import { effect, signal } from "@preact/signals";
+import { eventTypes } from "../../../core/event-types.ts";
 import type { PluginInfo } from "../../../core/plugin-admin.ts";
-import { call, whenConnected } from "./api.ts";
+import { call, onHostEvent, whenConnected } from "./api.ts";
 
 /** Running plugins that declare a `ui`. */
 export const pluginUis = signal<PluginInfo[]>([]);
 
-/** Reads the plugin list again (on connect, and when the plugins view sees a change). */
-export async function refreshPluginUis(list?: PluginInfo[]): Promise<void> {
-  const plugins = list ?? await call("plugins.list") as PluginInfo[];
+/**
+ * Bumped when a plugin's state changed on the host (`PLUGIN_STATE_CHANGED`), on every (re)connection
+ * (whatever changed while the socket was down) and after the page's own enable, disable or reload: the
+ * plugins view and the panels read the list again.
+ */
+export const pluginsChanged = signal(0);
+onHostEvent(eventTypes.PLUGIN_STATE_CHANGED, () => pluginsChanged.value++);
+whenConnected(() => void pluginsChanged.value++);
+
+/** Reads which running plugins declare a `ui`. */
+async function refreshPluginUis(): Promise<void> {
+  const plugins = await call("plugins.list") as PluginInfo[];
   const next = plugins.filter((p) => p.ui && p.state === "running");
   if (JSON.stringify(next) !== JSON.stringify(pluginUis.peek())) pluginUis.value = next;
 }
-
-whenConnected(() => void refreshPluginUis().catch(() => {}));
+effect(() => {
+  if (pluginsChanged.value > 0) void refreshPluginUis().catch(() => {});
+});
 
 /** Calls a method of a plugin's own extension API (named by its id); refuses an API another plugin owns. */
 export async function callPlugin(pluginId: string, method: string, args: unknown[]): Promise<unknown> {

@@ -2,15 +2,15 @@
  * Plugins: every plugin with its state and why, its crash count and last crash, what it may reach
  * written plainly, accepting what a pending plugin asks for, enable, disable, reload, its log, and a
  * settings form generated from its manifest's `settingsSchema` (stored in `extension_settings[<id>]`,
- * the one store the plugin reads). The list is read again every two seconds while the view is open
- * (the host has no plugin state event), so a crash shows without a reload.
+ * the one store the plugin reads). The list is read again on the host's `PLUGIN_STATE_CHANGED` and on
+ * every (re)connection, so a crash shows without a reload.
  * @module
  */
 
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { plainGrants, type PluginInfo, type PluginLogEntry } from "../../../../core/plugin-admin.ts";
 import { call } from "../api.ts";
-import { refreshPluginUis } from "../plugin-ui.ts";
+import { pluginsChanged } from "../plugin-ui.ts";
 import { attempt, toast } from "../state.ts";
 import { type Schema, SchemaForm } from "./SchemaForm.tsx";
 
@@ -47,26 +47,25 @@ export function PluginsView() {
   const [plugins, setPlugins] = useState<PluginInfo[] | null>(null);
   const [open, setOpen] = useState<string | null>(null);
   const [settingsOf, setSettingsOf] = useState<string | null>(null);
-  const refresh = async () => {
-    const list = await call("plugins.list") as PluginInfo[];
-    setPlugins(list);
-    await refreshPluginUis(list);
-  };
+  const loads = useRef(0);
+  const refresh = () => void pluginsChanged.value++;
+  const changed = pluginsChanged.value;
   useEffect(() => {
     let live = true;
-    const tick = () => live && refresh().catch(() => {});
-    tick();
-    const timer = setInterval(tick, 2_000);
+    // the answer of a read started earlier may come last: only the newest one counts
+    const load = ++loads.current;
+    call("plugins.list").then((list) => {
+      if (live && load === loads.current) setPlugins(list as PluginInfo[]);
+    }).catch(() => {});
     return () => {
       live = false;
-      clearInterval(timer);
     };
-  }, []);
+  }, [changed]);
   const act = (what: "enable" | "disable" | "reload", id: string) =>
     attempt(async () => {
       await call(`plugins.${what}`, id);
       toast(`${what === "enable" ? "Enabled" : what === "disable" ? "Disabled" : "Reloaded"} ${id}`);
-      await refresh();
+      refresh();
     });
   return (
     <section class="plugins" aria-labelledby="plugins-title">
@@ -79,7 +78,7 @@ export function PluginsView() {
             attempt(async () => {
               const found = await call("plugins.rescan") as { added: string[]; removed: string[] };
               toast(`Rescanned: ${found.added.length} new, ${found.removed.length} gone`);
-              await refresh();
+              refresh();
             })}
         >
           Rescan plugin folder
@@ -126,7 +125,7 @@ export function PluginsView() {
                       attempt(async () => {
                         await call("plugins.accept", p.id);
                         toast(`Accepted ${p.displayName}`);
-                        await refresh();
+                        refresh();
                       })}
                   >
                     Accept and start

@@ -166,7 +166,7 @@ export class Mirror {
   }
 
   /**
-   * Message `index` as a view where every write, at any depth, throws a guiding TypeError, or `null`.
+   * Message `index` as a read-only view (every write to it or inside it fails, see `views.ts`), or `null`.
    * The view shows the message as it is now; read it again after a change.
    */
   message(index: number): MessageView | null {

@@ -144,6 +144,12 @@ browserTest(
       assert.equal(edited.fav, false);
       assert.deepEqual((edited.extensions as Record<string, unknown>).some_plugin, { kept: true });
 
+      // the copy's card can reach the page before its picture is stored, so its first thumbnail may fail:
+      // here it always does, and the page must ask again once the duplicate is done
+      await page.route(
+        /\/thumbnail\?type=avatar&file=Mara%20\(copy\)\.png$/,
+        (route) => route.fulfill({ status: 404, body: "" }),
+      );
       await page.click(`${editor} >> text=Duplicate`);
       await page.waitForSelector("text=Duplicated as Mara (copy)");
       const copy = lodge.characters.all().find((c) => c.name === "Mara (copy)");

@@ -32,6 +32,14 @@ function bump(type: "avatar" | "persona", file: string): void {
   versions.value = { ...versions.value, [key]: (versions.value[key] ?? 0) + 1 };
 }
 
+/**
+ * Says a character's picture was stored by another call (a duplicate copies it after the card appears):
+ * the page asks for it again, also where it had already failed while the picture was not there yet.
+ */
+export function characterPictureStored(avatar: string): void {
+  bump("avatar", avatar);
+}
+
 /** Uploads a picture for a character (stored as its card's 512×768 PNG). */
 export async function uploadCharacterImage(avatar: string, file: File): Promise<void> {
   const form = new FormData();

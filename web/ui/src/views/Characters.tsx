@@ -13,7 +13,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { deepEqual } from "../../../../core/json.ts";
 import type { PatchOp } from "../../../../core/patch.ts";
 import { api, apiBlob, call, saveFile, upload } from "../api.ts";
-import { characterAvatar, uploadCharacterImage } from "../avatars.ts";
+import { characterAvatar, characterPictureStored, uploadCharacterImage } from "../avatars.ts";
 import { attempt, type Character, dismiss, mirror, toast } from "../state.ts";
 import { Avatar } from "./Avatar.tsx";
 import { AvatarPicker } from "./AvatarPicker.tsx";
@@ -349,6 +349,8 @@ function CardEditor({ character, onClose, onSaved }: EditorProps) {
         avatar_url: character.avatar,
         name,
       });
+      // the copy's card reaches the page before its picture is stored: a thumbnail asked for meanwhile failed
+      characterPictureStored(copy.avatar);
       toast(`Duplicated as ${name}`);
       onSaved(copy.avatar);
     });

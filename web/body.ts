@@ -34,6 +34,24 @@ export interface Upload {
  * when the body is not a form or has no such file.
  */
 export async function readUpload(c: Context, field: string): Promise<Upload> {
+  const { file, fields } = await readForm(c, field);
+  if (!file) throw new HttpError(400, `the form has no file in field "${field}"`);
+  const first: Record<string, string> = {};
+  for (const [name, value] of Object.entries(fields)) first[name] = Array.isArray(value) ? value[0] : value;
+  return { file, fields: first };
+}
+
+/** A multipart form: its text fields (one sent more than once as a list) and the file of one field, if any. */
+export interface Form {
+  file: File | null;
+  fields: Record<string, string | string[]>;
+}
+
+/**
+ * Reads a `multipart/form-data` body (routes listed in `uploads.ts`), its file in `field` optional; 400
+ * when the body is not a form.
+ */
+export async function readForm(c: Context, field: string): Promise<Form> {
   let form: FormData;
   try {
     form = await c.req.formData();
@@ -41,8 +59,11 @@ export async function readUpload(c: Context, field: string): Promise<Upload> {
     throw new HttpError(400, "body must be multipart/form-data");
   }
   const file = form.get(field);
-  if (!(file instanceof File)) throw new HttpError(400, `the form has no file in field "${field}"`);
-  const fields: Record<string, string> = {};
-  for (const [name, value] of form.entries()) if (typeof value === "string") fields[name] = value;
-  return { file, fields };
+  const fields: Record<string, string | string[]> = {};
+  for (const [name, value] of form.entries()) {
+    if (typeof value !== "string") continue;
+    const known = fields[name];
+    fields[name] = known === undefined ? value : [...(Array.isArray(known) ? known : [known]), value];
+  }
+  return { file: file instanceof File ? file : null, fields };
 }

@@ -7,6 +7,7 @@
 
 /** Full paths (as `c.req.path` gives them) that accept a multipart body. */
 export const MULTIPART_ROUTES: ReadonlySet<string> = new Set([
+  "/api/characters/create", // SillyTavern's client posts its character form (JSON is taken too)
   "/api/characters/import",
   "/api/characters/edit-avatar",
   "/api/avatars/upload",

@@ -5,6 +5,7 @@
  */
 
 export { bookFromCharacter } from "./book.ts";
+export { cardFromForm, type FormFields } from "./card-form.ts";
 export {
   cardJson,
   type CardLayout,

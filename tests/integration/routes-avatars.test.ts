@@ -169,3 +169,60 @@ Deno.test("thumbnail route: unauthenticated requests get no image even with a va
     await h.close();
   }
 });
+
+Deno.test("SillyTavern's character form: /api/characters/create takes it and answers the avatar as text", async () => {
+  const h = await startTestHost();
+  const create = (body: FormData) => h.request("/api/characters/create", { method: "POST", rawBody: body });
+  try {
+    const body = form({
+      ch_name: "Rowan",
+      description: "A lighthouse keeper.",
+      personality: "Calm",
+      first_mes: "The lamp is lit.",
+      creator_notes: "notes",
+      tags: "sea, calm, ",
+      fav: "true",
+      talkativeness: "0.7",
+      depth_prompt_prompt: "Rowan speaks softly.",
+      depth_prompt_depth: "2",
+      depth_prompt_role: "user",
+      json_data: JSON.stringify({ data: { extensions: { some_plugin: { kept: true } } } }),
+      avatar: picture(300, 300, 90),
+    });
+    body.append("alternate_greetings", "Evening.");
+    body.append("alternate_greetings", "Storm tonight.");
+    const res = await create(body);
+    assert.equal(res.status, 200);
+    assert.equal(res.body, "Rowan.png", "the avatar as plain text, as SillyTavern answers");
+    const card = (await h.post("/api/characters/get", { avatar_url: "Rowan.png" })).body;
+    assert.equal(card.name, "Rowan");
+    assert.equal(card.description, "A lighthouse keeper.");
+    assert.equal(card.first_mes, "The lamp is lit.");
+    assert.equal(card.creator_notes, "notes");
+    assert.deepEqual(card.tags, ["sea", "calm"]);
+    assert.deepEqual(card.alternate_greetings, ["Evening.", "Storm tonight."]);
+    assert.equal(card.data.extensions.fav, true);
+    assert.equal(card.data.extensions.talkativeness, "0.7");
+    assert.deepEqual(card.data.extensions.depth_prompt, {
+      prompt: "Rowan speaks softly.",
+      depth: 2,
+      role: "user",
+    });
+    assert.deepEqual(card.data.extensions.some_plugin, { kept: true }, "json_data's fields are kept");
+    const image = await h.host.lodge.characters.image("Rowan.png");
+    assert.ok(image && imageInfo(image).width === 512, "the form's picture is the card's");
+
+    // nothing is stored for a form without a name or with a picture that is no image
+    const before = (await h.post("/api/characters/all", {})).body.length;
+    assert.equal((await create(form({ description: "nameless" }))).status, 400);
+    assert.equal(
+      (await create(form({ ch_name: "Broken", avatar: new TextEncoder().encode("no") }))).status,
+      400,
+    );
+    assert.equal((await h.post("/api/characters/all", {})).body.length, before);
+    // the JSON form is still Lodge's own
+    assert.equal((await h.post("/api/characters/create", { name: "Json" })).body.avatar, "Json.png");
+  } finally {
+    await h.close();
+  }
+});

@@ -6,12 +6,13 @@
 
 import { type Context, Hono } from "hono";
 import { z } from "zod";
-import { exportCharacter, importCharacter } from "../../core/compat/mod.ts";
+import { cardFromForm, exportCharacter, fromSillyTavern, importCharacter } from "../../core/compat/mod.ts";
 import type { Lodge } from "../../core/lodge.ts";
 import { safeName } from "../../core/names.ts";
 import { PatchOpsSchema } from "../../core/patch.ts";
-import { CardFieldsSchema } from "../../core/schema/mod.ts";
-import { readBody, readUpload } from "../body.ts";
+import { type CardFields, CardFieldsSchema } from "../../core/schema/mod.ts";
+import { readBody, readForm, readUpload } from "../body.ts";
+import { HttpError } from "../errors.ts";
 import { avatarPng } from "../images/avatars.ts";
 import type { ImageProcessor } from "../images/processor.ts";
 import { checkStateNamespace, runs, userOnly } from "../route-access.ts";
@@ -44,6 +45,18 @@ export function charactersApi(lodge: Lodge, images: ImageProcessor): Hono {
     async (c) => c.json(lodge.characters.require(avatar(await readBody(c, Avatar)))),
   );
   app.post("/create", userOnly(EDITS), async (c) => {
+    // SillyTavern's client posts a form (`ch_name`, ..., an `avatar` picture) and reads the avatar as text
+    if (c.req.header("content-type")?.startsWith("multipart/form-data")) {
+      const { file, fields } = await readForm(c, "avatar");
+      const card = fromSillyTavern(cardFromForm(fields));
+      if (typeof card.name !== "string" || card.name.trim() === "") {
+        throw new HttpError(400, "ch_name is required");
+      }
+      const picture = file ? await avatarPng(images, file) : null;
+      const created = lodge.characters.create(card as CardFields, undefined, { asIs: true });
+      if (picture) await lodge.characters.setImage(created.avatar, picture);
+      return c.text(created.avatar);
+    }
     const b = await readBody(c, Create);
     const { avatar_url, ...fields } = b;
     const created = lodge.characters.create(fields, avatar_url);

@@ -37,14 +37,18 @@ export function cardFromForm(form: FormFields): Record<string, unknown> {
   const depth = Number(one("depth_prompt_depth") ?? 4);
   const base = parseObject(one("json_data"));
   const data = isObject(base.data) ? base.data : {};
-  return {
-    ...base,
+  // the V1 fields, which SillyTavern writes both at the top and in `data`
+  const v1 = {
     name,
     description: text("description"),
     personality: text("personality"),
     scenario: text("scenario"),
     first_mes: text("first_mes"),
     mes_example: text("mes_example"),
+  };
+  return {
+    ...base,
+    ...v1,
     creatorcomment: one("creator_notes"),
     avatar: "none",
     talkativeness,
@@ -54,12 +58,7 @@ export function cardFromForm(form: FormFields): Record<string, unknown> {
     spec_version: "2.0",
     data: {
       ...data,
-      name,
-      description: text("description"),
-      personality: text("personality"),
-      scenario: text("scenario"),
-      first_mes: text("first_mes"),
-      mes_example: text("mes_example"),
+      ...v1,
       creator_notes: text("creator_notes"),
       system_prompt: text("system_prompt"),
       post_history_instructions: text("post_history_instructions"),

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { plainGrants, type PluginInfo, type PluginLogEntry } from "../../../../core/plugin-admin.ts";
 import { call } from "../api.ts";
 import { pluginsChanged } from "../plugin-ui.ts";
@@ -47,16 +47,12 @@ export function PluginsView() {
   const [plugins, setPlugins] = useState<PluginInfo[] | null>(null);
   const [open, setOpen] = useState<string | null>(null);
   const [settingsOf, setSettingsOf] = useState<string | null>(null);
-  const loads = useRef(0);
   const refresh = () => void pluginsChanged.value++;
   const changed = pluginsChanged.value;
   useEffect(() => {
+    // the answer of a read started earlier may come last: only the newest read's counts
     let live = true;
-    // the answer of a read started earlier may come last: only the newest one counts
-    const load = ++loads.current;
-    call("plugins.list").then((list) => {
-      if (live && load === loads.current) setPlugins(list as PluginInfo[]);
-    }).catch(() => {});
+    call("plugins.list").then((list) => live && setPlugins(list as PluginInfo[])).catch(() => {});
     return () => {
       live = false;
     };

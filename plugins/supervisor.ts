@@ -15,6 +15,7 @@
 
 import { writeFileAtomic } from "../core/atomic-file.ts";
 import { invalid, LodgeError, notFound } from "../core/errors.ts";
+import { withDeadline } from "../core/deadline.ts";
 import { eventTypes } from "../core/event-types.ts";
 import type { Lodge } from "../core/lodge.ts";
 import type {
@@ -680,7 +681,11 @@ export class PluginSupervisor implements PluginAdmin {
       answer.catch(() => {}); // awaited below, after the parts
       if (transfer) {
         await this.#sendParts(transfer, [p]);
-        await withDeadline(answer, loadTimeoutMs, `plugin ${p.found.id} did not load in time`);
+        await withDeadline(
+          answer,
+          loadTimeoutMs,
+          () => new LodgeError("timeout", `plugin ${p.found.id} did not load in time`),
+        );
       } else await answer;
     } catch (error) {
       if (p.peer !== peer) return; // stopped meanwhile
@@ -1220,15 +1225,6 @@ export class PluginSupervisor implements PluginAdmin {
   async #saveDisabled(): Promise<void> {
     await writeFileAtomic(this.#stateFile, JSON.stringify({ disabled: [...this.#disabled].sort() }, null, 2));
   }
-}
-
-/** `answer`, or a `timeout` error once `ms` passed without it. */
-function withDeadline<T>(answer: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new LodgeError("timeout", message)), ms);
-  });
-  return Promise.race([answer, late]).finally(() => clearTimeout(timer));
 }
 
 /** Whether a process's grants include everything a plugin needs. */

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { withDeadline } from "../deadline.ts";
 import type { ChatContext } from "../context.ts";
 import type { ChatService } from "../chats.ts";
 import type { SettingsService } from "../documents.ts";
@@ -173,7 +174,11 @@ export class PromptService {
     const wanted = functions.filter(([name]) => haystack.includes(`{{${name.toLowerCase()}}}`));
     return await Promise.all(wanted.map(async ([name, macro]) => {
       try {
-        const value = await withTimeout((macro.value as () => Promise<unknown>)(), MACRO_TIMEOUT_MS);
+        const value = await withDeadline(
+          (macro.value as () => Promise<unknown>)(),
+          MACRO_TIMEOUT_MS,
+          () => new Error(`no answer within ${MACRO_TIMEOUT_MS} ms`),
+        );
         return [name, sanitizeMacroValue(value)] as [string, MacroValue];
       } catch (error) {
         console.warn(`macro ${name} of ${macro.owner} failed:`, (error as Error)?.message ?? error);
@@ -228,14 +233,4 @@ function withCharacter(sources: PromptSources, card: Record<string, unknown> | u
   if (index < 0) index = characters.push(card) - 1;
   else characters[index] = card;
   return { ...sources, characters, characterId: index, name2: String(card.name ?? "") };
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout>;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }
